@@ -1,0 +1,28 @@
+"""Answers questions from your documents with verbatim, checked quotes, or says they do not say.
+
+>>> from assistant import Assistant
+>>> answer = Assistant().ask("When is the visit?")
+>>> answer.text, answer.citations[0].quote
+"""
+
+from .core import Assistant, Conversation, ask
+from .errors import AssistantError, BackendError, ConfigError, CorpusError, QuestionError, StoreError
+from .models import Answer, Citation, IngestReport, Passage
+from .settings import Settings
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "AssistantError",
+    "BackendError",
+    "Citation",
+    "ConfigError",
+    "Conversation",
+    "CorpusError",
+    "IngestReport",
+    "Passage",
+    "QuestionError",
+    "Settings",
+    "StoreError",
+    "ask",
+]

@@ -1,0 +1,232 @@
+"""The ``assistant`` command: a thin layer over the library. Errors are one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import present
+from .core import Assistant
+from .errors import AssistantError
+from .models import Answer
+from .settings import load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_ERROR = 2
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit 2: what the user sees for every error."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def reports_errors(command: F) -> F:
+    """Turn library errors (and anything unexpected) into one line, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AssistantError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("ASSISTANT_DEBUG"):
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc} (ASSISTANT_DEBUG=1 shows the traceback)")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def backend_options(command: F) -> F:
+    """--backend / --model / --base-url, for the commands that answer."""
+    command = click.option("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1.")(
+        command
+    )
+    command = click.option("--model", help="Model name for the OpenAI-compatible backend.")(command)
+    return click.option(
+        "--backend", type=click.Choice(["offline", "openai"]), help="Answer offline or with a model."
+    )(command)
+
+
+def make_assistant(**overrides: Any) -> Assistant:
+    return Assistant(load_settings(**{k: v for k, v in overrides.items() if v is not None}))
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="assistant")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Answers questions from your documents, with checked quotes, or says they do not say.
+
+    Settings come from ASSISTANT_* environment variables or a .env file (see the README).
+    """
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(chat)
+        else:
+            click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Index PATHS (files or folders; default: the corpus) so that only they are searched."""
+    out = present.console()
+    assistant = make_assistant()
+    with present.ingest_progress(present.console(stderr=True)) as progress:
+        report = assistant.ingest(list(paths) or None, progress=progress)
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        present.print_ingest_report(out, report)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "top_k", type=click.IntRange(1, 50), help="How many passages.")
+@click.option("--json", "as_json", is_flag=True, help="Print passages as JSON.")
+@reports_errors
+def search(query: str, top_k: int | None, as_json: bool) -> None:
+    """Print the passages that best match QUERY, with scores and locations."""
+    assistant = make_assistant()
+    _index_if_needed(assistant)
+    passages = assistant.search(query, top_k)
+    if as_json:
+        click.echo(json.dumps([p.model_dump() for p in passages], indent=2, ensure_ascii=False))
+    else:
+        present.print_passages(present.console(), passages)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option("--no-stream", is_flag=True, help="Print the answer when it is complete.")
+@backend_options
+@reports_errors
+def ask(
+    question: str,
+    as_json: bool,
+    no_stream: bool,
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+) -> None:
+    """Answer QUESTION from the documents, with numbered, quoted sources."""
+    assistant = make_assistant(backend=backend, model=model, base_url=base_url)
+    _index_if_needed(assistant)
+    if as_json:
+        click.echo(assistant.ask(question).model_dump_json(indent=2))
+        return
+    out = present.console()
+    if no_stream:
+        present.print_answer(out, assistant.ask(question))
+        return
+    answer = stream_answer(out, assistant.stream(question))
+    present.print_answer(out, answer, streamed=not answer.refused)
+
+
+def stream_answer(out: Any, items: Any) -> Answer:
+    """Print verified sentences as they arrive; return the final Answer."""
+    started = False
+    for item in items:
+        if isinstance(item, Answer):
+            if started:
+                out.print()
+            elif item.refused:
+                present.print_answer_text(out, item)
+            return item
+        out.print(("" if not started else " ") + item, end="", markup=False)
+        started = True
+    raise AssistantError("the answer stream ended without an answer")
+
+
+def _index_if_needed(assistant: Assistant) -> None:
+    err = present.console(stderr=True)
+    with present.ingest_progress(err) as progress:
+        report = assistant.ensure_ready(progress)
+    if report is not None and report.changed:
+        err.print(
+            f"indexed {report.added + report.updated} document(s), {report.chunks} chunks "
+            f"in {report.seconds:.1f} s",
+            style="dim",
+        )
+
+
+@cli.command()
+@backend_options
+@reports_errors
+def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
+    """Chat with the documents in a terminal (one question per line when piped)."""
+    from .repl import run
+
+    run(make_assistant(backend=backend, model=model, base_url=base_url))
+
+
+@cli.command(name="eval")
+@click.option(
+    "--set",
+    "set_path",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=Path("evals/dev.yaml"),
+    show_default=True,
+    help="Eval set (YAML).",
+)
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the report as JSON.")
+@click.option("--html", "html_out", type=click.Path(path_type=Path), help="Write an HTML report.")
+@click.option(
+    "--gate",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="YAML of floors (min) and ceilings (max) per set and backend; exit 1 when one is broken.",
+)
+@click.option("--judge/--no-judge", default=None, help="LLM-judge faithfulness (default: with a model).")
+@backend_options
+@reports_errors
+def evaluate(
+    set_path: Path,
+    json_out: Path | None,
+    html_out: Path | None,
+    gate: Path | None,
+    judge: bool | None,
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+) -> None:
+    """Run an eval set and report retrieval, correctness, citations and grounding."""
+    from .evaluation import gate_failures, load_dataset, run_eval
+    from .evaluation.report import gate_for, print_report, write_html
+
+    dataset = load_dataset(set_path)
+    settings = load_settings(**{k: v for k, v in {"backend": backend, "model": model, "base_url": base_url}.items() if v})
+    err = present.console(stderr=True)
+    with err.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
+        report = run_eval(dataset, settings, judge=judge)
+    print_report(present.console(), report)
+    if json_out:
+        json_out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    if html_out:
+        write_html(report, html_out)
+    if gate:
+        limits = gate_for(gate, set_path, report.backend)
+        failures = gate_failures(report.summary, limits)
+        for failure in failures:
+            click.echo(f"gate failed: {failure}", err=True)
+        if failures:
+            sys.exit(1)
+        click.echo(f"gate passed ({len(limits.get('min', {})) + len(limits.get('max', {}))} limits)", err=True)
+
+
+def main() -> None:
+    cli(prog_name="assistant")

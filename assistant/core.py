@@ -1,0 +1,283 @@
+"""The library's front door: ``Assistant`` ties ingest → index → retrieve → answer → verify together."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .backends import Backend, Request, Turn, make_backend
+from .embeddings import Embedder, make_embedder
+from .errors import QuestionError
+from .index import Index, Progress
+from .models import Answer, Citation, Evidence, IngestReport, Passage, Timings, Usage
+from .prompts import pack
+from .retrieve import Retriever
+from .settings import Settings, default_corpus, load_settings
+from .tokens import encoding
+from .verify import Source, StreamingVerifier, Verifier
+
+REFUSAL = "The documents do not answer this."
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_question(question: str, max_tokens: int) -> str:
+    """Control characters removed, white space trimmed; empty or over-long questions refused."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    text = _CONTROL.sub(" ", question).strip()
+    if not text:
+        raise QuestionError("the question is empty")
+    if len(text) > max_tokens:  # a token is at least one character: count only when it could matter
+        tokens = len(encoding().encode_ordinary(text))
+        if tokens > max_tokens:
+            raise QuestionError(
+                f"the question is {tokens:,} tokens long; the limit is {max_tokens:,} "
+                "(ASSISTANT_MAX_QUESTION_TOKENS)"
+            )
+    return text
+
+
+class Assistant:
+    """Answers questions from a corpus, with verified quotes, or says the corpus does not say.
+
+    ``Assistant()`` works offline on the bundled corpus; pass ``Settings`` or keyword overrides
+    (``Assistant(backend="openai", model="gpt-4o-mini")``) for anything else. The index is built or
+    brought up to date on first use. One instance can serve many threads.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        self.settings = load_settings(settings, **overrides)
+        self._lock = threading.RLock()
+        self._embedder: Embedder | None = None
+        self._index: Index | None = None
+        self._retriever: Retriever | None = None
+        self._backend: Backend | None = None
+        self._ready = False
+
+    # -- parts, created on first use ------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = make_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def index(self) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = Index(self.settings, self.embedder)
+            return self._index
+
+    @property
+    def backend(self) -> Backend:
+        with self._lock:
+            if self._backend is None:
+                self._backend = make_backend(self.settings, self.embedder)
+            return self._backend
+
+    def corpus(self) -> list[Path]:
+        """The named corpus, else the one the index was last built from, else the bundled one."""
+        if self.settings.corpus_is_explicit:
+            return self.settings.corpus
+        return self.index.recorded_corpus() or default_corpus()
+
+    # -- indexing -------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Sequence[str | Path] | None = None, progress: Progress | None = None
+    ) -> IngestReport:
+        """Make the index hold exactly the documents under ``paths`` (default: the corpus)."""
+        roots = [Path(p).expanduser() for p in paths] if paths else self.corpus()
+        with self._lock:
+            report = self.index.sync(roots, progress)
+            self._refresh()
+            return report
+
+    def ensure_ready(self, progress: Progress | None = None) -> IngestReport | None:
+        """Index the corpus if the index is missing or stale; the report when anything was done."""
+        with self._lock:
+            if self._ready:
+                return None
+            roots = self.corpus()
+            report = None if self.index.is_fresh(roots) else self.index.sync(roots, progress)
+            self._refresh()
+            return report
+
+    def _refresh(self) -> None:
+        if self._retriever is None:
+            self._retriever = Retriever(self.index, self.embedder, self.settings)
+        else:
+            self._retriever.refresh()
+        self._ready = True
+
+    @property
+    def retriever(self) -> Retriever:
+        self.ensure_ready()
+        assert self._retriever is not None
+        return self._retriever
+
+    # -- asking ---------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int | None = None) -> list[Passage]:
+        query = clean_question(query, self.settings.max_question_tokens)
+        return self.retriever.search(query, k)
+
+    def ask(self, question: str) -> Answer:
+        """Answer one question (no conversation)."""
+        return _last_answer(self.stream(question))
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """Verified sentences as they are produced, then the final ``Answer``.
+
+        A sentence is yielded only after it has passed verification. If the backend fails part-way,
+        the error is raised and no ``Answer`` is produced: a cut answer is never presented as complete.
+        """
+        question = clean_question(question, self.settings.max_question_tokens)
+        retriever = self.retriever
+        backend = self.backend
+        started = time.perf_counter()
+        standalone, usage = question, Usage()
+        if history:
+            standalone, usage = backend.condense(history, question)
+        condensed = time.perf_counter()
+
+        passages = retriever.search(standalone)
+        evidence = retriever.evidence(standalone, passages)
+        retrieved = time.perf_counter()
+        answer = {
+            "question": question,
+            "standalone_question": standalone,
+            "backend": backend.name,
+            "model": backend.model,
+        }
+        if not evidence or evidence[0].relevance < self.settings.min_relevance:
+            yield Answer(
+                **answer,
+                text=REFUSAL,
+                refused=True,
+                evidence=_closest(evidence),
+                usage=usage,
+                timings=Timings(retrieve_ms=_ms(condensed, retrieved), generate_ms=_ms(started, condensed)),
+            )
+            return
+
+        budget_encoding = backend.context_encoding
+        if budget_encoding is None:
+            sources = [Source(i + 1, p) for i, p in enumerate(passages)]
+        else:
+            sources = pack(passages, self.settings.context_tokens, budget_encoding)
+        evidence = [e for e in evidence if e.passage < len(sources)]
+        verifier = StreamingVerifier(Verifier(sources, self.embedder))
+        generated = 0.0
+        last = time.perf_counter()
+        for item in backend.generate(Request(standalone, sources, evidence)):
+            now = time.perf_counter()
+            generated += now - last
+            if isinstance(item, Usage):
+                usage = _add(usage, item)
+            else:
+                yield from verifier.feed(item)
+            last = time.perf_counter()
+        yield from verifier.finish()
+        done = time.perf_counter()
+        result = verifier.result
+        timings = Timings(
+            retrieve_ms=_ms(condensed, retrieved),
+            generate_ms=round((condensed - started + generated) * 1000, 3),
+            verify_ms=round(max(0.0, (done - retrieved) - generated) * 1000, 3),
+        )
+        if not result.sentences:
+            yield Answer(
+                **answer,
+                text=REFUSAL,
+                refused=True,
+                evidence=_closest(evidence),
+                dropped=result.dropped,
+                usage=usage,
+                timings=timings,
+            )
+            return
+        yield Answer(
+            **answer,
+            text=result.text,
+            refused=False,
+            citations=result.citations,
+            dropped=result.dropped,
+            usage=usage,
+            timings=timings,
+        )
+
+    def chat(self) -> Conversation:
+        """A conversation: follow-up questions are understood in the light of earlier ones."""
+        return Conversation(self)
+
+
+class Conversation:
+    """Questions asked in order; each is made standalone from the history before retrieval."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.history: list[Turn] = []
+        self.answers: list[Answer] = []
+
+    def ask(self, question: str) -> Answer:
+        return _last_answer(self.stream(question))
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        for item in self.assistant.stream(question, self.history):
+            if isinstance(item, Answer):
+                self.history.append(Turn(question=item.standalone_question, answer=item.text))
+                self.answers.append(item)
+            yield item
+
+    def reset(self) -> None:
+        self.history.clear()
+        self.answers.clear()
+
+
+def _last_answer(items: Iterator[str | Answer]) -> Answer:
+    answer = None
+    for item in items:
+        if isinstance(item, Answer):
+            answer = item
+    assert answer is not None, "stream() always ends with an Answer"
+    return answer
+
+
+def _closest(evidence: Sequence[Evidence], n: int = 3) -> list[Citation]:
+    return [
+        Citation(number=i + 1, doc_id=e.doc_id, chunk_id=e.chunk_id, quote=e.text, start=e.start, end=e.end)
+        for i, e in enumerate(evidence[:n])
+    ]
+
+
+def _add(a: Usage, b: Usage) -> Usage:
+    costs = [c for c in (a.cost_usd, b.cost_usd) if c is not None]
+    return Usage(
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        completion_tokens=a.completion_tokens + b.completion_tokens,
+        cost_usd=round(sum(costs), 8) if costs else None,
+    )
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000, 3)
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def ask(question: str) -> Answer:
+    """One-off question to a default ``Assistant`` (settings from the environment)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+    return _default.ask(question)

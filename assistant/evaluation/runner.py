@@ -1,0 +1,330 @@
+"""Run an eval set through the real pipeline and measure retrieval, answers, citations and grounding."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..core import Assistant
+from ..ingest import load_corpus
+from ..models import Answer, Passage
+from ..settings import Settings, load_settings
+from ..verify import Source, Verifier, split_claims
+from .dataset import Case, Dataset, Expectation
+from .judge import JudgedClaim, judge_claims
+
+
+class TurnResult(BaseModel):
+    question: str
+    expect: Expectation
+    answer: Answer
+    passages: list[Passage]
+    hit: bool | None = Field(description="All evidence within the top-k passages (None: no evidence).")
+    reciprocal_rank: float | None
+    correct: bool
+    citations_valid: bool
+    unsupported: list[str] = Field(description="Answer sentences their own quotes do not support.")
+    claims: int
+    judged: list[JudgedClaim] | None = None
+    latency_ms: float
+    reasons: list[str] = Field(default_factory=list, description="Why the turn failed.")
+
+    @property
+    def passed(self) -> bool:
+        return not self.reasons
+
+
+class CaseResult(BaseModel):
+    id: str
+    kind: str
+    turns: list[TurnResult]
+
+    @property
+    def passed(self) -> bool:
+        return all(turn.passed for turn in self.turns)
+
+
+class Summary(BaseModel):
+    cases: int
+    cases_passed: int
+    turns: int
+    answer_accuracy: float = Field(description="Turns answered or refused correctly.")
+    hit_at_k: float | None
+    mrr: float | None
+    citations: int
+    citation_validity: float = Field(description="Citations whose quote is verbatim at its offsets.")
+    claims: int
+    unsupported_claims: int
+    groundedness: float
+    judge_faithfulness: float | None = None
+    refusal_precision: float | None
+    refusal_recall: float | None
+    latency_p50_ms: float
+    latency_p95_ms: float
+    prompt_tokens_per_answer: float
+    completion_tokens_per_answer: float
+    cost_usd_per_answer: float | None
+    by_kind: dict[str, float] = Field(description="Share of cases passed, per kind.")
+
+
+class EvalReport(BaseModel):
+    dataset: str
+    dataset_path: str
+    backend: str
+    model: str
+    top_k: int
+    started_at: datetime
+    seconds: float
+    summary: Summary
+    cases: list[CaseResult]
+    documents: dict[str, str] = Field(description="Corpus texts, for the HTML report.")
+
+
+Progress = Callable[[int, int], None]
+
+
+def run_eval(
+    dataset: Dataset,
+    settings: Settings | None = None,
+    judge: bool | None = None,
+    progress: Progress | None = None,
+) -> EvalReport:
+    """Ask every case of ``dataset`` (each conversation fresh) and grade the answers.
+
+    The set's corpus is indexed in its own collection. ``judge`` adds an LLM-judge faithfulness
+    check; by default it runs whenever the backend is a model.
+    """
+    settings = load_settings(
+        settings,
+        corpus=[dataset.corpus],
+        collection=f"eval-{_slug(dataset.name)}",
+    )
+    assistant = Assistant(settings)
+    assistant.ensure_ready()
+    use_judge = settings.backend != "offline" if judge is None else judge
+    documents = {d.id: d.text for d in load_corpus([dataset.corpus], 100_000_000).documents}
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    results = []
+    for number, case in enumerate(dataset.cases, start=1):
+        results.append(_run_case(case, assistant, documents, use_judge))
+        if progress:
+            progress(number, len(dataset.cases))
+    backend = assistant.backend
+    return EvalReport(
+        dataset=dataset.name,
+        dataset_path=str(dataset.path),
+        backend=backend.name,
+        model=backend.model,
+        top_k=settings.top_k,
+        started_at=started_at,
+        seconds=round(time.perf_counter() - started, 3),
+        summary=summarize(results),
+        cases=results,
+        documents=documents,
+    )
+
+
+def _run_case(case: Case, assistant: Assistant, documents: dict[str, str], use_judge: bool) -> CaseResult:
+    conversation = assistant.chat()
+    turns = []
+    for expect in case.turns:
+        started = time.perf_counter()
+        answer = conversation.ask(expect.question)
+        latency = (time.perf_counter() - started) * 1000
+        passages = assistant.retriever.search(answer.standalone_question)
+        turns.append(grade(expect, answer, passages, documents, assistant, use_judge, latency))
+    return CaseResult(id=case.id, kind=case.kind, turns=turns)
+
+
+def grade(
+    expect: Expectation,
+    answer: Answer,
+    passages: Sequence[Passage],
+    documents: dict[str, str],
+    assistant: Assistant,
+    use_judge: bool,
+    latency_ms: float,
+) -> TurnResult:
+    reasons: list[str] = []
+    hit, reciprocal_rank = _retrieval(expect.evidence, passages, documents)
+    if expect.refuse:
+        correct = answer.refused
+        if not correct:
+            reasons.append("answered, but the documents do not support an answer")
+    else:
+        missing = [p for p in expect.facts if not re.search(p, answer.text)]
+        correct = not answer.refused and not missing
+        if answer.refused:
+            reasons.append("refused, but the documents answer it")
+        elif missing:
+            reasons.append(f"missing facts: {', '.join(missing)}")
+    forbidden = [p for p in expect.forbid if re.search(p, answer.text)]
+    if forbidden:
+        correct = False
+        reasons.append(f"says what it must not: {', '.join(forbidden)}")
+
+    invalid = [
+        c.number
+        for c in [*answer.citations, *answer.evidence]
+        if documents.get(c.doc_id, "")[c.start : c.end] != c.quote
+    ]
+    if invalid:
+        reasons.append(f"citations not verbatim at their offsets: {invalid}")
+    unsupported, claims = _unsupported(answer, assistant)
+    if unsupported:
+        reasons.append(f"unsupported sentences: {len(unsupported)}")
+    judged = None
+    if use_judge and not answer.refused:
+        judged = judge_claims(assistant, answer)
+    return TurnResult(
+        question=expect.question,
+        expect=expect,
+        answer=answer,
+        passages=list(passages),
+        hit=hit,
+        reciprocal_rank=reciprocal_rank,
+        correct=correct,
+        citations_valid=not invalid,
+        unsupported=unsupported,
+        claims=claims,
+        judged=judged,
+        latency_ms=round(latency_ms, 3),
+        reasons=reasons,
+    )
+
+
+def _retrieval(
+    evidence: Sequence[str], passages: Sequence[Passage], documents: dict[str, str]
+) -> tuple[bool | None, float | None]:
+    """Whether the top-k passages hold all the evidence, and 1/rank of the first that holds any."""
+    if not evidence:
+        return None, None
+    places = {
+        quote: [
+            (doc_id, match.start(), match.end())
+            for doc_id, text in documents.items()
+            for match in re.finditer(re.escape(quote), text)
+        ]
+        for quote in evidence
+    }
+
+    def holds(passage: Passage, quote: str) -> bool:
+        return any(
+            doc_id == passage.doc_id and passage.start <= start and end <= passage.end
+            for doc_id, start, end in places[quote]
+        )
+
+    hit = all(any(holds(p, quote) for p in passages) for quote in evidence)
+    first = next(
+        (p.rank for p in passages if any(holds(p, quote) for quote in evidence)),
+        None,
+    )
+    return hit, (1.0 / first if first else 0.0)
+
+
+def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
+    """Re-check each sentence of the answer against only the quotes it cites."""
+    if answer.refused:
+        return [], 0
+    by_number = {c.number: c for c in answer.citations}
+    sources = [
+        Source(
+            c.number,
+            Passage(
+                rank=c.number,
+                chunk_id=c.chunk_id,
+                doc_id=c.doc_id,
+                title=c.doc_id,
+                text=c.quote,
+                start=c.start,
+                end=c.end,
+                score=0.0,
+            ),
+        )
+        for c in by_number.values()
+    ]
+    verifier = Verifier(sources, assistant.embedder)
+    claims = split_claims(answer.text)
+    unsupported = [claim.text for claim in claims if not claim.cited or verifier.check(claim).unit is None]
+    return unsupported, len(claims)
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return round(values[0], 3)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 3)
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def summarize(results: Sequence[CaseResult]) -> Summary:
+    turns = [t for case in results for t in case.turns]
+    with_evidence = [t for t in turns if t.hit is not None]
+    citations = sum(len(t.answer.citations) + len(t.answer.evidence) for t in turns)
+    invalid = sum(0 if t.citations_valid else len(t.answer.citations) + len(t.answer.evidence) for t in turns)
+    claims = sum(t.claims for t in turns)
+    unsupported = sum(len(t.unsupported) for t in turns)
+    judged = [j for t in turns for j in (t.judged or [])]
+    expected_refusals = [t for t in turns if t.expect.refuse]
+    refusals = [t for t in turns if t.answer.refused]
+    answers = [t.answer for t in turns]
+    costs = [a.usage.cost_usd for a in answers if a.usage.cost_usd is not None]
+    kinds: dict[str, list[bool]] = {}
+    for case in results:
+        kinds.setdefault(case.kind, []).append(case.passed)
+    return Summary(
+        cases=len(results),
+        cases_passed=sum(case.passed for case in results),
+        turns=len(turns),
+        answer_accuracy=_ratio(sum(t.correct for t in turns), len(turns)) or 0.0,
+        hit_at_k=_ratio(sum(bool(t.hit) for t in with_evidence), len(with_evidence)),
+        mrr=_ratio(sum(t.reciprocal_rank or 0.0 for t in with_evidence), len(with_evidence)),
+        citations=citations,
+        citation_validity=_ratio(citations - invalid, citations) if citations else 1.0,
+        claims=claims,
+        unsupported_claims=unsupported,
+        groundedness=_ratio(claims - unsupported, claims) if claims else 1.0,
+        judge_faithfulness=_ratio(sum(j.supported for j in judged), len(judged)),
+        refusal_precision=_ratio(sum(t.expect.refuse for t in refusals), len(refusals)),
+        refusal_recall=_ratio(sum(t.answer.refused for t in expected_refusals), len(expected_refusals)),
+        latency_p50_ms=_percentile([t.latency_ms for t in turns], 50),
+        latency_p95_ms=_percentile([t.latency_ms for t in turns], 95),
+        prompt_tokens_per_answer=round(statistics.fmean(a.usage.prompt_tokens for a in answers), 1)
+        if answers
+        else 0.0,
+        completion_tokens_per_answer=round(statistics.fmean(a.usage.completion_tokens for a in answers), 1)
+        if answers
+        else 0.0,
+        cost_usd_per_answer=round(statistics.fmean(costs), 8) if costs else None,
+        by_kind={kind: round(sum(v) / len(v), 4) for kind, v in sorted(kinds.items())},
+    )
+
+
+def gate_failures(summary: Summary, gate: dict[str, Any]) -> list[str]:
+    """Which floors (``min``) and ceilings (``max``) the summary breaks."""
+    failures = []
+    values = summary.model_dump()
+    for name, floor in (gate.get("min") or {}).items():
+        value = values.get(name)
+        if value is None or value < floor:
+            failures.append(f"{name} = {value} < {floor}")
+    for name, ceiling in (gate.get("max") or {}).items():
+        value = values.get(name)
+        if value is None or value > ceiling:
+            failures.append(f"{name} = {value} > {ceiling}")
+    return failures
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "set"

@@ -1,0 +1,281 @@
+"""Stage 1: from files and folders to documents, and from documents to token-bounded chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CorpusError
+from .models import Chunk, Document, SkippedFile
+from .text import Span, sentence_spans
+
+SUFFIXES = (".txt", ".md")
+_SNIFF_BYTES = 8192
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Corpus:
+    """The readable documents under some roots, and what was skipped and why."""
+
+    roots: list[Path]
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file found under a root: its document id and what ``stat`` said before reading."""
+
+    path: Path
+    doc_id: str
+    size: int
+    mtime_ns: int
+
+
+def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
+    """Find candidate files without reading them: cheap enough to check freshness."""
+    found: dict[str, FileRef] = {}
+    skipped: list[SkippedFile] = []
+    for root in roots:
+        if not root.exists():
+            raise CorpusError(f"no such file or folder: {root}")
+        base = root.resolve()
+        for path, doc_id in _walk(root, base, skipped):
+            try:
+                stat = path.stat()
+            except OSError as exc:
+                skipped.append(SkippedFile(path=path, reason=f"unreadable ({exc.strerror})"))
+                continue
+            if doc_id in found:
+                raise CorpusError(
+                    f"two documents would have the id {doc_id!r}: {found[doc_id].path} and {path}; "
+                    "give their common parent folder instead"
+                )
+            found[doc_id] = FileRef(path, doc_id, stat.st_size, stat.st_mtime_ns)
+    return sorted(found.values(), key=lambda ref: ref.doc_id), skipped
+
+
+def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[Path, str]]:
+    if root.is_file():
+        if root.suffix.lower() in SUFFIXES:
+            yield root, root.name
+        else:
+            skipped.append(SkippedFile(path=root, reason="not a .txt or .md file"))
+        return
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            if path.suffix.lower() not in SUFFIXES:
+                skipped.append(SkippedFile(path=path, reason="not a .txt or .md file"))
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(base):
+                skipped.append(SkippedFile(path=path, reason="symlink to outside the corpus"))
+                continue
+            yield path, path.relative_to(root).as_posix()
+
+
+def read_document(ref: FileRef, max_bytes: int) -> Document | SkippedFile:
+    """Read one file as UTF-8 text, or say why it cannot be a document."""
+    if ref.size > max_bytes:
+        return SkippedFile(
+            path=ref.path,
+            reason=f"too large: {ref.size / 1e6:.1f} MB (ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g})",
+        )
+    try:
+        data = ref.path.read_bytes()
+    except OSError as exc:
+        return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        return SkippedFile(path=ref.path, reason="binary, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return SkippedFile(path=ref.path, reason=f"not UTF-8 (byte {exc.start})")
+    if not text.strip():
+        return SkippedFile(path=ref.path, reason="empty")
+    return Document(
+        id=ref.doc_id,
+        title=_title(ref.path, text),
+        text=text,
+        path=ref.path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mtime_ns=ref.mtime_ns,
+    )
+
+
+def _title(path: Path, text: str) -> str:
+    heading = re.match(r"\s*#\s+(.+)", text)
+    if heading and path.suffix.lower() == ".md":
+        return heading.group(1).strip()
+    return path.stem.replace("-", " ").replace("_", " ").strip() or path.name
+
+
+def load_corpus(roots: Sequence[Path], max_bytes: int) -> Corpus:
+    """Every readable document under ``roots``; duplicates of an earlier document are skipped."""
+    refs, skipped = scan(roots)
+    corpus = Corpus(roots=list(roots), skipped=skipped)
+    by_hash: dict[str, str] = {}
+    for ref in refs:
+        result = read_document(ref, max_bytes)
+        if isinstance(result, SkippedFile):
+            corpus.skipped.append(result)
+            continue
+        if result.sha256 in by_hash:
+            corpus.skipped.append(
+                SkippedFile(path=ref.path, reason=f"same content as {by_hash[result.sha256]}")
+            )
+            continue
+        try:
+            now = ref.path.stat()
+            if (now.st_size, now.st_mtime_ns) != (ref.size, ref.mtime_ns):
+                corpus.warnings.append(
+                    f"{ref.path} changed while it was read: indexed the version read; "
+                    "ingest again to pick up the change"
+                )
+        except OSError:
+            corpus.warnings.append(f"{ref.path} disappeared while it was read")
+        by_hash[result.sha256] = result.id
+        corpus.documents.append(result)
+    return corpus
+
+
+# -- chunking ------------------------------------------------------------------------------------
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A ceiling on a chunk's length as one tokenizer counts it."""
+
+    name: str
+    count: TokenCounter
+    maximum: int
+
+
+@dataclass(frozen=True)
+class Chunker:
+    """Cuts documents at sentence boundaries into chunks that every limit admits.
+
+    The first limit is the chunk size in tiktoken tokens (reported as ``Chunk.tokens``, and the unit
+    of ``overlap``); the others bound what a reader can take (the embedder's 256 word pieces).
+    Consecutive chunks share up to ``overlap`` tokens of whole sentences.
+    """
+
+    limits: tuple[Limit, ...]
+    overlap: int
+
+    @property
+    def signature(self) -> str:
+        """Changes whenever the same text would be cut differently."""
+        ceilings = ",".join(f"{limit.name}={limit.maximum}" for limit in self.limits)
+        return f"{ceilings};overlap={self.overlap}"
+
+    def measure(self, texts: list[str]) -> list[tuple[int, ...]]:
+        per_limit = [limit.count(texts) for limit in self.limits]
+        return list(zip(*per_limit, strict=True)) if texts else []
+
+    def admits(self, counts: Sequence[int]) -> bool:
+        return all(c <= limit.maximum for c, limit in zip(counts, self.limits, strict=True))
+
+    def chunk(self, doc: Document, id_prefix: str) -> list[Chunk]:
+        text = doc.text
+        units = self._units(text)
+        sizes = self.measure([text[u.start : u.end] for u in units])
+        chunks: list[Chunk] = []
+        first = 0
+        while first < len(units):
+            last, total = first, sizes[first]
+            while last + 1 < len(units):
+                grown = tuple(a + b for a, b in zip(total, sizes[last + 1], strict=True))
+                if not self.admits(grown):
+                    break
+                last, total = last + 1, grown
+            # The sum of the parts can undercount the joined text by a token: check the real thing.
+            exact = self.measure([text[units[first].start : units[last].end]])[0]
+            while last > first and not self.admits(exact):
+                last -= 1
+                exact = self.measure([text[units[first].start : units[last].end]])[0]
+            start, end = units[first].start, units[last].end
+            chunks.append(
+                Chunk(
+                    id=f"{id_prefix}::{len(chunks)}",
+                    doc_id=doc.id,
+                    index=len(chunks),
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    tokens=exact[0],
+                )
+            )
+            if last + 1 == len(units):
+                break
+            first = self._next_first(first, last, sizes)
+        return chunks
+
+    def _next_first(self, first: int, last: int, sizes: list[tuple[int, ...]]) -> int:
+        """The next chunk starts with as many whole units of this one as ``overlap`` allows."""
+        start, used = last + 1, 0
+        while start - 1 > first and used + sizes[start - 1][0] <= self.overlap:
+            start -= 1
+            used += sizes[start][0]
+        return start
+
+    def _units(self, text: str) -> list[Span]:
+        """Sentences; a sentence that alone exceeds a limit is cut at word boundaries."""
+        sentences = sentence_spans(text)
+        units: list[Span] = []
+        for span, size in zip(
+            sentences, self.measure([text[s.start : s.end] for s in sentences]), strict=True
+        ):
+            units.extend([span] if self.admits(size) else self._cut(text, span))
+        return units
+
+    def _cut(self, text: str, span: Span) -> list[Span]:
+        """Pack words greedily; a single word longer than a limit is cut by characters."""
+        words = [
+            Span(span.start + m.start(), span.start + m.end())
+            for m in re.finditer(r"\S+", text[span.start : span.end])
+        ]
+        pieces: list[Span] = []
+        i = 0
+        while i < len(words):
+            n = self._longest(lambda n, i=i: Span(words[i].start, words[i + n - 1].end), len(words) - i, text)
+            if n:
+                pieces.append(Span(words[i].start, words[i + n - 1].end))
+                i += n
+                continue
+            word = words[i]
+            n = max(
+                1,
+                self._longest(lambda n, w=word: Span(w.start, w.start + n), word.end - word.start, text),
+            )
+            pieces.append(Span(word.start, word.start + n))
+            if word.start + n < word.end:
+                words[i] = Span(word.start + n, word.end)
+            else:
+                i += 1
+        return pieces
+
+    def _longest(self, span_of: Callable[[int], Span], available: int, text: str) -> int:
+        """The largest n <= available whose span every limit admits (counts grow with n)."""
+        low, high = 0, available
+        while low < high:
+            middle = (low + high + 1) // 2
+            span = span_of(middle)
+            if self.admits(self.measure([text[span.start : span.end]])[0]):
+                low = middle
+            else:
+                high = middle - 1
+        return low

@@ -1,0 +1,143 @@
+"""The typed records that cross every stage boundary: documents, chunks, passages, answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Document(_Record):
+    """One file of the corpus, exactly as read."""
+
+    id: str = Field(description="Path relative to its corpus root, with forward slashes.")
+    title: str
+    text: str
+    path: Path
+    sha256: str = Field(description="Hash of the file's bytes.")
+    size: int
+    mtime_ns: int
+
+
+class SkippedFile(_Record):
+    path: Path
+    reason: str
+
+
+class Chunk(_Record):
+    """A piece of a document that is embedded on its own: ``document.text[start:end] == text``."""
+
+    id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    tokens: int
+
+
+class Passage(_Record):
+    """A retrieved chunk, ranked. Offsets point into the document."""
+
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float = Field(description="Fused score: higher is better; comparable within one query.")
+    vector_score: float | None = Field(default=None, description="Cosine similarity, -1..1.")
+    lexical_score: float | None = Field(default=None, description="BM25 score.")
+
+
+class Evidence(_Record):
+    """A sentence of a retrieved passage, scored against the question."""
+
+    passage: int = Field(description="Index of the passage in the retrieval result.")
+    doc_id: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    similarity: float = Field(description="Cosine similarity of sentence and question.")
+    coverage: float = Field(description="Share of the question's terms found in the sentence.")
+    relevance: float
+
+
+class Citation(_Record):
+    """A numbered source of an answer with a verbatim quote: ``document.text[start:end] == quote``."""
+
+    number: int
+    doc_id: str
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class DroppedSentence(_Record):
+    text: str
+    reason: str
+
+
+class Usage(_Record):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class Timings(_Record):
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    verify_ms: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_ms(self) -> float:
+        return round(self.retrieve_ms + self.generate_ms + self.verify_ms, 3)
+
+
+class Answer(_Record):
+    """What the assistant says, and the proof: every sentence of ``text`` is backed by a citation."""
+
+    question: str
+    standalone_question: str = Field(description="The question after resolving follow-ups.")
+    text: str
+    refused: bool = Field(description="True when the sources do not contain the answer.")
+    citations: list[Citation] = Field(default_factory=list)
+    evidence: list[Citation] = Field(
+        default_factory=list,
+        description="On a refusal: the closest passages found, for the reader.",
+    )
+    dropped: list[DroppedSentence] = Field(
+        default_factory=list, description="Sentences the verifier removed, and why."
+    )
+    backend: str
+    model: str
+    usage: Usage = Field(default_factory=Usage)
+    timings: Timings = Field(default_factory=Timings)
+
+
+class IngestReport(_Record):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = Field(default=0, description="Chunks in the index after the run.")
+    embedded: int = Field(default=0, description="Chunks embedded by this run.")
+    seconds: float = 0.0
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+AnswerEvent = Literal["text", "answer"]

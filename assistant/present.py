@@ -1,0 +1,128 @@
+"""Stage 6: how answers, passages and ingest reports look in a terminal (rich; plain when piped).
+
+Colour follows rich's rules: none when ``NO_COLOR`` is set or the output is not a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from .models import Answer, Citation, IngestReport, Passage
+
+QUOTE_WIDTH = 160  # characters of a quote shown in the compact source list
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def shorten(text: str, width: int = QUOTE_WIDTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def location(citation: Citation | Passage) -> str:
+    return f"{citation.doc_id}:{citation.start}-{citation.end}"
+
+
+def print_answer_text(out: Console, answer: Answer) -> None:
+    """The answer itself, for when it was not streamed."""
+    if answer.refused:
+        out.print(Text(answer.text, style="bold yellow"))
+    else:
+        out.print(answer.text)
+
+
+def print_sources(out: Console, answer: Answer, full: bool = False) -> None:
+    """Numbered sources under an answer; on a refusal, the closest passages, marked as such."""
+    if answer.refused:
+        if answer.evidence:
+            out.print(Text("Closest passages (they do not answer it):", style="dim"))
+            for citation in answer.evidence:
+                _print_citation(out, citation, full, style="dim")
+    else:
+        for citation in answer.citations:
+            _print_citation(out, citation, full, style="")
+    if full and answer.dropped:
+        out.print(Text("Removed by verification:", style="dim"))
+        for dropped in answer.dropped:
+            out.print(Text(f"  ✗ {shorten(dropped.text, 100)} — {dropped.reason}", style="dim"))
+
+
+def _print_citation(out: Console, citation: Citation, full: bool, style: str) -> None:
+    quote = " ".join(citation.quote.split()) if full else shorten(citation.quote)
+    line = Text(f"[{citation.number}] ", style="bold cyan")
+    line.append(f"{location(citation)}  ", style="cyan")
+    line.append(f"“{quote}”", style=style or "italic")
+    out.print(line)
+
+
+def print_answer(out: Console, answer: Answer, streamed: bool = False) -> None:
+    if not streamed:
+        print_answer_text(out, answer)
+    out.print()
+    print_sources(out, answer)
+
+
+def print_passages(out: Console, passages: Sequence[Passage]) -> None:
+    if not passages:
+        out.print(Text("No passages found.", style="yellow"))
+        return
+    for passage in passages:
+        header = Text(f"{passage.rank}. ", style="bold cyan")
+        header.append(f"{passage.doc_id}:{passage.start}-{passage.end}", style="cyan")
+        scores = f"  score {passage.score:.4f}"
+        if passage.vector_score is not None:
+            scores += f" · cosine {passage.vector_score:.3f}"
+        if passage.lexical_score is not None:
+            scores += f" · bm25 {passage.lexical_score:.3f}"
+        header.append(scores, style="dim")
+        out.print(header)
+        out.print(f"   {escape(shorten(passage.text, 300))}")
+
+
+def print_ingest_report(out: Console, report: IngestReport) -> None:
+    out.print(
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed · {report.chunks} chunks in the index "
+        f"({report.embedded} embedded) · {report.seconds:.1f} s"
+    )
+    for skipped in report.skipped:
+        out.print(Text(f"skipped {skipped.path}: {skipped.reason}", style="yellow"))
+    for warning in report.warnings:
+        out.print(Text(f"warning: {warning}", style="yellow"))
+
+
+@contextmanager
+def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar for embedding, shown only when there is enough work to watch."""
+    progress = Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("chunks"),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if total < minimum:
+            return
+        if task is None:
+            progress.start()
+            task = progress.add_task("indexing", total=total)
+        progress.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        progress.stop()

@@ -1,0 +1,186 @@
+"""Typed configuration: environment (``ASSISTANT_*``), an optional ``.env`` file, or keyword overrides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import ConfigError
+from .resources import data_dir
+
+ENV_PREFIX = "ASSISTANT_"
+
+
+def default_corpus() -> list[Path]:
+    return [data_dir("corpus")]
+
+
+def state_dir() -> Path:
+    """Per-user state (chat history, locks), kept out of the project tree."""
+    return platformdirs.user_state_path("assistant")
+
+
+class Settings(BaseSettings):
+    """Everything the assistant can be told. Field names map to ``ASSISTANT_<NAME>`` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    # -- corpus and index
+    corpus: Annotated[list[Path], NoDecode] = Field(
+        default_factory=default_corpus,
+        description="Files or folders to answer from (comma-separated in the environment).",
+    )
+    index_dir: Path = Field(
+        default_factory=lambda: platformdirs.user_data_path("assistant") / "index",
+        description="Where the embedded Chroma index lives.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="A Chroma server (http://host:port); the embedded index when unset.",
+    )
+    collection: str = Field(default="assistant", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$")
+    max_file_mb: float = Field(default=10.0, gt=0, description="Larger files are skipped.")
+    lock_timeout: float = Field(
+        default=300.0, ge=0, description="Seconds an ingest waits for another one to finish."
+    )
+
+    # -- chunking and embeddings
+    embedder: Literal["minilm", "openai"] = "minilm"
+    embedding_model: str = "text-embedding-3-small"
+    chunk_tokens: int = Field(default=200, ge=32, le=8192)
+    chunk_overlap: int = Field(default=40, ge=0)
+
+    # -- retrieval
+    top_k: int = Field(default=5, ge=1, le=50)
+    fusion: Literal["rrf", "weighted", "vector", "lexical"] = "rrf"
+
+    # -- answering
+    backend: Literal["offline", "openai"] = "offline"
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ASSISTANT_API_KEY", "OPENAI_API_KEY", "api_key"),
+    )
+    base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ASSISTANT_BASE_URL", "OPENAI_BASE_URL", "base_url"),
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    timeout: float = Field(default=60.0, gt=0, description="Seconds per model request.")
+    max_retries: int = Field(default=2, ge=0, le=10)
+    context_tokens: int = Field(default=1000, ge=100, description="Token budget for sources.")
+    max_answer_tokens: int = Field(default=300, ge=16)
+    max_question_tokens: int = Field(default=500, ge=8)
+    min_relevance: float = Field(
+        default=0.0, description="Evidence gate: below it, refuse without asking a model."
+    )
+    price_per_mtok_prompt: float | None = Field(default=None, ge=0)
+    price_per_mtok_completion: float | None = Field(default=None, ge=0)
+
+    @field_validator("corpus", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, Path):
+            return [value]
+        return value
+
+    @field_validator("corpus")
+    @classmethod
+    def _not_empty(cls, value: list[Path]) -> list[Path]:
+        if not value:
+            raise ValueError("give at least one file or folder")
+        return [path.expanduser() for path in value]
+
+    @field_validator("index_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("chroma_url", "base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens // 2:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be less than half of chunk_tokens "
+                f"({self.chunk_tokens})"
+            )
+        return self
+
+    @property
+    def corpus_is_explicit(self) -> bool:
+        """True when the user named a corpus, rather than falling back to the bundled one."""
+        return "corpus" in self.model_fields_set
+
+    def public_dict(self) -> dict[str, Any]:
+        """The settings with secrets masked, for display."""
+        data = self.model_dump(mode="json")
+        data["api_key"] = mask(self.api_key)
+        return data
+
+
+def mask(secret: SecretStr | None) -> str | None:
+    """Show that a key is set without showing it."""
+    if secret is None:
+        return None
+    value = secret.get_secret_value()
+    return f"…{value[-4:]}" if len(value) >= 12 else "***"
+
+
+def load_settings(base: Settings | None = None, **overrides: Any) -> Settings:
+    """Build settings from the environment (or ``base``) plus overrides, with one clear error."""
+    try:
+        if base is None:
+            return Settings(**overrides)
+        if not overrides:
+            return base
+        merged = base.model_dump(exclude_unset=True, by_alias=False)
+        merged.update(overrides)
+        return Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """``invalid setting ASSISTANT_TOP_K: Input should be ...`` for the first problem, and a count."""
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    field = ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
+    name = field.split(".")[0]
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if not name:
+        return f"invalid settings: {message}{more}"
+    return f"invalid setting {ENV_PREFIX}{name.upper()}: {message}{more}"

@@ -1,0 +1,189 @@
+"""Text primitives shared by chunking, lexical search, extraction and verification.
+
+Everything here works on character offsets into the original text, so that whatever is cut out can be
+traced back to the exact place it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simplemma
+
+# A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by white space and something
+# that can start a sentence. Line breaks always end a sentence (headings, list items).
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[\w$€£¥])""")
+_LINE = re.compile(r"[^\n]+")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Z]\.){1,3}[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|No|vs"
+    r"|etc|e\.g|i\.e|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of a text: ``text[start:end]``."""
+
+    start: int
+    end: int
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Sentences of ``text`` as spans, stripped of surrounding white space."""
+    spans: list[Span] = []
+    for line in _LINE.finditer(text):
+        start = line.start()
+        for boundary in _BOUNDARY.finditer(line.group()):
+            cut = line.start() + boundary.start()
+            before = text[start:cut].rstrip(".")
+            if (
+                _ABBREVIATION.search(before)
+                and not text[cut : line.start() + boundary.end()].strip(".").strip()
+            ):
+                continue
+            end = line.start() + boundary.end()
+            _append_stripped(text, start, end, spans)
+            start = end
+        _append_stripped(text, start, line.end(), spans)
+    return spans
+
+
+def _append_stripped(text: str, start: int, end: int, spans: list[Span]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append(Span(start, end))
+
+
+# -- words ---------------------------------------------------------------------------------------
+
+_WORD = re.compile(
+    r"(?:[A-Za-z]\.){2,}(?![A-Za-z])|[$€£¥]?\d[\d,.]*\d(?:st|nd|rd|th)?|[$€£¥]?\d(?:st|nd|rd|th)?|[^\W\d_]+(?:['’][^\W\d_]+)*"
+)
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they
+    this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yourselves also may might must shall us said say says
+    tell told according one ones s t""".split()
+)
+# Words that frame a question about a text rather than carry its meaning.
+GENERIC = frozenset(
+    "article document text source story report mention mentioned name named according state stated".split()
+)
+QUESTION_WORDS = frozenset("what when where who whom whose which why how".split())
+NEGATIONS = frozenset("not no never neither nor without cannot n't none".split())
+NUMBER_WORDS = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve dozen hundred thousand
+    million billion trillion first second third fourth fifth half""".split()
+)
+_NUMBER_VALUES = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+# Capitalized only because they open a sentence: not names.
+OPENERS = frozenset(
+    """however also still yet meanwhile additionally furthermore moreover instead overall both
+    either yes in on at as after before during while since although though therefore thus""".split()
+)
+TIME_WORDS = frozenset(
+    """january february march april june july august september october november december
+    spring summer autumn fall winter monday tuesday wednesday thursday friday saturday sunday
+    yesterday today tomorrow week weekend month year decade century morning evening night""".split()
+)
+
+
+def words(text: str) -> list[tuple[str, int, int]]:
+    """Word tokens with their offsets: ``(word, start, end)``."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+@lru_cache(maxsize=65536)
+def normalize(word: str) -> str:
+    """The dictionary form of a word (took → take, drills → drill), lower-case and possessive-free;
+    numbers lose currency signs, separators and ordinal endings; small number words become digits."""
+    word = word.lower().replace("’", "'")
+    if word[:1] in "$€£¥" or word[:1].isdigit():
+        return re.sub(r"(?<=\d)(st|nd|rd|th)$", "", word.lstrip("$€£¥").replace(",", "")).rstrip(".")
+    if word in _NUMBER_VALUES:
+        return _NUMBER_VALUES[word]
+    if word.endswith("'s"):
+        word = word[:-2]
+    if "." in word:  # U.S. → u.s
+        return word.rstrip(".")
+    return simplemma.lemmatize(word, lang="en").lower()
+
+
+def terms(text: str) -> list[str]:
+    """Normalized words of a text, stop words and question words removed: what lexical search sees."""
+    return [
+        term
+        for word, _, _ in words(text)
+        if (term := normalize(word)) and term not in STOPWORDS and term not in QUESTION_WORDS
+    ]
+
+
+def same_term(word: str, candidates: Iterable[str]) -> bool:
+    """Same normalized term, allowing for endings the light stemmer keeps (invite ~ invited)."""
+    return any(word == c or (len(c) >= 5 and len(word) >= 5 and word[:5] == c[:5]) for c in candidates)
+
+
+def coverage(question_terms: Sequence[str], text: str) -> float:
+    """Share of the question's terms that occur in ``text``."""
+    if not question_terms:
+        return 0.0
+    vocabulary = {normalize(w) for w, _, _ in words(text)}
+    return sum(same_term(t, vocabulary) for t in question_terms) / len(question_terms)
+
+
+_CONTEXT = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\s*$")
+
+
+def split_context(question: str) -> tuple[str, str]:
+    """ "When will she go? (Who invited …?)" → the question itself, and the context carried along."""
+    match = _CONTEXT.search(question)
+    if not match:
+        return question.strip(), ""
+    return question[: match.start()].strip(), match.group().strip()[1:-1]
+
+
+def question_terms(question: str) -> list[str]:
+    """The terms that carry a question's own meaning: not "article", "mentioned", "according"…,
+    and not those of the context a follow-up carries."""
+    found = [t for t in terms(split_context(question)[0]) if t not in GENERIC]
+    return list(dict.fromkeys(found))
+
+
+def key_terms(text: str) -> set[str]:
+    """Terms a claim cannot change and stay true: names, numbers, dates, and negation.
+
+    A name is a capitalized word that is not an ordinary word at the start of a sentence.
+    """
+    found: set[str] = set()
+    sentence_start = True
+    for word, _, _ in words(text):
+        term = normalize(word)
+        lowered = word.lower()
+        if term[:1].isdigit() or lowered in NUMBER_WORDS or lowered in TIME_WORDS:
+            found.add(term)
+        elif lowered in NEGATIONS or lowered.endswith("n't"):
+            found.add("not")
+        elif word[:1].isupper() and not (sentence_start and lowered in STOPWORDS | QUESTION_WORDS | OPENERS):
+            found.add(term)
+        sentence_start = False
+    return found - {"i"}
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    for span in sentence_spans(text):
+        yield text[span.start : span.end]

@@ -1,0 +1,274 @@
+"""Stage 5: check every sentence of a draft answer against the sources it cites.
+
+A sentence survives only if a sentence of a cited source (or two adjacent ones) supports it: it is a
+verbatim part of it, or it carries all of its names, numbers and dates, agrees on negation and is
+close in meaning. The supporting text becomes the citation's quote, with exact document offsets. What
+does not survive is recorded with the reason; an answer with nothing left becomes a refusal.
+
+The same check runs for every backend, and it runs sentence by sentence, so a streamed answer shows
+only sentences that have already passed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from .embeddings import Embedder
+from .models import Citation, DroppedSentence, Passage
+from .text import Span, key_terms, normalize, sentence_spans, terms, words
+
+MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_PARTIAL_MARKER = re.compile(r"\[[\d\s,;]*$")  # "[1" while the stream is still writing "[12]"
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+_REFUSAL = re.compile(
+    r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
+    r"(?:say|contain|mention|answer|provide|specify)|cannot\s+answer|can't\s+answer)\b"
+)
+SUPPORT_THRESHOLD = 0.55  # calibrated on evals/ (see README, "Verification")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage as numbered in the prompt."""
+
+    number: int
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of a draft, without its citation markers."""
+
+    text: str
+    cited: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence, or two adjacent sentences, of a source: what a claim can be checked against."""
+
+    source: Source
+    start: int  # document offsets
+    end: int
+    text: str
+    normalized: str
+    words: frozenset[str]
+    negated: bool
+
+
+@dataclass
+class Verdict:
+    claim: Claim
+    unit: _Unit | None
+    reason: str = ""
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text))
+
+
+def split_claims(draft: str) -> list[Claim]:
+    """Sentences of a draft, each with the numbers it cites (markers after a full stop included)."""
+    merged: list[str] = []
+    for span in sentence_spans(draft):
+        piece = draft[span.start : span.end]
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and merged:
+            merged[-1] += leading.group()
+            piece = piece[leading.end() :]
+        if MARKER.sub("", piece).strip():
+            merged.append(piece)
+    claims = []
+    for piece in merged:
+        cited = tuple(int(n) for group in MARKER.findall(piece) for n in re.split(r"[,;]", group))
+        text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", piece)).strip()
+        claims.append(Claim(text=text, cited=cited))
+    return claims
+
+
+def _flatten(text: str) -> str:
+    """Case, quotes and white space do not matter for a verbatim match."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split()).strip(" .;:,!?\"'")
+
+
+class Verifier:
+    """Checks claims against a fixed set of numbered sources."""
+
+    def __init__(self, sources: Sequence[Source], embedder: Embedder, threshold: float = SUPPORT_THRESHOLD):
+        self._sources = {s.number: s for s in sources}
+        self._embedder = embedder
+        self._threshold = threshold
+        self._units: dict[int, list[_Unit]] = {}
+
+    def units(self, number: int) -> list[_Unit]:
+        if number not in self._units:
+            self._units[number] = list(_units_of(self._sources[number]))
+        return self._units[number]
+
+    def check(self, claim: Claim) -> Verdict:
+        unknown = [n for n in claim.cited if n not in self._sources]
+        if unknown:
+            return Verdict(claim, None, f"cites [{unknown[0]}], which is not one of the sources given")
+        numbers = claim.cited or tuple(self._sources)
+        candidates = [unit for n in dict.fromkeys(numbers) for unit in self.units(n)]
+        if not candidates:
+            return Verdict(claim, None, "no source to check it against")
+        flat = _flatten(claim.text)
+        claim_terms = set(terms(claim.text))
+        if claim_terms:
+            verbatim = [u for u in candidates if flat and flat in u.normalized]
+            if verbatim:
+                return Verdict(claim, min(verbatim, key=lambda u: u.end - u.start))
+        else:
+            return Verdict(claim, None, "says nothing that a source could support")
+        needed = key_terms(claim.text)
+        negated = "not" in needed
+        needed.discard("not")
+        named = [u for u in candidates if needed <= u.words]
+        if not named:
+            missing = sorted(needed - set().union(*(u.words for u in candidates)))
+            if missing:
+                return Verdict(claim, None, f"{', '.join(missing)} not in the cited source")
+            return Verdict(claim, None, "no single cited sentence has all its names and numbers")
+        fitting = [u for u in named if u.negated == negated]
+        if not fitting:
+            return Verdict(claim, None, "the cited source says the opposite")
+        vectors = self._embedder.embed([claim.text, *(u.text for u in fitting)])
+        similarities = vectors[1:] @ vectors[0]
+        best_score, best = max(
+            (
+                (0.5 * float(sim) + 0.5 * len(claim_terms & u.words) / len(claim_terms), u)
+                for sim, u in zip(similarities, fitting, strict=True)
+            ),
+            key=lambda pair: (pair[0], -(pair[1].end - pair[1].start)),
+        )
+        if best_score < self._threshold:
+            return Verdict(claim, None, f"not close enough to any cited sentence ({best_score:.2f})")
+        return Verdict(claim, best)
+
+
+def _units_of(source: Source) -> Iterator[_Unit]:
+    passage = source.passage
+    spans = sentence_spans(passage.text)
+    for i, span in enumerate(spans):
+        yield _unit(source, span, span)
+        if i + 1 < len(spans):
+            yield _unit(source, span, spans[i + 1])
+
+
+def _unit(source: Source, first: Span, last: Span) -> _Unit:
+    passage = source.passage
+    text = passage.text[first.start : last.end]
+    vocabulary = {normalize(w) for w, _, _ in words(text)}
+    return _Unit(
+        source=source,
+        start=passage.start + first.start,
+        end=passage.start + last.end,
+        text=text,
+        normalized=_flatten(text),
+        words=frozenset(vocabulary | key_terms(text)),
+        negated="not" in key_terms(text),
+    )
+
+
+@dataclass
+class Verified:
+    """The surviving sentences with renumbered citations, and what was dropped."""
+
+    sentences: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    dropped: list[DroppedSentence] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+class AnswerBuilder:
+    """Accumulates verdicts into an answer: citations numbered in order of first use."""
+
+    def __init__(self) -> None:
+        self.result = Verified()
+        self._numbers: dict[tuple[str, int, int], int] = {}
+
+    def add(self, verdict: Verdict) -> str | None:
+        """The sentence as shown to the user (with its new marker), or None if it was dropped."""
+        unit = verdict.unit
+        if unit is None:
+            self.result.dropped.append(DroppedSentence(text=verdict.claim.text, reason=verdict.reason))
+            return None
+        key = (unit.source.passage.doc_id, unit.start, unit.end)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._numbers) + 1
+            self.result.citations.append(
+                Citation(
+                    number=self._numbers[key],
+                    doc_id=unit.source.passage.doc_id,
+                    chunk_id=unit.source.passage.chunk_id,
+                    quote=unit.text,
+                    start=unit.start,
+                    end=unit.end,
+                )
+            )
+        text = verdict.claim.text
+        body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
+        sentence = f"{body.rstrip()} [{self._numbers[key]}]{stop}"
+        self.result.sentences.append(sentence)
+        return sentence
+
+
+def verify_text(draft: str, verifier: Verifier) -> Verified:
+    builder = AnswerBuilder()
+    for claim in split_claims(draft):
+        builder.add(verifier.check(claim))
+    return builder.result
+
+
+class StreamingVerifier:
+    """Feeds streamed text in; yields each sentence once it is complete and has passed."""
+
+    def __init__(self, verifier: Verifier) -> None:
+        self._verifier = verifier
+        self._builder = AnswerBuilder()
+        self._buffer = ""
+        self.raw = ""
+        self.model_refused = False
+
+    @property
+    def result(self) -> Verified:
+        return self._builder.result
+
+    def feed(self, delta: str) -> Iterator[str]:
+        self._buffer += delta
+        self.raw += delta
+        # Everything up to the start of the last sentence is complete (its markers included).
+        last_start = self._find_last_sentence_start()
+        if last_start is None:
+            return
+        complete, self._buffer = self._buffer[:last_start], self._buffer[last_start:]
+        yield from self._emit(split_claims(complete))
+
+    def finish(self) -> Iterator[str]:
+        complete, self._buffer = self._buffer, ""
+        yield from self._emit(split_claims(complete))
+
+    def _find_last_sentence_start(self) -> int | None:
+        """Where the last sentence with any text begins, after the markers that close the one before."""
+        for span in reversed(sentence_spans(self._buffer)[1:]):
+            rest = self._buffer[span.start :]
+            leading = _LEADING_MARKERS.match(rest)
+            if _PARTIAL_MARKER.sub("", MARKER.sub("", rest)).strip():
+                return span.start + (leading.end() if leading else 0)
+        return None
+
+    def _emit(self, claims: Iterable[Claim]) -> Iterator[str]:
+        for claim in claims:
+            if is_refusal(claim.text):  # "NOT IN SOURCES" is an answer about the sources, not a claim
+                self.model_refused = True
+                continue
+            shown = self._builder.add(self._verifier.check(claim))
+            if shown is not None:
+                yield shown

