@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from . import present
-from .core import Assistant
+from .core import Assistant, clean_question
 from .errors import AssistantError
 from .models import Answer
 from .settings import load_settings
@@ -102,6 +102,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 def search(query: str, top_k: int | None, as_json: bool) -> None:
     """Print the passages that best match QUERY, with scores and locations."""
     assistant = make_assistant()
+    clean_question(query, assistant.settings.max_question_tokens)  # bad input fails before indexing
     _index_if_needed(assistant)
     passages = assistant.search(query, top_k)
     if as_json:
@@ -126,6 +127,7 @@ def ask(
 ) -> None:
     """Answer QUESTION from the documents, with numbered, quoted sources."""
     assistant = make_assistant(backend=backend, model=model, base_url=base_url)
+    clean_question(question, assistant.settings.max_question_tokens)
     _index_if_needed(assistant)
     if as_json:
         click.echo(assistant.ask(question).model_dump_json(indent=2))

@@ -125,4 +125,5 @@ def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[int, 
     try:
         yield update
     finally:
-        progress.stop()
+        if task is not None:
+            progress.stop()

@@ -2,7 +2,8 @@
 
 Chroma's vector search finds paraphrases ("When is the visit?" → "…to occur this spring"); BM25 finds
 exact names and numbers ("Kyodo", "$11 billion") that a small embedding model blurs. The two rankings
-are fused (reciprocal rank fusion by default: see the README for the numbers behind that choice).
+are fused: by default a weighted sum of their min-max normalised scores, which beat reciprocal rank
+fusion, vector-only and BM25-only on the dev set (see the README for the numbers).
 Retrieved passages are then split into sentences and scored, so the answer stage can quote a sentence
 with its exact offsets.
 """
@@ -20,10 +21,10 @@ from .embeddings import Embedder
 from .index import Index, StoredChunk
 from .models import Evidence, Passage
 from .settings import Settings
-from .text import coverage, question_terms, sentence_spans, terms
+from .text import coverage, sentence_spans, terms
 
 RRF_K = 60  # the constant of Cormack et al. (2009); results are insensitive to it within 10..100
-WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion
+WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion (0.3…0.7 measured: 0.5 best)
 
 
 class LexicalIndex:
@@ -161,10 +162,9 @@ def score_sentences(question: str, sentences: Sequence[Evidence], embedder: Embe
         return []
     vectors = embedder.embed([question, *(s.text for s in sentences)])
     similarities = vectors[1:] @ vectors[0]
-    asked = question_terms(question)
     scored = []
     for sentence, similarity in zip(sentences, similarities, strict=True):
-        covered = coverage(asked, sentence.text)
+        covered = coverage(question, sentence.text)
         scored.append(
             sentence.model_copy(
                 update={

@@ -7,7 +7,7 @@ traced back to the exact place it came from.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -133,17 +133,36 @@ def terms(text: str) -> list[str]:
     ]
 
 
+_ALIASES = (
+    (re.compile(r"\b(?:United States(?: of America)?|America)\b"), "U.S."),
+    (re.compile(r"\b(?:United Kingdom|Britain)\b"), "U.K."),
+)
+
+
+def canonical_names(text: str) -> str:
+    """One spelling per country name, so that "United States" and "U.S." are the same name."""
+    for pattern, name in _ALIASES:
+        text = pattern.sub(name, text)
+    return text
+
+
 def same_term(word: str, candidates: Iterable[str]) -> bool:
     """Same normalized term, allowing for endings the light stemmer keeps (invite ~ invited)."""
     return any(word == c or (len(c) >= 5 and len(word) >= 5 and word[:5] == c[:5]) for c in candidates)
 
 
-def coverage(question_terms: Sequence[str], text: str) -> float:
-    """Share of the question's terms that occur in ``text``."""
-    if not question_terms:
+def coverage(question: str, text: str) -> float:
+    """Share of the question's terms that occur in ``text``. The terms of a follow-up's own words
+    count double those of the context it carries ("When will she go? (Who invited …?)")."""
+    own, context = split_context(question)
+    own_terms, context_terms = question_terms(own), question_terms(context)
+    total = 2 * len(own_terms) + len(context_terms)
+    if not total:
         return 0.0
     vocabulary = {normalize(w) for w, _, _ in words(text)}
-    return sum(same_term(t, vocabulary) for t in question_terms) / len(question_terms)
+    found = 2 * sum(same_term(t, vocabulary) for t in own_terms)
+    found += sum(same_term(t, vocabulary) for t in context_terms)
+    return found / total
 
 
 _CONTEXT = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\s*$")
@@ -158,9 +177,8 @@ def split_context(question: str) -> tuple[str, str]:
 
 
 def question_terms(question: str) -> list[str]:
-    """The terms that carry a question's own meaning: not "article", "mentioned", "according"…,
-    and not those of the context a follow-up carries."""
-    found = [t for t in terms(split_context(question)[0]) if t not in GENERIC]
+    """The terms that carry a question's meaning: not "article", "mentioned", "according"…"""
+    found = [t for t in terms(question) if t not in GENERIC]
     return list(dict.fromkeys(found))
 
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..verify import Source
 from ..embeddings import Embedder
 from ..models import Evidence, Usage
 from ..retrieve import score_sentences
@@ -25,20 +24,24 @@ from ..text import (
     QUESTION_WORDS,
     STOPWORDS,
     TIME_WORDS,
+    canonical_names,
     iter_sentences,
     key_terms,
     normalize,
+    question_terms,
     same_term,
     sentence_spans,
     split_context,
     terms,
     words,
 )
+from ..verify import Source
 from . import Request, Turn
 
 REFUSAL = "The documents do not answer this."
 CANDIDATES = 8  # sentences considered per question part
 RUNNER_UP_MARGIN = 0.03  # an open question also gets the second sentence when it is this close
+PROXIMITY_WEIGHT = 0.15  # a span next to the question's terms beats one elsewhere in a sentence
 SPECIFICITY_WEIGHT = 0.05  # a precise span ("this spring") beats a vague one ("this year") at equal relevance
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -65,7 +68,7 @@ SPANS: dict[str, re.Pattern[str]] = {
     "how long": re.compile(rf"\b(?:{_NUMBER}|an?)\s+(?:{_UNITS})\b", re.IGNORECASE),
     "age": re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged?\s+\d{1,3}\b"),
     "where": re.compile(
-        rf"\b(?:in|at|off|aboard|near|to|from|inside|outside)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){{0,2}}?"
+        rf"\b(?:in|at|off|aboard|near|from|inside|outside)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){{0,2}}?"
         rf"{_NAME}(?:\s+{_NAME})*"
     ),
     "who": re.compile(rf"\b{_NAME}(?:\s+{_NAME})*"),
@@ -86,6 +89,13 @@ _TYPES = (
         ),
     ),
 )
+# "Which political party does …", "What is Takaichi's favourite food": the noun asked about.
+_HEAD_NOUN = re.compile(
+    r"^\W*(?:[Ii]n\s+|[Oo]n\s+|[Aa]t\s+|[Ff]rom\s+)?(?:[Ww]hat|[Ww]hich)\s+(?:(?:is|was|are|were)\s+)?"
+    r"(?:the\s+|a\s+|an\s+)?(?:[A-Z][\w’'.-]*[’']s\s+)?((?:[a-z][\w-]*\s+){0,2}?)([a-z][\w-]*)"
+    r"(?=\s+(?:of|did|does|do|is|are|was|were|has|have|had|will|would|can|could|might|should|that|"
+    r"who|in|on|for|to|by|with|[A-Z])\b|\s*\?)"
+)
 _YES_NO = re.compile(
     r"(?i)^\s*(?:so\s+|and\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b"
 )
@@ -99,6 +109,7 @@ _PARTS = re.compile(
     r"are|was|were|can|will)\b)",
     re.IGNORECASE,
 )
+_HEDGES = frozenset({"yet", "be", "been", "being", "have", "has", "also", "even", "always", "ever"})
 _REQUEST = re.compile(
     r"(?i)^\W*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
     r"had|can|could|will|would|should|tell me|explain|describe|summari[sz]e|list)\b"
@@ -182,9 +193,18 @@ def _names(question: str) -> set[str]:
     """Names and figures the question mentions (not dates: "his October visit" is a modifier)."""
     return {
         t
-        for t in key_terms(question)
+        for t in key_terms(canonical_names(question))
         if t != "not" and t not in TIME_WORDS and t not in {normalize(w) for w in NUMBER_WORDS}
     } - {normalize(w) for w in QUESTION_WORDS}
+
+
+def head_noun(question: str) -> str | None:
+    """The thing a "what/which <noun>" question asks for: a sentence that answers it names it."""
+    match = _HEAD_NOUN.match(question)
+    if not match or any(normalize(w) in STOPWORDS for w in match.group(1).split()):
+        return None
+    head = normalize(match.group(2))
+    return None if head in STOPWORDS else head
 
 
 def _negative(text: str) -> bool:
@@ -208,23 +228,28 @@ def choose(
     too. Empty when no sentence qualifies."""
     kind = question_type(question)
     names = _names(question)
+    head = None if kind else head_noun(question)
+    if head:
+        names.add(head)
     check_polarity = not _YES_NO.match(question)
-    negative = _negative(question)
     ranked: list[tuple[float, Pick]] = []
     for sentence in evidence[:CANDIDATES]:
         if sentence.relevance < min_relevance:
             break
-        vocabulary = {normalize(w) for w, _, _ in words(_window(sentence, sources))}
+        vocabulary = {normalize(w) for w, _, _ in words(canonical_names(_window(sentence, sources)))}
         if not all(same_term(name, vocabulary) for name in names):
             continue
-        if check_polarity and _negative(sentence.text) != negative:
+        if check_polarity and _contradicts(question, sentence.text):
             continue
-        span = extract(kind, question, sentence.text) if kind else None
-        if kind and not span:
-            continue
-        ranked.append(
-            (sentence.relevance + SPECIFICITY_WEIGHT * _specificity(kind, span), Pick(sentence, span))
-        )
+        score = sentence.relevance
+        span = None
+        if kind:
+            found = extract(kind, question, sentence.text)
+            if not found:
+                continue
+            span = found[0]
+            score += SPECIFICITY_WEIGHT * _specificity(kind, span) + PROXIMITY_WEIGHT * found[1]
+        ranked.append((score, Pick(sentence, span)))
     ranked.sort(key=lambda item: -item[0])
     if not ranked:
         return []
@@ -242,14 +267,17 @@ def _specificity(kind: str | None, span: str | None) -> int:
     return 1 if re.search(r"\d", span) else 0
 
 
-def extract(kind: str, question: str, sentence: str) -> str | None:
-    """The span of ``sentence`` that answers a ``kind`` question, nearest the question's terms."""
+def extract(kind: str, question: str, sentence: str) -> tuple[str, float] | None:
+    """The span of ``sentence`` that answers a ``kind`` question, and how close (0..1] it stands to
+    the question's own terms: an answer sits next to what was asked ("took office in October")."""
     asked = {normalize(w) for w, _, _ in words(question)}
     candidates = []
     for match in SPANS[kind].finditer(sentence):
         text = match.group().strip(" ,;:—-")
         if kind == "who":
             text = _trim_name(text, asked)
+        elif kind == "where" and re.search(r"[’']s$", text):
+            continue  # "according to Japan’s ministry": a possessive is not a place
         if not text or {normalize(w) for w, _, _ in words(text)} <= asked | STOPWORDS:
             continue
         candidates.append((match.start(), match.end(), text))
@@ -258,11 +286,36 @@ def extract(kind: str, question: str, sentence: str) -> str | None:
     if kind == "who":
         subject = _subject(question, sentence, candidates)
         if subject:
-            return subject
-    anchors = [s for w, s, _ in words(sentence) if same_term(normalize(w), terms(question))]
+            return subject, 1.0
+    tokens = words(sentence)
+    names = _names(question)
+    predicate = [t for t in question_terms(question) if t not in names] or question_terms(question)
+    anchors = [i for i, (w, _, _) in enumerate(tokens) if same_term(normalize(w), predicate)]
     if not anchors:
-        return candidates[0][2]
-    return min(candidates, key=lambda c: min(min(abs(c[0] - a), abs(c[1] - a)) for a in anchors))[2]
+        return candidates[0][2], 0.0
+
+    def distance(candidate: tuple[int, int, str]) -> int:
+        inside = [i for i, (_, start, end) in enumerate(tokens) if candidate[0] <= start < candidate[1]]
+        first, last = (inside[0], inside[-1]) if inside else (0, 0)
+        return min(max(0, first - a, a - last) for a in anchors)
+
+    best = min(candidates, key=distance)
+    return best[2], 1.0 / (1.0 + distance(best) / 3.0)
+
+
+def _contradicts(question: str, sentence: str) -> bool:
+    """The sentence negates what the question asserts ("has not yet confirmed" for "Why did … confirm")
+    or the question asserts a negation (cancel, deny) that the sentence does not make."""
+    if _negative(question):
+        return not _negative(sentence)
+    asked = question_terms(question)
+    tokens = [normalize(w) for w, _, _ in words(sentence)]
+    for i, token in enumerate(tokens):
+        if token in NEGATIONS or token.endswith("n't"):
+            following = [t for t in tokens[i + 1 : i + 5] if t not in _HEDGES]
+            if following and same_term(following[0], asked):
+                return True
+    return False
 
 
 def _subject(question: str, sentence: str, candidates: list[tuple[int, int, str]]) -> str | None:

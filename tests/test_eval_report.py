@@ -1,0 +1,259 @@
+"""The eval report: terminal summary, self-contained HTML with highlighted quotes, and gate limits.
+
+One real eval run (offline backend, a tiny corpus written here) feeds every test that needs a report.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from rich.console import Console
+
+from assistant.errors import ConfigError
+from assistant.evaluation import EvalReport, gate_failures, load_dataset, run_eval
+from assistant.evaluation.report import PASSED, gate_for, print_report, render_html, write_html
+from assistant.settings import load_settings
+
+SCRIPT = "<script>alert(1)</script>"
+MUSEUM = f"""The Harbor Museum opens at nine in the morning and closes at five in the afternoon.
+Admission to the Harbor Museum is free on Sundays.
+The museum was founded in 1921 by the shipbuilder Clara Voss.
+Its web form once received the text {SCRIPT} from a prankster, and the curator kept it.
+"""
+PLANTS = """carrots tulips roses beans onions lettuce garlic peppers leeks radishes squash fennel basil
+thyme mint sage dill kale chard peas""".split()
+GARDEN = "\n".join(  # longer than the report shows whole, so it is cut to excerpts
+    [
+        "The Riverside Garden covers four hectares along the river bank.",
+        *(
+            f"Bed number {i} of the garden is planted with {p} every year by volunteers."
+            for i, p in enumerate(PLANTS, 1)
+        ),
+        "The bed behind the old shed is left fallow so that the soil can rest between seasons.",
+        "The compost heaps sit behind the greenhouse, next to the rainwater tanks.",
+        "The head gardener of the Riverside Garden is Tomas Brandt, who has worked there since 2009.",
+    ]
+)
+EVAL_SET = r"""
+name: tiny
+corpus: corpus
+cases:
+  - id: founder
+    kind: single-fact
+    question: Who founded the Harbor Museum?
+    facts: ['(?i)clara\s+voss']
+    evidence: ["The museum was founded in 1921 by the shipbuilder Clara Voss."]
+  - id: wrong-expectation  # expects the gardener for a museum question: fails whatever is answered
+    kind: single-fact
+    question: When does the Harbor Museum open?
+    facts: ['(?i)tomas\s+brandt']
+    evidence: ["The head gardener of the Riverside Garden is Tomas Brandt"]
+  - id: museum-cafe
+    kind: unanswerable
+    question: What does the Harbor Museum cafe serve for lunch?
+    refuse: true
+  - id: gardener-chat
+    kind: multi-turn
+    turns:
+      - question: Who is the head gardener of the Riverside Garden?
+        facts: ['(?i)tomas\s+brandt']
+        evidence: ["The head gardener of the Riverside Garden is Tomas Brandt"]
+      - question: Since when has he worked there?
+        facts: ['2009']
+        evidence: ["who has worked there since 2009"]
+"""
+GATE = """
+dev.yaml:
+  offline:
+    min: {citation_validity: 1.0, answer_accuracy: 0.6}
+    max: {unsupported_claims: 0}
+  openai:
+    min: {judge_faithfulness: 0.9}
+"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EvalReport]:
+    """One eval run for the module, as isolated as conftest's per-test environment."""
+    root = tmp_path_factory.mktemp("eval")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "museum.txt").write_text(MUSEUM, encoding="utf-8")
+    (root / "corpus" / "garden.txt").write_text(GARDEN, encoding="utf-8")
+    (root / "tiny.yaml").write_text(EVAL_SET, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as env:
+        for name in [n for n in os.environ if n.startswith(("ASSISTANT_", "OPENAI_"))]:
+            env.delenv(name)
+        env.setenv("ASSISTANT_INDEX_DIR", str(root / "index"))
+        env.chdir(root)
+        yield run_eval(load_dataset(root / "tiny.yaml"), load_settings(backend="offline"))
+
+
+@pytest.fixture(scope="module")
+def page(report: EvalReport, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("html") / "report.html"
+    write_html(report, path)
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_tiny_set_has_passes_and_failures(report: EvalReport) -> None:
+    """The other tests are only meaningful when the report holds both."""
+    assert {case.passed for case in report.cases} == {True, False}
+    assert not next(c for c in report.cases if c.id == "wrong-expectation").passed
+
+
+def test_terminal_report_names_metrics_and_failed_cases(report: EvalReport) -> None:
+    console = Console(record=True, width=80)
+    print_report(console, report)
+    text = console.export_text()
+    for name in (
+        "cases passed",
+        "answer accuracy",
+        "hit@5",
+        "MRR",
+        "citation validity",
+        "unsupported claims",
+        "groundedness",
+        "refusal precision",
+        "refusal recall",
+        "latency p50 / p95",
+        "tokens per answer",
+        "multi-turn",
+    ):
+        assert name in text
+    assert "judge faithfulness" not in text  # offline: no judge ran
+    failed = [case.id for case in report.cases if not case.passed]
+    for case_id in failed:
+        assert case_id in text
+    assert "gardener-chat" not in text  # it passed: not listed
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def _marks(page: str, css: str) -> set[str]:
+    """The text inside each <mark> of a class, with nested tags (expected evidence) removed."""
+    inner = re.findall(rf'<mark class="{css}"[^>]*>(.*?)</mark>', page, flags=re.S)
+    return {re.sub(r"<[^>]+>", "", part) for part in inner}
+
+
+def test_html_highlights_every_quote_in_its_source(report: EvalReport, page: str) -> None:
+    turns = [turn for case in report.cases for turn in case.turns]
+    cited = {c.quote for t in turns for c in t.answer.citations}
+    closest = {c.quote for t in turns for c in t.answer.evidence}
+    assert cited
+    assert {html.escape(q) for q in cited} <= _marks(page, "cite")
+    assert {html.escape(q) for q in closest} <= _marks(page, "evid")
+    gardener = "The head gardener of the Riverside Garden is Tomas Brandt"
+    assert f'<span class="expected" title="expected evidence">{gardener}</span>' in page
+
+
+def test_html_shows_long_documents_as_excerpts(report: EvalReport, page: str) -> None:
+    assert any(
+        c.doc_id == "garden.txt" for case in report.cases for t in case.turns for c in t.answer.citations
+    )
+    assert "Bed number 1 of the garden is planted with carrots" not in page
+    assert "… " in page
+
+
+def test_html_escapes_document_text(page: str) -> None:
+    assert html.escape(SCRIPT) in page
+    assert "<script" not in page.lower()
+
+
+def test_html_marks_each_case_and_lists_failures_first(report: EvalReport, page: str) -> None:
+    states = {
+        case_id: state for state, case_id in re.findall(r'class="case (pass|fail)" id="case-([^"]+)"', page)
+    }
+    assert states == {case.id: "pass" if case.passed else "fail" for case in report.cases}
+    order = [state for state, _ in re.findall(r'class="case (pass|fail)" id="case-([^"]+)"', page)]
+    assert order == sorted(order)  # "fail" < "pass"
+    assert (
+        "wrong-expectation" in page.split("<main>", maxsplit=1)[0]
+    )  # linked from the failed list in the header
+    for reason in (r for case in report.cases for t in case.turns for r in t.reasons):
+        assert html.escape(reason) in page
+    if any(t.passed and not t.expect.refuse for case in report.cases for t in case.turns):
+        assert PASSED in page
+    assert "Standalone:" in page  # the follow-up of the multi-turn case was rewritten
+
+
+def test_html_is_one_self_contained_file(page: str) -> None:
+    assert page.startswith("<!doctype html>")
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"<(link|img|iframe|object|embed)\b|@import|url\(", page, flags=re.I)
+
+
+def test_html_flags_a_quote_that_is_not_at_its_offsets(report: EvalReport) -> None:
+    """A moved citation overlaps the real one: it is marked as wrong and the tags still nest."""
+    case = next(c for c in report.cases if c.id == "gardener-chat")
+    turn = case.turns[0]
+    good = turn.answer.citations[0]
+    moved = good.model_copy(update={"number": 2, "start": good.start - 20, "end": good.end - 20})
+    answer = turn.answer.model_copy(update={"citations": [good, moved]})
+    broken = case.model_copy(update={"turns": [turn.model_copy(update={"answer": answer})]})
+    page = render_html(report.model_copy(update={"cases": [broken]}))
+    assert '<mark class="cite bad" title="[2] garden.txt:' in page
+    assert "the quote is NOT the text at these offsets" in page
+    assert page.count("<mark") == page.count("</mark>") > 2  # the overlap is split, not crossed
+    assert re.search(r"<sup[^>]*>\[1\]</sup><mark class=\"cite\"", page)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValidationError,
+    reason="Timings.total_ms is a computed field: dumped to JSON, then refused by extra='forbid'",
+)
+def test_json_round_trips(report: EvalReport) -> None:
+    assert EvalReport.model_validate_json(report.model_dump_json()) == report
+
+
+def test_gate_for_returns_the_limits_of_the_set_and_backend(tmp_path: Path) -> None:
+    gate = tmp_path / "gate.yaml"
+    gate.write_text(GATE, encoding="utf-8")
+    assert gate_for(gate, Path("evals/dev.yaml"), "offline") == {
+        "min": {"citation_validity": 1.0, "answer_accuracy": 0.6},
+        "max": {"unsupported_claims": 0},
+    }
+    assert gate_for(gate, Path("dev.yaml"), "openai") == {"min": {"judge_faithfulness": 0.9}, "max": {}}
+
+
+@pytest.mark.parametrize(
+    ("content", "set_name", "backend", "message"),
+    [
+        (GATE, "other.yaml", "offline", "no gate for other.yaml with backend offline"),
+        (GATE, "dev.yaml", "ollama", "no gate for dev.yaml with backend ollama (has: dev.yaml/offline"),
+        ("dev.yaml: [", "dev.yaml", "offline", "cannot read gate file"),
+        ("dev.yaml: {offline: {min: {accuracy: 1}}}", "dev.yaml", "offline", "unknown metric 'accuracy'"),
+        ("dev.yaml: {offline: {min: {mrr: high}}}", "dev.yaml", "offline", "mrr must be a number"),
+        ("dev.yaml: {offline: {floor: {mrr: 1}}}", "dev.yaml", "offline", "expected a mapping with min"),
+    ],
+)
+def test_gate_for_rejects_what_it_cannot_use(
+    tmp_path: Path, content: str, set_name: str, backend: str, message: str
+) -> None:
+    gate = tmp_path / "gate.yaml"
+    gate.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        gate_for(gate, Path(set_name), backend)
+
+
+def test_gate_for_reports_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read gate file"):
+        gate_for(tmp_path / "absent.yaml", Path("dev.yaml"), "offline")
+
+
+def test_gate_failures_flags_a_broken_floor_and_ceiling(report: EvalReport) -> None:
+    summary = report.summary
+    assert gate_failures(summary, {"min": {"citation_validity": 1.0}, "max": {"unsupported_claims": 0}}) == []
+    failures = gate_failures(
+        summary,
+        {"min": {"answer_accuracy": summary.answer_accuracy + 0.01}, "max": {"turns": summary.turns - 1}},
+    )
+    assert failures == [
+        f"answer_accuracy = {summary.answer_accuracy} < {summary.answer_accuracy + 0.01}",
+        f"turns = {summary.turns} > {summary.turns - 1}",
+    ]
