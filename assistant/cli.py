@@ -211,7 +211,9 @@ def evaluate(
     from .evaluation.report import gate_for, print_report, write_html
 
     dataset = load_dataset(set_path)
-    settings = load_settings(**{k: v for k, v in {"backend": backend, "model": model, "base_url": base_url}.items() if v})
+    settings = load_settings(
+        **{k: v for k, v in {"backend": backend, "model": model, "base_url": base_url}.items() if v}
+    )
     err = present.console(stderr=True)
     with err.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
         report = run_eval(dataset, settings, judge=judge)
@@ -227,7 +229,9 @@ def evaluate(
             click.echo(f"gate failed: {failure}", err=True)
         if failures:
             sys.exit(1)
-        click.echo(f"gate passed ({len(limits.get('min', {})) + len(limits.get('max', {}))} limits)", err=True)
+        click.echo(
+            f"gate passed ({len(limits.get('min', {})) + len(limits.get('max', {}))} limits)", err=True
+        )
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -270,14 +271,11 @@ def _ms(start: float, end: float) -> float:
     return round((end - start) * 1000, 3)
 
 
-_default: Assistant | None = None
-_default_lock = threading.Lock()
+@functools.cache
+def _default_assistant() -> Assistant:
+    return Assistant()
 
 
 def ask(question: str) -> Answer:
-    """One-off question to a default ``Assistant`` (settings from the environment)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Assistant()
-    return _default.ask(question)
+    """One-off question to a default ``Assistant`` (settings from the environment), kept for reuse."""
+    return _default_assistant().ask(question)

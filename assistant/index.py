@@ -64,10 +64,13 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
 
 
+INDEX_FORMAT = 2  # bump when what is stored beside a chunk changes: every document is redone
+
+
 def chunking_signature(settings: Settings, embedder: Embedder) -> str:
     """Everything that decides how a document is chunked and embedded, without loading a tokenizer."""
     return (
-        f"cl100k_base={settings.chunk_tokens};{embedder.name}={embedder.max_tokens};"
+        f"format={INDEX_FORMAT};cl100k_base={settings.chunk_tokens};{embedder.name}={embedder.max_tokens};"
         f"overlap={settings.chunk_overlap}"
     )
 

@@ -115,10 +115,17 @@ def read_document(ref: FileRef, max_bytes: int) -> Document | SkippedFile:
 
 
 def _title(path: Path, text: str) -> str:
+    """A Markdown heading, the heading-like first lines of a text file, or the file name."""
     heading = re.match(r"\s*#\s+(.+)", text)
     if heading and path.suffix.lower() == ".md":
         return heading.group(1).strip()
-    return path.stem.replace("-", " ").replace("_", " ").strip() or path.name
+    lines = []
+    for raw in text.strip().splitlines()[:2]:
+        line = raw.strip()
+        if not line or len(line) > 80 or line[-1] in ".!?:;,":
+            break
+        lines.append(line)
+    return " — ".join(lines) or path.stem.replace("-", " ").replace("_", " ").strip() or path.name
 
 
 def load_corpus(roots: Sequence[Path], max_bytes: int) -> Corpus:

@@ -133,6 +133,25 @@ def terms(text: str) -> list[str]:
     ]
 
 
+_INSTRUCTION = re.compile(
+    r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|system|original)\b"
+    r"|^\W*(?:system|assistant|developer)\s*:"
+    r"|\b(?:reveal|print|show|repeat|leak)\s+(?:your|the)\s+(?:system\s+)?(?:prompt|instructions)\b"
+    r"|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistants?|chatbots?|llms?|models?)\b"
+    r"|\b(?:answer|respond|reply)\s+(?:to\s+)?(?:every|all|each|any)\s+(?:questions?|quer(?:y|ies))\b"
+    r"|\b(?:tell|inform)\s+(?:the\s+)?users?\b"
+    r"|\b(?:end|start|begin)\s+(?:every|each|all|your)\s+(?:answers?|responses?|replies)\b"
+    r"|\byou\s+are\s+now\b|\bas\s+an\s+ai\b"
+)
+
+
+def is_instruction(sentence: str) -> bool:
+    """Text that addresses an AI ("Ignore previous instructions…", "SYSTEM: …") is never a fact to
+    answer with or to support a claim, wherever it appears."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
 _ALIASES = (
     (re.compile(r"\b(?:United States(?: of America)?|America)\b"), "U.S."),
     (re.compile(r"\b(?:United Kingdom|Britain)\b"), "U.K."),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Passage
-from .text import Span, key_terms, normalize, sentence_spans, terms, words
+from .text import Span, is_instruction, key_terms, normalize, sentence_spans, terms, words
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _PARTIAL_MARKER = re.compile(r"\[[\d\s,;]*$")  # "[1" while the stream is still writing "[12]"
@@ -151,11 +151,13 @@ class Verifier:
 
 
 def _units_of(source: Source) -> Iterator[_Unit]:
+    """Sentences and adjacent pairs; text addressed to an AI ("ignore previous instructions") never
+    supports a claim, so a model that obeys an injected instruction cannot cite it."""
     passage = source.passage
-    spans = sentence_spans(passage.text)
+    spans = [s for s in sentence_spans(passage.text) if not is_instruction(passage.text[s.start : s.end])]
     for i, span in enumerate(spans):
         yield _unit(source, span, span)
-        if i + 1 < len(spans):
+        if i + 1 < len(spans) and "\n" not in passage.text[span.end : spans[i + 1].start]:
             yield _unit(source, span, spans[i + 1])
 
 

@@ -17,7 +17,9 @@ from rich.console import Console
 
 from assistant.errors import ConfigError
 from assistant.evaluation import EvalReport, gate_failures, load_dataset, run_eval
+from assistant.evaluation.judge import JudgedClaim
 from assistant.evaluation.report import PASSED, gate_for, print_report, render_html, write_html
+from assistant.models import DroppedSentence
 from assistant.settings import load_settings
 
 SCRIPT = "<script>alert(1)</script>"
@@ -200,6 +202,26 @@ def test_html_flags_a_quote_that_is_not_at_its_offsets(report: EvalReport) -> No
     assert "the quote is NOT the text at these offsets" in page
     assert page.count("<mark") == page.count("</mark>") > 2  # the overlap is split, not crossed
     assert re.search(r"<sup[^>]*>\[1\]</sup><mark class=\"cite\"", page)
+
+
+def test_html_shows_unsupported_dropped_and_judged_sentences(report: EvalReport) -> None:
+    case = next(c for c in report.cases if c.id == "gardener-chat")
+    answer = case.turns[0].answer.model_copy(
+        update={"dropped": [DroppedSentence(text="He <b>owns</b> it.", reason="no quote supports it")]}
+    )
+    turn = case.turns[0].model_copy(
+        update={
+            "answer": answer,
+            "unsupported": ["Tomas & Clara run it."],
+            "judged": [
+                JudgedClaim(claim="Tomas <i>is</i> head gardener", supported=True, verdict="SUPPORTED")
+            ],
+        }
+    )
+    page = render_html(report.model_copy(update={"cases": [case.model_copy(update={"turns": [turn]})]}))
+    assert "Tomas &amp; Clara run it." in page
+    assert "He &lt;b&gt;owns&lt;/b&gt; it. <small>— no quote supports it</small>" in page
+    assert "✓ Tomas &lt;i&gt;is&lt;/i&gt; head gardener <small>— SUPPORTED</small>" in page
 
 
 @pytest.mark.xfail(

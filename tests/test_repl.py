@@ -91,7 +91,8 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
 
     chat = Chat(chat_env)
     assert "indexed 1 document(s)" in chat.startup
-    assert "offline backend" in chat.startup and "/help" in chat.startup
+    assert "offline backend" in chat.startup
+    assert "/help" in chat.startup
 
     assert "spring" in chat.say(UP)  # ↑ recalls the question saved by an earlier session
     china = chat.say("What did China do?")
@@ -105,7 +106,8 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
 
     sources = chat.say("/sources")
     assert LOCATION.search(sources)
-    assert "“" in sources and "…”" not in sources  # quotes in full, not shortened
+    assert "“" in sources
+    assert "…”" not in sources  # quotes in full, not shortened
 
     assert "New conversation" in chat.say("/reset")
     assert "No answer yet" in chat.say("/sources")
@@ -114,8 +116,8 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
     assert "unknown command /foo — try /help" in unknown
     assert "Esc then Enter" in chat.say("/help")  # still there after the unknown command
 
-    multi_line = chat.say("When is" + ESC_ENTER + "the visit?")
-    assert "… the visit?" in multi_line  # shown on a continuation line
+    multi_line = chat.say("Tell me:" + ESC_ENTER + "When is the visit?")
+    assert "… When is the visit?" in multi_line  # shown on a continuation line
     assert "spring" in multi_line
 
     chat.child.send("/exit\r")
@@ -123,7 +125,8 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
 
     assert stat.S_IMODE(history.stat().st_mode) == 0o600
     saved = history.read_text(encoding="utf-8")
-    assert "+What did China do?" in saved and "+When is\n+the visit?" in saved
+    assert "+What did China do?" in saved
+    assert "+Tell me:\n+When is the visit?" in saved
     assert "Traceback" not in chat.child.before
 
 
@@ -179,7 +182,8 @@ def test_a_dead_server_is_one_error_line_and_the_repl_goes_on() -> None:
     assert "Traceback" not in failed
 
     settings = chat.say("/settings")
-    assert "openai" in settings and "…WXYZ" in settings
+    assert "openai" in settings
+    assert "…WXYZ" in settings
     assert key not in settings
     chat.child.send("/exit\r")
     assert chat.ends() == 0

@@ -25,6 +25,7 @@ from ..text import (
     STOPWORDS,
     TIME_WORDS,
     canonical_names,
+    is_instruction,
     iter_sentences,
     key_terms,
     normalize,
@@ -92,7 +93,8 @@ _TYPES = (
 # "Which political party does …", "What is Takaichi's favourite food": the noun asked about.
 _HEAD_NOUN = re.compile(
     r"^\W*(?:[Ii]n\s+|[Oo]n\s+|[Aa]t\s+|[Ff]rom\s+)?(?:[Ww]hat|[Ww]hich)\s+(?:(?:is|was|are|were)\s+)?"
-    r"(?:the\s+|a\s+|an\s+)?(?:[A-Z][\w’'.-]*[’']s\s+)?((?:[a-z][\w-]*\s+){0,2}?)([a-z][\w-]*)"
+    r"(?:the\s+|a\s+|an\s+)?(?:(?:[A-Z][\w.-]*\s+)*[A-Z][\w’'.-]*[’']s\s+)?"
+    r"((?:[a-z][\w-]*\s+){0,2}?)([a-z][\w-]*)"
     r"(?=\s+(?:of|did|does|do|is|are|was|were|has|have|had|will|would|can|could|might|should|that|"
     r"who|in|on|for|to|by|with|[A-Z])\b|\s*\?)"
 )
@@ -121,11 +123,10 @@ _REFERRING = re.compile(
 
 
 def question_type(question: str) -> str | None:
-    """date / age / how much / how long / how many / when / where / who, or None."""
-    for name, pattern in _TYPES:
-        if pattern.search(question):
-            return name
-    return None
+    """date / age / how much / how long / how many / when / where / who, by the question word that
+    comes first ("Which agency suggested when …" asks who), or None."""
+    found = [(m.start(), i, name) for i, (name, p) in enumerate(_TYPES) if (m := p.search(question))]
+    return min(found)[2] if found else None
 
 
 def is_follow_up(question: str) -> bool:
@@ -139,7 +140,7 @@ def parts(question: str) -> list[str]:
     for sentence in iter_sentences(split_context(question)[0]):
         if not (sentence.rstrip().endswith("?") or _REQUEST.match(sentence)):
             continue
-        asked += [p.strip(" ,?") + "?" for p in _PARTS.split(sentence) if terms(p)]
+        asked += [p.strip(" ,?") + "?" for p in _PARTS.split(sentence) if p.strip(" ,?")]
     return asked
 
 
@@ -212,13 +213,15 @@ def _negative(text: str) -> bool:
 
 
 def _window(sentence: Evidence, sources: Sequence[Source]) -> str:
-    """The sentence and the one before it in the same paragraph: "she" there often names her."""
+    """What a sentence can be taken to mention: itself, the sentence before it in the same paragraph
+    ("she" there often names her), and its document's title (the subject of every sentence)."""
     passage = sources[sentence.passage].passage
     offset = sentence.start - passage.start
     before = [s for s in sentence_spans(passage.text) if s.end <= offset]
+    text = f"{passage.title}\n{sentence.text}"
     if before and "\n" not in passage.text[before[-1].end : offset]:
-        return passage.text[before[-1].start : offset] + sentence.text
-    return sentence.text
+        text = f"{passage.title}\n{passage.text[before[-1].start : offset]}{sentence.text}"
+    return text
 
 
 def choose(
@@ -236,6 +239,10 @@ def choose(
     for sentence in evidence[:CANDIDATES]:
         if sentence.relevance < min_relevance:
             break
+        if is_instruction(sentence.text):
+            continue  # text aimed at an AI is not an answer, even when it matches
+        if not kind and sentence.text[-1] not in ".!?\"”’)":
+            continue  # a heading names a topic; it does not answer an open question
         vocabulary = {normalize(w) for w, _, _ in words(canonical_names(_window(sentence, sources)))}
         if not all(same_term(name, vocabulary) for name in names):
             continue
@@ -260,11 +267,10 @@ def choose(
 
 
 def _specificity(kind: str | None, span: str | None) -> int:
+    """A named month, season, day or year is a more precise answer than "this week"."""
     if kind != "when" or not span:
         return 0
-    if re.search(rf"(?i)\b(?:{_MONTHS}|{_SEASONS}|{_DAYS})\b", span):
-        return 2
-    return 1 if re.search(r"\d", span) else 0
+    return int(bool(re.search(rf"(?i)\b(?:{_MONTHS}|{_SEASONS}|{_DAYS})\b|\d", span)))
 
 
 def extract(kind: str, question: str, sentence: str) -> tuple[str, float] | None:
@@ -276,6 +282,8 @@ def extract(kind: str, question: str, sentence: str) -> tuple[str, float] | None
         text = match.group().strip(" ,;:—-")
         if kind == "who":
             text = _trim_name(text, asked)
+            if normalize(text) in TIME_WORDS:
+                continue  # "March" is capitalized, but it is not who
         elif kind == "where" and re.search(r"[’']s$", text):
             continue  # "according to Japan’s ministry": a possessive is not a place
         if not text or {normalize(w) for w, _, _ in words(text)} <= asked | STOPWORDS:
