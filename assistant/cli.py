@@ -15,7 +15,6 @@ import click
 from . import present
 from .core import Assistant, clean_question
 from .errors import AssistantError
-from .models import Answer
 from .settings import load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,23 +135,8 @@ def ask(
     if no_stream:
         present.print_answer(out, assistant.ask(question))
         return
-    answer = stream_answer(out, assistant.stream(question))
-    present.print_answer(out, answer, streamed=not answer.refused)
-
-
-def stream_answer(out: Any, items: Any) -> Answer:
-    """Print verified sentences as they arrive; return the final Answer."""
-    started = False
-    for item in items:
-        if isinstance(item, Answer):
-            if started:
-                out.print()
-            elif item.refused:
-                present.print_answer_text(out, item)
-            return item
-        out.print(("" if not started else " ") + item, end="", markup=False)
-        started = True
-    raise AssistantError("the answer stream ended without an answer")
+    answer = present.stream_answer(out, assistant.stream(question))
+    present.print_answer(out, answer, streamed=True)
 
 
 def _index_if_needed(assistant: Assistant) -> None:

@@ -23,6 +23,7 @@ from .verify import Source, StreamingVerifier, Verifier
 
 REFUSAL = "The documents do not answer this."
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BROKEN_LINE = re.compile(r"(?<![.?!:;])[ \t]*\n\s*")
 
 
 def clean_question(question: str, max_tokens: int) -> str:
@@ -30,6 +31,7 @@ def clean_question(question: str, max_tokens: int) -> str:
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
     text = _CONTROL.sub(" ", question).strip()
+    text = _BROKEN_LINE.sub(" ", text)  # "When is\nthe visit?" is one question typed on two lines
     if not text:
         raise QuestionError("the question is empty")
     if len(text) > max_tokens:  # a token is at least one character: count only when it could matter

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -93,6 +92,9 @@ class Usage(_Record):
 
 
 class Timings(_Record):
+    # total_ms is computed: it is written to JSON and must be accepted (and ignored) when read back
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     retrieve_ms: float = 0.0
     generate_ms: float = 0.0
     verify_ms: float = 0.0
@@ -139,5 +141,3 @@ class IngestReport(_Record):
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
 
-
-AnswerEvent = Literal["text", "answer"]

@@ -8,14 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from .errors import AssistantError
 from .models import Answer, Citation, IngestReport, Passage
 
 QUOTE_WIDTH = 160  # characters of a quote shown in the compact source list
+REFUSAL_MARK = "∅"
 
 
 def console(stderr: bool = False) -> Console:
@@ -32,11 +35,65 @@ def location(citation: Citation | Passage) -> str:
 
 
 def print_answer_text(out: Console, answer: Answer) -> None:
-    """The answer itself, for when it was not streamed."""
+    """The answer itself; a refusal is marked so that it never passes for an answer."""
     if answer.refused:
-        out.print(Text(answer.text, style="bold yellow"))
+        out.print(Text(f"{REFUSAL_MARK} {answer.text}", style="bold yellow"))
     else:
-        out.print(answer.text)
+        Flow(out).write(answer.text)
+        out.print()
+
+
+class Flow:
+    """Streamed sentences as one paragraph, wrapped at the console width.
+
+    rich wraps each ``print`` on its own, not knowing where the previous one ended, so sentences
+    printed as they arrive would break lines in the wrong places; this keeps track of the column.
+    """
+
+    def __init__(self, out: Console) -> None:
+        self.out = out
+        self.width = max(20, out.width)
+        self.column = 0
+
+    def write(self, text: str) -> None:
+        pieces: list[str] = []
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                pieces.append("\n")
+                self.column = 0
+            for word in line.split():
+                size = cell_len(word)
+                if self.column and self.column + 1 + size > self.width:
+                    pieces.append("\n")
+                    self.column = 0
+                elif self.column:
+                    pieces.append(" ")
+                    self.column += 1
+                pieces.append(word)
+                self.column += size
+        self.out.print("".join(pieces), end="", markup=False, highlight=False, soft_wrap=True)
+
+    def end(self) -> None:
+        """Finish the paragraph's line, if one was started."""
+        if self.column:
+            self.out.print()
+            self.column = 0
+
+
+def stream_answer(out: Console, items: Iterator[str | Answer]) -> Answer:
+    """Print verified sentences as they arrive, as one wrapped paragraph; return the final Answer."""
+    flow = Flow(out)
+    try:
+        for item in items:
+            if not isinstance(item, Answer):
+                flow.write(item)
+                continue
+            if item.refused and not flow.column:
+                print_answer_text(out, item)
+            return item
+    finally:
+        flow.end()
+    raise AssistantError("the answer stream ended without an answer")
 
 
 def print_sources(out: Console, answer: Answer, full: bool = False) -> None:

@@ -22,7 +22,6 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import CompleteStyle
-from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -30,12 +29,11 @@ from . import present
 from .core import Assistant
 from .errors import AssistantError
 from .index import Progress
-from .models import Answer, IngestReport
+from .models import IngestReport
 from .settings import state_dir
 
 PROMPT = "> "
 CONTINUATION = "… "  # shown in front of the second and later lines of a multi-line question
-REFUSAL_MARK = "∅"
 HISTORY_MODE = 0o600  # questions can be private: only the user may read the history
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -200,8 +198,8 @@ class Repl:
 
     def command(self, text: str) -> bool:
         """A slash command; False for /exit and /quit."""
-        name, _, argument = text.partition(" ")
-        name, argument = name.lower(), argument.strip()
+        name, *rest = text.split(maxsplit=1)
+        name, argument = name.lower(), rest[0].strip() if rest else ""
         if name in EXIT_COMMANDS:
             return False
         handlers: dict[str, Callable[[str], None]] = {
@@ -226,7 +224,7 @@ class Repl:
         """Stream the verified sentences, then the sources; the conversation keeps the turn."""
         stream = self.conversation.stream(question)
         try:
-            answer = self._print_stream(stream)
+            answer = present.stream_answer(self.out, stream)
         finally:
             close = getattr(stream, "close", None)  # a generator: on Ctrl-C or an error, stop its work
             if close is not None:
@@ -242,20 +240,6 @@ class Repl:
             self.out.print()
             present.print_sources(self.out, answer)
         self.out.print()
-
-    def _print_stream(self, items: Iterator[str | Answer]) -> Answer:
-        flow = _Flow(self.out)
-        try:
-            for item in items:
-                if not isinstance(item, Answer):
-                    flow.write(item)
-                    continue
-                if item.refused and not flow.column:
-                    self.out.print(Text(f"{REFUSAL_MARK} {item.text}", style="bold yellow"))
-                return item
-        finally:
-            flow.end()
-        raise AssistantError("the answer stream ended without an answer")
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -328,43 +312,6 @@ class Repl:
         self.err.print(Text("cancelled", style="yellow"))
 
 
-class _Flow:
-    """Streamed sentences as one paragraph, wrapped at the console width.
-
-    rich wraps each ``print`` on its own, not knowing where the previous one ended, so sentences
-    printed as they arrive would break lines in the wrong places; this keeps track of the column.
-    """
-
-    def __init__(self, out: Console) -> None:
-        self.out = out
-        self.width = max(20, out.width)
-        self.column = 0
-
-    def write(self, text: str) -> None:
-        pieces: list[str] = []
-        for i, line in enumerate(text.split("\n")):
-            if i:
-                pieces.append("\n")
-                self.column = 0
-            for word in line.split():
-                size = cell_len(word)
-                if self.column and self.column + 1 + size > self.width:
-                    pieces.append("\n")
-                    self.column = 0
-                elif self.column:
-                    pieces.append(" ")
-                    self.column += 1
-                pieces.append(word)
-                self.column += size
-        self.out.print("".join(pieces), end="", markup=False, highlight=False, soft_wrap=True)
-
-    def end(self) -> None:
-        """Finish the paragraph's line, if one was started."""
-        if self.column:
-            self.out.print()
-            self.column = 0
-
-
 # -- prompt_toolkit -------------------------------------------------------------------------------
 
 
@@ -416,7 +363,7 @@ def _home(path: Path) -> str:
     """``~/…`` for paths in the home directory: shorter, and fits 80 columns more often."""
     try:
         return "~/" + str(path.resolve().relative_to(Path.home()))
-    except ValueError:
+    except (ValueError, RuntimeError):  # elsewhere, or no home directory known
         return str(path)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -150,9 +151,12 @@ class Settings(BaseSettings):
         return "corpus" in self.model_fields_set
 
     def public_dict(self) -> dict[str, Any]:
-        """The settings with secrets masked, for display."""
+        """The settings with secrets masked, for display: the key, and passwords inside URLs."""
         data = self.model_dump(mode="json")
         data["api_key"] = mask(self.api_key)
+        for name in ("base_url", "chroma_url"):
+            if data[name]:
+                data[name] = re.sub(r"(?<=://)([^:/@]*):[^@/]*@", r"\1:***@", data[name])
         return data
 
 

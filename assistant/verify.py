@@ -195,6 +195,7 @@ class AnswerBuilder:
     def __init__(self) -> None:
         self.result = Verified()
         self._numbers: dict[tuple[str, int, int], int] = {}
+        self._said: set[str] = set()
 
     def add(self, verdict: Verdict) -> str | None:
         """The sentence as shown to the user (with its new marker), or None if it was dropped."""
@@ -202,6 +203,9 @@ class AnswerBuilder:
         if unit is None:
             self.result.dropped.append(DroppedSentence(text=verdict.claim.text, reason=verdict.reason))
             return None
+        if verdict.claim.text in self._said:
+            return None  # a model that repeats itself is shown once
+        self._said.add(verdict.claim.text)
         key = (unit.source.passage.doc_id, unit.start, unit.end)
         if key not in self._numbers:
             self._numbers[key] = len(self._numbers) + 1

@@ -52,7 +52,7 @@ class PackagedMiniLM(ONNXMiniLM_L6_V2):
     """Chroma's ONNX MiniLM code path, reading packaged files instead of downloading."""
 
     @property  # type: ignore[override]
-    def DOWNLOAD_PATH(self) -> Path:  # noqa: N802 (Chroma's attribute name)
+    def DOWNLOAD_PATH(self) -> Path:  # Chroma's attribute name, hence the capitals
         return model_folder()
 
     def _download_model_if_not_exists(self) -> None:

@@ -52,10 +52,11 @@ def briefing(number: int, sentences: list[str]) -> str:
     length = rng.randint(3, 5) if rng.random() < 0.75 else rng.randint(8, 18)
     header = f"Briefing {number} from {rng.choice(_CITIES)}, item {rng.randint(1, 999)}."
     body = []
-    for sentence in rng.sample(sentences, min(length, len(sentences))):
+    for original in rng.sample(sentences, min(length, len(sentences))):
+        varied = original
         for word, replacement in choice.items():
-            sentence = sentence.replace(word, replacement)
-        body.append(sentence.replace("$11 billion", f"${rng.randint(2, 95)} billion"))
+            varied = varied.replace(word, replacement)
+        body.append(varied.replace("$11 billion", f"${rng.randint(2, 95)} billion"))
     return " ".join([header, *body]) + "\n"
 
 

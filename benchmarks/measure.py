@@ -24,7 +24,9 @@ class Stats:
         if not values:
             raise ValueError("no values to summarise")
         rounded = [round(float(v), digits) for v in values]
-        return cls(min(rounded), round(statistics.median(rounded), digits), max(rounded), len(rounded), rounded)
+        return cls(
+            min(rounded), round(statistics.median(rounded), digits), max(rounded), len(rounded), rounded
+        )
 
 
 @dataclass(frozen=True)

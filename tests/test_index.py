@@ -59,7 +59,9 @@ def test_edit_delete_and_add_are_applied_incrementally(corpus_dir: Path) -> None
     assert documents == {ARTICLE.name, "third.txt"}
     assert assistant.search("How long is the bridge?")[0].doc_id == "third.txt"
     # Nothing of the old version of the article survives.
-    assert all("A new closing line" in c.text or c.end <= len(article.read_text()) for c in assistant.index.chunks())
+    assert all(
+        "A new closing line" in c.text or c.end <= len(article.read_text()) for c in assistant.index.chunks()
+    )
 
 
 def test_the_index_remembers_its_corpus(corpus_dir: Path, tmp_path: Path) -> None:
@@ -89,7 +91,8 @@ def test_an_interrupted_ingest_is_repaired_by_the_next_one(tmp_path: Path) -> No
         def progress(done, total):
             if done >= total // 2 and done > 0:
                 os.kill(os.getpid(), signal.SIGKILL)
-        Assistant(load_settings(corpus=[{str(corpus)!r}], index_dir={str(index_dir)!r})).ingest(progress=progress)
+        settings = load_settings(corpus=[{str(corpus)!r}], index_dir={str(index_dir)!r})
+        Assistant(settings).ingest(progress=progress)
         """
     )
     killed = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), check=False)
@@ -112,7 +115,7 @@ def test_vectors_of_another_embedder_are_refused(corpus_dir: Path) -> None:
             embedder="openai",
             embedding_model="text-embedding-3-small",
             base_url="http://127.0.0.1:9/v1",
-        ).index  # noqa: B018 - opening is the point
+        ).index
 
 
 @pytest.mark.parametrize(

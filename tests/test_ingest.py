@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_consecutive_chunks_overlap_by_whole_sentences_within_budget() -> None:
     chunker = make_chunker(size=120, overlap=40)
     chunks = chunker.chunk(doc, "doc")
     overlapping = 0
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         if after.start < before.end:
             overlapping += 1
             shared = doc.text[after.start : before.end]
@@ -104,9 +105,7 @@ sentences = st.text(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(sentences, min_size=1, max_size=12).map(
-        lambda parts: ". ".join(parts) + "."
-    ),
+    st.lists(sentences, min_size=1, max_size=12).map(lambda parts: ". ".join(parts) + "."),
     st.integers(min_value=32, max_value=300),
     st.integers(min_value=0, max_value=15),
 )
@@ -123,7 +122,7 @@ def test_documents_have_stable_ids_titles_and_exact_text(tmp_path: Path) -> None
     (tmp_path / "notes" / "deep").mkdir(parents=True)
     (tmp_path / "a.txt").write_text("Alpha text.", encoding="utf-8")
     (tmp_path / "notes" / "deep" / "b.md").write_text("# Bravo heading\n\nBravo body.", encoding="utf-8")
-    (tmp_path / "windows.txt").write_bytes("Line one.\r\nLine two.\r\n".encode())
+    (tmp_path / "windows.txt").write_bytes(b"Line one.\r\nLine two.\r\n")
     corpus = load_corpus([tmp_path], MAX_BYTES)
     documents = {d.id: d for d in corpus.documents}
     assert set(documents) == {"a.txt", "notes/deep/b.md", "windows.txt"}

@@ -213,11 +213,6 @@ def test_piped_questions_are_answered_one_per_line() -> None:
     assert "\x1b[" not in result.stdout  # not a terminal: no escape sequences
 
 
-@pytest.mark.xfail(
-    reason="offline backend: 'When will she go?' after 'Who invited Japan's prime minister?' answers "
-    "'October' (the month she took office), not 'spring'; a library issue, not the REPL's",
-    strict=False,
-)
 def test_piped_follow_up_when_will_she_go() -> None:
     result = piped("Who invited Japan's prime minister?\nWhen will she go?\n")
     assert result.returncode == 0

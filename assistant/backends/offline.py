@@ -42,6 +42,7 @@ from . import Request, Turn
 REFUSAL = "The documents do not answer this."
 CANDIDATES = 8  # sentences considered per question part
 RUNNER_UP_MARGIN = 0.03  # an open question also gets the second sentence when it is this close
+SOFT_ANCHOR = 0.45  # word similarity at which "visit" stands in for the question's "go"
 PROXIMITY_WEIGHT = 0.15  # a span next to the question's terms beats one elsewhere in a sentence
 SPECIFICITY_WEIGHT = 0.05  # a precise span ("this spring") beats a vague one ("this year") at equal relevance
 
@@ -170,7 +171,7 @@ class OfflineBackend:
             if len(questions) > 1 or part != request.question:
                 with_context = f"{part} ({context})" if context else part
                 evidence = score_sentences(with_context, request.evidence, self._embedder)
-            picks += choose(part, evidence, request.sources, self._min_relevance)
+            picks += choose(part, evidence, request.sources, self._min_relevance, self._embedder)
         if not picks:
             yield REFUSAL
             return
@@ -186,7 +187,10 @@ class OfflineBackend:
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
         if not history or not is_follow_up(question):
             return question, Usage()
-        previous = history[-1].question
+        # The previous question with its own context, flattened: "When was that? (Where did they
+        # meet? Who invited her?)", never nested deeper than that.
+        own, context = split_context(history[-1].question)
+        previous = f"{own} {context}".strip()
         return f"{question} ({previous})", Usage()
 
 
@@ -225,7 +229,11 @@ def _window(sentence: Evidence, sources: Sequence[Source]) -> str:
 
 
 def choose(
-    question: str, evidence: Sequence[Evidence], sources: Sequence[Source], min_relevance: float
+    question: str,
+    evidence: Sequence[Evidence],
+    sources: Sequence[Source],
+    min_relevance: float,
+    embedder: Embedder | None = None,
 ) -> list[Pick]:
     """The sentence (and span) that answers ``question``; for an open question, a close runner-up
     too. Empty when no sentence qualifies."""
@@ -241,7 +249,7 @@ def choose(
             break
         if is_instruction(sentence.text):
             continue  # text aimed at an AI is not an answer, even when it matches
-        if not kind and sentence.text[-1] not in ".!?\"”’)":
+        if not kind and sentence.text[-1] not in '.!?"”’)':
             continue  # a heading names a topic; it does not answer an open question
         vocabulary = {normalize(w) for w, _, _ in words(canonical_names(_window(sentence, sources)))}
         if not all(same_term(name, vocabulary) for name in names):
@@ -251,7 +259,7 @@ def choose(
         score = sentence.relevance
         span = None
         if kind:
-            found = extract(kind, question, sentence.text)
+            found = extract(kind, question, sentence.text, embedder)
             if not found:
                 continue
             span = found[0]
@@ -273,9 +281,12 @@ def _specificity(kind: str | None, span: str | None) -> int:
     return int(bool(re.search(rf"(?i)\b(?:{_MONTHS}|{_SEASONS}|{_DAYS})\b|\d", span)))
 
 
-def extract(kind: str, question: str, sentence: str) -> tuple[str, float] | None:
+def extract(
+    kind: str, question: str, sentence: str, embedder: Embedder | None = None
+) -> tuple[str, float] | None:
     """The span of ``sentence`` that answers a ``kind`` question, and how close (0..1] it stands to
-    the question's own terms: an answer sits next to what was asked ("took office in October")."""
+    the question's own terms: an answer sits next to what was asked ("took office in October").
+    With an embedder, a term the sentence says in other words ("go" ~ "visit") anchors too."""
     asked = {normalize(w) for w, _, _ in words(question)}
     candidates = []
     for match in SPANS[kind].finditer(sentence):
@@ -299,6 +310,8 @@ def extract(kind: str, question: str, sentence: str) -> tuple[str, float] | None
     names = _names(question)
     predicate = [t for t in question_terms(question) if t not in names] or question_terms(question)
     anchors = [i for i, (w, _, _) in enumerate(tokens) if same_term(normalize(w), predicate)]
+    if not anchors and embedder is not None and predicate:
+        anchors = _soft_anchors(predicate, tokens, embedder)
     if not anchors:
         return candidates[0][2], 0.0
 
@@ -309,6 +322,18 @@ def extract(kind: str, question: str, sentence: str) -> tuple[str, float] | None
 
     best = min(candidates, key=distance)
     return best[2], 1.0 / (1.0 + distance(best) / 3.0)
+
+
+def _soft_anchors(predicate: list[str], tokens: list[tuple[str, int, int]], embedder: Embedder) -> list[int]:
+    """For each predicate term, the position of the sentence's word closest to it in meaning, if
+    close enough."""
+    content = [(i, normalize(w)) for i, (w, _, _) in enumerate(tokens) if normalize(w) not in STOPWORDS]
+    if not content:
+        return []
+    vectors = embedder.embed([*predicate, *(w for _, w in content)])
+    similarity = vectors[len(predicate) :] @ vectors[: len(predicate)].T  # (words, terms)
+    best = similarity.argmax(axis=0)
+    return [content[w][0] for t, w in enumerate(best) if similarity[w, t] >= SOFT_ANCHOR]
 
 
 def _contradicts(question: str, sentence: str) -> bool:

@@ -391,7 +391,7 @@ def _checks(turn: TurnResult) -> str:
         ("correct", "yes" if turn.correct else "no"),
         ("retrieval hit", "n/a" if turn.hit is None else ("yes" if turn.hit else "no")),
         ("reciprocal rank", "n/a" if turn.reciprocal_rank is None else f"{turn.reciprocal_rank:.3f}"),
-        ("citations verbatim", "yes" if turn.citations_valid else "no"),
+        ("citations verbatim", "yes" if not turn.invalid_citations else ", ".join(turn.invalid_citations)),
         ("claims", f"{turn.claims} ({len(turn.unsupported)} unsupported)"),
         (
             "latency",

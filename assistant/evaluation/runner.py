@@ -21,6 +21,9 @@ from .judge import JudgedClaim, judge_claims
 
 
 class TurnResult(BaseModel):
+    """One question of a case, graded. ``hit``/``reciprocal_rank`` come from searching the standalone
+    question again (same retrieval as the answer; a model backend may have seen fewer passages)."""
+
     question: str
     expect: Expectation
     answer: Answer
@@ -28,7 +31,9 @@ class TurnResult(BaseModel):
     hit: bool | None = Field(description="All evidence within the top-k passages (None: no evidence).")
     reciprocal_rank: float | None
     correct: bool
-    citations_valid: bool
+    invalid_citations: list[str] = Field(
+        description="Quotes not verbatim at their offsets: citation numbers, e1… for refusal evidence."
+    )
     unsupported: list[str] = Field(description="Answer sentences their own quotes do not support.")
     claims: int
     judged: list[JudgedClaim] | None = None
@@ -171,12 +176,13 @@ def grade(
         reasons.append(f"says what it must not: {', '.join(forbidden)}")
 
     invalid = [
-        c.number
-        for c in [*answer.citations, *answer.evidence]
+        f"{prefix}{c.number}"
+        for prefix, citations in (("", answer.citations), ("e", answer.evidence))
+        for c in citations
         if documents.get(c.doc_id, "")[c.start : c.end] != c.quote
     ]
     if invalid:
-        reasons.append(f"citations not verbatim at their offsets: {invalid}")
+        reasons.append(f"quotes not verbatim at their offsets: {', '.join(invalid)}")
     unsupported, claims = _unsupported(answer, assistant)
     if unsupported:
         reasons.append(f"unsupported sentences: {len(unsupported)}")
@@ -191,7 +197,7 @@ def grade(
         hit=hit,
         reciprocal_rank=reciprocal_rank,
         correct=correct,
-        citations_valid=not invalid,
+        invalid_citations=invalid,
         unsupported=unsupported,
         claims=claims,
         judged=judged,
@@ -272,7 +278,7 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
     turns = [t for case in results for t in case.turns]
     with_evidence = [t for t in turns if t.hit is not None]
     citations = sum(len(t.answer.citations) + len(t.answer.evidence) for t in turns)
-    invalid = sum(0 if t.citations_valid else len(t.answer.citations) + len(t.answer.evidence) for t in turns)
+    invalid = sum(len(t.invalid_citations) for t in turns)
     claims = sum(t.claims for t in turns)
     unsupported = sum(len(t.unsupported) for t in turns)
     judged = [j for t in turns for j in (t.judged or [])]
