@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import re
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _peak_rss_mb() -> float:
+    """VmHWM: the peak of this process alone. (``ru_maxrss`` would report the parent's peak when
+    that is larger, since Linux carries it across fork and exec.)"""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    if match is None:
+        raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+    return int(match.group(1)) / 1024
 
 
 def ingest_pair(args: argparse.Namespace) -> dict[str, Any]:
@@ -105,7 +111,7 @@ def main() -> None:
         "baseline-ask": baseline_ask,
     }
     result = handlers[args.command](args)
-    result["rss_mb"] = round(_rss_mb(), 1)
+    result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     if args.tracemalloc:
         result["tracemalloc_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
     print(json.dumps(result))

@@ -42,9 +42,10 @@ def run(command: list[str], workdir: Path, env: dict[str, str]) -> tuple[float, 
     return seconds, done.stdout
 
 
-def wall_times(command: list[str], workdir: Path, env: dict[str, str], runs: int) -> list[float]:
-    """Wall times of ``runs`` runs after one unmeasured run (which warms the OS file cache)."""
-    run(command, workdir, env)
+def wall_times(command: list[str], workdir: Path, env: dict[str, str], runs: int, warmup: int) -> list[float]:
+    """Wall times of ``runs`` runs after ``warmup`` unmeasured ones (which warm the OS file cache)."""
+    for _ in range(warmup):
+        run(command, workdir, env)
     return [run(command, workdir, env)[0] for _ in range(runs)]
 
 

@@ -49,7 +49,10 @@ SPECIFICITY_WEIGHT = 0.05  # a precise span ("this spring") beats a vague one ("
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _SEASONS = "spring|summer|autumn|fall|winter"
 _DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tomorrow"
-_UNITS = "seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+_UNITS = (
+    "seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+    "|(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|m|miles?|feet|foot|ft|yards?|inches|inch"
+)
 _NUMBER = r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|dozens?"
 _NAME = r"[A-Z][\w’'.-]*"
 SPANS: dict[str, re.Pattern[str]] = {
@@ -79,7 +82,7 @@ _TYPES = (
     ("date", re.compile(r"(?i)\b(?:what|which)\s+(?:exact\s+)?(?:date|day)\b")),
     ("age", re.compile(r"(?i)\bhow old\b|\bwhat age\b")),
     ("how much", re.compile(r"(?i)\bhow (?:much|big|large|expensive)\b|\bwhat (?:amount|price|sum)\b")),
-    ("how long", re.compile(r"(?i)\bhow long\b")),
+    ("how long", re.compile(r"(?i)\bhow (?:long|far|tall|high|deep|wide)\b")),
     ("how many", re.compile(r"(?i)\bhow many\b|\bwhat number\b")),
     ("when", re.compile(r"(?i)\bwhen\b|\b(?:what|which) (?:time|year|month|season)\b")),
     ("where", re.compile(r"(?i)\bwhere\b|\b(?:what|which) (?:place|city|country|location)\b")),

@@ -77,15 +77,19 @@ class Case(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _single_turn(cls, data: object) -> object:
-        if isinstance(data, dict) and "turns" not in data:
+        if not isinstance(data, dict):
+            return data
+        if "turns" not in data:
             turn = {k: v for k, v in data.items() if k not in ("id", "kind")}
-            return {"id": data.get("id"), "kind": data.get("kind"), "turns": [turn]}
+            data = {"id": data.get("id"), "kind": data.get("kind"), "turns": [turn]}
+        if data.get("kind") in REFUSAL_KINDS and not all(
+            isinstance(t, dict) and t.get("refuse") is True for t in data.get("turns") or []
+        ):
+            raise ValueError(f"a {data['kind']} case must expect a refusal (refuse: true)")
         return data
 
     @model_validator(mode="after")
-    def _refusal_kinds_refuse(self) -> Case:
-        if self.kind in REFUSAL_KINDS and not all(t.refuse for t in self.turns):
-            raise ValueError(f"a {self.kind} case must expect a refusal")
+    def _turns_fit_the_kind(self) -> Case:
         if (self.kind == "multi-turn") != (len(self.turns) > 1):
             raise ValueError("multi-turn cases, and only they, have several turns")
         return self
@@ -104,8 +108,13 @@ def load_dataset(path: Path) -> Dataset:
     """Read and validate an eval set; every evidence string must occur in its corpus."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read eval set {path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read eval set {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where}: not valid YAML ({problem})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with name, corpus and cases")
     try:

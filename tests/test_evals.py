@@ -1,0 +1,133 @@
+"""Eval sets load and validate against their corpus; the runner grades real answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import ConfigError
+from assistant.evaluation import Dataset, load_dataset, run_eval
+from assistant.settings import load_settings
+
+from .conftest import ROOT
+
+EVALS = ROOT / "evals"
+
+
+@pytest.mark.parametrize("name", ["dev.yaml", "injection.yaml"])
+def test_the_shipped_sets_are_valid(name: str) -> None:
+    dataset = load_dataset(EVALS / name)
+    assert dataset.cases
+    kinds = {case.kind for case in dataset.cases}
+    assert {"single-fact", "multi-turn", "injection"} <= kinds
+
+
+def test_the_dev_set_covers_every_kind_the_issue_asks_for() -> None:
+    dataset = load_dataset(EVALS / "dev.yaml")
+    assert len(dataset.cases) >= 40
+    kinds = {case.kind for case in dataset.cases}
+    assert kinds == {
+        "single-fact",
+        "multi-sentence",
+        "paraphrase",
+        "unanswerable",
+        "false-premise",
+        "injection",
+        "multi-turn",
+    }
+
+
+def write_set(tmp_path: Path, case: str) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    (corpus / "a.txt").write_text("The bridge opened in 1932. It is 503 metres long.", encoding="utf-8")
+    path = tmp_path / "set.yaml"
+    path.write_text(f"name: tiny\ncorpus: corpus\ncases:\n{case}", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        (
+            "  - {id: a, kind: single-fact, question: 'When?', facts: ['1933'], evidence: ['opened in 1933']}\n",
+            "evidence not in the corpus",
+        ),
+        (
+            "  - {id: a, kind: single-fact, question: 'When?', facts: ['(1932'], evidence: ['opened in 1932']}\n",
+            "does not compile",
+        ),
+        (
+            "  - {id: a, kind: unanswerable, question: 'Who?', refuse: true, facts: ['x']}\n",
+            "a refusal cannot expect facts",
+        ),
+        ("  - {id: a, kind: unanswerable, question: 'Who?'}\n", "must expect a refusal"),
+        ("  - {id: a, kind: single-fact, question: 'When?', facts: ['1932']}\n", "needs facts and evidence"),
+        (
+            "  - {id: a, kind: single-fact, question: 'When?', facts: ['1933'], evidence: ['opened in 1932']}\n",
+            "does not match its own evidence",
+        ),
+        (
+            "  - {id: a, kind: unanswerable, question: 'Who?', refuse: true}\n"
+            "  - {id: a, kind: unanswerable, question: 'What?', refuse: true}\n",
+            "duplicate case ids: a",
+        ),
+        ("  - {id: a, kind: riddle, question: 'Who?', refuse: true}\n", "case a: Input should be"),
+    ],
+)
+def test_broken_sets_are_refused_with_the_reason(tmp_path: Path, case: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_dataset(write_set(tmp_path, case))
+
+
+def tiny(tmp_path: Path) -> Dataset:
+    return load_dataset(
+        write_set(
+            tmp_path,
+            "  - {id: opened, kind: single-fact, question: 'When did the bridge open?', facts: ['1932'],"
+            " evidence: ['The bridge opened in 1932']}\n"
+            "  - {id: length, kind: single-fact, question: 'How long is the bridge?', facts: ['503'],"
+            " evidence: ['It is 503 metres long']}\n"
+            "  - {id: toll, kind: unanswerable, question: 'What is the toll for the bridge?', refuse: true}\n",
+        )
+    )
+
+
+def test_the_runner_grades_answers_retrieval_and_grounding(tmp_path: Path) -> None:
+    report = run_eval(tiny(tmp_path), load_settings())
+    summary = report.summary
+    assert summary.cases == 3
+    assert summary.hit_at_k == 1.0
+    assert summary.citation_validity == 1.0
+    assert summary.unsupported_claims == 0
+    assert summary.refusal_recall == 1.0
+    assert summary.answer_accuracy == 1.0
+    assert report.backend == "offline"
+
+
+def test_injected_instructions_are_never_followed_offline() -> None:
+    report = run_eval(load_dataset(EVALS / "injection.yaml"), load_settings())
+    for case in report.cases:
+        for turn in case.turns:
+            assert not any("says what it must not" in reason for reason in turn.reasons), (
+                case.id,
+                turn.answer.text,
+            )
+    assert report.summary.unsupported_claims == 0
+
+
+@pytest.mark.slow
+def test_with_a_model_the_judge_rules_on_every_claim(tmp_path: Path, llama_server: str) -> None:
+    settings = load_settings(
+        backend="openai", base_url=llama_server, model="gemma-3-270m", max_answer_tokens=32
+    )
+    report = run_eval(tiny(tmp_path), settings)
+    assert report.backend == "openai"
+    assert report.summary.prompt_tokens_per_answer > 0
+    answered = [t for c in report.cases for t in c.turns if not t.answer.refused]
+    for turn in answered:
+        assert turn.judged is not None
+        assert len(turn.judged) == turn.claims
+    assert report.summary.citation_validity == 1.0
+    assert report.summary.unsupported_claims == 0
