@@ -51,11 +51,13 @@ def write_set(tmp_path: Path, case: str) -> Path:
     ("case", "message"),
     [
         (
-            "  - {id: a, kind: single-fact, question: 'When?', facts: ['1933'], evidence: ['opened in 1933']}\n",
+            "  - {id: a, kind: single-fact, question: 'When?', facts: ['1933'],"
+            " evidence: ['opened in 1933']}\n",
             "evidence not in the corpus",
         ),
         (
-            "  - {id: a, kind: single-fact, question: 'When?', facts: ['(1932'], evidence: ['opened in 1932']}\n",
+            "  - {id: a, kind: single-fact, question: 'When?', facts: ['(1932'],"
+            " evidence: ['opened in 1932']}\n",
             "does not compile",
         ),
         (
@@ -65,7 +67,8 @@ def write_set(tmp_path: Path, case: str) -> Path:
         ("  - {id: a, kind: unanswerable, question: 'Who?'}\n", "must expect a refusal"),
         ("  - {id: a, kind: single-fact, question: 'When?', facts: ['1932']}\n", "needs facts and evidence"),
         (
-            "  - {id: a, kind: single-fact, question: 'When?', facts: ['1933'], evidence: ['opened in 1932']}\n",
+            "  - {id: a, kind: single-fact, question: 'When?', facts: ['1933'],"
+            " evidence: ['opened in 1932']}\n",
             "does not match its own evidence",
         ),
         (
@@ -89,7 +92,8 @@ def tiny(tmp_path: Path) -> Dataset:
             " evidence: ['The bridge opened in 1932']}\n"
             "  - {id: length, kind: single-fact, question: 'How long is the bridge?', facts: ['503'],"
             " evidence: ['It is 503 metres long']}\n"
-            "  - {id: toll, kind: unanswerable, question: 'What is the toll for the bridge?', refuse: true}\n",
+            "  - {id: toll, kind: unanswerable, question: 'What is the toll for the bridge?',"
+            " refuse: true}\n",
         )
     )
 
