@@ -140,4 +140,3 @@ class IngestReport(_Record):
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
-

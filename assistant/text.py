@@ -73,7 +73,7 @@ STOPWORDS = frozenset(
     same she should so some such than that the their theirs them themselves then there these they
     this those through to too under until up very was we were what when where which while who whom
     why will with would you your yours yourself yourselves also may might must shall us said say says
-    tell told according one ones s t""".split()
+    according one ones s t""".split()
 )
 # Words that frame a question about a text rather than carry its meaning.
 GENERIC = frozenset(
@@ -199,6 +199,28 @@ def question_terms(question: str) -> list[str]:
     """The terms that carry a question's meaning: not "article", "mentioned", "according"…"""
     found = [t for t in terms(question) if t not in GENERIC]
     return list(dict.fromkeys(found))
+
+
+_HEDGES = frozenset({"yet", "be", "been", "being", "have", "has", "also", "even", "always", "ever", "so"})
+
+
+def negated_words(text: str) -> set[str]:
+    """The words a negation applies to: "has not yet confirmed the call" → {"confirm"}."""
+    tokens = [normalize(w) for w, _, _ in words(text)]
+    found = set()
+    for i, token in enumerate(tokens):
+        if token in NEGATIONS or token.endswith("n't"):
+            following = [t for t in tokens[i + 1 : i + 5] if t not in _HEDGES]
+            if following:
+                found.add(following[0])
+    return found
+
+
+def negates(text: str, about: Iterable[str]) -> bool:
+    """Whether ``text`` negates one of the terms ``about``; a negation elsewhere in the sentence
+    ("was not informed" for a question about the Chinese president) says nothing about them."""
+    about = list(about)
+    return any(same_term(word, about) for word in negated_words(text))
 
 
 def key_terms(text: str) -> set[str]:

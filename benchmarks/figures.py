@@ -8,6 +8,7 @@ of that round's p50 or p95; a target is checked against the median.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -45,18 +46,19 @@ class Sizes:
     project_samples: int  # per question per round
     baseline_samples: int  # per question per round (a baseline query costs ~0.3 s)
     novel: int  # never-asked questions per round
-    process_runs: int  # cold starts, imports, memory
+    process_runs: int  # cold starts and imports
+    memory_runs: int  # memory children (peak memory barely varies)
     warmup_runs: int  # unmeasured process runs first (OS file cache)
     ingest_pairs: int  # fresh-process article ingests per side
     scale_documents: int  # synthetic briefings (about 1.4 chunks each)
 
 
 FULL = Sizes(
-    rounds=5, project_samples=25, baseline_samples=4, novel=10, process_runs=5, warmup_runs=1,
+    rounds=5, project_samples=25, baseline_samples=4, novel=10, process_runs=5, memory_runs=3, warmup_runs=1,
     ingest_pairs=4, scale_documents=7050,
 )  # fmt: skip
 SMOKE = Sizes(
-    rounds=2, project_samples=2, baseline_samples=1, novel=2, process_runs=1, warmup_runs=0,
+    rounds=2, project_samples=2, baseline_samples=1, novel=2, process_runs=1, memory_runs=1, warmup_runs=0,
     ingest_pairs=1, scale_documents=20,
 )  # fmt: skip
 
@@ -163,13 +165,15 @@ def scale_ingest(assistant: Assistant, baseline_path: Path) -> tuple[Figure, Col
     The baseline adds exactly the chunks the project stored, so both embed the same texts; the
     project's time also covers reading the files, chunking and building its BM25 index.
     """
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = assistant.ingest()
-    project_s = time.perf_counter() - started
+    project_s, project_cpu = time.perf_counter() - started, time.process_time() - cpu
+    project_load = os.getloadavg()[1]  # 5-minute load average: other processes competing
     texts = [chunk.text for chunk in assistant.index.chunks()]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     collection = baseline.ingest(baseline_path, texts)
-    baseline_s = time.perf_counter() - started
+    baseline_s, baseline_cpu = time.perf_counter() - started, time.process_time() - cpu
+    baseline_load = os.getloadavg()[1]
     project, base = Stats.of([report.chunks / project_s]), Stats.of([len(texts) / baseline_s])
     figure = Figure(
         "scale_ingest_chunks_per_s", f"ingest, {len(texts):,} synthetic chunks", "chunks/s", "higher",
@@ -183,6 +187,9 @@ def scale_ingest(assistant: Assistant, baseline_path: Path) -> tuple[Figure, Col
         "project_seconds": round(project_s, 2),
         "project_sync_seconds": report.seconds,
         "baseline_seconds": round(baseline_s, 2),
+        "project_cpu_seconds": round(project_cpu, 2),  # all threads: less sensitive to other load
+        "baseline_cpu_seconds": round(baseline_cpu, 2),
+        "load_average_5min_after": {"project": round(project_load, 2), "baseline": round(baseline_load, 2)},
         "mean_chunk_chars": round(sum(map(len, texts)) / len(texts)),
     }
     return figure, collection, details
@@ -255,8 +262,8 @@ def memory(
     questions = [arg for q in SEED_QUESTIONS for arg in ("--question", q)]
     project_args = ["serve-project", "--index-dir", str(index_dir), "--corpus", str(corpus), *questions]
     base_args = ["serve-baseline", "--path", str(baseline_path), *questions]
-    project = [processes.child(project_args, workdir, env)["peak_rss_mb"] for _ in range(sizes.process_runs)]
-    base = [processes.child(base_args, workdir, env)["peak_rss_mb"] for _ in range(sizes.process_runs)]
+    project = [processes.child(project_args, workdir, env)["peak_rss_mb"] for _ in range(sizes.memory_runs)]
+    base = [processes.child(base_args, workdir, env)["peak_rss_mb"] for _ in range(sizes.memory_runs)]
     where = "article" if scale == "article" else "10k chunks"
     note = "new process: open the index, answer the seed questions 3 times; VmHWM. Baseline: same queries"
     figures = [
@@ -266,7 +273,7 @@ def memory(
     if tracemalloc:
         traced = [
             processes.child(["--tracemalloc", *project_args], workdir, env)["tracemalloc_peak_mb"]
-            for _ in range(sizes.process_runs)
+            for _ in range(sizes.memory_runs)
         ]
         figures.append(
             Figure(f"{scale}_python_peak_mb", f"Python-side peak, {where}", "MiB", "lower",

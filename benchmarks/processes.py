@@ -61,23 +61,28 @@ def assistant_command() -> str:
 
 
 def import_breakdown(module: str, workdir: Path, env: dict[str, str], top: int = 8) -> list[dict[str, Any]]:
-    """Where ``import module`` spends its time: ``-X importtime`` self time summed per top-level
-    package, largest first, with its share of the total."""
+    """Where ``import module`` spends its time, from ``-X importtime``.
+
+    Each module's own time is charged to the first package outside ``module``'s own that the import
+    chain passes through: the dependency that pulled it in (chromadb's httpx and opentelemetry count
+    as chromadb). Largest first, with its share of the total.
+    """
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    per_package: dict[str, int] = defaultdict(int)
-    for line in done.stderr.splitlines():
-        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s+(.+)$", line)
-        if match:
-            per_package[match.group(2).strip().split(".")[0]] += int(match.group(1))
-    total = sum(per_package.values()) or 1
-    ranked = sorted(per_package.items(), key=lambda item: -item[1])[:top]
+        cwd=workdir, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    own = module.split(".", maxsplit=1)[0]
+    lines = [
+        re.match(r"import time:\s+(\d+) \|\s+\d+ \|( *)(\S+)$", line) for line in done.stderr.splitlines()
+    ]
+    chain: list[str] = []
+    charged: dict[str, int] = defaultdict(int)
+    for match in reversed([m for m in lines if m]):  # reversed: every parent comes before its imports
+        depth = len(match.group(2)) // 2
+        chain[depth:] = [match.group(3).split(".")[0]]
+        charged[next((p for p in chain if p != own), own)] += int(match.group(1))
+    total = sum(charged.values()) or 1
+    ranked = sorted(charged.items(), key=lambda item: -item[1])[:top]
     return [
         {"package": name, "ms": round(us / 1000, 1), "share": round(us / total, 3)} for name, us in ranked
     ]

@@ -113,4 +113,5 @@ def markdown(figures: list[Figure]) -> str:
             f"| {f.label} | {f.unit} | {_stats(f.project, f.unit)} | {_stats(f.baseline, f.unit)} | "
             f"{_speedup(f)} | {f.target.text if f.target else ''} | {verdict} |"
         )
-    return "\n".join(rows)
+    notes = [f"- **{f.label}**: {f.note}" for f in figures if f.note]
+    return "\n".join([*rows, "", *notes])

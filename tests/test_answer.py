@@ -180,7 +180,7 @@ def test_invented_claims_never_pass(verifier: Verifier, draft: str) -> None:
     "draft",
     [
         "Takaichi and Trump agreed to coordinate for the visit to occur this spring [1].",
-        "The arms sale was worth $11 billion [1].",
+        "The Trump administration announced a $11 billion arms sale to Taiwan [1].",
         "Kyodo News suggested the trip could coincide with the cherry blossom festival in Washington.",
         "Beijing staged two days of military exercises off Taiwan [1].",
     ],
@@ -194,8 +194,9 @@ def test_supported_claims_pass_with_a_verbatim_quote(verifier: Verifier, draft: 
 
 def test_streaming_verification_matches_batch_verification(verifier: Verifier) -> None:
     draft = (
-        "The visit will take place this spring. [1] The visit is in April 2021 [1]. "
-        "The arms sale was worth $11 billion [1]."
+        "Takaichi and Trump agreed that the visit would occur this spring. [1] "
+        "The visit is in April 2021 [1]. "
+        "The Trump administration announced a $11 billion arms sale to Taiwan [1]."
     )
     streaming = StreamingVerifier(verifier)
     shown = [s for i in range(0, len(draft), 4) for s in streaming.feed(draft[i : i + 4])]

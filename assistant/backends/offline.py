@@ -28,6 +28,7 @@ from ..text import (
     is_instruction,
     iter_sentences,
     key_terms,
+    negates,
     normalize,
     question_terms,
     same_term,
@@ -115,7 +116,6 @@ _PARTS = re.compile(
     r"are|was|were|can|will)\b)",
     re.IGNORECASE,
 )
-_HEDGES = frozenset({"yet", "be", "been", "being", "have", "has", "also", "even", "always", "ever"})
 _REQUEST = re.compile(
     r"(?i)^\W*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
     r"had|can|could|will|would|should|tell me|explain|describe|summari[sz]e|list)\b"
@@ -344,14 +344,7 @@ def _contradicts(question: str, sentence: str) -> bool:
     or the question asserts a negation (cancel, deny) that the sentence does not make."""
     if _negative(question):
         return not _negative(sentence)
-    asked = question_terms(question)
-    tokens = [normalize(w) for w, _, _ in words(sentence)]
-    for i, token in enumerate(tokens):
-        if token in NEGATIONS or token.endswith("n't"):
-            following = [t for t in tokens[i + 1 : i + 5] if t not in _HEDGES]
-            if following and same_term(following[0], asked):
-                return True
-    return False
+    return negates(sentence, question_terms(question))
 
 
 def _subject(question: str, sentence: str, candidates: list[tuple[int, int, str]]) -> str | None:

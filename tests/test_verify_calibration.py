@@ -1,0 +1,53 @@
+"""The verifier against evals/claims.yaml: honest paraphrases of the article and claims that reuse its
+names and numbers but say something it does not. Letting a false claim through is the costly error,
+so the gate on it is tight; rejecting a true paraphrase only costs a sentence of the answer."""
+
+from __future__ import annotations
+
+import yaml
+
+from assistant import Assistant
+from assistant.models import Passage
+from assistant.verify import Claim, Source, Verifier
+
+from .conftest import ARTICLE, ROOT
+
+CLAIMS = yaml.safe_load((ROOT / "evals" / "claims.yaml").read_text(encoding="utf-8"))
+
+
+def verifier_over_the_whole_article(assistant: Assistant) -> Verifier:
+    """Every chunk is a source: the most permissive setting (an answer cites only a few)."""
+    chunks = assistant.index.chunks()
+    passages = [
+        Passage(
+            rank=i,
+            chunk_id=c.id,
+            doc_id=c.doc_id,
+            title=c.title,
+            text=c.text,
+            start=c.start,
+            end=c.end,
+            score=0,
+        )
+        for i, c in enumerate(chunks, start=1)
+    ]
+    return Verifier([Source(p.rank, p) for p in passages], assistant.embedder)
+
+
+def test_the_calibration_set_is_about_the_article() -> None:
+    text = ARTICLE.read_text(encoding="utf-8")
+    assert len(CLAIMS["supported"]) >= 30
+    assert len(CLAIMS["unsupported"]) >= 30
+    for item in CLAIMS["supported"]:
+        assert item["source"] in text
+
+
+def test_unsupported_claims_almost_never_pass_and_most_paraphrases_do(assistant: Assistant) -> None:
+    assistant.ensure_ready()
+    verifier = verifier_over_the_whole_article(assistant)
+    accepted_false = [c["claim"] for c in CLAIMS["unsupported"] if verifier.check(Claim(c["claim"], ())).unit]
+    accepted_true = [c["claim"] for c in CLAIMS["supported"] if verifier.check(Claim(c["claim"], ())).unit]
+    # Measured: 1 of 49 false claims passes (a role swap inside one sentence: "Takaichi told Trump
+    # she was extremely good friends with him"); 32 of 47 paraphrases pass.
+    assert len(accepted_false) <= 1, accepted_false
+    assert len(accepted_true) / len(CLAIMS["supported"]) >= 0.65
