@@ -22,12 +22,15 @@ from .tokens import encoding
 from .verify import Source, StreamingVerifier, Verifier
 
 REFUSAL = "The documents do not answer this."
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, and lone surrogates: bytes that were not UTF-8 (a command line in another
+# encoding) arrive as U+DC80..U+DCFF, which no tokenizer can encode.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _BROKEN_LINE = re.compile(r"(?<![.?!:;])[ \t]*\n\s*")
 
 
 def clean_question(question: str, max_tokens: int) -> str:
-    """Control characters removed, white space trimmed; empty or over-long questions refused."""
+    """Control characters and undecodable bytes removed, white space trimmed; empty or over-long
+    questions refused."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
     text = _CONTROL.sub(" ", question).strip()

@@ -184,15 +184,13 @@ class OpenAIEmbedder(_CachedEmbedder):
         return [len(ids) for ids in encoding("cl100k_base").encode_ordinary_batch(list(texts))]
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        import openai
+        from .backends.openai import FAILURES, describe_failure
 
         try:
             response = self._client.embeddings.create(model=self._model, input=texts)
-        except openai.OpenAIError as exc:
-            from .backends.openai import describe_openai_error
-
-            raise BackendError(f"embedding failed: {describe_openai_error(exc)}") from None
-        vectors = np.array([item.embedding for item in response.data], dtype=np.float32)
+            vectors = np.array([item.embedding for item in response.data], dtype=np.float32)
+        except FAILURES as exc:
+            raise BackendError(f"embedding failed: {describe_failure(exc)}") from None
         return _normalise(vectors)
 
 

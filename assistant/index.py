@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,10 +32,11 @@ from .embeddings import Embedder, chroma_function
 from .errors import CorpusError, StoreError
 from .ingest import Chunker, Corpus, Limit, load_corpus, scan
 from .models import Chunk, Document, IngestReport
-from .settings import Settings, state_dir
+from .settings import Settings, redact_url, state_dir
 from .tokens import encoding
 
 Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,12 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.location = settings.chroma_url or str(settings.index_dir)
-        self._client = self._connect()
-        self._collection = self._open()
+        self.location = redact_url(settings.chroma_url) if settings.chroma_url else str(settings.index_dir)
+        # Opening may create the database and the collection; two processes doing that at once (two
+        # first ingests) race on the same tables, so opening is serialised too (it takes a moment).
+        with self._file_lock("open", "process opening"):
+            self._client = self._connect()
+            self._collection = self._open()
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -136,9 +141,7 @@ class Index:
         except (ChromaError, httpx.HTTPError, OSError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if self.settings.chroma_url:
-                raise StoreError(
-                    f"cannot {action} the Chroma server at {self.settings.chroma_url}: {reason}"
-                ) from None
+                raise StoreError(f"cannot {action} the Chroma server at {self.location}: {reason}") from None
             raise StoreError(f"cannot {action} the index at {self.location}: {reason}") from None
 
     # -- reading ------------------------------------------------------------------------------
@@ -210,28 +213,42 @@ class Index:
 
     # -- writing ------------------------------------------------------------------------------
 
-    @contextmanager
-    def _write_lock(self) -> Iterator[None]:
+    def _lock_path(self, name: str) -> Path:
+        """``name.lock`` beside the embedded index, or in the state folder for a server's."""
         if self.settings.chroma_url:
-            key = _digest(self.settings.chroma_url, self.settings.collection)[:16]
-            path = state_dir() / "locks" / f"chroma-{key}.lock"
-        else:
-            path = self.settings.index_dir / f"{self.settings.collection}.ingest.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = filelock.FileLock(str(path), timeout=self.settings.lock_timeout)
+            return state_dir() / "locks" / f"chroma-{_digest(self.settings.chroma_url)[:16]}-{name}.lock"
+        return self.settings.index_dir / f"{name}.lock"
+
+    @contextmanager
+    def _file_lock(self, name: str, doing: str) -> Iterator[None]:
+        """Held by one process on this machine at a time; the others wait up to ASSISTANT_LOCK_TIMEOUT,
+        saying so (a silent wait of minutes looks like a hang)."""
+        path = self._lock_path(name)
+        timeout = self.settings.lock_timeout
+        lock = filelock.FileLock(str(path), timeout=timeout)
+        patience = min(1.0, timeout)  # a lock held for a moment (another process opening) goes unsaid
+        with self._translate_errors("lock"):  # an unwritable folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            busy = not _acquire(lock, patience)
+            if busy and timeout > patience:
+                log.warning(
+                    "waiting for another %s %s to finish (lock %s; up to %g s, ASSISTANT_LOCK_TIMEOUT)",
+                    doing, self.location, path, timeout,
+                )  # fmt: skip
+            if busy and not _acquire(lock, timeout - patience):
+                raise StoreError(
+                    f"another {doing} {self.location} is running (lock {path}); "
+                    f"waited {timeout:g} s: try again when it has finished"
+                )
         try:
-            with lock:
-                yield
-        except filelock.Timeout:
-            raise StoreError(
-                f"another ingest into {self.location} is running (lock {path}); "
-                f"waited {self.settings.lock_timeout:g} s: try again when it has finished"
-            ) from None
+            yield
+        finally:
+            lock.release()
 
     def sync(self, roots: list[Path], progress: Progress | None = None) -> IngestReport:
         """Make the index hold exactly the documents under ``roots``."""
         started = time.perf_counter()
-        with self._write_lock():
+        with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
             manifest = self.manifest(roots)  # before reading: a change during the run stays visible
             corpus = load_corpus(roots, int(self.settings.max_file_mb * 1_000_000))
             report = self._apply(corpus, progress)
@@ -343,6 +360,14 @@ class Index:
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
         with self._translate_errors("write"):
             self._collection.update(ids=sorted(ids), metadatas=[{"mtime_ns": mtime_ns} for _ in ids])
+
+
+def _acquire(lock: filelock.FileLock, timeout: float) -> bool:
+    try:
+        lock.acquire(timeout=timeout)
+    except filelock.Timeout:
+        return False
+    return True
 
 
 def _no_documents(corpus: Corpus) -> str:

@@ -71,6 +71,13 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
         return
     for folder, dirs, names in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            # Never walked (it could lead anywhere, or in a circle): say so rather than pass in silence.
+            dirs.remove(name)
+            link = Path(folder) / name
+            inside = link.resolve().is_relative_to(base)
+            reason = "symlink to a folder, not followed" if inside else "symlink to outside the corpus"
+            skipped.append(SkippedFile(path=link, reason=reason))
         for name in sorted(names):
             if name.startswith("."):
                 continue
@@ -89,7 +96,8 @@ def read_document(ref: FileRef, max_bytes: int) -> Document | SkippedFile:
     if ref.size > max_bytes:
         return SkippedFile(
             path=ref.path,
-            reason=f"too large: {ref.size / 1e6:.1f} MB (ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g})",
+            reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
+            "(raise it to index this file)",
         )
     try:
         data = ref.path.read_bytes()

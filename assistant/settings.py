@@ -145,6 +145,16 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _context_holds_a_chunk(self) -> Settings:
+        """Sources are packed to ``context_tokens`` but the first is always sent: it must fit."""
+        if self.context_tokens < self.chunk_tokens:
+            raise ValueError(
+                f"context_tokens ({self.context_tokens}) must be at least chunk_tokens "
+                f"({self.chunk_tokens}): the model must see at least one whole chunk"
+            )
+        return self
+
     @property
     def corpus_is_explicit(self) -> bool:
         """True when the user named a corpus, rather than falling back to the bundled one."""
@@ -156,8 +166,13 @@ class Settings(BaseSettings):
         data["api_key"] = mask(self.api_key)
         for name in ("base_url", "chroma_url"):
             if data[name]:
-                data[name] = re.sub(r"(?<=://)([^:/@]*):[^@/]*@", r"\1:***@", data[name])
+                data[name] = redact_url(data[name])
         return data
+
+
+def redact_url(url: str) -> str:
+    """A URL fit to show: a password inside it (``https://user:secret@host``) becomes ``***``."""
+    return re.sub(r"(?<=://)([^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def mask(secret: SecretStr | None) -> str | None:

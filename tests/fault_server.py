@@ -30,6 +30,7 @@ class Reply:
     body: str = ""
     delay: float = 0.0
     chunked: bool = True
+    stall: float = 0.0
 
 
 def answer(text: str) -> Reply:
@@ -48,13 +49,14 @@ def malformed(body: str = '{"id": "chatcmpl-1", "choices": [{"mess') -> Reply:
     return Reply("malformed", body=body)
 
 
-def cut(text: str, chunked: bool = True) -> Reply:
+def cut(text: str, chunked: bool = True, stall: float = 0.0) -> Reply:
     """The first part of a streamed answer, then the connection closes: no finish_reason, no [DONE].
 
     ``chunked``: the body is chunked and the last chunk never comes (the client sees a broken body);
     otherwise the body is delimited by the connection closing (the client sees a clean end of data).
+    ``stall``: seconds of silence before the close (past the client's timeout, it gives up first).
     """
-    return Reply("cut", text=text, chunked=chunked)
+    return Reply("cut", text=text, chunked=chunked, stall=stall)
 
 
 def slow(delay: float, text: str = "This spring [1].") -> Reply:
@@ -80,7 +82,7 @@ class FaultServer:
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self.port = int(self._server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> FaultServer:
         self._thread.start()
@@ -110,6 +112,11 @@ class FaultServer:
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].endswith("/chat/completions")]
 
+    @property
+    def streamed_requests(self) -> list[dict[str, Any]]:
+        """Answer requests (condensing a follow-up is a plain request)."""
+        return [r for r in self.chat_requests if r["body"].get("stream")]
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -128,7 +135,7 @@ class FaultServer:
                     body = {}
                 request = {
                     "path": self.path,
-                    "headers": dict(self.headers.items()),
+                    "headers": {name.lower(): value for name, value in self.headers.items()},
                     "body": body,
                     "time": time.monotonic(),
                 }
@@ -148,6 +155,7 @@ class FaultServer:
                 elif reply.kind == "cut":
                     events = [_event(piece) for piece in _pieces(reply.text)]
                     self._sse(events, chunked=reply.chunked, complete=False)
+                    server._closing.wait(reply.stall)
                 elif streaming:
                     events = [_event(piece) for piece in _pieces(reply.text)]
                     events += [_event("", finish="stop"), _usage_event(), "data: [DONE]\n\n"]
