@@ -8,18 +8,20 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backends import Backend, Request, Turn, make_backend
 from .embeddings import Embedder, make_embedder
 from .errors import QuestionError
-from .index import Index, Progress
-from .models import Answer, Citation, Evidence, IngestReport, Passage, Timings, Usage
+from .models import Answer, Citation, Evidence, IngestReport, Passage, Progress, Timings, Usage
 from .prompts import pack
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
 from .verify import Source, StreamingVerifier, Verifier
+
+if TYPE_CHECKING:
+    from .index import Index
 
 REFUSAL = "The documents do not answer this."
 # Control characters, and lone surrogates: bytes that were not UTF-8 (a command line in another
@@ -77,6 +79,8 @@ class Assistant:
     def index(self) -> Index:
         with self._lock:
             if self._index is None:
+                from .index import Index  # imports Chroma (~0.5 s): only when the index is needed
+
                 self._index = Index(self.settings, self.embedder)
             return self._index
 

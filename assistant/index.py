@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +28,14 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
 
-from .embeddings import Embedder, chroma_function
+from .chroma_functions import chroma_function
+from .embeddings import Embedder
 from .errors import CorpusError, StoreError
 from .ingest import Chunker, Corpus, Limit, load_corpus, scan
-from .models import Chunk, Document, IngestReport
+from .models import Chunk, Document, IngestReport, Progress
 from .settings import Settings, redact_url, state_dir
 from .tokens import encoding
 
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
 log = logging.getLogger(__name__)
 
 

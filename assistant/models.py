@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -140,3 +141,7 @@ class IngestReport(_Record):
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
+
+
+Progress = Callable[[int, int], None]
+"""Called during an ingest with (chunks embedded so far, chunks to embed)."""

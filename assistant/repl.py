@@ -28,8 +28,7 @@ from rich.text import Text
 from . import present
 from .core import Assistant
 from .errors import AssistantError
-from .index import Progress
-from .models import IngestReport
+from .models import IngestReport, Progress
 from .settings import state_dir
 
 PROMPT = "> "

@@ -13,15 +13,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
 
 from .embeddings import Embedder
-from .index import Index, StoredChunk
 from .models import Evidence, Passage
 from .settings import Settings
 from .text import coverage, sentence_spans, terms
+
+if TYPE_CHECKING:
+    from .index import Index, StoredChunk
 
 RRF_K = 60  # the constant of Cormack et al. (2009); results are insensitive to it within 10..100
 WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion (0.3…0.7 measured: 0.5 best)
