@@ -195,9 +195,8 @@ def evaluate(
     from .evaluation.report import gate_for, print_report, write_html
 
     dataset = load_dataset(set_path)
-    settings = load_settings(
-        **{k: v for k, v in {"backend": backend, "model": model, "base_url": base_url}.items() if v}
-    )
+    overrides: dict[str, Any] = {"backend": backend, "model": model, "base_url": base_url}
+    settings = load_settings(**{k: v for k, v in overrides.items() if v})
     err = present.console(stderr=True)
     with err.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
         report = run_eval(dataset, settings, judge=judge)

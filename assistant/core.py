@@ -160,7 +160,7 @@ class Assistant:
         passages = retriever.search(standalone)
         evidence = retriever.evidence(standalone, passages)
         retrieved = time.perf_counter()
-        answer = {
+        answer: dict[str, Any] = {
             "question": question,
             "standalone_question": standalone,
             "backend": backend.name,

@@ -90,7 +90,7 @@ class _CachedEmbedder:
             found = [v if v is not None else computed[t] for t, v in zip(texts, found, strict=True)]
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack(found).astype(np.float32, copy=False)
+        return np.stack([v for v in found if v is not None]).astype(np.float32, copy=False)
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError

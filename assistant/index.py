@@ -124,11 +124,12 @@ class Index:
                         "or use another ASSISTANT_COLLECTION or ASSISTANT_INDEX_DIR"
                     )
                 return self._client.get_collection(
-                    name, embedding_function=chroma_function(self.settings, self.embedder)
+                    name,
+                    embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
                 )
             return self._client.create_collection(
                 name,
-                embedding_function=chroma_function(self.settings, self.embedder),
+                embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedder": self.embedder.name},
             )
@@ -155,7 +156,7 @@ class Index:
         with self._translate_errors("read"):
             self._collection = self._client.get_collection(
                 self.settings.collection,
-                embedding_function=chroma_function(self.settings, self.embedder),
+                embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
             )
             return dict(self._collection.metadata or {})
 

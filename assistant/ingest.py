@@ -266,17 +266,22 @@ class Chunker:
         pieces: list[Span] = []
         i = 0
         while i < len(words):
-            n = self._longest(lambda n, i=i: Span(words[i].start, words[i + n - 1].end), len(words) - i, text)
+
+            def run_of(n: int, first: int = i) -> Span:  # the first n words from ``first`` on
+                return Span(words[first].start, words[first + n - 1].end)
+
+            n = self._longest(run_of, len(words) - i, text)
             if n:
-                pieces.append(Span(words[i].start, words[i + n - 1].end))
+                pieces.append(run_of(n))
                 i += n
                 continue
             word = words[i]
-            n = max(
-                1,
-                self._longest(lambda n, w=word: Span(w.start, w.start + n), word.end - word.start, text),
-            )
-            pieces.append(Span(word.start, word.start + n))
+
+            def prefix_of(n: int, word: Span = word) -> Span:  # the first n characters of the word
+                return Span(word.start, word.start + n)
+
+            n = max(1, self._longest(prefix_of, word.end - word.start, text))
+            pieces.append(prefix_of(n))
             if word.start + n < word.end:
                 words[i] = Span(word.start + n, word.end)
             else:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import tiktoken
+
 from ..embeddings import Embedder
 from ..models import Evidence, Usage
 from ..retrieve import score_sentences
@@ -158,7 +160,7 @@ class OfflineBackend:
     """Extractive answers from retrieved sentences: no network, no model."""
 
     name = "offline"
-    context_encoding = None  # it reads sentences, not a prompt: no token budget
+    context_encoding: tiktoken.Encoding | None = None  # it reads sentences, not a prompt: no budget
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.model = "extractive"

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import openai
+import tiktoken
 
 from ..errors import BackendError, ConfigError
 from ..models import Usage
@@ -100,7 +101,7 @@ class OpenAIBackend:
         self._settings = settings
         self._client = make_client(settings)
         self._where = redact_url(settings.base_url) if settings.base_url else "api.openai.com"
-        self.context_encoding = encoding_for_model(settings.model)
+        self.context_encoding: tiktoken.Encoding | None = encoding_for_model(settings.model)
 
     def _fail(self, exc: Exception, midway: bool = False) -> BackendError:
         return BackendError(f"{self._where}: {describe_failure(exc, midway)}")
@@ -119,9 +120,9 @@ class OpenAIBackend:
         messages = answer_messages(request.question, request.sources)
         midway = False  # once text has arrived, a failure cuts an answer already being shown
         try:
-            stream = self._client.chat.completions.create(
+            stream = self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 temperature=self._settings.temperature,
                 max_tokens=self._settings.max_answer_tokens,
                 stream=True,
