@@ -32,7 +32,7 @@ from .chroma_functions import chroma_function
 from .embeddings import Embedder
 from .errors import CorpusError, StoreError
 from .ingest import Chunker, Corpus, Limit, load_corpus, scan
-from .models import Chunk, Document, IngestReport, Progress
+from .models import Chunk, Document, IngestReport, Passage, Progress
 from .settings import Settings, redact_url, state_dir
 from .tokens import encoding
 
@@ -49,6 +49,20 @@ class StoredChunk:
     text: str
     start: int
     end: int
+
+    def passage(self, rank: int, score: float, **scores: float | None) -> Passage:
+        """This chunk as a ranked search result."""
+        return Passage(
+            rank=rank,
+            chunk_id=self.id,
+            doc_id=self.doc_id,
+            title=self.title,
+            text=self.text,
+            start=self.start,
+            end=self.end,
+            score=score,
+            **scores,
+        )
 
 
 def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:

@@ -113,15 +113,9 @@ class Retriever:
                 continue
             chunk = snapshot.chunks[position]
             passages.append(
-                Passage(
-                    rank=len(passages) + 1,
-                    chunk_id=chunk.id,
-                    doc_id=chunk.doc_id,
-                    title=chunk.title,
-                    text=chunk.text,
-                    start=chunk.start,
-                    end=chunk.end,
-                    score=round(score, 6),
+                chunk.passage(
+                    len(passages) + 1,
+                    round(score, 6),
                     vector_score=_rounded(vector.get(chunk_id)),
                     lexical_score=_rounded(lexical.get(chunk_id)),
                 )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import yaml
 
 from assistant import Assistant
-from assistant.models import Passage
 from assistant.verify import Claim, Source, Verifier
 
 from .conftest import ARTICLE, ROOT
@@ -17,20 +16,7 @@ CLAIMS = yaml.safe_load((ROOT / "evals" / "claims.yaml").read_text(encoding="utf
 
 def verifier_over_the_whole_article(assistant: Assistant) -> Verifier:
     """Every chunk is a source: the most permissive setting (an answer cites only a few)."""
-    chunks = assistant.index.chunks()
-    passages = [
-        Passage(
-            rank=i,
-            chunk_id=c.id,
-            doc_id=c.doc_id,
-            title=c.title,
-            text=c.text,
-            start=c.start,
-            end=c.end,
-            score=0,
-        )
-        for i, c in enumerate(chunks, start=1)
-    ]
+    passages = [chunk.passage(i, 0.0) for i, chunk in enumerate(assistant.index.chunks(), start=1)]
     return Verifier([Source(p.rank, p) for p in passages], assistant.embedder)
 
 
