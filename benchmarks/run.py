@@ -50,7 +50,7 @@ def article_figures(workdir: Path, sizes: figures.Sizes, step: Step) -> tuple[li
         },
     }
     step("article: warm latency (answer, search, baseline query)")
-    results = figures.warm_latency(assistant, collection, sizes, "article")
+    results = figures.warm_latency(assistant, collection, sizes, "article", "article")
     per_round = min(sizes.novel, len(ARTICLE_QUESTIONS) // sizes.rounds)
     results.append(
         figures.first_ask_latency(
@@ -65,7 +65,9 @@ def article_figures(workdir: Path, sizes: figures.Sizes, step: Step) -> tuple[li
     index, baseline_path = workdir / "article-index", workdir / "article-baseline"
     cold, details["imports"] = figures.cold_start(workdir, index, ARTICLE, baseline_path, sizes)
     results += cold
-    results += figures.memory(workdir, "article", index, ARTICLE, baseline_path, sizes, tracemalloc=True)
+    results += figures.memory(
+        workdir, "article", "article", index, ARTICLE, baseline_path, sizes, tracemalloc=True
+    )
     results.append(prompt)
     return results, details
 
@@ -77,17 +79,18 @@ def scale_figures(workdir: Path, sizes: figures.Sizes, step: Step) -> tuple[list
     assistant = figures.make_assistant(workdir / "scale-index", corpus)
     step("scale: project ingest, then baseline ingest of the same chunks (the long part)")
     ingest, collection, details = figures.scale_ingest(assistant, workdir / "scale-baseline")
+    where = f"{details['chunks']:,} chunks"
     step("scale: query latency")
-    results = [ingest, *figures.warm_latency(assistant, collection, sizes, "scale")]
+    results = [ingest, *figures.warm_latency(assistant, collection, sizes, "scale", where)]
     results.append(
         figures.first_ask_latency(
             assistant, collection, sizes, figures.scale_questions(sizes.scale_documents, sizes.novel),
-            "scale_first_ask_p50_ms", "first-ask answer p50, 10k chunks",
+            "scale_first_ask_p50_ms", f"first-ask answer p50, {where}",
         )
     )  # fmt: skip
     step("scale: memory (new processes)")
     index, baseline_path = workdir / "scale-index", workdir / "scale-baseline"
-    results += figures.memory(workdir, "scale", index, corpus, baseline_path, sizes, tracemalloc=False)
+    results += figures.memory(workdir, "scale", where, index, corpus, baseline_path, sizes, tracemalloc=False)
     return results, details
 
 
