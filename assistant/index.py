@@ -71,7 +71,8 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     limits = [
         Limit(
             "cl100k_base",
-            lambda texts: [len(ids) for ids in tiktoken_encoding.encode_ordinary_batch(list(texts))],
+            # one by one: encode_ordinary_batch starts a thread pool per call, twice as slow here
+            lambda texts: [len(tiktoken_encoding.encode_ordinary(text)) for text in texts],
             settings.chunk_tokens,
         )
     ]
@@ -80,6 +81,7 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
 
 
+WRITE_BATCH = 64  # chunks embedded and upserted per call (per-call overhead dominates small files)
 INDEX_FORMAT = 2  # bump when what is stored beside a chunk changes: every document is redone
 
 
@@ -312,15 +314,19 @@ class Index:
             chunker = chunker or chunker_for(self.settings, self.embedder)
             plans.append((doc, doc_signature, chunker.chunk(doc, f"{doc.id}::{doc_signature}")))
 
-        total = sum(len(chunks) for _, _, chunks in plans)
-        done = 0
+        rows = [(doc, sig, chunk, len(chunks)) for doc, sig, chunks in plans for chunk in chunks]
+        total = len(rows)
         if progress:
             progress(0, total)
-        for doc, doc_signature, chunks in plans:
-            self._write_document(doc, doc_signature, chunks, stored.get(doc.id))
-            done += len(chunks)
+        for start in range(0, total, WRITE_BATCH):  # across documents: one call per batch, not per file
+            self._write(rows[start : start + WRITE_BATCH])
             if progress:
-                progress(done, total)
+                progress(min(start + WRITE_BATCH, total), total)
+        for doc, _, chunks in plans:  # only once every new chunk is in: stale ids go last
+            stale = (stored[doc.id]["ids"] if doc.id in stored else set()) - {c.id for c in chunks}
+            if stale:
+                with self._translate_errors("write"):
+                    self._collection.delete(ids=sorted(stale))
 
         gone = [doc_id for doc_id in stored if doc_id not in {d.id for d in corpus.documents}]
         for doc_id in gone:
@@ -337,40 +343,31 @@ class Index:
             warnings=corpus.warnings,
         )
 
-    def _write_document(
-        self, doc: Document, doc_signature: str, chunks: list[Chunk], entry: dict[str, Any] | None
-    ) -> None:
-        """Upsert the document's chunks, then delete any id it should no longer have."""
-        batch = 64
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
-            vectors = self.embedder.embed([c.text for c in part])
-            with self._translate_errors("write"):
-                self._collection.upsert(
-                    ids=[c.id for c in part],
-                    embeddings=vectors,
-                    documents=[c.text for c in part],
-                    metadatas=[
-                        {
-                            "doc_id": doc.id,
-                            "title": doc.title,
-                            "path": str(doc.path),
-                            "sha256": doc.sha256,
-                            "mtime_ns": doc.mtime_ns,
-                            "signature": doc_signature,
-                            "n_chunks": len(chunks),
-                            "index": c.index,
-                            "start": c.start,
-                            "end": c.end,
-                            "tokens": c.tokens,
-                        }
-                        for c in part
-                    ],
-                )
-        stale = (entry["ids"] if entry else set()) - {c.id for c in chunks}
-        if stale:
-            with self._translate_errors("write"):
-                self._collection.delete(ids=sorted(stale))
+    def _write(self, rows: list[tuple[Document, str, Chunk, int]]) -> None:
+        """Embed and upsert chunks (of any documents), with the document facts stored beside each."""
+        vectors = self.embedder.embed([chunk.text for _, _, chunk, _ in rows])
+        with self._translate_errors("write"):
+            self._collection.upsert(
+                ids=[chunk.id for _, _, chunk, _ in rows],
+                embeddings=vectors,
+                documents=[chunk.text for _, _, chunk, _ in rows],
+                metadatas=[
+                    {
+                        "doc_id": doc.id,
+                        "title": doc.title,
+                        "path": str(doc.path),
+                        "sha256": doc.sha256,
+                        "mtime_ns": doc.mtime_ns,
+                        "signature": doc_signature,
+                        "n_chunks": n_chunks,
+                        "index": chunk.index,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                        "tokens": chunk.tokens,
+                    }
+                    for doc, doc_signature, chunk, n_chunks in rows
+                ],
+            )
 
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
         with self._translate_errors("write"):

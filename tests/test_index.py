@@ -89,20 +89,26 @@ def test_an_interrupted_ingest_is_repaired_by_the_next_one(tmp_path: Path) -> No
         from assistant import Assistant
         from assistant.settings import load_settings
         def progress(done, total):
-            if done >= total // 2 and done > 0:
+            if 0 < done < total:  # after the first batch of chunks, before the last
                 os.kill(os.getpid(), signal.SIGKILL)
-        settings = load_settings(corpus=[{str(corpus)!r}], index_dir={str(index_dir)!r})
+        settings = load_settings(
+            corpus=[{str(corpus)!r}], index_dir={str(index_dir)!r}, chunk_tokens=64, chunk_overlap=16
+        )
         Assistant(settings).ingest(progress=progress)
         """
     )
     killed = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), check=False)
     assert killed.returncode == -signal.SIGKILL
-    partial = Assistant(load_settings(corpus=[corpus], index_dir=index_dir))
+    partial = Assistant(
+        load_settings(corpus=[corpus], index_dir=index_dir, chunk_tokens=64, chunk_overlap=16)
+    )
     assert not partial.index.is_fresh([corpus])
     repaired = partial.ingest()
     assert repaired.embedded > 0
 
-    clean = Assistant(load_settings(corpus=[corpus], index_dir=tmp_path / "clean"))
+    clean = Assistant(
+        load_settings(corpus=[corpus], index_dir=tmp_path / "clean", chunk_tokens=64, chunk_overlap=16)
+    )
     clean.ingest()
     assert stored(partial) == stored(clean), "same chunks as a clean run: no duplicates, no orphans"
 
