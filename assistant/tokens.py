@@ -68,7 +68,3 @@ def encoding_for_model(model: str) -> tiktoken.Encoding:
     except KeyError:
         name = DEFAULT_ENCODING
     return encoding(name if name in _SHA256 else DEFAULT_ENCODING)
-
-
-def count(text: str, enc: tiktoken.Encoding | None = None) -> int:
-    return len((enc or encoding()).encode_ordinary(text))
