@@ -239,7 +239,6 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
     """Re-check each sentence of the answer against only the quotes it cites."""
     if answer.refused:
         return [], 0
-    by_number = {c.number: c for c in answer.citations}
     sources = [
         Source(
             c.number,
@@ -254,7 +253,7 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
                 score=0.0,
             ),
         )
-        for c in by_number.values()
+        for c in answer.citations  # numbered once each: a quote is a source of its own
     ]
     verifier = Verifier(sources, assistant.embedder)
     claims = split_claims(answer.text)
