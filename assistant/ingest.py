@@ -91,9 +91,9 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
             yield path, path.relative_to(root).as_posix()
 
 
-def read_document(ref: FileRef, max_bytes: int) -> Document | SkippedFile:
-    """Read one file as UTF-8 text, or say why it cannot be a document."""
-    if ref.size > max_bytes:
+def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile:
+    """Read one file as UTF-8 text, or say why it cannot be a document (``max_bytes``: None for no limit)."""
+    if max_bytes is not None and ref.size > max_bytes:
         return SkippedFile(
             path=ref.path,
             reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
@@ -136,7 +136,7 @@ def _title(path: Path, text: str) -> str:
     return " — ".join(lines) or path.stem.replace("-", " ").replace("_", " ").strip() or path.name
 
 
-def load_corpus(roots: Sequence[Path], max_bytes: int) -> Corpus:
+def load_corpus(roots: Sequence[Path], max_bytes: int | None) -> Corpus:
     """Every readable document under ``roots``; duplicates of an earlier document are skipped."""
     refs, skipped = scan(roots)
     corpus = Corpus(roots=list(roots), skipped=skipped)

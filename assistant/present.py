@@ -1,10 +1,13 @@
-"""Stage 6: how answers, passages and ingest reports look in a terminal (rich; plain when piped).
+"""Stage 6: how answers, passages, ingest reports and errors look in a terminal (rich; plain when
+piped). The command line and the chat print through the same ``Presenter``, so what they show alike
+is written once.
 
 Colour follows rich's rules: none when ``NO_COLOR`` is set or the output is not a terminal.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -39,11 +42,11 @@ def print_answer_text(out: Console, answer: Answer) -> None:
     if answer.refused:
         out.print(Text(f"{REFUSAL_MARK} {answer.text}", style="bold yellow"))
     else:
-        Flow(out).write(answer.text)
+        ParagraphWriter(out).write(answer.text)
         out.print()
 
 
-class Flow:
+class ParagraphWriter:
     """Streamed sentences as one paragraph, wrapped at the console width.
 
     rich wraps each ``print`` on its own, not knowing where the previous one ended, so sentences
@@ -82,17 +85,17 @@ class Flow:
 
 def stream_answer(out: Console, items: Iterator[str | Answer]) -> Answer:
     """Print verified sentences as they arrive, as one wrapped paragraph; return the final Answer."""
-    flow = Flow(out)
+    writer = ParagraphWriter(out)
     try:
         for item in items:
             if not isinstance(item, Answer):
-                flow.write(item)
+                writer.write(item)
                 continue
-            if item.refused and not flow.column:
+            if item.refused and not writer.column:
                 print_answer_text(out, item)
             return item
     finally:
-        flow.end()
+        writer.end()
     raise AssistantError("the answer stream ended without an answer")
 
 
@@ -184,3 +187,27 @@ def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[int, 
     finally:
         if task is not None:
             progress.stop()
+
+
+def indexed_line(report: IngestReport) -> str | None:
+    """What a command that indexed on the way says about it (nothing when nothing changed)."""
+    if not report.changed:
+        return None
+    return (
+        f"indexed {report.added + report.updated} document(s), {report.chunks} chunks "
+        f"in {report.seconds:.1f} s"
+    )
+
+
+@contextmanager
+def reported_errors(report: Callable[[str], None]) -> Iterator[None]:
+    """Library errors, and anything unexpected, become one line handed to ``report``, never a
+    traceback (``ASSISTANT_DEBUG=1`` lets a bug's traceback through). Ctrl-C is the caller's."""
+    try:
+        yield
+    except AssistantError as exc:
+        report(str(exc))
+    except Exception as exc:
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        report(f"unexpected {type(exc).__name__}: {exc} (ASSISTANT_DEBUG=1 shows the traceback)")

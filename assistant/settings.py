@@ -14,12 +14,14 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import ConfigError
+from .registry import BACKENDS, EMBEDDERS
 from .resources import data_dir
 
 ENV_PREFIX = "ASSISTANT_"
@@ -65,7 +67,7 @@ class Settings(BaseSettings):
     )
 
     # -- chunking and embeddings
-    embedder: Literal["minilm", "openai"] = "minilm"
+    embedder: str = Field(default="minilm", description=f"One of: {', '.join(EMBEDDERS)}.")
     embedding_model: str = "text-embedding-3-small"
     chunk_tokens: int = Field(default=200, ge=32, le=8192)
     chunk_overlap: int = Field(default=40, ge=0)
@@ -75,7 +77,7 @@ class Settings(BaseSettings):
     fusion: Literal["weighted", "rrf", "vector", "lexical"] = "weighted"
 
     # -- answering
-    backend: Literal["offline", "openai"] = "offline"
+    backend: str = Field(default="offline", description=f"One of: {', '.join(BACKENDS)}.")
     model: str = "gpt-4o-mini"
     api_key: SecretStr | None = Field(
         default=None,
@@ -120,6 +122,14 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError("give at least one file or folder")
         return [path.expanduser() for path in value]
+
+    @field_validator("embedder", "backend")
+    @classmethod
+    def _registered(cls, value: str, info: ValidationInfo) -> str:
+        known = EMBEDDERS if info.field_name == "embedder" else BACKENDS
+        if value not in known:
+            raise ValueError(f"must be one of: {', '.join(known)} (not {value!r})")
+        return value
 
     @field_validator("index_dir")
     @classmethod

@@ -12,8 +12,9 @@ import pytest
 
 import assistant as assistant_module
 from assistant import Answer, Assistant, ConfigError, QuestionError
+from assistant.models import Source
 from assistant.settings import load_settings
-from assistant.verify import Source, StreamingVerifier, Verifier, split_claims, verify_text
+from assistant.verify import StreamingVerifier, Verifier, split_claims, verify_text
 
 from .conftest import ARTICLE
 
@@ -156,7 +157,7 @@ def test_control_characters_and_other_scripts_are_harmless(assistant: Assistant)
 @pytest.fixture
 def verifier(assistant: Assistant) -> Verifier:
     passages = assistant.search("When is the visit, and what did China do after the arms sale?", k=5)
-    return Verifier([Source(i + 1, p) for i, p in enumerate(passages)], assistant.embedder)
+    return Verifier([Source(number=i + 1, passage=p) for i, p in enumerate(passages)], assistant.embedder)
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,11 @@ class Dataset(BaseModel):
     cases: list[Case] = Field(min_length=1)
     path: Path
 
+    def documents(self) -> dict[str, str]:
+        """The corpus as the assistant reads it, document id → text, however large its files (an
+        eval set's corpus is the author's own choice, not untrusted input)."""
+        return {doc.id: doc.text for doc in load_corpus([self.corpus], max_bytes=None).documents}
+
 
 def load_dataset(path: Path) -> Dataset:
     """Read and validate an eval set; every evidence string must occur in its corpus."""
@@ -127,7 +132,7 @@ def load_dataset(path: Path) -> Dataset:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ConfigError(f"{path}: duplicate case ids: {', '.join(duplicates)}")
-    texts = [doc.text for doc in load_corpus([corpus_path], max_bytes=100_000_000).documents]
+    texts = list(dataset.documents().values())
     for case in dataset.cases:
         for number, turn in enumerate(case.turns, start=1):
             for quote in turn.evidence:

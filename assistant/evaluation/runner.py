@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ..core import Assistant
-from ..ingest import load_corpus
-from ..models import Answer, Passage
+from ..models import Answer, Passage, Progress, Source
 from ..settings import Settings, load_settings
-from ..verify import Source, Verifier, split_claims
+from ..verify import Verifier, split_claims
 from .dataset import Case, Dataset, Expectation
 from .judge import JudgedClaim, judge_claims
 
@@ -91,9 +89,6 @@ class EvalReport(BaseModel):
     documents: dict[str, str] = Field(description="Corpus texts, for the HTML report.")
 
 
-Progress = Callable[[int, int], None]
-
-
 def run_eval(
     dataset: Dataset,
     settings: Settings | None = None,
@@ -113,7 +108,7 @@ def run_eval(
     assistant = Assistant(settings)
     assistant.ensure_ready()
     use_judge = settings.backend != "offline" if judge is None else judge
-    documents = {d.id: d.text for d in load_corpus([dataset.corpus], 100_000_000).documents}
+    documents = dataset.documents()
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     results = []
@@ -241,8 +236,8 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
         return [], 0
     sources = [
         Source(
-            c.number,
-            Passage(
+            number=c.number,
+            passage=Passage(
                 rank=c.number,
                 chunk_id=c.chunk_id,
                 doc_id=c.doc_id,
@@ -257,7 +252,7 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
     ]
     verifier = Verifier(sources, assistant.embedder)
     claims = split_claims(answer.text)
-    unsupported = [claim.text for claim in claims if not claim.cited or verifier.check(claim).unit is None]
+    unsupported = [claim.text for claim in claims if not claim.cited or verifier.check(claim).support is None]
     return unsupported, len(claims)
 
 
@@ -314,21 +309,6 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
         cost_usd_per_answer=round(statistics.fmean(costs), 8) if costs else None,
         by_kind={kind: round(sum(v) / len(v), 4) for kind, v in sorted(kinds.items())},
     )
-
-
-def gate_failures(summary: Summary, gate: dict[str, Any]) -> list[str]:
-    """Which floors (``min``) and ceilings (``max``) the summary breaks."""
-    failures = []
-    values = summary.model_dump()
-    for name, floor in (gate.get("min") or {}).items():
-        value = values.get(name)
-        if value is None or value < floor:
-            failures.append(f"{name} = {value} < {floor}")
-    for name, ceiling in (gate.get("max") or {}).items():
-        value = values.get(name)
-        if value is None or value > ceiling:
-            failures.append(f"{name} = {value} > {ceiling}")
-    return failures
 
 
 def _slug(name: str) -> str:
