@@ -158,8 +158,9 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=Path("evals/dev.yaml"),
     show_default=True,
-    help="Eval set (YAML).",
+    help="Eval set (YAML, or SQuAD 2.0 JSON).",
 )
+@click.option("--paragraphs", help="SQuAD sets only: the questions of paragraphs FIRST-LAST (e.g. 23-44).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the report as JSON.")
 @click.option("--html", "html_out", type=click.Path(path_type=Path), help="Write an HTML report.")
 @click.option(
@@ -172,6 +173,7 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
 @reports_errors
 def evaluate(
     set_path: Path,
+    paragraphs: str | None,
     json_out: Path | None,
     html_out: Path | None,
     gate: Path | None,
@@ -185,7 +187,12 @@ def evaluate(
     from .evaluation.html import write_html
     from .evaluation.report import print_report
 
-    dataset = load_dataset(set_path)
+    if paragraphs:
+        from .evaluation.squad import load_squad, parse_range
+
+        dataset = load_squad(set_path, parse_range(paragraphs))
+    else:
+        dataset = load_dataset(set_path)
     overrides: dict[str, Any] = {"backend": backend, "model": model, "base_url": base_url}
     settings = load_settings(**{k: v for k, v in overrides.items() if v})
     err = present.console(stderr=True)

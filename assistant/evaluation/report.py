@@ -44,6 +44,8 @@ def metrics(report: EvalReport) -> list[tuple[str, str]]:
     rows += [
         ("refusal precision", _percent(s.refusal_precision)),
         ("refusal recall", _percent(s.refusal_recall)),
+        *([("lead span EM / F1", f"{_percent(s.exact_match)} / {_percent(s.f1)}")] if s.f1 else []),
+        ("mean answer length", "n/a" if s.answer_chars is None else f"{s.answer_chars:,.0f} characters"),
         ("latency p50 / p95", f"{s.latency_p50_ms:,.1f} / {s.latency_p95_ms:,.1f} ms"),
         (
             "tokens per answer",
