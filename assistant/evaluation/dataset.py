@@ -61,7 +61,7 @@ class Expectation(BaseModel):
         if self.refuse and (self.facts or self.one_of or self.answers):
             raise ValueError("a refusal cannot expect facts")
         if not self.refuse and not ((self.facts or self.one_of) and self.evidence):
-            raise ValueError("an answerable question needs facts (or one_of) and evidence")
+            raise ValueError("an answerable question needs facts and evidence")
         quoted = "\n".join(self.evidence)
         for pattern in self.facts:
             if not re.search(pattern, quoted):
