@@ -32,6 +32,7 @@ from .text import (
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _PARTIAL_MARKER = re.compile(r"\[[\d\s,;]*$")  # "[1" while the stream is still writing "[12]"
+_CLOSED_QUOTE = re.compile(r"""[.!?…]["'”’)\]]+$""")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _REFUSAL = re.compile(
     r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
@@ -300,8 +301,12 @@ class AnswerBuilder:
                 )
             )
         text = check.claim.text
-        body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
-        sentence = f"{body.rstrip()} [{self._numbers[key]}]{stop}"
+        marker = f"[{self._numbers[key]}]"
+        if _CLOSED_QUOTE.search(text):  # '… from Gaul."': the marker follows the quote, no stop after it
+            sentence = f"{text} {marker}"
+        else:
+            body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
+            sentence = f"{body.rstrip()} {marker}{stop}"
         self.result.sentences.append(sentence)
         return sentence
 

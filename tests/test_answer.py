@@ -12,7 +12,7 @@ import pytest
 
 import assistant as assistant_module
 from assistant import Answer, Assistant, ConfigError, QuestionError
-from assistant.models import Source
+from assistant.models import Passage, Source
 from assistant.settings import load_settings
 from assistant.verify import StreamingVerifier, Verifier, split_claims, verify_text
 
@@ -191,6 +191,18 @@ def test_supported_claims_pass_with_a_verbatim_quote(verifier: Verifier, draft: 
     assert len(result.sentences) == 1, result.dropped
     quote = result.citations[0]
     assert TEXT[quote.start : quote.end] == quote.quote
+
+
+def test_a_sentence_that_ends_in_a_quotation_keeps_its_citation_whole(assistant: Assistant) -> None:
+    """'… from Gaul." [1]' — the marker follows the closing quote; no stray '.' becomes a claim."""
+    text = 'Servius wrote "The Rhine is a river of Gaul." The river is long.'
+    passage = Passage(
+        rank=1, chunk_id="c", doc_id="d", title="t", text=text, start=0, end=len(text), score=1.0
+    )
+    verifier = Verifier([Source(number=1, passage=passage)], assistant.embedder)
+    result = verify_text('Servius wrote "The Rhine is a river of Gaul." [1]', verifier)
+    assert result.text == 'Servius wrote "The Rhine is a river of Gaul." [1]'
+    assert [c.text for c in split_claims(result.text)] == ['Servius wrote "The Rhine is a river of Gaul."']
 
 
 def test_streaming_verification_matches_batch_verification(verifier: Verifier) -> None:
