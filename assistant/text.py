@@ -317,9 +317,11 @@ STOPWORDS = frozenset(
     why will with would you your yours yourself yourselves also may might must shall us said say says
     according one ones s t""".split()
 )
-# Words that frame a question about a text rather than carry its meaning.
+# Words that frame a question about a text rather than carry its meaning (and their lemmas:
+# "according" is looked up as "accord").
 GENERIC = frozenset(
-    "article document text source story report mention mentioned name named according state stated".split()
+    """article document text source story report mention mentioned name named according accord state
+    stated""".split()
 )
 QUESTION_WORDS = frozenset("what when where who whom whose which why how".split())
 NEGATIONS = frozenset("not no never neither nor without cannot n't none".split())
@@ -449,11 +451,13 @@ _HEDGES = frozenset({"yet", "be", "been", "being", "have", "has", "also", "even"
 
 
 def negated_words(text: str) -> set[str]:
-    """The words a negation applies to: "has not yet confirmed the call" → {"confirm"}."""
-    tokens = [normalize(w) for w, _, _ in words(text)]
+    """The words a negation applies to: "has not yet confirmed the call" → {"confirm"},
+    "didn't respond" → {"respond"} (looked for before lemmatizing, which turns "didn't" into "do")."""
+    found_words = [w.lower().replace("’", "'") for w, _, _ in words(text)]
+    tokens = [normalize(w) for w in found_words]
     found = set()
-    for i, token in enumerate(tokens):
-        if token in NEGATIONS or token.endswith("n't"):
+    for i, word in enumerate(found_words):
+        if word in NEGATIONS or word.endswith("n't"):
             following = [t for t in tokens[i + 1 : i + 5] if t not in _HEDGES]
             if following:
                 found.add(following[0])

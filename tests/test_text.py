@@ -526,6 +526,7 @@ def test_terms(text: str, expected: list[str]) -> None:
     ("question", "expected"),
     [
         ("What did the article mention about the invitation?", ["invitation"]),
+        ("According to the report, who invited whom, and who invited Takaichi?", ["invite", "takaichi"]),
     ],
 )
 def test_question_terms_drop_framing_words_and_repeats(question: str, expected: list[str]) -> None:
@@ -552,6 +553,8 @@ def test_key_terms_are_names_numbers_dates_and_negation(text: str, expected: set
     ("text", "expected"),
     [
         ("The White House has not yet confirmed the call", {"confirm"}),
+        ("They didn't respond", {"respond"}),
+        ("They don’t respond", {"respond"}),
         ("She cannot go", {"go"}),
         ("No ships were sent", {"ship"}),
         ("Beijing never accepted it", {"accept"}),
