@@ -19,6 +19,7 @@ from rich.text import Text
 
 from .errors import AssistantError
 from .models import Answer, Citation, IngestReport, Passage
+from .text import flatten
 
 QUOTE_WIDTH = 160  # characters of a quote shown in the compact source list
 REFUSAL_MARK = "∅"
@@ -29,7 +30,7 @@ def console(stderr: bool = False) -> Console:
 
 
 def shorten(text: str, width: int = QUOTE_WIDTH) -> str:
-    text = " ".join(text.split())
+    text = flatten(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
@@ -116,7 +117,7 @@ def print_sources(out: Console, answer: Answer, full: bool = False) -> None:
 
 
 def _print_citation(out: Console, citation: Citation, full: bool, style: str) -> None:
-    quote = " ".join(citation.quote.split()) if full else shorten(citation.quote)
+    quote = flatten(citation.quote) if full else shorten(citation.quote)
     line = Text(f"[{citation.number}] ", style="bold cyan")
     line.append(f"{location(citation)}  ", style="cyan")
     line.append(f"“{quote}”", style=style or "italic")

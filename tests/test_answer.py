@@ -312,3 +312,24 @@ def test_cli_missing_key_is_one_line(shared_index: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: no API key: set OPENAI_API_KEY")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_hard_wrapped_document_answers_with_whole_sentences(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (
+        "MILLBROOK CITY COUNCIL - PUBLIC NOTICE\n\n"
+        "On 14 March 2024 the Millbrook City Council approved the Riverside Park\n"
+        "renovation by a vote of 6 to 1. The contract was awarded to Hartwell\n"
+        "Construction, which will begin work on 3 June 2024 and finish by 30\n"
+        "November 2024.\n"
+    )
+    (corpus / "notice.txt").write_text(text, encoding="utf-8")
+    answer = Assistant(load_settings(corpus=[corpus])).ask("Who was awarded the contract?")
+    assert "Hartwell Construction" in answer.text and "\n" not in answer.text, answer.text
+    quote = (
+        "The contract was awarded to Hartwell\nConstruction, which will begin work on 3 June 2024 and "
+        "finish by 30\nNovember 2024."
+    )
+    assert [c.quote for c in answer.citations] == [quote]
+    assert text[answer.citations[0].start : answer.citations[0].end] == quote
