@@ -186,13 +186,9 @@ def evaluate(
     from .evaluation import load_dataset, load_gate, run_eval
     from .evaluation.html import write_html
     from .evaluation.report import print_report
+    from .evaluation.squad import parse_range
 
-    if paragraphs:
-        from .evaluation.squad import load_squad, parse_range
-
-        dataset = load_squad(set_path, parse_range(paragraphs))
-    else:
-        dataset = load_dataset(set_path)
+    dataset = load_dataset(set_path, parse_range(paragraphs) if paragraphs else None)
     overrides: dict[str, Any] = {"backend": backend, "model": model, "base_url": base_url}
     settings = load_settings(**{k: v for k, v in overrides.items() if v})
     err = present.console(stderr=True)

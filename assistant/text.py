@@ -270,9 +270,14 @@ def _continues(text: str, sentence: int, boundary: re.Match[str]) -> bool:
     """Whether the sentence goes on past this full stop (or ! ? …)."""
     following = _NEXT_WORD.match(text, boundary.end())
     word = following.group(1) if following else ""
-    if word[:1].islower():
-        return True
     mark = boundary.group().rstrip()
+    if word[:1].islower():
+        # "e.g. foo" goes on; "… translators.  man-db uses …" (two spaces: typewriter sentence spacing)
+        # starts a sentence with a lower-case name, unless an abbreviation stands before the stop.
+        gap = boundary.group()[len(mark) :]
+        before = text[sentence : boundary.start()].rsplit(maxsplit=1)
+        token = before[-1].lstrip(_OPENING) if before else ""
+        return "  " not in gap.split("\n", 1)[0] or _abbreviation(token)
     head = text[sentence : boundary.start() + len(mark)].strip()
     if _ENUMERATOR.fullmatch(head):
         return True

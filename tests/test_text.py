@@ -266,6 +266,10 @@ SENTENCES = {
         "He met U.S. President Trump.",
         ["He met U.S. President Trump."],
     ),
+    "a lower-case name after two spaces starts a sentence": (
+        "provided by the\n    translators.  man-db uses gettext. Use e.g.  foo here.",
+        ["provided by the\n    translators.", "man-db uses gettext.", "Use e.g.  foo here."],
+    ),
     "e.g. and i.e.": (
         "Use a fruit, e.g. an apple, i.e. something sweet. Or e.g. Python. Done.",
         ["Use a fruit, e.g. an apple, i.e. something sweet.", "Or e.g. Python.", "Done."],

@@ -118,13 +118,9 @@ class Dataset(BaseModel):
         return {doc.id: doc.text for doc in load_corpus([self.corpus], max_bytes=None).documents}
 
 
-def load_dataset(path: Path) -> Dataset:
-    """Read and validate an eval set (YAML, or SQuAD 2.0 JSON); every evidence string must occur in
-    its corpus."""
-    if path.suffix == ".json":
-        from .squad import load_squad
-
-        return load_squad(path)
+def load_yaml_set(path: Path) -> Dataset:
+    """Read and validate an eval set in the project's YAML format; every evidence string must occur
+    in its corpus."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
