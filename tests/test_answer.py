@@ -193,6 +193,26 @@ def test_supported_claims_pass_with_a_verbatim_quote(verifier: Verifier, draft: 
     assert TEXT[quote.start : quote.end] == quote.quote
 
 
+@pytest.mark.parametrize(
+    ("text", "claims"),
+    [
+        (
+            "This spring [1]. Japan’s ministry said so [1].",
+            [("This spring.", (1,)), ("Japan’s ministry said so.", (1,))],
+        ),
+        ("Is it? [1] zlib is free [2].", [("Is it?", (1,)), ("zlib is free.", (2,))]),
+        (
+            "It counts past 4 GB. compress() may not [1]. zlib is a library [2].",
+            [("It counts past 4 GB. compress() may not.", (1,)), ("zlib is a library.", (2,))],
+        ),
+        ("A [1][2]. B [3, 4].", [("A.", (1, 2)), ("B.", (3, 4))]),
+    ],
+)
+def test_a_citation_marker_ends_its_sentence(text: str, claims: list[tuple[str, tuple[int, ...]]]) -> None:
+    """An answer's sentences are re-split as written, even when the next starts in lower case."""
+    assert [(c.text, c.cited) for c in split_claims(text)] == claims
+
+
 def test_a_sentence_that_ends_in_a_quotation_keeps_its_citation_whole(assistant: Assistant) -> None:
     """'… from Gaul." [1]' — the marker follows the closing quote; no stray '.' becomes a claim."""
     text = 'Servius wrote "The Rhine is a river of Gaul." The river is long.'
