@@ -5,6 +5,7 @@ cheaply with one clear reason."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.evaluation import load_dataset
 from assistant.formats import Extracted, Unreadable, extract, locate
 from assistant.ingest import load_corpus
 from assistant.models import Document, Section
@@ -278,6 +280,24 @@ def test_extracted_text_over_the_limit_is_skipped(tmp_path: Path) -> None:
     assert corpus.skipped[0].reason.endswith(
         "MB or more, over ASSISTANT_MAX_FILE_MB=0.001 (raise it to index this file)"
     )
+
+
+# -- the mixed-format eval set ----------------------------------------------------------------------
+
+
+def test_the_mixed_eval_set_loads_and_its_corpus_is_what_make_corpus_writes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "evals" / "mixed" / "make_corpus.py")
+    assert spec and spec.loader
+    make_corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_corpus)
+    make_corpus.main(tmp_path)
+    committed = ROOT / "evals" / "mixed" / "corpus"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in committed.iterdir())
+    for made in tmp_path.iterdir():
+        assert made.read_bytes() == (committed / made.name).read_bytes(), made.name
+    dataset = load_dataset(ROOT / "evals" / "mixed.yaml")  # every evidence string is in the extracted text
+    refusals = sum(case.kind in ("unanswerable", "false-premise") for case in dataset.cases)
+    assert len(dataset.cases) >= 20 and refusals >= len(dataset.cases) / 4
 
 
 # -- end to end -------------------------------------------------------------------------------------
