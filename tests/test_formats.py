@@ -21,6 +21,7 @@ from assistant.formats import Extracted, Unreadable, extract, locate
 from assistant.ingest import load_corpus
 from assistant.models import Document, Section
 from assistant.settings import load_settings
+from assistant.text import sentence_spans
 
 from . import documents
 
@@ -139,6 +140,30 @@ def test_html_layout_tables_are_read_as_blocks_and_charsets_are_honoured() -> No
     extracted = extract(Path("cafe.htm"), page, MAX_BYTES)
     assert extracted.text == "Café hours\n\nOpen daily.\n\nTea"
     assert extracted.sections == [Section(start=0, label="§ Café hours")]
+
+
+def test_list_items_and_table_rows_are_sentences_of_their_own() -> None:
+    """One per line without a marker: sentence splitting must not run them together."""
+    minutes = ROOT / "evals" / "mixed" / "corpus" / "council-minutes.docx"
+    page = ROOT / "evals" / "mixed" / "corpus" / "bus-route.html"
+    for path, lines in [
+        (
+            minutes,
+            [
+                "Action | Who | By when",
+                "Book the village hall for the annual parish meeting | Clerk | 1 April",
+            ],
+        ),
+        (
+            minutes,
+            ["Write to the county about the broken streetlight on Church Walk | Councillor Osei | 15 March"],
+        ),
+        (page, ["Day tickets bought on any county bus are valid on the new route.", "Valley College | 11"]),
+    ]:
+        text = read(path).text
+        sentences = {text[s.start : s.end] for s in sentence_spans(text)}
+        for line in lines:
+            assert line in sentences, (path.name, line)
 
 
 # -- Word -------------------------------------------------------------------------------------------
