@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,6 @@ import click
 
 from . import present
 from .core import Assistant, clean_question
-from .errors import AssistantError
 from .settings import load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,16 +31,11 @@ def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
-        except AssistantError as exc:
-            fail(str(exc))
+            with present.reported_errors(fail):
+                return command(*args, **kwargs)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:
-            if os.environ.get("ASSISTANT_DEBUG"):
-                raise
-            fail(f"unexpected {type(exc).__name__}: {exc} (ASSISTANT_DEBUG=1 shows the traceback)")
 
     return wrapper  # type: ignore[return-value]
 
@@ -143,12 +136,9 @@ def _index_if_needed(assistant: Assistant) -> None:
     err = present.console(stderr=True)
     with present.ingest_progress(err) as progress:
         report = assistant.ensure_ready(progress)
-    if report is not None and report.changed:
-        err.print(
-            f"indexed {report.added + report.updated} document(s), {report.chunks} chunks "
-            f"in {report.seconds:.1f} s",
-            style="dim",
-        )
+    line = present.indexed_line(report) if report else None
+    if line:
+        err.print(line, style="dim")
 
 
 @cli.command()
@@ -168,8 +158,9 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=Path("evals/dev.yaml"),
     show_default=True,
-    help="Eval set (YAML).",
+    help="Eval set (YAML, or SQuAD 2.0 JSON).",
 )
+@click.option("--paragraphs", help="SQuAD sets only: the questions of paragraphs FIRST-LAST (e.g. 23-44).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the report as JSON.")
 @click.option("--html", "html_out", type=click.Path(path_type=Path), help="Write an HTML report.")
 @click.option(
@@ -182,6 +173,7 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
 @reports_errors
 def evaluate(
     set_path: Path,
+    paragraphs: str | None,
     json_out: Path | None,
     html_out: Path | None,
     gate: Path | None,
@@ -191,10 +183,16 @@ def evaluate(
     base_url: str | None,
 ) -> None:
     """Run an eval set and report retrieval, correctness, citations and grounding."""
-    from .evaluation import gate_failures, load_dataset, run_eval
-    from .evaluation.report import gate_for, print_report, write_html
+    from .evaluation import load_dataset, load_gate, run_eval
+    from .evaluation.html import write_html
+    from .evaluation.report import print_report
 
-    dataset = load_dataset(set_path)
+    if paragraphs:
+        from .evaluation.squad import load_squad, parse_range
+
+        dataset = load_squad(set_path, parse_range(paragraphs))
+    else:
+        dataset = load_dataset(set_path)
     overrides: dict[str, Any] = {"backend": backend, "model": model, "base_url": base_url}
     settings = load_settings(**{k: v for k, v in overrides.items() if v})
     err = present.console(stderr=True)
@@ -206,15 +204,13 @@ def evaluate(
     if html_out:
         write_html(report, html_out)
     if gate:
-        limits = gate_for(gate, set_path, report.backend)
-        failures = gate_failures(report.summary, limits)
+        limits = load_gate(gate, set_path, report.backend)
+        failures = limits.failures(report.summary)
         for failure in failures:
             click.echo(f"gate failed: {failure}", err=True)
         if failures:
             sys.exit(1)
-        click.echo(
-            f"gate passed ({len(limits.get('min', {})) + len(limits.get('max', {}))} limits)", err=True
-        )
+        click.echo(f"gate passed ({limits.count} limits)", err=True)
 
 
 def main() -> None:

@@ -6,24 +6,39 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .backends import Backend, Request, Turn, make_backend
+from .backends import Backend, make_backend
 from .embeddings import Embedder, make_embedder
 from .errors import QuestionError
-from .models import Answer, Citation, Evidence, IngestReport, Passage, Progress, Timings, Usage
+from .models import (
+    REFUSAL,
+    Answer,
+    Citation,
+    Evidence,
+    IngestReport,
+    Passage,
+    Progress,
+    Request,
+    Source,
+    Timings,
+    Turn,
+    Usage,
+)
 from .prompts import pack
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
-from .verify import Source, StreamingVerifier, Verifier
+from .verify import StreamingVerifier, VerifiedAnswer, Verifier
 
 if TYPE_CHECKING:
     from .index import Index
 
-REFUSAL = "The documents do not answer this."
+T = TypeVar("T")
 # Control characters, and lone surrogates: bytes that were not UTF-8 (a command line in another
 # encoding) arrive as U+DC80..U+DCFF, which no tokenizer can encode.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -47,6 +62,43 @@ def clean_question(question: str, max_tokens: int) -> str:
                 "(ASSISTANT_MAX_QUESTION_TOKENS)"
             )
     return text
+
+
+class Stopwatch:
+    """Wall time per step of an answer, in ms. A step may run in pieces: a streamed draft alternates
+    between the backend writing (generate) and the verifier checking (verify)."""
+
+    def __init__(self) -> None:
+        self._seconds: defaultdict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def measure(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._seconds[step] += time.perf_counter() - started
+
+    def timed(self, items: Iterable[T], step: str) -> Iterator[T]:
+        """``items``, with the time spent producing each one charged to ``step``."""
+        iterator = iter(items)
+        while True:
+            with self.measure(step):
+                item = next(iterator, _END)
+            if item is _END:
+                return
+            yield item  # type: ignore[misc]
+
+    def timings(self) -> Timings:
+        ms = {step: round(seconds * 1000, 3) for step, seconds in self._seconds.items()}
+        return Timings(
+            retrieve_ms=ms.get("retrieve", 0.0),
+            generate_ms=ms.get("generate", 0.0),
+            verify_ms=ms.get("verify", 0.0),
+        )
+
+
+_END = object()
 
 
 class Assistant:
@@ -149,78 +201,79 @@ class Assistant:
         the error is raised and no ``Answer`` is produced: a cut answer is never presented as complete.
         """
         question = clean_question(question, self.settings.max_question_tokens)
-        retriever = self.retriever
+        self.ensure_ready()
         backend = self.backend
-        started = time.perf_counter()
-        standalone, usage = question, Usage()
-        if history:
-            standalone, usage = backend.condense(history, question)
-        condensed = time.perf_counter()
+        watch = Stopwatch()
+        with watch.measure("generate"):
+            standalone, usage = self._understand(question, history)
+        with watch.measure("retrieve"):
+            sources, evidence = self._gather(standalone, backend)
+        verified = VerifiedAnswer()
+        if evidence and evidence[0].relevance >= self.settings.min_relevance:
+            request = Request(question=standalone, sources=sources, evidence=evidence)
+            verified, used = yield from self._answer(request, watch)
+            usage = _add(usage, used)
+        yield self._assemble(question, standalone, verified, evidence, usage, watch)
 
-        passages = retriever.search(standalone)
-        evidence = retriever.evidence(standalone, passages)
-        retrieved = time.perf_counter()
-        answer: dict[str, Any] = {
-            "question": question,
-            "standalone_question": standalone,
-            "backend": backend.name,
-            "model": backend.model,
-        }
-        if not evidence or evidence[0].relevance < self.settings.min_relevance:
-            yield Answer(
-                **answer,
-                text=REFUSAL,
-                refused=True,
-                evidence=_closest(evidence),
-                usage=usage,
-                timings=Timings(retrieve_ms=_ms(condensed, retrieved), generate_ms=_ms(started, condensed)),
-            )
-            return
+    def _understand(self, question: str, history: Sequence[Turn]) -> tuple[str, Usage]:
+        """The question as it stands on its own: a follow-up is rewritten in the light of the history."""
+        if not history:
+            return question, Usage()
+        return self.backend.condense(history, question)
 
-        budget_encoding = backend.context_encoding
-        if budget_encoding is None:
-            sources = [Source(i + 1, p) for i, p in enumerate(passages)]
+    def _gather(self, question: str, backend: Backend) -> tuple[list[Source], list[Evidence]]:
+        """The passages to answer from, numbered (packed to the model's budget), and their sentences
+        scored against the question, most relevant first."""
+        passages = self.retriever.search(question)
+        evidence = self.retriever.evidence(question, passages)
+        if backend.context_encoding is None:
+            sources = [Source(number=i + 1, passage=p) for i, p in enumerate(passages)]
         else:
-            sources = pack(passages, self.settings.context_tokens, budget_encoding)
-        evidence = [e for e in evidence if e.passage < len(sources)]
-        verifier = StreamingVerifier(Verifier(sources, self.embedder))
-        generated = 0.0
-        last = time.perf_counter()
-        for item in backend.generate(Request(standalone, sources, evidence)):
-            now = time.perf_counter()
-            generated += now - last
+            sources = pack(passages, self.settings.context_tokens, backend.context_encoding)
+        return sources, [e for e in evidence if e.passage_index < len(sources)]
+
+    def _answer(
+        self, request: Request, watch: Stopwatch
+    ) -> Generator[str, None, tuple[VerifiedAnswer, Usage]]:
+        """The backend's draft, verified sentence by sentence as it streams; what passed, and usage."""
+        verifier = StreamingVerifier(Verifier(request.sources, self.embedder))
+        usage = Usage()
+        for item in watch.timed(self.backend.generate(request), "generate"):
             if isinstance(item, Usage):
                 usage = _add(usage, item)
-            else:
-                yield from verifier.feed(item)
-            last = time.perf_counter()
-        yield from verifier.finish()
-        done = time.perf_counter()
-        result = verifier.result
-        timings = Timings(
-            retrieve_ms=_ms(condensed, retrieved),
-            generate_ms=round((condensed - started + generated) * 1000, 3),
-            verify_ms=round(max(0.0, (done - retrieved) - generated) * 1000, 3),
-        )
-        if not result.sentences:
-            yield Answer(
-                **answer,
-                text=REFUSAL,
-                refused=True,
-                evidence=_closest(evidence),
-                dropped=result.dropped,
-                usage=usage,
-                timings=timings,
-            )
-            return
-        yield Answer(
-            **answer,
-            text=result.text,
-            refused=False,
-            citations=result.citations,
-            dropped=result.dropped,
+                continue
+            with watch.measure("verify"):
+                passed = list(verifier.feed(item))
+            yield from passed
+        with watch.measure("verify"):
+            passed = list(verifier.finish())
+        yield from passed
+        return verifier.result, usage
+
+    def _assemble(
+        self,
+        question: str,
+        standalone: str,
+        verified: VerifiedAnswer,
+        evidence: Sequence[Evidence],
+        usage: Usage,
+        watch: Stopwatch,
+    ) -> Answer:
+        """The final record: the verified answer with its citations, or a refusal that shows the
+        closest evidence (when retrieval found nothing relevant enough, or verification left nothing)."""
+        refused = not verified.sentences
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            text=REFUSAL if refused else verified.text,
+            refused=refused,
+            citations=[] if refused else verified.citations,
+            evidence=_closest(evidence) if refused else [],
+            dropped=verified.dropped,
+            backend=self.backend.name,
+            model=self.backend.model,
             usage=usage,
-            timings=timings,
+            timings=watch.timings(),
         )
 
     def chat(self) -> Conversation:
@@ -274,10 +327,6 @@ def _add(a: Usage, b: Usage) -> Usage:
         completion_tokens=a.completion_tokens + b.completion_tokens,
         cost_usd=round(sum(costs), 8) if costs else None,
     )
-
-
-def _ms(start: float, end: float) -> float:
-    return round((end - start) * 1000, 3)
 
 
 @functools.cache

@@ -9,12 +9,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import formats
 from .errors import CorpusError
+from .formats import CONTAINER_FACTOR, CONTAINERS, SUFFIXES, TextTooLarge, Unreadable, extract, supported
 from .models import Chunk, Document, SkippedFile
 from .text import Span, sentence_spans
 
-SUFFIXES = formats.SUFFIXES
 _UNSUPPORTED = f"not a supported file type ({', '.join(SUFFIXES)})"
 
 # -- loading -------------------------------------------------------------------------------------
@@ -65,7 +64,7 @@ def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
 
 def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[Path, str]]:
     if root.is_file():
-        if formats.supported(root):
+        if supported(root):
             yield root, root.name
         else:
             skipped.append(SkippedFile(path=root, reason=_UNSUPPORTED))
@@ -83,7 +82,7 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
             if name.startswith("."):
                 continue
             path = Path(folder) / name
-            if not formats.supported(path):
+            if not supported(path):
                 skipped.append(SkippedFile(path=path, reason=_UNSUPPORTED))
                 continue
             if path.is_symlink() and not path.resolve().is_relative_to(base):
@@ -92,16 +91,15 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
             yield path, path.relative_to(root).as_posix()
 
 
-def read_document(ref: FileRef, max_bytes: int) -> Document | SkippedFile:
+def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile:
     """Read one file and extract its text, or say why it cannot be a document.
 
     ``max_bytes`` bounds the text; a PDF, web page or Word file may itself be larger (images,
-    markup), up to ``formats.CONTAINER_FACTOR`` times.
+    markup), up to ``CONTAINER_FACTOR`` times. None: no limit.
     """
-    container = ref.path.suffix.lower() in formats.CONTAINERS
-    limit = max_bytes * formats.CONTAINER_FACTOR if container else max_bytes
-    if ref.size > limit:
-        allowed = f"{formats.CONTAINER_FACTOR} × " if container else ""
+    container = ref.path.suffix.lower() in CONTAINERS
+    if max_bytes is not None and ref.size > max_bytes * (CONTAINER_FACTOR if container else 1):
+        allowed = f"{CONTAINER_FACTOR} × " if container else ""
         return SkippedFile(
             path=ref.path,
             reason=f"too large: {ref.size / 1e6:.3g} MB, over {allowed}ASSISTANT_MAX_FILE_MB="
@@ -112,14 +110,14 @@ def read_document(ref: FileRef, max_bytes: int) -> Document | SkippedFile:
     except OSError as exc:
         return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
     try:
-        extracted = formats.extract(ref.path, data, max_bytes)
-    except formats.TextTooLarge as exc:
+        extracted = extract(ref.path, data, max_bytes)
+    except TextTooLarge as exc:
         return SkippedFile(
             path=ref.path,
-            reason=f"too large: {exc}, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
+            reason=f"too large: {exc}, over ASSISTANT_MAX_FILE_MB={exc.limit / 1e6:g} "
             "(raise it to index this file)",
         )
-    except formats.Unreadable as exc:
+    except Unreadable as exc:
         return SkippedFile(path=ref.path, reason=str(exc))
     return Document(
         id=ref.doc_id,
@@ -147,7 +145,7 @@ def _title(path: Path, text: str) -> str:
     return " — ".join(lines) or path.stem.replace("-", " ").replace("_", " ").strip() or path.name
 
 
-def load_corpus(roots: Sequence[Path], max_bytes: int) -> Corpus:
+def load_corpus(roots: Sequence[Path], max_bytes: int | None) -> Corpus:
     """Every readable document under ``roots``; duplicates of an earlier document are skipped."""
     refs, skipped = scan(roots)
     corpus = Corpus(roots=list(roots), skipped=skipped)

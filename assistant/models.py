@@ -1,8 +1,10 @@
-"""The typed records that cross every stage boundary: documents, chunks, passages, answers."""
+"""The typed records that cross stage boundaries: documents, chunks, passages, sources, evidence,
+requests, answers. Every stage imports its inputs and outputs from here and nothing from a later
+stage, so the pipeline reads one way (see ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -51,6 +53,31 @@ class Chunk(_Record):
     tokens: int
 
 
+class StoredChunk(_Record):
+    """A chunk as the index holds it, with the document facts stored beside it."""
+
+    id: str
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+
+    def as_passage(self, rank: int, score: float, **scores: float | None) -> Passage:
+        """This chunk as a ranked search result."""
+        return Passage(
+            rank=rank,
+            chunk_id=self.id,
+            doc_id=self.doc_id,
+            title=self.title,
+            text=self.text,
+            start=self.start,
+            end=self.end,
+            score=score,
+            **scores,
+        )
+
+
 class Passage(_Record):
     """A retrieved chunk, ranked. Offsets point into the document."""
 
@@ -66,10 +93,17 @@ class Passage(_Record):
     lexical_score: float | None = Field(default=None, description="BM25 score.")
 
 
+class Source(_Record):
+    """A passage as numbered in what the answer stage is given: citations refer to ``number``."""
+
+    number: int
+    passage: Passage
+
+
 class Evidence(_Record):
     """A sentence of a retrieved passage, scored against the question."""
 
-    passage: int = Field(description="Index of the passage in the retrieval result.")
+    passage_index: int = Field(description="Position of its passage in the retrieval result.")
     doc_id: str
     chunk_id: str
     text: str
@@ -89,6 +123,25 @@ class Citation(_Record):
     quote: str
     start: int
     end: int
+
+
+class Turn(_Record):
+    """A finished exchange of a conversation, as the answer stage needs to see it."""
+
+    question: str
+    answer: str
+
+
+class Request(_Record):
+    """What an answer backend answers from: the question, numbered sources and their scored sentences."""
+
+    question: str
+    sources: Sequence[Source]
+    evidence: Sequence[Evidence]
+
+
+REFUSAL = "The documents do not answer this."
+"""What the assistant says when the documents do not answer the question."""
 
 
 class DroppedSentence(_Record):

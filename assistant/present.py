@@ -1,10 +1,13 @@
-"""Stage 6: how answers, passages and ingest reports look in a terminal (rich; plain when piped).
+"""Stage 6: how answers, passages, ingest reports and errors look in a terminal (rich; plain when
+piped). The command line and the chat print through the same ``Presenter``, so what they show alike
+is written once.
 
 Colour follows rich's rules: none when ``NO_COLOR`` is set or the output is not a terminal.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -16,6 +19,7 @@ from rich.text import Text
 
 from .errors import AssistantError
 from .models import Answer, Citation, IngestReport, Passage
+from .text import flatten
 
 QUOTE_WIDTH = 160  # characters of a quote shown in the compact source list
 REFUSAL_MARK = "∅"
@@ -26,7 +30,7 @@ def console(stderr: bool = False) -> Console:
 
 
 def shorten(text: str, width: int = QUOTE_WIDTH) -> str:
-    text = " ".join(text.split())
+    text = flatten(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
@@ -39,11 +43,11 @@ def print_answer_text(out: Console, answer: Answer) -> None:
     if answer.refused:
         out.print(Text(f"{REFUSAL_MARK} {answer.text}", style="bold yellow"))
     else:
-        Flow(out).write(answer.text)
+        ParagraphWriter(out).write(answer.text)
         out.print()
 
 
-class Flow:
+class ParagraphWriter:
     """Streamed sentences as one paragraph, wrapped at the console width.
 
     rich wraps each ``print`` on its own, not knowing where the previous one ended, so sentences
@@ -82,17 +86,17 @@ class Flow:
 
 def stream_answer(out: Console, items: Iterator[str | Answer]) -> Answer:
     """Print verified sentences as they arrive, as one wrapped paragraph; return the final Answer."""
-    flow = Flow(out)
+    writer = ParagraphWriter(out)
     try:
         for item in items:
             if not isinstance(item, Answer):
-                flow.write(item)
+                writer.write(item)
                 continue
-            if item.refused and not flow.column:
+            if item.refused and not writer.column:
                 print_answer_text(out, item)
             return item
     finally:
-        flow.end()
+        writer.end()
     raise AssistantError("the answer stream ended without an answer")
 
 
@@ -113,7 +117,7 @@ def print_sources(out: Console, answer: Answer, full: bool = False) -> None:
 
 
 def _print_citation(out: Console, citation: Citation, full: bool, style: str) -> None:
-    quote = " ".join(citation.quote.split()) if full else shorten(citation.quote)
+    quote = flatten(citation.quote) if full else shorten(citation.quote)
     line = Text(f"[{citation.number}] ", style="bold cyan")
     line.append(f"{location(citation)}  ", style="cyan")
     line.append(f"“{quote}”", style=style or "italic")
@@ -184,3 +188,27 @@ def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[int, 
     finally:
         if task is not None:
             progress.stop()
+
+
+def indexed_line(report: IngestReport) -> str | None:
+    """What a command that indexed on the way says about it (nothing when nothing changed)."""
+    if not report.changed:
+        return None
+    return (
+        f"indexed {report.added + report.updated} document(s), {report.chunks} chunks "
+        f"in {report.seconds:.1f} s"
+    )
+
+
+@contextmanager
+def reported_errors(report: Callable[[str], None]) -> Iterator[None]:
+    """Library errors, and anything unexpected, become one line handed to ``report``, never a
+    traceback (``ASSISTANT_DEBUG=1`` lets a bug's traceback through). Ctrl-C is the caller's."""
+    try:
+        yield
+    except AssistantError as exc:
+        report(str(exc))
+    except Exception as exc:
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        report(f"unexpected {type(exc).__name__}: {exc} (ASSISTANT_DEBUG=1 shows the traceback)")

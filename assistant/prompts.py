@@ -7,10 +7,8 @@ from functools import cache
 
 import tiktoken
 
-from .backends import Turn
-from .models import Passage
+from .models import Passage, Source, Turn
 from .resources import data_dir
-from .verify import Source
 
 
 @cache

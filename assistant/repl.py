@@ -28,7 +28,7 @@ from rich.text import Text
 from . import present
 from .core import Assistant
 from .errors import AssistantError
-from .models import IngestReport, Progress
+from .models import Progress
 from .settings import state_dir
 
 PROMPT = "> "
@@ -111,8 +111,9 @@ class Repl:
         try:
             with self._indexing("Opening the index…") as progress:
                 report = self.assistant.ensure_ready(progress)
-            if report is not None and report.changed:
-                self._indexed(report)
+            line = present.indexed_line(report) if report else None
+            if line:
+                self.err.print(line, style="dim")
         except AssistantError as exc:
             self.error(str(exc))
         if banner:
@@ -161,13 +162,6 @@ class Repl:
 
             yield progress
 
-    def _indexed(self, report: IngestReport) -> None:
-        self.err.print(
-            f"indexed {report.added + report.updated} document(s), {report.chunks} chunks "
-            f"in {report.seconds:.1f} s",
-            style="dim",
-        )
-
     # -- one line ------------------------------------------------------------------------------
 
     def handle(self, line: str) -> bool:
@@ -181,18 +175,12 @@ class Repl:
             return True
         if self.echo:
             self.out.print(Text(PROMPT + text, style="bold"), soft_wrap=True)
-        try:
+        with present.reported_errors(self.error):  # a bug must not cost the user the session
             if text.startswith("/"):
                 return self.command(text)
             if text.lower() in EXIT_WORDS:
                 return False
             self.ask(text)
-        except AssistantError as exc:
-            self.error(str(exc))
-        except Exception as exc:  # a bug must not cost the user the session
-            if os.environ.get("ASSISTANT_DEBUG"):
-                raise
-            self.error(f"unexpected {type(exc).__name__}: {exc} (ASSISTANT_DEBUG=1 shows the traceback)")
         return True
 
     def command(self, text: str) -> bool:

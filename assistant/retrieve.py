@@ -19,12 +19,12 @@ import bm25s
 import numpy as np
 
 from .embeddings import Embedder
-from .models import Evidence, Passage
+from .models import Evidence, Passage, StoredChunk
 from .settings import Settings
 from .text import coverage, sentence_spans, terms
 
 if TYPE_CHECKING:
-    from .index import Index, StoredChunk
+    from .index import Index
 
 RRF_K = 60  # the constant of Cormack et al. (2009); results are insensitive to it within 10..100
 WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion (0.3…0.7 measured: 0.5 best)
@@ -113,7 +113,7 @@ class Retriever:
                 continue
             chunk = snapshot.chunks[position]
             passages.append(
-                chunk.passage(
+                chunk.as_passage(
                     len(passages) + 1,
                     round(score, 6),
                     vector_score=_rounded(vector.get(chunk_id)),
@@ -139,7 +139,7 @@ class Retriever:
                 seen.add((passage.doc_id, start))
                 sentences.append(
                     Evidence(
-                        passage=position,
+                        passage_index=position,
                         doc_id=passage.doc_id,
                         chunk_id=passage.chunk_id,
                         text=passage.text[span.start : span.end],
@@ -171,7 +171,7 @@ def score_sentences(question: str, sentences: Sequence[Evidence], embedder: Embe
                 }
             )
         )
-    return sorted(scored, key=lambda e: (-e.relevance, e.passage, e.start))
+    return sorted(scored, key=lambda e: (-e.relevance, e.passage_index, e.start))
 
 
 def relevance(similarity: float, coverage: float) -> float:

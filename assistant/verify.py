@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .embeddings import Embedder
-from .models import Citation, DroppedSentence, Passage
+from .models import Citation, DroppedSentence, Source
 from .text import (
     STOPWORDS,
     Span,
@@ -32,6 +32,7 @@ from .text import (
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _PARTIAL_MARKER = re.compile(r"\[[\d\s,;]*$")  # "[1" while the stream is still writing "[12]"
+_CLOSED_QUOTE = re.compile(r"""[.!?…]["'”’)\]]+$""")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _REFUSAL = re.compile(
     r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
@@ -44,14 +45,6 @@ SHORT_CLAIM = 6  # a claim of this many words or fewer must use the source's wor
 PAIR_MIN_TERMS = 10  # shorter claims state one fact: a two-sentence quote cannot carry them
 NAME_REACH = 4  # content words around a name in the source where its claim neighbour may stand
 PAIR_HALF = 0.3  # each sentence of a two-sentence quote must be on topic by itself
-
-
-@dataclass(frozen=True)
-class Source:
-    """A passage as numbered in the prompt."""
-
-    number: int
-    passage: Passage
 
 
 @dataclass(frozen=True)
@@ -76,9 +69,11 @@ class _Unit:
 
 
 @dataclass
-class Verdict:
+class ClaimCheck:
+    """The outcome of checking one claim: the source text that supports it, or why none does."""
+
     claim: Claim
-    unit: _Unit | None
+    support: _Unit | None
     reason: str = ""
 
 
@@ -125,22 +120,22 @@ class Verifier:
             self._units[number] = list(_units_of(self._sources[number]))
         return self._units[number]
 
-    def check(self, claim: Claim) -> Verdict:
+    def check(self, claim: Claim) -> ClaimCheck:
         unknown = [n for n in claim.cited if n not in self._sources]
         if unknown:
-            return Verdict(claim, None, f"cites [{unknown[0]}], which is not one of the sources given")
+            return ClaimCheck(claim, None, f"cites [{unknown[0]}], which is not one of the sources given")
         numbers = claim.cited or tuple(self._sources)
         candidates = [unit for n in dict.fromkeys(numbers) for unit in self.units(n)]
         if not candidates:
-            return Verdict(claim, None, "no source to check it against")
+            return ClaimCheck(claim, None, "no source to check it against")
         flat = _flatten(claim.text)
         claim_terms = set(terms(claim.text))
         if claim_terms:
             verbatim = [u for u in candidates if flat and flat in u.normalized]
             if verbatim:
-                return Verdict(claim, min(verbatim, key=lambda u: u.end - u.start))
+                return ClaimCheck(claim, min(verbatim, key=lambda u: u.end - u.start))
         else:
-            return Verdict(claim, None, "says nothing that a source could support")
+            return ClaimCheck(claim, None, "says nothing that a source could support")
         needed = key_terms(claim.text)
         negated = "not" in needed
         needed.discard("not")
@@ -148,11 +143,11 @@ class Verifier:
         if not named:
             missing = sorted(needed - set().union(*(u.words for u in candidates)))
             if missing:
-                return Verdict(claim, None, f"{', '.join(missing)} not in the cited source")
-            return Verdict(claim, None, "no single cited sentence has all its names and numbers")
+                return ClaimCheck(claim, None, f"{', '.join(missing)} not in the cited source")
+            return ClaimCheck(claim, None, "no single cited sentence has all its names and numbers")
         fitting = [u for u in named if _agrees_on_negation(claim_terms, negated, u)]
         if not fitting:
-            return Verdict(claim, None, "the cited source says the opposite")
+            return ClaimCheck(claim, None, "the cited source says the opposite")
         if len(claim_terms) < PAIR_MIN_TERMS:  # one fact: one sentence must carry it
             fitting = [u for u in fitting if len(u.parts) == 1]
         fitting = [u for u in fitting if _names_in_place(claim.text, u.text)]
@@ -161,9 +156,9 @@ class Verifier:
         worded = [(u, novel) for u, novel in worded if len(novel) <= allowed]
         if not worded:
             if not fitting:
-                return Verdict(claim, None, "no single cited sentence says all of it")
+                return ClaimCheck(claim, None, "no single cited sentence says all of it")
             fewest = min((_novel(claim_terms, u) for u in fitting), key=len)
-            return Verdict(claim, None, f"the cited source does not say: {', '.join(sorted(fewest))}")
+            return ClaimCheck(claim, None, f"the cited source does not say: {', '.join(sorted(fewest))}")
         texts = list(dict.fromkeys(t for u, _ in worded for t in (u.text, *u.parts)))
         vectors = dict(zip(texts, self._embedder.embed([claim.text, *texts])[1:], strict=True))
         claim_vector = self._embedder.embed([claim.text])[0]
@@ -179,10 +174,10 @@ class Verifier:
             ((closeness(u), u) for u, _ in worded), key=lambda pair: (pair[0], -(pair[1].end - pair[1].start))
         )
         if best_score < self._threshold:
-            return Verdict(
+            return ClaimCheck(
                 claim, None, f"not close enough in meaning to any cited sentence ({best_score:.2f})"
             )
-        return Verdict(claim, best)
+        return ClaimCheck(claim, best)
 
 
 def _content(text: str) -> list[tuple[str, bool]]:
@@ -263,7 +258,7 @@ def _unit(source: Source, first: Span, last: Span) -> _Unit:
 
 
 @dataclass
-class Verified:
+class VerifiedAnswer:
     """The surviving sentences with renumbered citations, and what was dropped."""
 
     sentences: list[str] = field(default_factory=list)
@@ -276,22 +271,22 @@ class Verified:
 
 
 class AnswerBuilder:
-    """Accumulates verdicts into an answer: citations numbered in order of first use."""
+    """Accumulates checked claims into an answer: citations numbered in order of first use."""
 
     def __init__(self) -> None:
-        self.result = Verified()
+        self.result = VerifiedAnswer()
         self._numbers: dict[tuple[str, int, int], int] = {}
         self._said: set[str] = set()
 
-    def add(self, verdict: Verdict) -> str | None:
+    def add(self, check: ClaimCheck) -> str | None:
         """The sentence as shown to the user (with its new marker), or None if it was dropped."""
-        unit = verdict.unit
+        unit = check.support
         if unit is None:
-            self.result.dropped.append(DroppedSentence(text=verdict.claim.text, reason=verdict.reason))
+            self.result.dropped.append(DroppedSentence(text=check.claim.text, reason=check.reason))
             return None
-        if verdict.claim.text in self._said:
+        if check.claim.text in self._said:
             return None  # a model that repeats itself is shown once
-        self._said.add(verdict.claim.text)
+        self._said.add(check.claim.text)
         key = (unit.source.passage.doc_id, unit.start, unit.end)
         if key not in self._numbers:
             self._numbers[key] = len(self._numbers) + 1
@@ -305,14 +300,18 @@ class AnswerBuilder:
                     end=unit.end,
                 )
             )
-        text = verdict.claim.text
-        body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
-        sentence = f"{body.rstrip()} [{self._numbers[key]}]{stop}"
+        text = check.claim.text
+        marker = f"[{self._numbers[key]}]"
+        if _CLOSED_QUOTE.search(text):  # '… from Gaul."': the marker follows the quote, no stop after it
+            sentence = f"{text} {marker}"
+        else:
+            body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
+            sentence = f"{body.rstrip()} {marker}{stop}"
         self.result.sentences.append(sentence)
         return sentence
 
 
-def verify_text(draft: str, verifier: Verifier) -> Verified:
+def verify_text(draft: str, verifier: Verifier) -> VerifiedAnswer:
     builder = AnswerBuilder()
     for claim in split_claims(draft):
         builder.add(verifier.check(claim))
@@ -326,16 +325,13 @@ class StreamingVerifier:
         self._verifier = verifier
         self._builder = AnswerBuilder()
         self._buffer = ""
-        self.raw = ""
-        self.model_refused = False
 
     @property
-    def result(self) -> Verified:
+    def result(self) -> VerifiedAnswer:
         return self._builder.result
 
     def feed(self, delta: str) -> Iterator[str]:
         self._buffer += delta
-        self.raw += delta
         # Everything up to the start of the last sentence is complete (its markers included).
         last_start = self._find_last_sentence_start()
         if last_start is None:
@@ -359,7 +355,6 @@ class StreamingVerifier:
     def _emit(self, claims: Iterable[Claim]) -> Iterator[str]:
         for claim in claims:
             if is_refusal(claim.text):  # "NOT IN SOURCES" is an answer about the sources, not a claim
-                self.model_refused = True
                 continue
             shown = self._builder.add(self._verifier.check(claim))
             if shown is not None:

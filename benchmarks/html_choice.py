@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.formats import Extracted
-from assistant.formats.builder import TextBuilder
+from assistant.formats.builder import TextBuilder, table_row
 from assistant.formats.html import decode_html, read_html
 
 from .html_pages import Page, held_out, pages
@@ -57,13 +57,10 @@ def trafilatura_extractor(**options: bool) -> Extractor:
             builder.add(" ".join(_text(element).split()), "heading")
         elif element.tag == "list":
             for item in element.iter("item"):
-                builder.add(_text(item), "item")
+                builder.add(_text(item))
         elif element.tag == "table":
-            rows = [
-                " | ".join(" ".join(_text(c).split()) for c in row.iter("cell"))
-                for row in element.iter("row")
-            ]
-            builder.add("\n".join(r for r in rows if r.strip(" |")))
+            rows = [[" ".join(_text(c).split()) for c in row.iter("cell")] for row in element.iter("row")]
+            builder.add("\n".join(table_row(r) for r in rows if any(r)))
         elif element.tag == "code":
             builder.add(
                 "\n".join(line.rstrip() for line in "".join(element.itertext()).strip("\n").splitlines())
@@ -80,7 +77,7 @@ def _norm(text: str) -> str:
 
 def score(page: Page, extracted: Extracted) -> dict[str, float]:
     text = _norm(extracted.text)
-    lines = {_norm(line) for line in extracted.text.splitlines()}
+    lines = {_norm(line.strip().removeprefix("|").removesuffix("|")) for line in extracted.text.splitlines()}
     kept = sum(_norm(p) in text for p in page.paragraphs) / len(page.paragraphs)
     headings = sum(_norm(h) in lines for h in page.headings) / len(page.headings)
     rows = sum(_norm(r) in lines for r in page.rows) / len(page.rows) if page.rows else 1.0

@@ -9,15 +9,14 @@ import html
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from assistant.errors import ConfigError
-from assistant.evaluation import EvalReport, gate_failures, load_dataset, run_eval
+from assistant.evaluation import EvalReport, Limits, load_dataset, run_eval
+from assistant.evaluation.html import PASSED, render_html, write_html
 from assistant.evaluation.judge import JudgedClaim
-from assistant.evaluation.report import PASSED, gate_for, print_report, render_html, write_html
+from assistant.evaluation.report import print_report
 from assistant.models import DroppedSentence
 from assistant.settings import load_settings
 
@@ -68,14 +67,6 @@ cases:
       - question: Since when has he worked there?
         facts: ['2009']
         evidence: ["who has worked there since 2009"]
-"""
-GATE = """
-dev.yaml:
-  offline:
-    min: {citation_validity: 1.0, answer_accuracy: 0.6}
-    max: {unsupported_claims: 0}
-  openai:
-    min: {judge_faithfulness: 0.9}
 """
 
 
@@ -227,48 +218,12 @@ def test_json_round_trips(report: EvalReport) -> None:
     assert EvalReport.model_validate_json(report.model_dump_json()) == report
 
 
-def test_gate_for_returns_the_limits_of_the_set_and_backend(tmp_path: Path) -> None:
-    gate = tmp_path / "gate.yaml"
-    gate.write_text(GATE, encoding="utf-8")
-    assert gate_for(gate, Path("evals/dev.yaml"), "offline") == {
-        "min": {"citation_validity": 1.0, "answer_accuracy": 0.6},
-        "max": {"unsupported_claims": 0},
-    }
-    assert gate_for(gate, Path("dev.yaml"), "openai") == {"min": {"judge_faithfulness": 0.9}, "max": {}}
-
-
-@pytest.mark.parametrize(
-    ("content", "set_name", "backend", "message"),
-    [
-        (GATE, "other.yaml", "offline", "no gate for other.yaml with backend offline"),
-        (GATE, "dev.yaml", "ollama", "no gate for dev.yaml with backend ollama (has: dev.yaml/offline"),
-        ("dev.yaml: [", "dev.yaml", "offline", "cannot read gate file"),
-        ("dev.yaml: {offline: {min: {accuracy: 1}}}", "dev.yaml", "offline", "unknown metric 'accuracy'"),
-        ("dev.yaml: {offline: {min: {mrr: high}}}", "dev.yaml", "offline", "mrr must be a number"),
-        ("dev.yaml: {offline: {floor: {mrr: 1}}}", "dev.yaml", "offline", "expected a mapping with min"),
-    ],
-)
-def test_gate_for_rejects_what_it_cannot_use(
-    tmp_path: Path, content: str, set_name: str, backend: str, message: str
-) -> None:
-    gate = tmp_path / "gate.yaml"
-    gate.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        gate_for(gate, Path(set_name), backend)
-
-
-def test_gate_for_reports_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read gate file"):
-        gate_for(tmp_path / "absent.yaml", Path("dev.yaml"), "offline")
-
-
 def test_gate_failures_flags_a_broken_floor_and_ceiling(report: EvalReport) -> None:
     summary = report.summary
-    assert gate_failures(summary, {"min": {"citation_validity": 1.0}, "max": {"unsupported_claims": 0}}) == []
-    failures = gate_failures(
-        summary,
-        {"min": {"answer_accuracy": summary.answer_accuracy + 0.01}, "max": {"turns": summary.turns - 1}},
-    )
+    assert Limits(min={"citation_validity": 1.0}, max={"unsupported_claims": 0}).failures(summary) == []
+    failures = Limits(
+        min={"answer_accuracy": summary.answer_accuracy + 0.01}, max={"turns": summary.turns - 1}
+    ).failures(summary)
     assert failures == [
         f"answer_accuracy = {summary.answer_accuracy} < {summary.answer_accuracy + 0.01}",
         f"turns = {summary.turns} > {summary.turns - 1}",

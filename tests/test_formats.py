@@ -117,8 +117,8 @@ def test_html_keeps_the_article_and_drops_the_furniture(tmp_path: Path) -> None:
     for heading, sentence in documents.PAGE_SECTIONS.items():
         assert f"\n\n{heading}\n\n" in text
         assert locate(extracted.sections, text.index(sentence)) == f"§ {heading}"
-    assert "\n\nRaise the wall by 1.4 metres.\nKeep the fish market where it is.\n\n" in text
-    assert "Phase | Start\nSurvey | April\nFoundations | June" in text
+    assert "\n\nRaise the wall by 1.4 metres.\n\nKeep the fish market where it is.\n\n" in text
+    assert "| Phase | Start |\n| Survey | April |\n| Foundations | June |" in text
 
 
 def test_html_nested_100000_deep_is_refused_quickly() -> None:
@@ -143,27 +143,42 @@ def test_html_layout_tables_are_read_as_blocks_and_charsets_are_honoured() -> No
 
 
 def test_list_items_and_table_rows_are_sentences_of_their_own() -> None:
-    """One per line without a marker: sentence splitting must not run them together."""
+    """Sentence splitting joins hard-wrapped lines: an item without a full stop, or a long table row,
+    must not run into the next one."""
     minutes = ROOT / "evals" / "mixed" / "corpus" / "council-minutes.docx"
     page = ROOT / "evals" / "mixed" / "corpus" / "bus-route.html"
     for path, lines in [
         (
             minutes,
             [
-                "Action | Who | By when",
-                "Book the village hall for the annual parish meeting | Clerk | 1 April",
+                "| Action | Who | By when |",
+                "| Book the village hall for the annual parish meeting | Clerk | 1 April |",
             ],
         ),
         (
             minutes,
-            ["Write to the county about the broken streetlight on Church Walk | Councillor Osei | 15 March"],
+            [
+                "| Write to the county about the broken streetlight on Church Walk | Councillor Osei "
+                "| 15 March |"
+            ],
         ),
-        (page, ["Day tickets bought on any county bus are valid on the new route.", "Valley College | 11"]),
+        (
+            page,
+            ["Day tickets bought on any county bus are valid on the new route.", "| Valley College | 11 |"],
+        ),
     ]:
         text = read(path).text
         sentences = {text[s.start : s.end] for s in sentence_spans(text)}
         for line in lines:
             assert line in sentences, (path.name, line)
+    items = (
+        "<ul><li>Wednesday evenings from six until eight in the back room</li><li>Saturday mornings</li></ul>"
+    )
+    text = extract(Path("hours.html"), f"<html><body>{items}</body></html>".encode(), MAX_BYTES).text
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "Wednesday evenings from six until eight in the back room",
+        "Saturday mornings",
+    ]
 
 
 # -- Word -------------------------------------------------------------------------------------------
@@ -183,8 +198,8 @@ def test_docx_paragraphs_headings_lists_and_tables(tmp_path: Path) -> None:
         "Extra staff will be found from the volunteer rota.",
         "The change will be reviewed after six months.",
     ]
-    assert "\n\n" + "\n".join(items) + "\n\n" in text
-    assert "\n".join(" | ".join(row) for row in documents.MINUTES_TABLE) in text
+    assert "\n\n" + "\n\n".join(items) + "\n\n" in text
+    assert "\n".join(f"| {' | '.join(row)} |" for row in documents.MINUTES_TABLE) in text
 
 
 # -- text and Markdown ------------------------------------------------------------------------------

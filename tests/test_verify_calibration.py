@@ -1,4 +1,4 @@
-"""The verifier against evals/claims.yaml: honest paraphrases of the article and claims that reuse its
+"""The verifier against evals/claims/article.yaml: honest paraphrases of the article and claims that reuse its
 names and numbers but say something it does not. Letting a false claim through is the costly error,
 so the gate on it is tight; rejecting a true paraphrase only costs a sentence of the answer."""
 
@@ -7,17 +7,18 @@ from __future__ import annotations
 import yaml
 
 from assistant import Assistant
-from assistant.verify import Claim, Source, Verifier
+from assistant.models import Source
+from assistant.verify import Claim, Verifier
 
 from .conftest import ARTICLE, ROOT
 
-CLAIMS = yaml.safe_load((ROOT / "evals" / "claims.yaml").read_text(encoding="utf-8"))
+CLAIMS = yaml.safe_load((ROOT / "evals" / "claims" / "article.yaml").read_text(encoding="utf-8"))
 
 
 def verifier_over_the_whole_article(assistant: Assistant) -> Verifier:
     """Every chunk is a source: the most permissive setting (an answer cites only a few)."""
-    passages = [chunk.passage(i, 0.0) for i, chunk in enumerate(assistant.index.chunks(), start=1)]
-    return Verifier([Source(p.rank, p) for p in passages], assistant.embedder)
+    passages = [chunk.as_passage(i, 0.0) for i, chunk in enumerate(assistant.index.chunks(), start=1)]
+    return Verifier([Source(number=p.rank, passage=p) for p in passages], assistant.embedder)
 
 
 def test_the_calibration_set_is_about_the_article() -> None:
@@ -31,8 +32,10 @@ def test_the_calibration_set_is_about_the_article() -> None:
 def test_unsupported_claims_almost_never_pass_and_most_paraphrases_do(assistant: Assistant) -> None:
     assistant.ensure_ready()
     verifier = verifier_over_the_whole_article(assistant)
-    accepted_false = [c["claim"] for c in CLAIMS["unsupported"] if verifier.check(Claim(c["claim"], ())).unit]
-    accepted_true = [c["claim"] for c in CLAIMS["supported"] if verifier.check(Claim(c["claim"], ())).unit]
+    accepted_false = [
+        c["claim"] for c in CLAIMS["unsupported"] if verifier.check(Claim(c["claim"], ())).support
+    ]
+    accepted_true = [c["claim"] for c in CLAIMS["supported"] if verifier.check(Claim(c["claim"], ())).support]
     # Measured: 1 of 49 false claims passes (a role swap inside one sentence: "Takaichi told Trump
     # she was extremely good friends with him"); 32 of 47 paraphrases pass.
     assert len(accepted_false) <= 1, accepted_false

@@ -1,38 +1,24 @@
-"""Answer backends behind one small protocol: offline (extractive) and OpenAI-compatible."""
+"""Stage 4, answer: backends behind one small protocol, chosen by the ``backend`` setting.
+
+A backend writes a draft answer with [n] markers; verification is not its job. Backends are listed
+by name in ``assistant.registry``: a new backend is one module here and one line there.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 import tiktoken
 
 from ..embeddings import Embedder
-from ..models import Evidence, Usage
+from ..models import Request, Turn, Usage
+from ..registry import BACKENDS, load
 from ..settings import Settings
-from ..verify import Source
-
-
-@dataclass(frozen=True)
-class Turn:
-    """A finished exchange of a conversation, as a backend needs to see it."""
-
-    question: str
-    answer: str
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a backend answers from: the question, numbered sources and their scored sentences."""
-
-    question: str
-    sources: Sequence[Source]
-    evidence: Sequence[Evidence]
 
 
 class Backend(Protocol):
-    """Writes a draft answer with [n] markers; verification is not its job."""
+    """What the pipeline and the eval's judge use of an answer backend."""
 
     name: str
     model: str
@@ -47,12 +33,13 @@ class Backend(Protocol):
         """A standalone form of a follow-up question."""
         ...
 
+    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
+        """One plain completion (the eval's judge); a backend without a model raises ``BackendError``."""
+        ...
+
 
 def make_backend(settings: Settings, embedder: Embedder) -> Backend:
-    if settings.backend == "offline":
-        from .offline import OfflineBackend
-
-        return OfflineBackend(settings, embedder)
-    from .openai import OpenAIBackend
-
-    return OpenAIBackend(settings)
+    """The backend the ``backend`` setting names, built from the settings."""
+    factory = load(BACKENDS[settings.backend])
+    backend: Backend = factory(settings, embedder)
+    return backend

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import tiktoken
 
 from ..embeddings import Embedder
-from ..models import Evidence, Usage
+from ..errors import BackendError
+from ..models import REFUSAL, Evidence, Request, Source, Turn, Usage
 from ..retrieve import score_sentences
 from ..settings import Settings
 from ..text import (
@@ -27,6 +28,7 @@ from ..text import (
     STOPWORDS,
     TIME_WORDS,
     canonical_names,
+    flatten,
     is_instruction,
     iter_sentences,
     key_terms,
@@ -39,10 +41,7 @@ from ..text import (
     terms,
     words,
 )
-from ..verify import Source
-from . import Request, Turn
 
-REFUSAL = "The documents do not answer this."
 CANDIDATES = 8  # sentences considered per question part
 RUNNER_UP_MARGIN = 0.03  # an open question also gets the second sentence when it is this close
 SOFT_ANCHOR = 0.45  # word similarity at which "visit" stands in for the question's "go"
@@ -182,12 +181,17 @@ class OfflineBackend:
             return
         pieces: list[str] = []
         for pick in picks:
-            number = request.sources[pick.sentence.passage].number
+            number = request.sources[pick.sentence.passage_index].number
+            sentence = flatten(pick.sentence.text)  # one line, though the file may wrap it
             if pick.span:
-                pieces.append(f"{pick.span[0].upper()}{pick.span[1:]} [{number}].")
-            if not any(pick.sentence.text in piece for piece in pieces):
-                pieces.append(f"{pick.sentence.text} [{number}]")
+                span = flatten(pick.span)
+                pieces.append(f"{span[0].upper()}{span[1:]} [{number}].")
+            if not any(sentence in piece for piece in pieces):
+                pieces.append(f"{sentence} [{number}]")
         yield " ".join(pieces)
+
+    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
+        raise BackendError("the offline backend has no model to write text: choose a model backend")
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
         if not history or not is_follow_up(question):
@@ -224,7 +228,7 @@ def _negative(text: str) -> bool:
 def _window(sentence: Evidence, sources: Sequence[Source]) -> str:
     """What a sentence can be taken to mention: itself, the sentence before it in the same paragraph
     ("she" there often names her), and its document's title (the subject of every sentence)."""
-    passage = sources[sentence.passage].passage
+    passage = sources[sentence.passage_index].passage
     offset = sentence.start - passage.start
     before = [s for s in sentence_spans(passage.text) if s.end <= offset]
     text = f"{passage.title}\n{sentence.text}"

@@ -35,11 +35,18 @@ class Expectation(BaseModel):
 
     question: str = Field(min_length=1)
     facts: list[str] = Field(default_factory=list, description="Regexes; every one must match.")
+    one_of: list[str] = Field(
+        default_factory=list, description="Regexes, alternative right answers: at least one must match."
+    )
+    answers: list[str] = Field(
+        default_factory=list,
+        description="Gold short answers (plain text), for exact match and F1 of the answer's lead span.",
+    )
     evidence: list[str] = Field(default_factory=list, description="Verbatim corpus text needed.")
     forbid: list[str] = Field(default_factory=list, description="Regexes that must not match.")
     refuse: bool = False
 
-    @field_validator("facts", "forbid")
+    @field_validator("facts", "one_of", "forbid")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
@@ -51,14 +58,16 @@ class Expectation(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Expectation:
-        if self.refuse and self.facts:
+        if self.refuse and (self.facts or self.one_of or self.answers):
             raise ValueError("a refusal cannot expect facts")
-        if not self.refuse and not (self.facts and self.evidence):
+        if not self.refuse and not ((self.facts or self.one_of) and self.evidence):
             raise ValueError("an answerable question needs facts and evidence")
         quoted = "\n".join(self.evidence)
         for pattern in self.facts:
             if not re.search(pattern, quoted):
                 raise ValueError(f"fact {pattern!r} does not match its own evidence")
+        if self.one_of and not any(re.search(pattern, quoted) for pattern in self.one_of):
+            raise ValueError("no one_of pattern matches its own evidence")
         for pattern in self.forbid:
             if quoted and re.search(pattern, quoted):
                 raise ValueError(f"forbid {pattern!r} matches its own evidence")
@@ -103,9 +112,19 @@ class Dataset(BaseModel):
     cases: list[Case] = Field(min_length=1)
     path: Path
 
+    def documents(self) -> dict[str, str]:
+        """The corpus as the assistant reads it, document id → text, however large its files (an
+        eval set's corpus is the author's own choice, not untrusted input)."""
+        return {doc.id: doc.text for doc in load_corpus([self.corpus], max_bytes=None).documents}
+
 
 def load_dataset(path: Path) -> Dataset:
-    """Read and validate an eval set; every evidence string must occur in its corpus."""
+    """Read and validate an eval set (YAML, or SQuAD 2.0 JSON); every evidence string must occur in
+    its corpus."""
+    if path.suffix == ".json":
+        from .squad import load_squad
+
+        return load_squad(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -127,7 +146,7 @@ def load_dataset(path: Path) -> Dataset:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ConfigError(f"{path}: duplicate case ids: {', '.join(duplicates)}")
-    texts = [doc.text for doc in load_corpus([corpus_path], max_bytes=100_000_000).documents]
+    texts = list(dataset.documents().values())
     for case in dataset.cases:
         for number, turn in enumerate(case.turns, start=1):
             for quote in turn.evidence:

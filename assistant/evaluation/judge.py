@@ -27,18 +27,16 @@ class JudgedClaim(BaseModel):
 
 def judge_claims(assistant: Assistant, answer: Answer) -> list[JudgedClaim]:
     """One verdict per claim; a claim the judge does not rule on counts as unsupported."""
-    from ..backends.openai import OpenAIBackend
-
     claims = [MARKER.sub("", c.text).strip() for c in split_claims(answer.text)]
-    backend = assistant.backend
-    if not claims or not isinstance(backend, OpenAIBackend):
+    if not claims:
         return []
     quotes = "\n".join(f"[{c.number}] {c.quote}" for c in answer.citations)
     prompt = template("judge").format(
         quotes=quotes, claims="\n".join(f"{i}. {claim}" for i, claim in enumerate(claims, start=1))
     )
     try:
-        reply = backend.complete([{"role": "user", "content": prompt}], max_tokens=20 * len(claims) + 20)
+        messages = [{"role": "user", "content": prompt}]
+        reply = assistant.backend.complete(messages, max_tokens=20 * len(claims) + 20)
     except BackendError as exc:
         return [JudgedClaim(claim=c, supported=False, verdict=f"no verdict: {exc}") for c in claims]
     verdicts = {int(n): word.upper() for n, word in _VERDICT.findall(reply)}

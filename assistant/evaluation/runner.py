@@ -5,19 +5,18 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ..core import Assistant
-from ..ingest import load_corpus
-from ..models import Answer, Passage
+from ..models import Answer, Passage, Progress, Source
 from ..settings import Settings, load_settings
-from ..verify import Source, Verifier, split_claims
+from ..verify import Verifier, split_claims
 from .dataset import Case, Dataset, Expectation
 from .judge import JudgedClaim, judge_claims
+from .squad import exact_match, f1, lead_span
 
 
 class TurnResult(BaseModel):
@@ -31,6 +30,8 @@ class TurnResult(BaseModel):
     hit: bool | None = Field(description="All evidence within the top-k passages (None: no evidence).")
     reciprocal_rank: float | None
     correct: bool
+    exact_match: float | None = Field(default=None, description="Lead span vs gold answers (SQuAD EM).")
+    f1: float | None = Field(default=None, description="Lead span vs gold answers (SQuAD F1).")
     invalid_citations: list[str] = Field(
         description="Quotes not verbatim at their offsets: citation numbers, e1… for refusal evidence."
     )
@@ -70,6 +71,9 @@ class Summary(BaseModel):
     judge_faithfulness: float | None = None
     refusal_precision: float | None
     refusal_recall: float | None
+    exact_match: float | None = Field(default=None, description="Mean SQuAD EM of lead spans, refusals 0.")
+    f1: float | None = Field(default=None, description="Mean SQuAD F1 of lead spans, refusals 0.")
+    answer_chars: float | None = Field(default=None, description="Mean length of the answers given.")
     latency_p50_ms: float
     latency_p95_ms: float
     prompt_tokens_per_answer: float
@@ -91,9 +95,6 @@ class EvalReport(BaseModel):
     documents: dict[str, str] = Field(description="Corpus texts, for the HTML report.")
 
 
-Progress = Callable[[int, int], None]
-
-
 def run_eval(
     dataset: Dataset,
     settings: Settings | None = None,
@@ -113,7 +114,7 @@ def run_eval(
     assistant = Assistant(settings)
     assistant.ensure_ready()
     use_judge = settings.backend != "offline" if judge is None else judge
-    documents = {d.id: d.text for d in load_corpus([dataset.corpus], 100_000_000).documents}
+    documents = dataset.documents()
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     results = []
@@ -165,6 +166,8 @@ def grade(
             reasons.append("answered, but the documents do not support an answer")
     else:
         missing = [p for p in expect.facts if not re.search(p, answer.text)]
+        if expect.one_of and not any(re.search(p, answer.text) for p in expect.one_of):
+            missing.append(f"one of {' | '.join(expect.one_of)}")
         correct = not answer.refused and not missing
         if answer.refused:
             reasons.append("refused, but the documents answer it")
@@ -189,6 +192,7 @@ def grade(
     judged = None
     if use_judge and not answer.refused:
         judged = judge_claims(assistant, answer)
+    lead = "" if answer.refused else lead_span(answer.text)
     return TurnResult(
         question=expect.question,
         expect=expect,
@@ -197,6 +201,8 @@ def grade(
         hit=hit,
         reciprocal_rank=reciprocal_rank,
         correct=correct,
+        exact_match=exact_match(lead, expect.answers) if expect.answers else None,
+        f1=f1(lead, expect.answers) if expect.answers else None,
         invalid_citations=invalid,
         unsupported=unsupported,
         claims=claims,
@@ -241,8 +247,8 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
         return [], 0
     sources = [
         Source(
-            c.number,
-            Passage(
+            number=c.number,
+            passage=Passage(
                 rank=c.number,
                 chunk_id=c.chunk_id,
                 doc_id=c.doc_id,
@@ -257,7 +263,7 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
     ]
     verifier = Verifier(sources, assistant.embedder)
     claims = split_claims(answer.text)
-    unsupported = [claim.text for claim in claims if not claim.cited or verifier.check(claim).unit is None]
+    unsupported = [claim.text for claim in claims if not claim.cited or verifier.check(claim).support is None]
     return unsupported, len(claims)
 
 
@@ -284,6 +290,8 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
     expected_refusals = [t for t in turns if t.expect.refuse]
     refusals = [t for t in turns if t.answer.refused]
     answers = [t.answer for t in turns]
+    given = [len(a.text) for a in answers if not a.refused]
+    spans = [t for t in turns if t.f1 is not None]
     costs = [a.usage.cost_usd for a in answers if a.usage.cost_usd is not None]
     kinds: dict[str, list[bool]] = {}
     for case in results:
@@ -303,6 +311,9 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
         judge_faithfulness=_ratio(sum(j.supported for j in judged), len(judged)),
         refusal_precision=_ratio(sum(t.expect.refuse for t in refusals), len(refusals)),
         refusal_recall=_ratio(sum(t.answer.refused for t in expected_refusals), len(expected_refusals)),
+        exact_match=_ratio(sum(t.exact_match or 0.0 for t in spans), len(spans)),
+        f1=_ratio(sum(t.f1 or 0.0 for t in spans), len(spans)),
+        answer_chars=round(statistics.fmean(given), 1) if given else None,
         latency_p50_ms=_percentile([t.latency_ms for t in turns], 50),
         latency_p95_ms=_percentile([t.latency_ms for t in turns], 95),
         prompt_tokens_per_answer=round(statistics.fmean(a.usage.prompt_tokens for a in answers), 1)
@@ -314,21 +325,6 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
         cost_usd_per_answer=round(statistics.fmean(costs), 8) if costs else None,
         by_kind={kind: round(sum(v) / len(v), 4) for kind, v in sorted(kinds.items())},
     )
-
-
-def gate_failures(summary: Summary, gate: dict[str, Any]) -> list[str]:
-    """Which floors (``min``) and ceilings (``max``) the summary breaks."""
-    failures = []
-    values = summary.model_dump()
-    for name, floor in (gate.get("min") or {}).items():
-        value = values.get(name)
-        if value is None or value < floor:
-            failures.append(f"{name} = {value} < {floor}")
-    for name, ceiling in (gate.get("max") or {}).items():
-        value = values.get(name)
-        if value is None or value > ceiling:
-            failures.append(f"{name} = {value} > {ceiling}")
-    return failures
 
 
 def _slug(name: str) -> str:

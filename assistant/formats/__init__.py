@@ -13,33 +13,15 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Section
+from .base import Extracted, TextTooLarge, Unreadable
+
+__all__ = ["Extracted", "TextTooLarge", "Unreadable", "extract", "locate", "supported"]
 
 
-class Unreadable(Exception):
-    """This file cannot become a document; the message says why, to the person who has the file."""
-
-
-class TextTooLarge(Unreadable):
-    """The extracted text outgrew the limit; ``partial`` when reading stopped there."""
-
-    def __init__(self, size: int, partial: bool = False) -> None:
-        super().__init__(f"extracted text of {size / 1e6:.3g} MB{' or more' if partial else ''}")
-        self.size = size
-        self.partial = partial
-
-
-@dataclass(frozen=True)
-class Extracted:
-    text: str
-    sections: list[Section] = field(default_factory=list)
-    title: str | None = None
-
-
-Reader = Callable[[bytes, int], Extracted]
+Reader = Callable[[bytes, int | None], Extracted]
 
 
 def _reader(suffix: str) -> Reader | None:
@@ -79,11 +61,11 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES or not path.suffix
 
 
-def extract(path: Path, data: bytes, max_bytes: int) -> Extracted:
+def extract(path: Path, data: bytes, max_bytes: int | None) -> Extracted:
     """The text of a file and its sections, or :class:`Unreadable` with the reason.
 
-    ``max_bytes`` bounds the extracted text (UTF-8): a reader that produces text page by page stops
-    as soon as it is passed (:class:`TextTooLarge`). Whatever a parser raises on a damaged or
+    ``max_bytes`` bounds the extracted text (UTF-8; None: no bound): a reader that produces text page
+    by page stops as soon as it is passed (:class:`TextTooLarge`). Whatever a parser raises on a damaged or
     hostile file becomes :class:`Unreadable`: nothing else escapes.
     """
     suffix = path.suffix.lower()
@@ -101,9 +83,8 @@ def extract(path: Path, data: bytes, max_bytes: int) -> Extracted:
         raise Unreadable(f"not a readable {suffix.lstrip('.').upper() or 'text'} file ({detail})") from exc
     if not extracted.text.strip():
         raise Unreadable("empty")
-    size = len(extracted.text.encode("utf-8"))
-    if size > max_bytes:
-        raise TextTooLarge(size)
+    if max_bytes is not None and (size := len(extracted.text.encode("utf-8"))) > max_bytes:
+        raise TextTooLarge(size, max_bytes)
     return extracted
 
 

@@ -1,6 +1,10 @@
-"""Extracted text is assembled here, block by block, so that every format comes out alike: paragraphs
-separated by a blank line, headings on a line of their own, list items and table rows one per line,
-and the place where each section begins recorded as it is written."""
+"""Extracted text is assembled here, block by block, so that every format comes out alike: paragraphs,
+headings and list items each a block of their own between blank lines, table rows one per line as
+``| cell | cell |``, and the place where each section begins recorded as it is written.
+
+Sentence splitting joins lines that look hard-wrapped; a blank line, or a line that starts with ``|``,
+always ends a sentence, so neither a list item without a full stop nor a long table row runs into
+the next one."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Literal
 
 from ..models import Section
 
-Kind = Literal["paragraph", "heading", "item"]
+Kind = Literal["paragraph", "heading"]
 
 _SPACE = re.compile(r"[^\S\n]+")
 _AROUND_NEWLINE = re.compile(r" ?\n ?")
@@ -24,6 +28,11 @@ def clean(text: str) -> str:
     return _AROUND_NEWLINE.sub("\n", _SPACE.sub(" ", text)).strip()
 
 
+def table_row(cells: list[str]) -> str:
+    """``| a | b |``: a row reads as one, and stands alone."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def heading_label(text: str) -> str:
     """``§ Heading`` on one line, cut to a length a citation can carry."""
     flat = " ".join(text.split())
@@ -34,11 +43,10 @@ def heading_label(text: str) -> str:
 
 @dataclass
 class TextBuilder:
-    """Collects blocks into one text; consecutive list items are separated by a line break only."""
+    """Collects blocks into one text, a blank line between two."""
 
     _parts: list[str] = field(default_factory=list)
     _length: int = 0
-    _last: Kind | None = None
     _pending: str | None = None
     sections: list[Section] = field(default_factory=list)
 
@@ -55,9 +63,8 @@ class TextBuilder:
         if not text:
             return
         if self._parts:
-            separator = "\n" if kind == "item" and self._last == "item" else "\n\n"
-            self._parts.append(separator)
-            self._length += len(separator)
+            self._parts.append("\n\n")
+            self._length += 2
         label = heading_label(text) if kind == "heading" else self._pending
         if label is not None:
             if self.sections and self.sections[-1].start == self._length:
@@ -67,7 +74,6 @@ class TextBuilder:
             self._pending = None
         self._parts.append(text)
         self._length += len(text)
-        self._last = kind
 
     def text(self) -> str:
         return "".join(self._parts)

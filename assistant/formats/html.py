@@ -13,8 +13,8 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from . import Extracted, Unreadable
-from .builder import TextBuilder, clean
+from .base import Extracted, Unreadable
+from .builder import TextBuilder, clean, table_row
 
 MAX_PARSE_WORK = 100_000_000
 """Sum over all tags of the nesting depth at that tag: about the parser's work. A large real page
@@ -56,7 +56,6 @@ _BLOCKS = frozenset(
     table tbody td tfoot th thead tr ul""".split()
 )
 _LAYOUT_INSIDE = "h1, h2, h3, h4, h5, h6, ul, ol, blockquote"
-_ITEMS = frozenset({"li", "dt", "dd"})
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr keygen".split())
 _OPTIONAL_END = frozenset(
     "p li dt dd option optgroup tr td th thead tbody tfoot colgroup caption rb rt rp html head body".split()
@@ -67,7 +66,7 @@ _WHITESPACE = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
-def read_html(data: bytes, max_bytes: int) -> Extracted:
+def read_html(data: bytes, max_bytes: int | None) -> Extracted:
     html = decode_html(data)
     depth, work = nesting(data)
     if work > MAX_PARSE_WORK:
@@ -177,20 +176,19 @@ class _Walker:
         self.cells: list[str] = []
         self.in_cell = 0
         self.in_pre = 0
-        self.in_item = 0
         self.layout: list[bool] = []  # per open table (outside cells): a layout table, not data?
 
-    def flush(self, kind: str | None = None) -> None:
+    def flush(self, heading: bool = False) -> None:
         raw = "".join(self.inline)
         self.inline = []
         if self.in_pre:
             text = "\n".join(line.rstrip() for line in raw.strip("\n").splitlines())
         else:
             text = clean(raw)
-        if kind == "heading":
+        if heading:
             self.builder.add(" ".join(text.split()), "heading")
         else:
-            self.builder.add(text, "item" if kind == "item" or self.in_item else "paragraph")
+            self.builder.add(text)
 
     def enter(self, node: LexborNode) -> None:
         tag = node.tag
@@ -211,7 +209,6 @@ class _Walker:
             else:
                 self.flush()
                 self.in_pre += tag == "pre"
-                self.in_item += tag in _ITEMS
 
     def _in_layout(self) -> bool:
         return not self.in_cell and bool(self.layout) and self.layout[-1]
@@ -235,13 +232,10 @@ class _Walker:
                 self.inline.append(" ")
         elif tag == "tr":
             if any(self.cells):
-                self.rows.append(" | ".join(self.cells))
+                self.rows.append(table_row(self.cells))
             self.cells = []
         elif tag in _HEADINGS:
-            self.flush("heading")
-        elif tag in _ITEMS:
-            self.flush("item")
-            self.in_item -= 1
+            self.flush(heading=True)
         elif tag in _BLOCKS:
             self.flush()
             self.in_pre -= tag == "pre"

@@ -30,7 +30,7 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 from pypdf.generic import DictionaryObject
 
 from ..models import Section
-from . import Extracted, TextTooLarge, Unreadable
+from .base import Extracted, TextTooLarge, Unreadable
 
 MAX_PAGES = 5000
 # A page's drawing instructions: a dense page of text needs 10⁴ tokens and well under 1 MB; pypdf's own
@@ -66,7 +66,7 @@ class _Paragraph:
     bullet: bool = False
 
 
-def read_pdf(data: bytes, max_bytes: int) -> Extracted:
+def read_pdf(data: bytes, max_bytes: int | None) -> Extracted:
     with _quiet(), pypdf.apply_configuration(_LIMITS):
         reader = _open(data)
         pages = _pages(reader)
@@ -81,8 +81,8 @@ def read_pdf(data: bytes, max_bytes: int) -> Extracted:
                     f"page {number} of the PDF cannot be read ({exc or type(exc).__name__})"
                 ) from exc
             total += sum(len(line.text) + 1 for line in page_lines)
-            if total > max_bytes:
-                raise TextTooLarge(total, partial=True)
+            if max_bytes is not None and total > max_bytes:
+                raise TextTooLarge(total, max_bytes, partial=True)
             lines.append(page_lines)
         if not any(lines):
             raise Unreadable(

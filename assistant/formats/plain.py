@@ -7,7 +7,7 @@ import codecs
 import re
 
 from ..models import Section
-from . import Extracted, Unreadable
+from .base import Extracted, Unreadable
 from .builder import heading_label
 
 _SNIFF_BYTES = 8192
@@ -35,7 +35,7 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-def read_text(data: bytes, max_bytes: int) -> Extracted:
+def read_text(data: bytes, max_bytes: int | None) -> Extracted:
     return Extracted(text=decode_text(data))
 
 
@@ -44,7 +44,7 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 
 
-def read_markdown(data: bytes, max_bytes: int) -> Extracted:
+def read_markdown(data: bytes, max_bytes: int | None) -> Extracted:
     text = decode_text(data)
     return Extracted(text=text, sections=markdown_sections(text))
 

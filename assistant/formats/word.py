@@ -1,4 +1,5 @@
-"""Word (.docx): paragraphs, headings and tables in document order; each heading begins a section.
+"""Word (.docx): paragraphs, list items, headings and tables in document order; each heading begins a
+section.
 
 A .docx is a zip archive, and python-docx unpacks every part of it into memory: the zip directory is
 read first (entries, and the sizes they declare) and an archive that would unpack to more than the
@@ -16,8 +17,8 @@ import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from . import Extracted, Unreadable
-from .builder import TextBuilder, clean
+from .base import Extracted, Unreadable
+from .builder import TextBuilder, clean, table_row
 
 MAX_UNPACKED = 100_000_000
 MAX_DOCUMENT_XML = 60_000_000
@@ -26,7 +27,7 @@ _EOCD = b"PK\x05\x06"
 _EOCD64 = b"PK\x06\x06"
 
 
-def read_docx(data: bytes, max_bytes: int) -> Extracted:
+def read_docx(data: bytes, max_bytes: int | None) -> Extracted:
     _check_archive(data)
     document = docx.Document(io.BytesIO(data))
     builder = TextBuilder()
@@ -38,7 +39,7 @@ def read_docx(data: bytes, max_bytes: int) -> Extracted:
                 builder.add(" ".join(text.split()), "heading")
                 first_heading = first_heading or " ".join(text.split()) or None
             else:
-                builder.add(text, "item" if _is_list_item(block) else "paragraph")
+                builder.add(text)
         elif isinstance(block, Table):
             builder.add(_table(block))
     title = clean(document.core_properties.title or "") or first_heading
@@ -93,14 +94,8 @@ def _is_heading(paragraph: Paragraph) -> bool:
     return name.startswith("Heading") or name == "Title"
 
 
-def _is_list_item(paragraph: Paragraph) -> bool:
-    properties = paragraph._p.pPr
-    name = (paragraph.style.name if paragraph.style is not None else "") or ""
-    return (properties is not None and properties.numPr is not None) or name.startswith("List")
-
-
 def _table(table: Table) -> str:
-    """One line per row, cells joined by `` | ``; a merged cell counts once."""
+    """One line per row, ``| cell | cell |``; a merged cell counts once."""
     rows = []
     for row in table.rows:
         cells: list[str] = []
@@ -111,5 +106,5 @@ def _table(table: Table) -> str:
             previous = cell._tc
             cells.append(" ".join(clean(cell.text).split()))
         if any(cells):
-            rows.append(" | ".join(cells))
+            rows.append(table_row(cells))
     return "\n".join(rows)

