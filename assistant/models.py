@@ -14,6 +14,13 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Section(_Record):
+    """Where a part of a document begins: from ``start`` on, the text is under ``label``."""
+
+    start: int = Field(description="Offset in the document's text.")
+    label: str = Field(description="What a person looks up: 'p. 12' in a PDF, '§ Results' under a heading.")
+
+
 class Document(_Record):
     """One file of the corpus, exactly as read."""
 
@@ -24,6 +31,9 @@ class Document(_Record):
     sha256: str = Field(description="Hash of the file's bytes.")
     size: int
     mtime_ns: int
+    sections: list[Section] = Field(
+        default_factory=list, description="In order of ``start``; none for plain text."
+    )
 
 
 class SkippedFile(_Record):
