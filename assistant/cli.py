@@ -13,7 +13,9 @@ import click
 
 from . import present
 from .core import Assistant, clean_question
-from .settings import load_settings
+from .errors import IndexDamagedError
+from .models import IndexStatus
+from .settings import default_corpus, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 2
@@ -72,18 +74,55 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--bundled", is_flag=True, help="Index the bundled article again, instead of PATHS.")
+@click.option("--check", is_flag=True, help="Check every chunk of the index; change nothing.")
+@click.option("--repair", is_flag=True, help="Rebuild a damaged index from the corpus it records.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
-def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Index PATHS (files or folders; default: the corpus) so that only they are searched."""
+def ingest(paths: tuple[Path, ...], bundled: bool, check: bool, repair: bool, as_json: bool) -> None:
+    """Index PATHS (files or folders; default: the corpus the index belongs to) so that only they are
+    searched."""
+    chosen = [name for name, on in (("PATHS", bool(paths)), ("--bundled", bundled), ("--check", check),
+                                    ("--repair", repair)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        fail(f"{' and '.join(chosen)} cannot be combined")
     out = present.console()
     assistant = make_assistant()
+    if check:
+        _print_status(assistant.status(full=True), as_json)
+        return
+    problems: list[str] = []
     with present.ingest_progress(present.console(stderr=True)) as progress:
-        report = assistant.ingest(list(paths) or None, progress=progress)
+        if repair:
+            problems, report = assistant.repair(progress=progress)
+        else:
+            report = assistant.ingest(default_corpus() if bundled else list(paths) or None, progress)
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        data = {"repaired": problems, **report.model_dump(mode="json")} if repair else report.model_dump()
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    if repair:
+        out.print(f"repaired: {'; '.join(problems)}" if problems else "nothing to repair", markup=False)
+    present.print_ingest_report(out, report)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the IndexStatus as JSON.")
+@reports_errors
+def status(as_json: bool) -> None:
+    """Which corpus the index answers from, its size, and whether it is fresh, stale, incomplete or
+    damaged (a quick check; `assistant ingest --check` checks every chunk)."""
+    _print_status(make_assistant().status(), as_json)
+
+
+def _print_status(found: IndexStatus, as_json: bool) -> None:
+    """The status; a damaged index also ends in the one error line (exit 2)."""
+    if as_json:
+        click.echo(found.model_dump_json(indent=2))
     else:
-        present.print_ingest_report(out, report)
+        present.print_status(present.console(), found)
+    if found.condition == "damaged":
+        fail(str(IndexDamagedError(found.location, "; ".join(found.problems), found.corpus)))
 
 
 @cli.command()

@@ -5,7 +5,9 @@ stage, so the pipeline reads one way (see ARCHITECTURE.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -204,6 +206,26 @@ class IngestReport(_Record):
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
+
+
+class IndexStatus(_Record):
+    """What an index holds and whether it can be trusted: what ``assistant status`` shows."""
+
+    location: str = Field(description="The embedded index's folder, or the Chroma server's URL.")
+    collection: str
+    corpus: list[Path] = Field(
+        default_factory=list, description="The roots it belongs to (resolved); empty before any ingest."
+    )
+    bundled: bool = Field(description="The corpus is the bundled one.")
+    condition: Literal["empty", "fresh", "stale", "incomplete", "damaged"]
+    documents: int | None = Field(default=None, description="Documents at the last complete ingest.")
+    chunks: int = 0
+    embedder: str
+    generation: int = Field(default=0, description="Complete ingests so far.")
+    built_at: datetime | None = Field(default=None, description="When the last ingest completed.")
+    problems: list[str] = Field(default_factory=list, description="What is damaged.")
+    fix: str | None = Field(default=None, description="The command that makes it fresh.")
+    full_check: bool = Field(default=False, description="Every chunk was checked, not a sample.")
 
 
 Progress = Callable[[int, int], None]

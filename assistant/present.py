@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from .errors import AssistantError
-from .models import Answer, Citation, IngestReport, Passage
+from .models import Answer, Citation, IndexStatus, IngestReport, Passage
 from .text import flatten
 
 QUOTE_WIDTH = 160  # characters of a quote shown in the compact source list
@@ -188,6 +188,46 @@ def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[int, 
     finally:
         if task is not None:
             progress.stop()
+
+
+_CONDITIONS = {
+    "fresh": "fresh",
+    "stale": "stale: files changed since the last ingest; the next question re-indexes them "
+    "(or run `assistant ingest`)",
+    "incomplete": "incomplete: an ingest was interrupted; the next command finishes it "
+    "(or run `assistant ingest`)",
+    "empty": "empty: nothing ingested yet; the first question indexes the bundled article "
+    "(or run `assistant ingest PATH`)",
+    "damaged": "damaged",
+}
+
+
+def corpus_line(status: IndexStatus) -> str:
+    """The corpus as the index records it, said the same way by `assistant status` and the chat."""
+    roots = ", ".join(str(p) for p in status.corpus) or "none yet"
+    return f"{roots} (the bundled article)" if status.bundled else roots
+
+
+def index_summary(status: IndexStatus) -> str:
+    """The index in one line, for the chat's banner: the same facts as `assistant status`."""
+    documents = f"{status.documents} document(s), " if status.documents is not None else ""
+    return f"corpus {corpus_line(status)} · {documents}{status.chunks} chunks · {status.condition}"
+
+
+def print_status(out: Console, status: IndexStatus) -> None:
+    documents = f"{status.documents} documents · " if status.documents is not None else ""
+    built = status.built_at.strftime("%Y-%m-%d %H:%M:%S UTC") if status.built_at else "never"
+    condition = _CONDITIONS[status.condition]
+    if status.problems:
+        condition += ": " + "; ".join(status.problems)
+    for label, value in [
+        ("index", f"{status.location} · collection {status.collection}"),
+        ("corpus", corpus_line(status)),
+        ("contents", f"{documents}{status.chunks} chunks · embedder {status.embedder}"),
+        ("built", f"{built} · generation {status.generation}"),
+        ("state", condition),
+    ]:
+        out.print(f"{label:<9} {value}", markup=False, highlight=False, soft_wrap=True)
 
 
 def indexed_line(report: IngestReport) -> str | None:

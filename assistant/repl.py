@@ -144,8 +144,7 @@ class Repl:
         line.append(f" · {settings.backend} backend · model {model}")
         self.out.print(line)
         with suppress(AssistantError):  # an index that cannot be read was reported by start()
-            corpus = ", ".join(_home(p) for p in self.assistant.corpus())
-            self.out.print(f"corpus {corpus} · {self.assistant.index.count()} chunks indexed", markup=False)
+            self.out.print(present.index_summary(self.assistant.status()), markup=False)
         self.out.print(
             Text("Ask about the documents. /help for commands; Esc Enter for a new line.", style="dim")
         )
