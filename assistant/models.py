@@ -196,5 +196,6 @@ class IngestReport(_Record):
         return bool(self.added or self.updated or self.removed)
 
 
-Progress = Callable[[int, int], None]
-"""Called during an ingest with (chunks embedded so far, chunks to embed)."""
+Progress = Callable[[str, int, int], None]
+"""Called during an ingest with (stage, done, total): stage ``reading`` or ``chunking`` (files), or
+``embedding`` (chunks)."""
