@@ -104,19 +104,22 @@ class ProgressBar:
 
 
 class ProgressLog:
-    """Ingest progress as plain lines, for a log: none in the first seconds, then one each time a
-    stage is another 10 % done (at most one a second), and one at least every 30 s."""
+    """Ingest progress as plain lines, for a log: none in the first seconds of work, then one each
+    time a stage is another 10 % done (at most one a second), and one at least every 30 s."""
 
     def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
         self._console = console
         self._clock = clock
-        self._started = self._last = clock()
+        self._started: float | None = None  # when the first stage reported: the work began
+        self._last = 0.0
         self._steps: dict[str, int] = {}
 
     def update(self, stage: str, done: int, total: int) -> None:
         if total <= 0:
             return
         now = self._clock()
+        if self._started is None:
+            self._started = self._last = now
         step = int(done / total / STEP)
         if now - self._started < QUIET:
             return

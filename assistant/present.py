@@ -58,8 +58,8 @@ def plural(count: int, noun: str) -> str:
 
 def home(path: Path) -> str:
     """``~/…`` for paths in the home directory: shorter, and the same on every machine."""
-    try:
-        return "~/" + str(path.expanduser().resolve().relative_to(Path.home()))
+    try:  # absolute, but symlinks not followed: a skipped link is named as the link
+        return "~/" + str(Path(os.path.abspath(path.expanduser())).relative_to(Path.home()))
     except (ValueError, RuntimeError):  # elsewhere, or no home directory known
         return str(path)
 
@@ -122,17 +122,26 @@ class Presenter:
     # -- layout ----------------------------------------------------------------------------------
 
     @staticmethod
-    def _hanging(where: Console, head: Text, body: Text) -> None:
-        """``head`` then ``body``; on a terminal, body lines after the first are indented to where
-        the body starts, so that a numbered item reads as one. Piped: one line."""
+    def _write(where: Console, *parts: Text, head: Text | None = None, sep: str = " · ") -> None:
+        """``head``, then ``parts`` joined by ``sep``. Piped: one line. On a terminal: lines break
+        between parts where they can (a part too long for a line breaks at words), never end in a
+        space, and continue indented to where the first part starts, so that an item reads as one."""
+        head = head or Text()
         if not where.is_terminal:
-            where.print(Text.assemble(head, body), soft_wrap=True)
+            where.print(Text.assemble(head, Text(sep).join(parts)), soft_wrap=True)
             return
         indent = cell_len(head.plain)
         width = max(20, where.width - indent)
-        for i, line in enumerate(body.wrap(where, width, overflow="fold")):
-            line.rstrip()
-            where.print(Text.assemble(head if i == 0 else " " * indent, line), soft_wrap=True)
+        lines: list[Text] = []
+        for part in parts:
+            if lines and cell_len(lines[-1].plain) + cell_len(sep) + cell_len(part.plain) <= width:
+                lines[-1] = Text.assemble(lines[-1], sep, part)
+            else:
+                lines.append(part)
+        rows = [row for line in lines for row in line.wrap(where, width, overflow="fold")]
+        for i, row in enumerate(rows):
+            row.rstrip()
+            where.print(Text.assemble(head if i == 0 else " " * indent, row), soft_wrap=True)
 
     # -- answers ---------------------------------------------------------------------------------
 
@@ -162,7 +171,7 @@ class Presenter:
     def answer_text(self, answer: Answer) -> None:
         """The answer itself; a refusal is marked so that it never passes for an answer."""
         if answer.refused:
-            self.out.print(Text(f"{REFUSAL_MARK} {safe_text(answer.text)}", style="bold yellow"))
+            self._write(self.out, Text(f"{REFUSAL_MARK} {safe_text(answer.text)}", style="bold yellow"))
         else:
             writer = ParagraphWriter(self.out)
             writer.write(answer.text)
@@ -177,10 +186,13 @@ class Presenter:
         """What follows an answer's text: in the chat, how a follow-up was read and what
         verification removed; then the sources."""
         if chat and answer.standalone_question.strip() != answer.question.strip():
-            self.out.print(Text(f"(read as: {safe_line(answer.standalone_question)})", style="dim"))
+            read_as = f"(read as: {safe_line(answer.standalone_question)})"
+            self._write(self.out, Text(read_as, style="dim"))
         if chat and answer.dropped:
-            removed = plural(len(answer.dropped), "sentence")
-            self.out.print(Text(f"({removed} removed by verification: /sources shows them)", style="dim"))
+            removed = (
+                f"({plural(len(answer.dropped), 'sentence')} removed by verification: /sources shows them)"
+            )
+            self._write(self.out, Text(removed, style="dim"))
         if answer.citations or answer.evidence:
             self.out.print()
             self.sources(answer)
@@ -189,70 +201,69 @@ class Presenter:
         """Numbered sources under an answer; on a refusal, the closest passages, marked as such."""
         if answer.refused:
             if answer.evidence:
-                self.out.print(Text("Closest passages (they do not answer it):", style="dim"))
+                self._write(self.out, Text("Closest passages (they do not answer it):", style="dim"))
                 for citation in answer.evidence:
                     self._citation(citation, full, style="dim")
         else:
             for citation in answer.citations:
                 self._citation(citation, full, style="italic")
         if full and answer.dropped:
-            self.out.print(Text("Removed by verification:", style="dim"))
+            self._write(self.out, Text("Removed by verification:", style="dim"))
             for dropped in answer.dropped:
                 body = Text(f"{shorten(safe_text(dropped.text), 100)} — {safe_line(dropped.reason)}")
-                self._hanging(self.out, Text("  ✗ ", style="dim"), body.copy())
+                self._write(self.out, body, head=Text("  ✗ ", style="dim"))
 
     def _citation(self, citation: Citation, full: bool, style: str) -> None:
         quote = safe_text(citation.quote)
         quote = " ".join(quote.split()) if full else shorten(quote)
         body = Text(f"{safe_line(location(citation))}  ", style="cyan")
         body.append(f"“{quote}”", style=style)
-        self._hanging(self.out, Text(f"[{citation.number}] ", style="bold cyan"), body)
+        self._write(self.out, body, head=Text(f"[{citation.number}] ", style="bold cyan"))
 
     def passages(self, passages: Sequence[Passage]) -> None:
-        """Ranked passages with their scores and locations, each text under its header."""
+        """Ranked passages: a header with the location and scores (kept together on a terminal),
+        the text under it."""
         if not passages:
-            self.out.print(Text("No passages found.", style="yellow"))
+            self._write(self.out, Text("No passages found.", style="yellow"))
             return
         for passage in passages:
-            header = Text(safe_line(location(passage)), style="cyan")
-            scores = f"  score {passage.score:.4f}"
+            scores = [f"score {passage.score:.4f}"]
             if passage.vector_score is not None:
-                scores += f" · cosine {passage.vector_score:.3f}"
+                scores.append(f"cosine {passage.vector_score:.3f}")
             if passage.lexical_score is not None:
-                scores += f" · bm25 {passage.lexical_score:.3f}"
-            header.append(scores, style="dim")
+                scores.append(f"bm25 {passage.lexical_score:.3f}")
             head = Text(f"{passage.rank}. ", style="bold cyan")
-            self._hanging(self.out, head, header)
+            where = Text(safe_line(location(passage)), style="cyan")
+            self._write(self.out, where, Text(" · ".join(scores), style="dim"), head=head, sep="  ")
             indent = Text(" " * cell_len(head.plain))
-            self._hanging(self.out, indent, Text(shorten(safe_text(passage.text), 300)))
+            self._write(self.out, Text(shorten(safe_text(passage.text), 300)), head=indent)
 
     # -- indexing --------------------------------------------------------------------------------
 
     def ingest_report(self, report: IngestReport) -> None:
-        self.out.print(
-            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-            f"{report.removed} removed · {plural(report.chunks, 'chunk')} in the index "
-            f"({report.embedded:,} embedded) · {report.seconds:.1f} s"
+        self._write(
+            self.out,
+            Text(
+                f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+                f"{report.removed} removed"
+            ),
+            Text(f"{plural(report.chunks, 'chunk')} in the index ({report.embedded:,} embedded)"),
+            Text(f"{report.seconds:.1f} s"),
         )
         for skipped in report.skipped:
-            body = Text(f"{safe_line(str(skipped.path))}: {safe_line(skipped.reason)}", style="yellow")
-            self._hanging(self.out, Text("skipped ", style="yellow"), body)
+            body = Text(f"{safe_line(home(skipped.path))}: {safe_line(skipped.reason)}", style="yellow")
+            self._write(self.out, body, head=Text("skipped ", style="yellow"))
         for warning in report.warnings:
-            self._hanging(
-                self.out, Text("warning: ", style="yellow"), Text(safe_line(warning), style="yellow")
-            )
+            body = Text(safe_line(warning), style="yellow")
+            self._write(self.out, body, head=Text("warning: ", style="yellow"))
 
     def indexed(self, report: IngestReport | None) -> None:
         """What a command that indexed on the way says about it (nothing when nothing changed)."""
         if report is None or not report.changed:
             return
         documents = plural(report.added + report.updated, "document")
-        self.err.print(
-            Text(
-                f"indexed {documents}, {plural(report.chunks, 'chunk')} in {report.seconds:.1f} s",
-                style="dim",
-            )
-        )
+        said = f"indexed {documents}, {plural(report.chunks, 'chunk')} in {report.seconds:.1f} s"
+        self._write(self.err, Text(said, style="dim"))
 
     @contextmanager
     def progress(self, message: str = "indexing") -> Iterator[Progress]:
@@ -287,14 +298,17 @@ class Presenter:
     def banner(
         self, settings: Settings, model: str, corpus: Sequence[Path] | None, chunks: int | None
     ) -> None:
-        line = Text("assistant chat", style="bold")
-        line.append(f" · {safe_line(settings.backend)} backend · model {safe_line(model)}")
-        self.out.print(line)
-        if corpus is not None and chunks is not None:
-            self.out.print(Text(f"corpus {self._corpus(corpus)} · {plural(chunks, 'chunk')} indexed"))
-        self.out.print(
-            Text("Ask about the documents. /help for commands; Esc Enter for a new line.", style="dim")
+        self._write(
+            self.out,
+            Text("assistant chat", style="bold"),
+            Text(f"{safe_line(settings.backend)} backend"),
+            Text(f"model {safe_line(model)}"),
         )
+        if corpus is not None and chunks is not None:
+            corpus_line = Text(f"corpus {self._corpus(corpus)}")
+            self._write(self.out, corpus_line, Text(f"{plural(chunks, 'chunk')} indexed"))
+        greeting = "Ask about the documents. /help for commands; Esc Enter for a new line."
+        self._write(self.out, Text(greeting, style="dim"))
         self.out.print()
 
     @staticmethod
@@ -304,42 +318,45 @@ class Presenter:
         return ", ".join(safe_line(home(path)) for path in corpus)
 
     def help(self, commands: Mapping[str, tuple[str, str]], keys: str, history: Path) -> None:
-        self.out.print("Ask a question in plain words; follow-ups build on the earlier turns.")
+        self._write(self.out, Text("Ask a question in plain words; follow-ups build on the earlier turns."))
         self.out.print()
         width = max(len(usage) for usage, _ in commands.values()) + 2
         for usage, what in commands.values():
-            self._hanging(self.out, Text(f"  {usage:<{width}}", style="bold"), Text(what))
+            self._write(self.out, Text(what), head=Text(f"  {usage:<{width}}", style="bold"))
         self.out.print()
-        self.out.print(Text(keys))
-        self.out.print(Text(f"History: {safe_line(home(history))}", style="dim"))
+        self._write(self.out, Text(keys))
+        self._write(self.out, Text(f"History: {safe_line(home(history))}", style="dim"))
 
     def settings(self, data: Mapping[str, Any]) -> None:
         """Settings as name and value, one per line (the caller masks secrets)."""
         width = max(map(len, data)) + 2
         for name, value in data.items():
-            self._hanging(self.out, Text(f"{name:<{width}}", style="bold"), Text(safe_line(_show(value))))
-        self.out.print(Text("Change them with ASSISTANT_<NAME> variables or a .env file.", style="dim"))
+            self._write(self.out, Text(safe_line(_show(value))), head=Text(f"{name:<{width}}", style="bold"))
+        self._write(
+            self.out, Text("Change them with ASSISTANT_<NAME> variables or a .env file.", style="dim")
+        )
 
     # -- short lines -----------------------------------------------------------------------------
 
     def line(self, text: str = "", style: str = "") -> None:
         """One of the program's own lines on ``out`` (``""``: a blank line)."""
-        self.out.print(Text(safe_text(text), style=style))
+        self._write(self.out, Text(safe_text(text), style=style))
 
     def echo(self, prompt: str, question: str) -> None:
         """A piped question, repeated so that the output reads like a transcript."""
-        self.out.print(Text(prompt + safe_line(question), style="bold"))
+        self._write(self.out, Text(prompt + safe_line(question), style="bold"))
 
     def hint(self, message: str, style: str = "yellow") -> None:
         """A short line on ``err``: a hint, a warning, a verdict."""
-        self.err.print(Text(safe_line(message), style=style))
+        self._write(self.err, Text(safe_line(message), style=style))
 
     def error(self, message: str) -> None:
         """One error line on ``err`` (wrapped at words on a terminal, never mid-word)."""
-        self._hanging(self.err, Text("error: ", style="bold red"), Text(safe_line(message), style="bold red"))
+        body = Text(safe_line(message), style="bold red")
+        self._write(self.err, body, head=Text("error: ", style="bold red"))
 
     def cancelled(self, word: str = "cancelled") -> None:
-        self.err.print(Text(word, style="yellow"))
+        self._write(self.err, Text(word, style="yellow"))
 
 
 def _show(value: Any) -> str:

@@ -204,6 +204,11 @@ def test_on_a_terminal_lines_wrap_at_words_with_continuations_indented(index: Pa
     passage_lines = [line for line in search if line and not re.match(r"\d\. ", line)]
     assert len(passage_lines) > 4, "long passages take several lines"
     assert all(line.startswith("   ") and line[3] != " " for line in passage_lines), search
+    scores = [line for line in search if "score" in line]
+    assert len(scores) == 2, search
+    assert all(re.search(r"score \d\.\d{4} · cosine \d\.\d{3} · bm25 \d\.\d{3}$", line) for line in scores), (
+        "the scores are kept together"
+    )
 
     answer = on_terminal("ask", "What did China do?", index=index)
     sources = answer[answer.index("") + 1 :]

@@ -78,13 +78,14 @@ def test_progress_on_a_terminal_is_a_bar_with_the_stage_and_its_count() -> None:
 
 def test_progress_in_a_log_is_an_occasional_line() -> None:
     err, file = pipe()
-    now = [0.0]
-    log = ProgressLog(err, clock=lambda: now[0])
+    now = [-100.0]
+    log = ProgressLog(err, clock=lambda: now[0])  # made long before the work starts: it counts from then
 
     def at(seconds: float, stage: str, done: int, total: int) -> None:
         now[0] = seconds
         log.update(stage, done, total)
 
+    at(0.0, "reading", 0, 10)
     at(1.0, "reading", 10, 10)  # a quick start logs nothing
     at(2.0, "embedding", 50, 1000)
     at(6.0, "embedding", 60, 1000)  # past the quiet start, but no new tenth yet
