@@ -7,6 +7,7 @@ inherits them through ``os.environ``. ``NO_COLOR`` keeps the output plain enough
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import stat
@@ -18,6 +19,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from assistant import Assistant
 from assistant.settings import state_dir
 
 from .conftest import free_port
@@ -75,7 +77,16 @@ class Chat:
 
 @pytest.fixture
 def chat_env() -> dict[str, str]:
+    """A fresh index: the chat builds it on start."""
     return child_env()
+
+
+@pytest.fixture
+def built(assistant: Assistant, shared_index: Path) -> dict[str, str]:
+    """The session's index of the bundled corpus, already built: a test that is not about indexing
+    does not wait for it (the chat only reads it)."""
+    assistant.ensure_ready()
+    return {"ASSISTANT_INDEX_DIR": str(shared_index)}
 
 
 @pytest.fixture
@@ -93,7 +104,8 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
 
     chat = Chat(chat_env)
     assert "indexed 1 document, 7 chunks in" in chat.startup
-    assert "offline backend" in chat.startup
+    assert "offline backend · model extractive" in chat.startup
+    assert "corpus bundled with assistant · 7 chunks indexed" in chat.startup  # no machine path
     assert "/help" in chat.startup
 
     assert "spring" in chat.say(UP)  # ↑ recalls the question saved by an earlier session
@@ -117,6 +129,7 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
     unknown = chat.say("/foo")
     assert "unknown command /foo — try /help" in unknown
     assert "Esc then Enter" in chat.say("/help")  # still there after the unknown command
+    assert re.search(r"model +extractive", chat.say("/settings")), "the model in use, as in the banner"
 
     multi_line = chat.say("Tell me:" + ESC_ENTER + "When is the visit?")
     assert "… When is the visit?" in multi_line  # shown on a continuation line
@@ -132,8 +145,8 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
     assert "Traceback" not in chat.child.before
 
 
-def test_ctrl_c_at_an_empty_prompt_leaves(chat_env: dict[str, str]) -> None:
-    chat = Chat(chat_env)
+def test_ctrl_c_at_an_empty_prompt_leaves(built: dict[str, str]) -> None:
+    chat = Chat(child_env(**built))
     chat.child.send("abc" + CTRL_C)  # with text typed, Ctrl-C only drops the line
     chat.wait()
     chat.child.send(CTRL_C)
@@ -142,14 +155,17 @@ def test_ctrl_c_at_an_empty_prompt_leaves(chat_env: dict[str, str]) -> None:
     assert stat.S_IMODE(history.stat().st_mode) == 0o600  # created private
 
 
-def test_ctrl_d_leaves(chat_env: dict[str, str]) -> None:
-    chat = Chat(chat_env)
+def test_ctrl_d_leaves(built: dict[str, str]) -> None:
+    chat = Chat(child_env(**built))
     chat.child.send(CTRL_D)
     assert chat.ends() == 0
 
 
-def test_while_the_model_thinks_the_chat_says_so_and_typing_waits(model_server: FaultServer) -> None:
+def test_while_the_model_thinks_the_chat_says_so_and_typing_waits(
+    model_server: FaultServer, built: dict[str, str]
+) -> None:
     env = child_env(
+        **built,
         ASSISTANT_BACKEND="openai",
         ASSISTANT_BASE_URL=model_server.url,
         ASSISTANT_API_KEY="sk-test-0123456789abcdefWXYZ",
@@ -184,11 +200,13 @@ def test_while_the_model_thinks_the_chat_says_so_and_typing_waits(model_server: 
     assert chat.ends() == 0
 
 
-def test_a_dead_server_is_one_error_line_and_the_repl_goes_on() -> None:
+def test_a_dead_server_is_one_error_line_and_the_repl_goes_on(built: dict[str, str]) -> None:
     key = "sk-test-0123456789abcdefWXYZ"
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     env = child_env(
+        **built,
         ASSISTANT_BACKEND="openai",
-        ASSISTANT_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",  # nothing listens there
+        ASSISTANT_BASE_URL=url,
         ASSISTANT_MAX_RETRIES="0",
         ASSISTANT_TIMEOUT="2",
         ASSISTANT_API_KEY=key,
@@ -196,8 +214,13 @@ def test_a_dead_server_is_one_error_line_and_the_repl_goes_on() -> None:
     chat = Chat(env)
     failed = chat.say("When is the visit?")
     assert failed.count("error:") == 1
-    assert "cannot reach the server" in failed
     assert "Traceback" not in failed
+    screen = ANSI.sub("", chat.child.before)
+    error = list(itertools.takewhile(bool, screen[screen.index("error: ") :].split("\n")))
+    assert len(error) == 2 and error[1].startswith("       "), "wrapped at a word, continuation indented"
+    assert all(len(line) <= 100 for line in error)
+    message = f"error: {url}: cannot reach the server: is it running, and is ASSISTANT_BASE_URL right?"
+    assert " ".join(line.strip() for line in error) == message
 
     settings = chat.say("/settings")
     assert "openai" in settings
@@ -237,8 +260,8 @@ def piped(text: str, **extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_piped_questions_are_answered_one_per_line() -> None:
-    result = piped("When is the visit?\n\n/unknown\nWhat did China do?\n")
+def test_piped_questions_are_answered_one_per_line(built: dict[str, str]) -> None:
+    result = piped("When is the visit?\n\n/unknown\nWhat did China do?\n", **built)
     assert result.returncode == 0, result.stderr
     out = plain(result.stdout)
     assert "spring" in out
@@ -249,8 +272,8 @@ def test_piped_questions_are_answered_one_per_line() -> None:
     assert "\x1b[" not in result.stdout  # not a terminal: no escape sequences
 
 
-def test_piped_follow_up_when_will_she_go() -> None:
-    result = piped("Who invited Japan's prime minister?\nWhen will she go?\n")
+def test_piped_follow_up_when_will_she_go(built: dict[str, str]) -> None:
+    result = piped("Who invited Japan's prime minister?\nWhen will she go?\n", **built)
     assert result.returncode == 0
     follow_up = plain(result.stdout).split("When will she go?", 1)[1]
     assert "spring" in follow_up.split("[1]", 1)[0]
