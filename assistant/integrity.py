@@ -16,8 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 from chromadb.errors import ChromaError
 
 from .embeddings import Embedder
@@ -81,9 +82,9 @@ def status(settings: Settings, embedder: Embedder, *, full: bool = False) -> Ind
         state = index.state()
         with index.guarded("read"):
             chunks = index.collection.count()
-    recorded = read_state_file(settings)
-    if not state.corpus and recorded and recorded.corpus:
-        state = recorded  # the database lost it: what the index belonged to is in the state file
+    on_file = read_state_file(settings)
+    if not state.corpus and on_file is not None and on_file.corpus:
+        state = on_file  # the database lost it: what the index belonged to is in the state file
     fresh = False
     if state.state == "complete" and not problems:
         try:
@@ -96,6 +97,8 @@ def status(settings: Settings, embedder: Embedder, *, full: bool = False) -> Ind
 def _status(
     base: dict[str, Any], state: IndexState, chunks: int, problems: list[str], fresh: bool = False
 ) -> IndexStatus:
+    condition: Literal["empty", "fresh", "stale", "incomplete", "damaged"]
+    fix: str | None
     if problems:
         condition, fix = "damaged", "assistant ingest --repair"
     elif state.state == "empty":
@@ -280,7 +283,9 @@ class _Probe:
             for start in range(0, len(ids), PAGE):
                 batch = ids[start : start + PAGE]
                 found = self.index.collection.query(
-                    query_embeddings=[vectors[i] for i in batch], n_results=neighbours, include=["distances"]
+                    query_embeddings=np.asarray([vectors[i] for i in batch], dtype=np.float32),
+                    n_results=neighbours,
+                    include=["distances"],
                 )
                 distances = found["distances"] or [[] for _ in batch]
                 for chunk_id, near, distance in zip(batch, found["ids"], distances, strict=True):

@@ -228,5 +228,6 @@ class IndexStatus(_Record):
     full_check: bool = Field(default=False, description="Every chunk was checked, not a sample.")
 
 
-Progress = Callable[[int, int], None]
-"""Called during an ingest with (chunks embedded so far, chunks to embed)."""
+Progress = Callable[[str, int, int], None]
+"""Called during an ingest with (stage, done, total): stage ``reading`` or ``chunking`` (files), or
+``embedding`` (chunks)."""

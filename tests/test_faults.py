@@ -285,8 +285,8 @@ def test_a_file_changed_while_it_is_read_is_picked_up_by_the_next_ingest(
 def test_a_file_changed_during_embedding_is_picked_up_by_the_next_run(corpus_dir: Path) -> None:
     article = corpus_dir / ARTICLE.name
 
-    def change(done: int, total: int) -> None:
-        if done == 0:
+    def change(stage: str, done: int, total: int) -> None:
+        if stage == "embedding" and done == 0:
             with article.open("a", encoding="utf-8") as file:
                 file.write("\nThe summit will be held in Osaka.")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
 from ..core import Assistant
-from ..models import Answer, Passage, Progress, Source
+from ..models import Answer, Passage, Source
 from ..settings import Settings, load_settings
 from ..verify import Verifier, split_claims
 from .dataset import Case, Dataset, Expectation
@@ -99,7 +99,7 @@ def run_eval(
     dataset: Dataset,
     settings: Settings | None = None,
     judge: bool | None = None,
-    progress: Progress | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvalReport:
     """Ask every case of ``dataset`` (each conversation fresh) and grade the answers.
 
