@@ -344,7 +344,11 @@ class Presenter:
             condition += ": " + "; ".join(status.problems)
         for label, value in [
             ("index", f"{status.location} · collection {status.collection}"),
-            ("corpus", corpus_line(status)),
+            (
+                "corpus",
+                ", ".join(str(p) for p in status.corpus)
+                + (" (the bundled article)" if status.bundled else ""),
+            ),
             ("contents", f"{documents}{plural(status.chunks, 'chunk')} · embedder {status.embedder}"),
             ("built", f"{built} · generation {status.generation}"),
             ("state", condition),

@@ -26,6 +26,7 @@ from rich.console import Console
 from assistant import Assistant, CorpusError, StoreError
 from assistant.embeddings.chroma import MiniLMChromaFunction
 from assistant.models import IndexStatus
+from assistant.present import Presenter
 from assistant.repl import Repl
 from assistant.settings import state_dir
 
@@ -119,8 +120,8 @@ def test_kill_9_during_an_ingest_then_a_plain_ask_finishes_that_ingest(
         """
         import os, signal, sys
         from assistant import Assistant
-        def progress(done, total):
-            if 0 < done < total:  # the first batch is written, the rest is not
+        def progress(stage, done, total):
+            if stage == "embedding" and 0 < done < total:  # the first batch is written, the rest is not
                 os.kill(os.getpid(), signal.SIGKILL)
         Assistant().ingest([sys.argv[1]], progress=progress)
         """
@@ -156,8 +157,8 @@ def test_a_chroma_server_killed_mid_ingest_then_restarted_finishes_that_ingest(
         Assistant(chroma_url=chroma.url).ingest([zoo])
         corpus = notes(tmp_path / "notes", articles=2)
 
-        def kill_server(done: int, total: int) -> None:
-            if 0 < done < total:
+        def kill_server(stage: str, done: int, total: int) -> None:
+            if stage == "embedding" and 0 < done < total:
                 chroma.kill()
 
         with pytest.raises(StoreError, match=f"cannot write the Chroma server at {chroma.url}"):
@@ -290,8 +291,8 @@ def test_status_the_chat_and_corpus_roots_say_which_corpus_and_ingest_bundled_go
     assistant = Assistant()
     assert assistant.corpus_roots == [corpus.resolve()] != assistant.settings.corpus
     shown = Console(record=True, width=500)
-    Repl(assistant, shown, Console(stderr=True))._banner()
-    assert f"corpus {corpus.resolve()} · 2 document(s), 2 chunks · fresh\n" in shown.export_text()
+    Repl(assistant, Presenter(shown, Console(stderr=True)))._banner()
+    assert f"corpus {corpus.resolve()} · 2 documents · 2 chunks · fresh\n" in shown.export_text()
 
     result = cli("status")
     assert result.returncode == 0, result.stderr

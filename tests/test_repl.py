@@ -105,7 +105,7 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
     chat = Chat(chat_env)
     assert "indexed 1 document, 7 chunks in" in chat.startup
     assert "offline backend · model extractive" in chat.startup
-    assert "corpus bundled with assistant · 7 chunks indexed" in chat.startup  # no machine path
+    assert "corpus the bundled article · 1 document · 7 chunks · fresh" in chat.startup  # no machine path
     assert "/help" in chat.startup
 
     assert "spring" in chat.say(UP)  # ↑ recalls the question saved by an earlier session
