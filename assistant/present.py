@@ -70,7 +70,7 @@ def waiting_message(settings: Settings, model: str) -> str:
     if settings.backend == "offline":
         return "answering…"
     host = urlsplit(settings.base_url).netloc.rpartition("@")[2] if settings.base_url else "api.openai.com"
-    return f"waiting for {model} at {host}…"
+    return safe_line(f"waiting for {model} at {host}…")
 
 
 class ParagraphWriter:
@@ -170,8 +170,10 @@ class Presenter:
         Until the first sentence (or the refusal) arrives, a spinner says ``waiting`` on a terminal,
         once a moment has passed: a quick answer shows none."""
         writer = ParagraphWriter(self.out)
-        spinner = self._later(Spinner(self.err, waiting)) if waiting and self.err.is_interactive else None
-        try:
+        spinner: Later | None = None
+        try:  # a Ctrl-C at any point still stops the spinner
+            if waiting and self.err.is_interactive:
+                spinner = self._later(Spinner(self.err, waiting))
             for item in items:
                 if spinner:
                     spinner.stop()
