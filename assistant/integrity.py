@@ -13,10 +13,10 @@ rebuilds from the recorded corpus what either check finds damaged.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from chromadb.errors import ChromaError
 
@@ -26,6 +26,8 @@ from .index import Index
 from .models import IndexStatus, IngestReport, Progress
 from .settings import Settings, default_corpus
 from .state import IndexState, read_state_file
+
+Condition = Literal["empty", "fresh", "stale", "incomplete", "damaged"]
 
 PAGE = 256  # chunks read, or queried, per call
 SAMPLE = 3  # chunks whose vectors the cheap check reads (the oldest: a lost vector folder loses them first)
@@ -74,15 +76,15 @@ def status(settings: Settings, embedder: Embedder, *, full: bool = False) -> Ind
     try:
         index = Index(settings, embedder)
     except IndexDamagedError as exc:  # the database cannot even be read
-        recorded = read_state_file(settings) or IndexState()
-        return _status(blank | {"location": exc.location}, recorded, 0, [exc.problem])
+        known = read_state_file(settings) or IndexState()
+        return _status(blank | {"location": exc.location}, known, 0, [exc.problem])
     with index.exclusive() if full else nullcontext():
         problems = _confirmed(index, full_problems if full else quick_problems)
         state = index.state()
         with index.guarded("read"):
             chunks = index.collection.count()
     recorded = read_state_file(settings)
-    if not state.corpus and recorded and recorded.corpus:
+    if recorded is not None and recorded.corpus and not state.corpus:
         state = recorded  # the database lost it: what the index belonged to is in the state file
     fresh = False
     if state.state == "complete" and not problems:
@@ -96,20 +98,22 @@ def status(settings: Settings, embedder: Embedder, *, full: bool = False) -> Ind
 def _status(
     base: dict[str, Any], state: IndexState, chunks: int, problems: list[str], fresh: bool = False
 ) -> IndexStatus:
+    condition: Condition
+    fix: str | None = "assistant ingest"
     if problems:
         condition, fix = "damaged", "assistant ingest --repair"
     elif state.state == "empty":
         condition, fix = "empty", "assistant ingest PATH"
     elif state.state == "building":
-        condition, fix = "incomplete", "assistant ingest"
+        condition = "incomplete"
     else:
-        condition, fix = ("fresh", None) if fresh else ("stale", "assistant ingest")
+        condition, fix = ("fresh", None) if fresh else ("stale", fix)
     return IndexStatus(
         **base,
         corpus=state.corpus,
         bundled=bool(state.corpus) and state.corpus == [p.resolve() for p in default_corpus()],
         condition=condition,
-        documents=state.documents,
+        documents=state.documents if state.state == "complete" else None,  # else the last ingest's
         chunks=chunks,
         generation=state.generation,
         built_at=state.built_at,
@@ -225,7 +229,7 @@ def _vector_problems(index: Index, ids: list[str], count: int, *, search: bool =
             problems.append(f"chunk {probe.lost[0]} has lost its vector")
         else:
             problems.append(
-                f"{about}{len(probe.lost)} of {count} chunks have lost their vectors (e.g. {probe.lost[0]})"
+                f"{about}{len(probe.lost)} of {count} chunks have lost their vectors, e.g. {probe.lost[0]}"
             )
     if search and vectors:
         step = max(1, len(vectors) // SEARCH_SAMPLE)
@@ -234,7 +238,7 @@ def _vector_problems(index: Index, ids: list[str], count: int, *, search: bool =
         if len(missed) > len(sample) * SEARCH_TOLERANCE:
             problems.append(
                 f"vector search does not find {len(missed)} of {len(sample)} chunks through their own "
-                f"vectors (e.g. {missed[0]})"
+                f"vectors, e.g. {missed[0]}"
             )
     return problems
 
@@ -279,8 +283,9 @@ class _Probe:
         with self.index.guarded("check"):
             for start in range(0, len(ids), PAGE):
                 batch = ids[start : start + PAGE]
+                queries: list[Sequence[float]] = [vectors[i] for i in batch]
                 found = self.index.collection.query(
-                    query_embeddings=[vectors[i] for i in batch], n_results=neighbours, include=["distances"]
+                    query_embeddings=queries, n_results=neighbours, include=["distances"]
                 )
                 distances = found["distances"] or [[] for _ in batch]
                 for chunk_id, near, distance in zip(batch, found["ids"], distances, strict=True):

@@ -214,7 +214,9 @@ def index_summary(status: IndexStatus) -> str:
 
 
 def print_status(out: Console, status: IndexStatus) -> None:
-    documents = f"{status.documents} documents · " if status.documents is not None else ""
+    documents = ""
+    if status.documents is not None:
+        documents = f"{status.documents} document{'' if status.documents == 1 else 's'} · "
     built = status.built_at.strftime("%Y-%m-%d %H:%M:%S UTC") if status.built_at else "never"
     condition = _CONDITIONS[status.condition]
     if status.problems:
