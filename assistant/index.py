@@ -401,11 +401,11 @@ class Index:
         rows = [(doc, sig, chunk, len(chunks)) for doc, sig, chunks in plans for chunk in chunks]
         total = len(rows)
         if progress:
-            progress(0, total)
+            progress("embedding", 0, total)
         for start in range(0, total, WRITE_BATCH):  # across documents: one call per batch, not per file
             self._write(rows[start : start + WRITE_BATCH])
             if progress:
-                progress(min(start + WRITE_BATCH, total), total)
+                progress("embedding", min(start + WRITE_BATCH, total), total)
         for doc, _, chunks in plans:  # only once every new chunk is in: stale ids go last
             stale = (stored[doc.id]["ids"] if doc.id in stored else set()) - {c.id for c in chunks}
             if stale:

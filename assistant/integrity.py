@@ -13,11 +13,12 @@ rebuilds from the recorded corpus what either check finds damaged.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from chromadb.errors import ChromaError
 
 from .embeddings import Embedder
@@ -83,9 +84,9 @@ def status(settings: Settings, embedder: Embedder, *, full: bool = False) -> Ind
         state = index.state()
         with index.guarded("read"):
             chunks = index.collection.count()
-    recorded = read_state_file(settings)
-    if recorded is not None and recorded.corpus and not state.corpus:
-        state = recorded  # the database lost it: what the index belonged to is in the state file
+    on_file = read_state_file(settings)
+    if not state.corpus and on_file is not None and on_file.corpus:
+        state = on_file  # the database lost it: what the index belonged to is in the state file
     fresh = False
     if state.state == "complete" and not problems:
         try:
@@ -283,9 +284,10 @@ class _Probe:
         with self.index.guarded("check"):
             for start in range(0, len(ids), PAGE):
                 batch = ids[start : start + PAGE]
-                queries: list[Sequence[float]] = [vectors[i] for i in batch]
                 found = self.index.collection.query(
-                    query_embeddings=queries, n_results=neighbours, include=["distances"]
+                    query_embeddings=np.asarray([vectors[i] for i in batch], dtype=np.float32),
+                    n_results=neighbours,
+                    include=["distances"],
                 )
                 distances = found["distances"] or [[] for _ in batch]
                 for chunk_id, near, distance in zip(batch, found["ids"], distances, strict=True):

@@ -16,6 +16,13 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Section(_Record):
+    """Where a part of a document begins: from ``start`` on, the text is under ``label``."""
+
+    start: int = Field(description="Offset in the document's text.")
+    label: str = Field(description="What a person looks up: 'p. 12' in a PDF, '§ Results' under a heading.")
+
+
 class Document(_Record):
     """One file of the corpus, exactly as read."""
 
@@ -26,6 +33,9 @@ class Document(_Record):
     sha256: str = Field(description="Hash of the file's bytes.")
     size: int
     mtime_ns: int
+    sections: list[Section] = Field(
+        default_factory=list, description="In order of ``start``; none for plain text."
+    )
 
 
 class SkippedFile(_Record):
@@ -218,5 +228,6 @@ class IndexStatus(_Record):
     full_check: bool = Field(default=False, description="Every chunk was checked, not a sample.")
 
 
-Progress = Callable[[int, int], None]
-"""Called during an ingest with (chunks embedded so far, chunks to embed)."""
+Progress = Callable[[str, int, int], None]
+"""Called during an ingest with (stage, done, total): stage ``reading`` or ``chunking`` (files), or
+``embedding`` (chunks)."""

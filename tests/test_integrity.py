@@ -290,8 +290,8 @@ def test_status_the_chat_and_corpus_roots_say_which_corpus_and_ingest_bundled_go
     assistant = Assistant()
     assert assistant.corpus_roots == [corpus.resolve()] != assistant.settings.corpus
     shown = Console(record=True, width=500)
-    Repl(assistant, shown, Console(stderr=True))._banner()
-    assert f"corpus {corpus.resolve()} · 2 document(s), 2 chunks · fresh\n" in shown.export_text()
+    Repl(assistant, present.Presenter(shown, Console(stderr=True)))._banner()
+    assert f"corpus {corpus.resolve()} · 2 documents · 2 chunks · fresh\n" in shown.export_text()
 
     result = cli("status")
     assert result.returncode == 0, result.stderr
@@ -311,7 +311,7 @@ def test_status_the_chat_and_corpus_roots_say_which_corpus_and_ingest_bundled_go
     assert bundled.stdout.startswith("1 added, 0 updated, 0 unchanged, 2 removed")
     after = Assistant().status()
     assert (after.corpus, after.bundled, after.condition) == ([ARTICLE.parent.resolve()], True, "fresh")
-    assert present.corpus_line(after) == f"{ARTICLE.parent.resolve()} (the bundled article)"
+    assert present.corpus_line(after) == "the bundled article"
 
 
 def test_a_corpus_that_is_gone_says_what_to_run_never_falls_back(tmp_path: Path) -> None:

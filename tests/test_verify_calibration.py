@@ -1,4 +1,4 @@
-"""The verifier against evals/claims.yaml: honest paraphrases of the article and claims that reuse its
+"""The verifier against evals/claims/article.yaml: honest paraphrases of the article and claims that reuse its
 names and numbers but say something it does not. Letting a false claim through is the costly error,
 so the gate on it is tight; rejecting a true paraphrase only costs a sentence of the answer."""
 
@@ -12,7 +12,7 @@ from assistant.verify import Claim, Verifier
 
 from .conftest import ARTICLE, ROOT
 
-CLAIMS = yaml.safe_load((ROOT / "evals" / "claims.yaml").read_text(encoding="utf-8"))
+CLAIMS = yaml.safe_load((ROOT / "evals" / "claims" / "article.yaml").read_text(encoding="utf-8"))
 
 
 def verifier_over_the_whole_article(assistant: Assistant) -> Verifier:
