@@ -28,6 +28,8 @@ from .models import IndexStatus, IngestReport, Progress
 from .settings import Settings, default_corpus
 from .state import IndexState, read_state_file
 
+Condition = Literal["empty", "fresh", "stale", "incomplete", "damaged"]
+
 PAGE = 256  # chunks read, or queried, per call
 SAMPLE = 3  # chunks whose vectors the cheap check reads (the oldest: a lost vector folder loses them first)
 SEARCH_SAMPLE = 1000  # chunks the full check looks for by vector search (every chunk's vector is read)
@@ -75,8 +77,8 @@ def status(settings: Settings, embedder: Embedder, *, full: bool = False) -> Ind
     try:
         index = Index(settings, embedder)
     except IndexDamagedError as exc:  # the database cannot even be read
-        recorded = read_state_file(settings) or IndexState()
-        return _status(blank | {"location": exc.location}, recorded, 0, [exc.problem])
+        known = read_state_file(settings) or IndexState()
+        return _status(blank | {"location": exc.location}, known, 0, [exc.problem])
     with index.exclusive() if full else nullcontext():
         problems = _confirmed(index, full_problems if full else quick_problems)
         state = index.state()
@@ -97,22 +99,22 @@ def status(settings: Settings, embedder: Embedder, *, full: bool = False) -> Ind
 def _status(
     base: dict[str, Any], state: IndexState, chunks: int, problems: list[str], fresh: bool = False
 ) -> IndexStatus:
-    condition: Literal["empty", "fresh", "stale", "incomplete", "damaged"]
-    fix: str | None
+    condition: Condition
+    fix: str | None = "assistant ingest"
     if problems:
         condition, fix = "damaged", "assistant ingest --repair"
     elif state.state == "empty":
         condition, fix = "empty", "assistant ingest PATH"
     elif state.state == "building":
-        condition, fix = "incomplete", "assistant ingest"
+        condition = "incomplete"
     else:
-        condition, fix = ("fresh", None) if fresh else ("stale", "assistant ingest")
+        condition, fix = ("fresh", None) if fresh else ("stale", fix)
     return IndexStatus(
         **base,
         corpus=state.corpus,
         bundled=bool(state.corpus) and state.corpus == [p.resolve() for p in default_corpus()],
         condition=condition,
-        documents=state.documents,
+        documents=state.documents if state.state == "complete" else None,  # else the last ingest's
         chunks=chunks,
         generation=state.generation,
         built_at=state.built_at,
@@ -228,7 +230,7 @@ def _vector_problems(index: Index, ids: list[str], count: int, *, search: bool =
             problems.append(f"chunk {probe.lost[0]} has lost its vector")
         else:
             problems.append(
-                f"{about}{len(probe.lost)} of {count} chunks have lost their vectors (e.g. {probe.lost[0]})"
+                f"{about}{len(probe.lost)} of {count} chunks have lost their vectors, e.g. {probe.lost[0]}"
             )
     if search and vectors:
         step = max(1, len(vectors) // SEARCH_SAMPLE)
@@ -237,7 +239,7 @@ def _vector_problems(index: Index, ids: list[str], count: int, *, search: bool =
         if len(missed) > len(sample) * SEARCH_TOLERANCE:
             problems.append(
                 f"vector search does not find {len(missed)} of {len(sample)} chunks through their own "
-                f"vectors (e.g. {missed[0]})"
+                f"vectors, e.g. {missed[0]}"
             )
     return problems
 

@@ -218,7 +218,7 @@ class IndexStatus(_Record):
     )
     bundled: bool = Field(description="The corpus is the bundled one.")
     condition: Literal["empty", "fresh", "stale", "incomplete", "damaged"]
-    documents: int | None = Field(default=None, description="Documents at the last complete ingest.")
+    documents: int | None = Field(default=None, description="Documents, once an ingest has completed.")
     chunks: int = 0
     embedder: str
     generation: int = Field(default=0, description="Complete ingests so far.")
