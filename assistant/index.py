@@ -29,6 +29,7 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
 
@@ -218,23 +219,35 @@ class Index:
         corpus of an ingest that was interrupted too."""
         return self.state().corpus or None
 
-    def chunks(self) -> list[StoredChunk]:
-        """Every chunk, for the lexical index."""
-        with self._translate_errors("read"):
-            result = self._collection.get(include=["documents", "metadatas"])
-        return [  # written by this module: trusted, so built without validation (fast at 100k chunks)
-            StoredChunk.model_construct(
-                id=chunk_id,
-                doc_id=str(meta["doc_id"]),
-                title=str(meta["title"]),
-                text=text,
-                start=int(meta["start"]),  # type: ignore[arg-type]
-                end=int(meta["end"]),  # type: ignore[arg-type]
+    def pages(self, include: list[str]) -> Iterator[GetResult]:
+        """The whole collection, ``page_size`` rows per read: one read of everything fails past
+        ~32,700 rows (SQLite's limit on variables per statement) and holds it all in memory."""
+        size, offset = self.settings.page_size, 0
+        while True:
+            with self._translate_errors("read"):
+                page = self._collection.get(include=include, limit=size, offset=offset)  # type: ignore[arg-type]
+            if page["ids"]:
+                yield page
+            if len(page["ids"]) < size:
+                return
+            offset += size
+
+    def chunks(self) -> Iterator[StoredChunk]:
+        """Every chunk, page by page."""
+        for page in self.pages(["documents", "metadatas"]):
+            yield from (  # written by this module: trusted, so built without validation (fast at 100k)
+                StoredChunk.model_construct(
+                    id=chunk_id,
+                    doc_id=str(meta["doc_id"]),
+                    title=str(meta["title"]),
+                    text=text,
+                    start=int(meta["start"]),  # type: ignore[arg-type]
+                    end=int(meta["end"]),  # type: ignore[arg-type]
+                )
+                for chunk_id, text, meta in zip(
+                    page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
+                )
             )
-            for chunk_id, text, meta in zip(
-                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
-            )
-        ]
 
     def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """Ids of the ``n`` nearest chunks with their cosine similarity."""
@@ -365,17 +378,16 @@ class Index:
 
     def _stored_documents(self) -> dict[str, dict[str, Any]]:
         """Per document: the signatures and ids of its stored chunks, and what they claim to be."""
-        with self._translate_errors("read"):
-            result = self._collection.get(include=["metadatas"])
         documents: dict[str, dict[str, Any]] = {}
-        for chunk_id, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
-            entry = documents.setdefault(
-                str(meta["doc_id"]), {"ids": set(), "signatures": set(), "n_chunks": set()}
-            )
-            entry["ids"].add(chunk_id)
-            entry["signatures"].add(meta.get("signature"))
-            entry["n_chunks"].add(meta.get("n_chunks"))
-            entry["mtime_ns"] = meta.get("mtime_ns")
+        for page in self.pages(["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
+                entry = documents.setdefault(
+                    str(meta["doc_id"]), {"ids": set(), "signatures": set(), "n_chunks": set()}
+                )
+                entry["ids"].add(chunk_id)
+                entry["signatures"].add(meta.get("signature"))
+                entry["n_chunks"].add(meta.get("n_chunks"))
+                entry["mtime_ns"] = meta.get("mtime_ns")
         return documents
 
     def _apply(self, corpus: Corpus, progress: Progress | None) -> IngestReport:
@@ -408,14 +420,11 @@ class Index:
                 progress("embedding", min(start + WRITE_BATCH, total), total)
         for doc, _, chunks in plans:  # only once every new chunk is in: stale ids go last
             stale = (stored[doc.id]["ids"] if doc.id in stored else set()) - {c.id for c in chunks}
-            if stale:
-                with self._translate_errors("write"):
-                    self._collection.delete(ids=sorted(stale))
+            self._delete(stale)
 
         gone = [doc_id for doc_id in stored if doc_id not in {d.id for d in corpus.documents}]
         for doc_id in gone:
-            with self._translate_errors("write"):
-                self._collection.delete(ids=sorted(stored[doc_id]["ids"]))
+            self._delete(stored[doc_id]["ids"])
         added = sum(1 for doc, _, _ in plans if doc.id not in stored)
         return IngestReport(
             added=added,
@@ -454,8 +463,19 @@ class Index:
             )
 
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
-        with self._translate_errors("write"):
-            self._collection.update(ids=sorted(ids), metadatas=[{"mtime_ns": mtime_ns} for _ in ids])
+        for part in self._batches(sorted(ids)):
+            with self._translate_errors("write"):
+                self._collection.update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
+
+    def _delete(self, ids: set[str]) -> None:
+        for part in self._batches(sorted(ids)):
+            with self._translate_errors("write"):
+                self._collection.delete(ids=part)
+
+    def _batches(self, ids: list[str]) -> Iterator[list[str]]:
+        """At most ``page_size`` ids per statement (SQLite's variable limit)."""
+        size = self.settings.page_size
+        return (ids[i : i + size] for i in range(0, len(ids), size))
 
 
 def remove_database(index_dir: Path) -> None:

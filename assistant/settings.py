@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         default=300.0, ge=0, le=86_400, description="Seconds an ingest waits for another one to finish."
     )
+    page_size: int = Field(
+        default=5000,
+        ge=1,
+        le=30000,
+        description="Rows per read or delete of the collection: one SQLite statement takes at most "
+        "32,766 variables, so the whole collection is never read in one call.",
+    )
 
     # -- chunking and embeddings
     embedder: str = Field(default="minilm", description=f"One of: {', '.join(EMBEDDERS)}.")
