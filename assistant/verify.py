@@ -39,7 +39,7 @@ _REFUSAL = re.compile(
     r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
     r"(?:say|contain|mention|answer|provide|specify)|cannot\s+answer|can't\s+answer)\b"
 )
-# Calibrated on evals/claims.yaml (47 supported paraphrases, 49 unsupported claims): see the README.
+# Calibrated on the first 96 claims of evals/claims/article.yaml (47 true paraphrases, 49 false claims).
 SUPPORT_THRESHOLD = 0.5  # cosine between a claim and the sentence that supports it
 NOVEL_SHARE = 0.15  # share of a claim's words its source may say otherwise (paraphrase)
 SHORT_CLAIM = 6  # a claim of this many words or fewer must use the source's words
