@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .embeddings import Embedder
-from .models import Citation, DroppedSentence, Source
+from .models import Citation, DroppedSentence, Source, locate
 from .text import (
     STOPWORDS,
     Span,
@@ -304,6 +304,7 @@ class AnswerBuilder:
                     quote=unit.text,
                     start=unit.start,
                     end=unit.end,
+                    section=locate(unit.source.passage.sections, unit.start),
                 )
             )
         text = check.claim.text
