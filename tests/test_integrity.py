@@ -72,8 +72,8 @@ def test_an_ask_during_a_first_ingest_follows_it_instead_of_rebuilding_the_bundl
         """
         import os, signal, sys
         from assistant import Assistant
-        def progress(done, total):
-            if done == 0:
+        def progress(stage, done, total):
+            if stage == "embedding" and done == 0:
                 os.kill(os.getpid(), signal.SIGSTOP)
         print(Assistant().ingest([sys.argv[1]], progress=progress).chunks)
         """
@@ -118,8 +118,8 @@ def test_kill_9_during_an_ingest_then_a_plain_ask_finishes_that_ingest(
         """
         import os, signal, sys
         from assistant import Assistant
-        def progress(done, total):
-            if 0 < done < total:  # the first batch is written, the rest is not
+        def progress(stage, done, total):
+            if stage == "embedding" and 0 < done < total:  # the first batch is written, the rest is not
                 os.kill(os.getpid(), signal.SIGKILL)
         Assistant().ingest([sys.argv[1]], progress=progress)
         """
@@ -155,8 +155,8 @@ def test_a_chroma_server_killed_mid_ingest_then_restarted_finishes_that_ingest(
         Assistant(chroma_url=chroma.url).ingest([zoo])
         corpus = notes(tmp_path / "notes", articles=2)
 
-        def kill_server(done: int, total: int) -> None:
-            if 0 < done < total:
+        def kill_server(stage: str, done: int, total: int) -> None:
+            if stage == "embedding" and 0 < done < total:
                 chroma.kill()
 
         with pytest.raises(StoreError, match=f"cannot write the Chroma server at {chroma.url}"):
