@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from .errors import CorpusError
 from .formats import CONTAINER_FACTOR, CONTAINERS, SUFFIXES, TextTooLarge, Unreadable, extract, supported
@@ -39,6 +41,10 @@ class FileRef:
     mtime_ns: int
 
 
+NOT_REGULAR = "not a regular file (a FIFO, socket or device): not read"
+SYMLINK_LOOP = "symlink loop: not followed"
+
+
 def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
     """Find candidate files without reading them: cheap enough to check freshness."""
     found: dict[str, FileRef] = {}
@@ -51,7 +57,11 @@ def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
             try:
                 stat = path.stat()
             except OSError as exc:
-                skipped.append(SkippedFile(path=path, reason=f"unreadable ({exc.strerror})"))
+                reason = SYMLINK_LOOP if exc.errno == errno.ELOOP else f"unreadable ({exc.strerror})"
+                skipped.append(SkippedFile(path=path, reason=reason))
+                continue
+            if not S_ISREG(stat.st_mode):  # a FIFO would block the reader forever, a device never end
+                skipped.append(SkippedFile(path=path, reason=NOT_REGULAR))
                 continue
             if doc_id in found:
                 raise CorpusError(
@@ -69,15 +79,21 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
         else:
             skipped.append(SkippedFile(path=root, reason=_UNSUPPORTED))
         return
-    for folder, dirs, names in os.walk(root, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        skipped.append(
+            SkippedFile(path=Path(error.filename or root), reason=f"unreadable folder ({error.strerror})")
+        )
+
+    for folder, dirs, names in os.walk(root, followlinks=False, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in [d for d in dirs if (Path(folder) / d).is_symlink()]:
             # Never walked (it could lead anywhere, or in a circle): say so rather than pass in silence.
             dirs.remove(name)
             link = Path(folder) / name
-            inside = link.resolve().is_relative_to(base)
+            inside = _inside(link, base)
             reason = "symlink to a folder, not followed" if inside else "symlink to outside the corpus"
-            skipped.append(SkippedFile(path=link, reason=reason))
+            skipped.append(SkippedFile(path=link, reason=SYMLINK_LOOP if inside is None else reason))
         for name in sorted(names):
             if name.startswith("."):
                 continue
@@ -85,10 +101,30 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
             if not supported(path):
                 skipped.append(SkippedFile(path=path, reason=_UNSUPPORTED))
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(base):
-                skipped.append(SkippedFile(path=path, reason="symlink to outside the corpus"))
+            if path.is_symlink() and not (inside := _inside(path, base)):
+                reason = SYMLINK_LOOP if inside is None else "symlink to outside the corpus"
+                skipped.append(SkippedFile(path=path, reason=reason))
                 continue
             yield path, path.relative_to(root).as_posix()
+
+
+def _inside(link: Path, base: Path) -> bool | None:
+    """Whether a symlink leads inside ``base`` (a dangling one counts where it points); None when it
+    leads round in a circle."""
+    try:
+        return link.resolve().is_relative_to(base)
+    except RuntimeError:  # "Symlink loop" (Python < 3.13; later ones leave it to stat: ELOOP)
+        return None
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; anything else (swapped in for a FIFO since the scan) is refused
+    without blocking."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as file:
+        if not S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(0, NOT_REGULAR)
+        return file.read()
 
 
 def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile:
@@ -106,7 +142,7 @@ def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile
             f"{max_bytes / 1e6:g} (raise it to index this file)",
         )
     try:
-        data = ref.path.read_bytes()
+        data = _read_regular(ref.path)
     except OSError as exc:
         return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
     try:
