@@ -183,7 +183,10 @@ def test_public_dict_hides_the_key_and_url_passwords(env: pytest.MonkeyPatch) ->
             {"top_k": 0, "max_retries": 11},
             "invalid setting ASSISTANT_TOP_K: Input should be greater than or equal to 1 (and 1 more)",
         ),
-        ({"backend": "gpt"}, "invalid setting ASSISTANT_BACKEND: Input should be 'offline' or 'openai'"),
+        (
+            {"backend": "gpt"},
+            "invalid setting ASSISTANT_BACKEND: must be one of: offline, openai (not 'gpt')",
+        ),
         ({"collection": "a"}, "invalid setting ASSISTANT_COLLECTION: String should match pattern"),
         (
             {"chunk_overlap": 100},
