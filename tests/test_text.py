@@ -263,8 +263,8 @@ SENTENCES = {
         ["He moved to the U.S.", "In 2020 he returned to Japan."],
     ),
     "acronym before a name": (
-        "He met U.S. President Trump.",
-        ["He met U.S. President Trump."],
+        "He met U.S. President Trump and praised the Japan-U.S. alliance.",
+        ["He met U.S. President Trump and praised the Japan-U.S. alliance."],
     ),
     "e.g. and i.e.": (
         "Use a fruit, e.g. an apple, i.e. something sweet. Or e.g. Python. Done.",
@@ -311,6 +311,15 @@ SENTENCES = {
     "times of day": (
         "The meeting is at 7 p.m. in the hall. It ended at 9 p.m. The hall closed.",
         ["The meeting is at 7 p.m. in the hall.", "It ended at 9 p.m.", "The hall closed."],
+    ),
+    "a lower-case name opens a sentence": (
+        "It cannot deal with a different output encoding (e.g. UTF-8) from that provided by the\n"
+        "translators.  man-db uses gettext, incl. plural forms, which is more robust.",
+        [
+            "It cannot deal with a different output encoding (e.g. UTF-8) from that provided by the\n"
+            "translators.",
+            "man-db uses gettext, incl. plural forms, which is more robust.",
+        ],
     ),
     "citation markers of a model's answer": (
         "Trump invited her [1]. She accepted. [2] It is set.",
