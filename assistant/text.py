@@ -230,9 +230,12 @@ def _title(body: str) -> bool:
 # -- sentences inside a block --------------------------------------------------------------------
 
 # A sentence can end at . ! ? or … (plus closing quotes/brackets) followed by white space and something
-# that can start a sentence; _continues rules out abbreviations, numbering and the like.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[\w$€£¥])""")
+# that can start a sentence (a bullet too: "… [1]. - Keywords …" in an answer that lists items);
+# _continues rules out abbreviations, numbering and the like.
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[\w$€£¥]|[-*•–]\s)""")
 _NEXT_WORD = re.compile(r"""["'“‘(\[]?([\w$€£¥][\w'’]*)""")
+# An answer's citation markers before a sentence: "[1] 4. Limitations …" still starts with a number.
+_MARKERS = re.compile(r"^(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
 # "1.7.", "2.", "(a).", "IV.", "Section 4.": a number, not a sentence.
 _ENUMERATOR = re.compile(
     r"(?:\((?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,6}|[IVXLCDM]{1,6})\)|(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]"
@@ -277,7 +280,7 @@ def _continues(text: str, sentence: int, boundary: re.Match[str]) -> bool:
     following = _NEXT_WORD.match(text, boundary.end())
     word = following.group(1) if following else ""
     mark = boundary.group().rstrip()
-    head = text[sentence : boundary.start() + len(mark)].strip()
+    head = _MARKERS.sub("", text[sentence : boundary.start() + len(mark)].strip())
     if _ENUMERATOR.fullmatch(head):
         return True
     if mark != ".":  # "Why?" he asked; he paused... then went on; the sign said "Stop." and

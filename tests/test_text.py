@@ -325,6 +325,15 @@ SENTENCES = {
         "Trump invited her [1]. She accepted. [2] It is set.",
         ["Trump invited her [1].", "She accepted.", "[2] It is set."],
     ),
+    "items quoted in an answer": (
+        "It is a Work. [1] 4. Limitations apply. [2] d. Affirmer understands it. [3] - Keywords vary [4].",
+        [
+            "It is a Work.",
+            "[1] 4. Limitations apply.",
+            "[2] d. Affirmer understands it.",
+            "[3] - Keywords vary [4].",
+        ],
+    ),
 }
 
 
