@@ -230,9 +230,9 @@ def _title(body: str) -> bool:
 # -- sentences inside a block --------------------------------------------------------------------
 
 # A sentence can end at . ! ? or … (plus closing quotes/brackets) followed by white space and something
-# that can start a sentence (a bullet too: "… [1]. - Keywords …" in an answer that lists items);
+# that can start a sentence (code, a tag, a bullet too: "… [1]. - `Keywords` …" in an answer);
 # _continues rules out abbreviations, numbering and the like.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[\w$€£¥]|[-*•–]\s)""")
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[<`*#§]?[\w$€£¥]|[-*•–]\s)""")
 _NEXT_WORD = re.compile(r"""["'“‘(\[]?([\w$€£¥][\w'’]*)""")
 # An answer's citation markers before a sentence: "[1] 4. Limitations …" still starts with a number.
 _MARKERS = re.compile(r"^(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")

@@ -326,12 +326,15 @@ SENTENCES = {
         ["Trump invited her [1].", "She accepted.", "[2] It is set."],
     ),
     "items quoted in an answer": (
-        "It is a Work. [1] 4. Limitations apply. [2] d. Affirmer understands it. [3] - Keywords vary [4].",
+        "It is a Work. [1] 4. Limitations apply. [2] d. Affirmer understands it. [3] - Keywords vary [4]. "
+        "`gzip -k` keeps it. <namespace> is a word.",
         [
             "It is a Work.",
             "[1] 4. Limitations apply.",
             "[2] d. Affirmer understands it.",
             "[3] - Keywords vary [4].",
+            "`gzip -k` keeps it.",
+            "<namespace> is a word.",
         ],
     ),
 }
