@@ -79,6 +79,7 @@ _CONTINUES = re.compile(
     r"|those|not))$"
 )
 _OPENING = "\"'“‘([{`*_"  # what can come before a line's first letter: "(`unknown command` …"
+_CLOSING = "\"'”’)]"
 _ROMAN = "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split()
 _TITLE_SMALL = frozenset("a an the and or nor but of to in on at by for with from into vs".split())
 
@@ -283,8 +284,8 @@ def _continues(text: str, sentence: int, boundary: re.Match[str]) -> bool:
     head = _MARKERS.sub("", text[sentence : boundary.start() + len(mark)].strip())
     if _ENUMERATOR.fullmatch(head):
         return True
-    if mark != ".":  # "Why?" he asked; he paused... then went on; the sign said "Stop." and
-        return word[:1].islower()
+    if mark != ".":  # "Why?" he asked; he paused... then went on; but "… controls? zlib is not …"
+        return word[:1].islower() and (mark[-1] in _CLOSING or mark.startswith(("..", "…")))
     before = text[sentence : boundary.start()].rsplit(maxsplit=1)
     token = _TOKEN_PART.split(before[-1])[-1].lstrip(_OPENING) if before else ""  # "Japan-U.S." → "U.S"
     key = token.lower()

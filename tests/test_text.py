@@ -312,6 +312,10 @@ SENTENCES = {
         "The meeting is at 7 p.m. in the hall. It ended at 9 p.m. The hall closed.",
         ["The meeting is at 7 p.m. in the hall.", "It ended at 9 p.m.", "The hall closed."],
     ),
+    "a lower-case name opens a sentence after a question": (
+        "Is zlib subject to export controls? zlib is not. Why? gzip is free!  bzip2 too.",
+        ["Is zlib subject to export controls?", "zlib is not.", "Why?", "gzip is free!", "bzip2 too."],
+    ),
     "a lower-case name opens a sentence": (
         "It cannot deal with a different output encoding (e.g. UTF-8) from that provided by the\n"
         "translators.  man-db uses gettext, incl. plural forms, which is more robust.",
