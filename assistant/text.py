@@ -79,6 +79,7 @@ _CONTINUES = re.compile(
     r"|those|not))$"
 )
 _OPENING = "\"'“‘([{`*_"  # what can come before a line's first letter: "(`unknown command` …"
+_CLOSING = "\"'”’)]"
 _ROMAN = "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split()
 _TITLE_SMALL = frozenset("a an the and or nor but of to in on at by for with from into vs".split())
 
@@ -185,7 +186,7 @@ def _ends_clause(body: str) -> bool:
     if not body.endswith(".") or body.endswith(".."):
         return True
     before = body[:-1].rsplit(maxsplit=1)
-    return not (before and _abbreviation(before[-1].lstrip(_OPENING)))
+    return not (before and _abbreviation(_TOKEN_PART.split(before[-1])[-1].lstrip(_OPENING)))
 
 
 def _next_item(item: re.Match[str] | None, marker: re.Match[str]) -> bool:
@@ -230,9 +231,12 @@ def _title(body: str) -> bool:
 # -- sentences inside a block --------------------------------------------------------------------
 
 # A sentence can end at . ! ? or … (plus closing quotes/brackets) followed by white space and something
-# that can start a sentence; _continues rules out abbreviations, numbering and the like.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[\w$€£¥])""")
+# that can start a sentence (code, a tag, a bullet too: "… [1]. - `Keywords` …" in an answer);
+# _continues rules out abbreviations, numbering and the like.
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[<`*#§]?[\w$€£¥]|[-*•–]\s)""")
 _NEXT_WORD = re.compile(r"""["'“‘(\[]?([\w$€£¥][\w'’]*)""")
+# An answer's citation markers before a sentence: "[1] 4. Limitations …" still starts with a number.
+_MARKERS = re.compile(r"^(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
 # "1.7.", "2.", "(a).", "IV.", "Section 4.": a number, not a sentence.
 _ENUMERATOR = re.compile(
     r"(?:\((?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,6}|[IVXLCDM]{1,6})\)|(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]"
@@ -243,17 +247,19 @@ _ENUMERATOR = re.compile(
 # Abbreviations that do not end a sentence ("Dr. Smith", "e.g. Python", "Roe v. Wade") ...
 _NEVER_FINAL = frozenset(
     """mr mrs ms mx dr prof gen sen rep gov lt col capt sgt rev hon mt vs v cf e.g i.e viz approx ca
-    fig figs eq""".split()
+    fig figs eq incl esp resp ibid""".split()
 )
 # ... or only before a number ("No. 5", "p. 12") ...
 _BEFORE_NUMBER = frozenset("no nos art sec ch p pp para vol pg op ex ref".split())
-# ... and those that end one only when an ordinary opening word follows ("in the U.S. The …",
-# "Acme Inc. It …", but "U.S. President", "J. R. R. Tolkien"); initials and dotted acronyms alike.
+# ... and those that end one only when a capitalised opening word follows ("in the U.S. The …",
+# "Acme Inc. It …", but "U.S. President", "J. R. R. Tolkien", "9 p.m. on"); initials and dotted
+# acronyms alike.
 _MAYBE_FINAL = frozenset(
     """etc inc ltd co corp llc plc bros jr sr st al esq jan feb mar apr jun jul aug sep sept oct nov
-    dec""".split()
+    dec dept govt univ misc min max avg est tel ext""".split()
 )
 _ABBREVIATIONS = _NEVER_FINAL | _BEFORE_NUMBER | _MAYBE_FINAL
+_TOKEN_PART = re.compile(r"[-–—/]")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]|[A-Z]")
 
 
@@ -267,29 +273,26 @@ def _split_block(text: str, start: int, end: int, spans: list[Span]) -> None:
 
 
 def _continues(text: str, sentence: int, boundary: re.Match[str]) -> bool:
-    """Whether the sentence goes on past this full stop (or ! ? …)."""
+    """Whether the sentence goes on past this full stop (or ! ? …).
+
+    A plain full stop before a lower-case word still ends a sentence ("… translators.  man-db uses
+    gettext"), unless it ends an abbreviation ("e.g. an apple", "9 p.m. on Mondays").
+    """
     following = _NEXT_WORD.match(text, boundary.end())
     word = following.group(1) if following else ""
     mark = boundary.group().rstrip()
-    if word[:1].islower():
-        # "e.g. foo" goes on; "… translators.  man-db uses …" (two spaces: typewriter sentence spacing)
-        # starts a sentence with a lower-case name, unless an abbreviation stands before the stop.
-        gap = boundary.group()[len(mark) :]
-        before = text[sentence : boundary.start()].rsplit(maxsplit=1)
-        token = before[-1].lstrip(_OPENING) if before else ""
-        return "  " not in gap.split("\n", 1)[0] or _abbreviation(token)
-    head = text[sentence : boundary.start() + len(mark)].strip()
+    head = _MARKERS.sub("", text[sentence : boundary.start() + len(mark)].strip())
     if _ENUMERATOR.fullmatch(head):
         return True
-    if mark != ".":
-        return False
+    if mark != ".":  # "Why?" he asked; he paused... then went on; but "… controls? zlib is not …"
+        return word[:1].islower() and (mark[-1] in _CLOSING or mark.startswith(("..", "…")))
     before = text[sentence : boundary.start()].rsplit(maxsplit=1)
-    token = before[-1].lstrip(_OPENING) if before else ""
+    token = _TOKEN_PART.split(before[-1])[-1].lstrip(_OPENING) if before else ""  # "Japan-U.S." → "U.S"
     key = token.lower()
     if key in _NEVER_FINAL or (key in _BEFORE_NUMBER and word[:1].isdigit()):
         return True
-    if key in _MAYBE_FINAL or _ACRONYM.fullmatch(token):
-        return not (len(word) > 1 and word.lower() in _SENTENCE_OPENERS)
+    if _abbreviation(token):
+        return word[:1].islower() or not (len(word) > 1 and word.lower() in _SENTENCE_OPENERS)
     return False
 
 

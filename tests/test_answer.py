@@ -202,8 +202,8 @@ def test_supported_claims_pass_with_a_verbatim_quote(verifier: Verifier, draft: 
         ),
         ("Is it? [1] zlib is free [2].", [("Is it?", (1,)), ("zlib is free.", (2,))]),
         (
-            "It counts past 4 GB. compress() may not [1]. zlib is a library [2].",
-            [("It counts past 4 GB. compress() may not.", (1,)), ("zlib is a library.", (2,))],
+            "It counts past 4 GB, e.g. in gzip [1]. zlib is a library [2].",
+            [("It counts past 4 GB, e.g. in gzip.", (1,)), ("zlib is a library.", (2,))],
         ),
         ("A [1][2]. B [3, 4].", [("A.", (1, 2)), ("B.", (3, 4))]),
     ],

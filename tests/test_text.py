@@ -263,8 +263,8 @@ SENTENCES = {
         ["He moved to the U.S.", "In 2020 he returned to Japan."],
     ),
     "acronym before a name": (
-        "He met U.S. President Trump.",
-        ["He met U.S. President Trump."],
+        "He met U.S. President Trump and praised the Japan-U.S. alliance.",
+        ["He met U.S. President Trump and praised the Japan-U.S. alliance."],
     ),
     "a lower-case name after two spaces starts a sentence": (
         "provided by the\n    translators.  man-db uses gettext. Use e.g.  foo here.",
@@ -316,9 +316,34 @@ SENTENCES = {
         "The meeting is at 7 p.m. in the hall. It ended at 9 p.m. The hall closed.",
         ["The meeting is at 7 p.m. in the hall.", "It ended at 9 p.m.", "The hall closed."],
     ),
+    "a lower-case name opens a sentence after a question": (
+        "Is zlib subject to export controls? zlib is not. Why? gzip is free!  bzip2 too.",
+        ["Is zlib subject to export controls?", "zlib is not.", "Why?", "gzip is free!", "bzip2 too."],
+    ),
+    "a lower-case name opens a sentence": (
+        "It cannot deal with a different output encoding (e.g. UTF-8) from that provided by the\n"
+        "translators.  man-db uses gettext, incl. plural forms, which is more robust.",
+        [
+            "It cannot deal with a different output encoding (e.g. UTF-8) from that provided by the\n"
+            "translators.",
+            "man-db uses gettext, incl. plural forms, which is more robust.",
+        ],
+    ),
     "citation markers of a model's answer": (
         "Trump invited her [1]. She accepted. [2] It is set.",
         ["Trump invited her [1].", "She accepted.", "[2] It is set."],
+    ),
+    "items quoted in an answer": (
+        "It is a Work. [1] 4. Limitations apply. [2] d. Affirmer understands it. [3] - Keywords vary [4]. "
+        "`gzip -k` keeps it. <namespace> is a word.",
+        [
+            "It is a Work.",
+            "[1] 4. Limitations apply.",
+            "[2] d. Affirmer understands it.",
+            "[3] - Keywords vary [4].",
+            "`gzip -k` keeps it.",
+            "<namespace> is a word.",
+        ],
     ),
 }
 
