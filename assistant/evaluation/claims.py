@@ -73,8 +73,12 @@ def load_claim_set(path: Path) -> ClaimSet:
 @dataclass
 class Outcome:
     claim: LabelledClaim
-    accepted: bool
+    verdict: str  # supported, unsupported or undecided
     reason: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict == "supported"
 
 
 @dataclass
@@ -96,7 +100,7 @@ def run_claim_set(claim_set: ClaimSet, embedder: Embedder) -> Tally:
     tally = Tally()
     for claim in claim_set.claims:
         check = verifier.check(Claim(claim.text, ()))
-        tally.outcomes.append(Outcome(claim, check.support is not None, check.reason))
+        tally.outcomes.append(Outcome(claim, check.verdict, check.reason))
     return tally
 
 
@@ -105,7 +109,11 @@ def describe(name: str, tally: Tally) -> str:
         accepted, total = tally.count(supported, tag)
         return f"{accepted}/{total} ({100 * accepted / max(total, 1):.0f} %)"
 
-    lines = [f"{name}: true accepted {cell(True)}, false accepted {cell(False)}"]
+    undecided = [sum(o.verdict == "undecided" for o in tally.outcomes if o.claim.supported == s) for s in (True, False)]
+    lines = [
+        f"{name}: true accepted {cell(True)}, false accepted {cell(False)}"
+        f" (undecided: {undecided[0]} true, {undecided[1]} false)"
+    ]
     lines.append("  styles: " + ", ".join(f"{t} {cell(True, t)}" for t in tally.tags(True)))
     lines.append("  kinds:  " + ", ".join(f"{t} {cell(False, t)}" for t in tally.tags(False)))
     return "\n".join(lines)
@@ -161,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for outcome in tally.outcomes:
             wrong = outcome.accepted != outcome.claim.supported
             if wrong and args.show in ("both", "true" if outcome.claim.supported else "false"):
-                print(f"    [{outcome.claim.tag}] {outcome.claim.text}  -- {outcome.reason}")
+                print(f"    [{outcome.claim.tag}] {outcome.claim.text}  -- {outcome.verdict}: {outcome.reason}")
     if isinstance(embedder, DiskCachedEmbedder):
         embedder.save()
     return 0

@@ -1,0 +1,459 @@
+"""A claim against one piece of source text (a sentence, or two adjacent ones): what the rules can
+tell without a model.
+
+Each claim word is aligned to a word of the source: the same lemma, or — for ordinary words — a near
+synonym by word embedding. Names, numbers, dates, negation and opposites ("east"/"west") must match
+exactly; a number must have the same value and bound; who did what to whom must not be swapped (the
+names on either side of a shared verb, with passive voice taken into account); each name and number
+must keep its own neighbours ("40 km long" is not "300 km long"). What breaks a rule is a conflict;
+what the source lacks is counted, and the caller decides with the embeddings' closeness.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ..text import same_term
+from .analysis import Analysis, Token, analyse, is_framing, is_pronoun, is_time
+from .lexicon import BE, FRAME_VERBS, HEDGES, OPPOSITES, UNIT_WORDS
+from .quantities import same_value, unstated
+
+Similarity = Callable[[str, str], float]
+WORD_SIMILAR = 0.5  # MiniLM cosine of two single words above which an ordinary word may stand for another
+NAME_REACH = 4  # content words around a name in the source where its claim neighbour may stand
+BINDING_REACH = 3  # words on each side that bind a name or number to what it is said of
+_DEMONYM_ENDINGS = frozenset({"", "a", "y", "e", "ese", "an", "ian", "n", "ish", "i"})
+_ALIASES = {"u.s": "us", "america": "us", "american": "us", "united": "us", "u.k": "uk", "britain": "uk"}
+
+
+@dataclass
+class Assessment:
+    """What the rules found: conflicts settle a claim as unsupported by this text; the rest is counted."""
+
+    conflicts: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # names, numbers and dates the text lacks
+    novel: list[str] = field(default_factory=list)  # ordinary words the text does not use
+    synonyms: list[tuple[str, str]] = field(default_factory=list)
+    aligned: dict[int, int] = field(default_factory=dict)  # claim token → source token
+    words: int = 0  # the claim's words that count
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts and not self.missing
+
+    @property
+    def novel_share(self) -> float:
+        return len(self.novel) / max(self.words, 1)
+
+
+def assess(
+    claim: Analysis, source: Analysis, context: frozenset[str], names: frozenset[str], similar: Similarity
+) -> Assessment:
+    """``context``: the names of the sentence before ``source``, which its pronouns may stand for;
+    ``names``: the words the sources write as names, by which a claim's first word is told to be one."""
+    found = Assessment()
+    licensed = _licensed(source.text)
+    pronoun = next((t.index for t in source.tokens if is_pronoun(t)), None)
+    for token in claim.tokens:
+        if not token.content or is_framing(token) or token.lemma in licensed:
+            continue
+        if token.lemma in FRAME_VERBS:
+            match = next((t.index for t in source.tokens if t.lemma in FRAME_VERBS), None)
+            if match is not None:
+                found.aligned[token.index] = match
+            elif _attributed(claim, token):
+                found.words += 1
+                found.novel.append(token.surface)
+            continue
+        found.words += 1
+        if token.number:
+            match = _find(token, source, exact=True)
+            if match is None and not _number_word_matches(token, claim, source):
+                found.missing.append(token.surface)
+            elif match is not None:
+                found.aligned[token.index] = match
+            continue
+        if _is_name(token, names):
+            match = _find_name(token, source)
+            if match is not None:
+                found.aligned[token.index] = match
+            elif pronoun is not None and _name_in(token.lemma, context):
+                found.aligned[token.index] = pronoun
+            else:
+                found.missing.append(token.surface)
+            continue
+        if is_time(token):
+            match = _find(token, source, exact=True)
+            if match is None:
+                found.missing.append(token.surface)
+            else:
+                found.aligned[token.index] = match
+            continue
+        if token.lemma in OPPOSITES:
+            match, opposed = _opposite(token, source)
+            if match is not None:
+                found.aligned[token.index] = match
+            elif opposed is not None:
+                found.conflicts.append(f"it says {token.surface}, the source says {opposed}")
+            else:
+                found.novel.append(token.surface)
+            continue
+        match = _find(token, source, exact=False)
+        if match is None:
+            match = _synonym(token, source, similar)
+            if match is not None:
+                found.synonyms.append((token.surface, source.tokens[match].surface))
+        if match is None:
+            found.novel.append(token.surface)
+        else:
+            found.aligned[token.index] = match
+    _check_numbers(claim, source, found)
+    _check_negation(claim, source, found)
+    _check_hedges_and_causes(claim, source, found)
+    _check_roles(claim, source, found)
+    _check_bindings(claim, source, found)
+    return found
+
+
+def _attributed(claim: Analysis, token: Token) -> bool:
+    """Whether a verb of saying has a named speaker: "Japan's foreign ministry said" does, "is
+    described as" and "according to the article" do not."""
+    before = claim.tokens[max(0, token.index - 4) : token.index]
+    if before and before[-1].lemma in BE:
+        return False
+    return any(t.name for t in before) and "," not in claim.text[before[0].start : token.start] if before else False
+
+
+# -- alignment -----------------------------------------------------------------------------------
+
+
+def _is_name(token: Token, names: frozenset[str]) -> bool:
+    """A capitalized word is a name, except at the start of a sentence when the sources do not write it
+    as a name ("Most of …", "Per the ministry …")."""
+    if not token.name:
+        return False
+    return not token.initial or _name_in(token.lemma, names)
+
+
+def _canonical(lemma: str) -> str:
+    return _ALIASES.get(lemma, lemma)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Same name, or a country and its people ("Japan" / "Japanese", "China" / "Chinese")."""
+    a, b = _canonical(a), _canonical(b)
+    if a == b:
+        return True
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    return common >= 4 and a[common:] in _DEMONYM_ENDINGS and b[common:] in _DEMONYM_ENDINGS
+
+
+def _name_in(lemma: str, names: frozenset[str]) -> bool:
+    return any(_same_name(lemma, other) for other in names)
+
+
+def _find_name(token: Token, source: Analysis) -> int | None:
+    return next((t.index for t in source.tokens if _same_name(token.lemma, t.lemma)), None)
+
+
+def _find(token: Token, source: Analysis, exact: bool) -> int | None:
+    for other in source.tokens:
+        if other.lemma == token.lemma:
+            return other.index
+    if exact:
+        return None
+    for other in source.tokens:
+        if other.content and not other.number and same_term(token.lemma, [other.lemma]):
+            if not (OPPOSITES.get(other.lemma) or OPPOSITES.get(token.lemma)):
+                return other.index
+    return None
+
+
+def _synonym(token: Token, source: Analysis, similar: Similarity) -> int | None:
+    best, best_score = None, WORD_SIMILAR
+    for other in source.tokens:
+        if not other.content or other.number or other.name or other.lemma in OPPOSITES:
+            continue
+        score = similar(token.lemma, other.lemma)
+        if score >= best_score:
+            best, best_score = other.index, score
+    return best
+
+
+def _opposite(token: Token, source: Analysis) -> tuple[int | None, str | None]:
+    """The source word on the same side of the claim word's opposition, or the one on the other side."""
+    sides = OPPOSITES[token.lemma]
+    opposed = None
+    for other in source.tokens:
+        theirs = OPPOSITES.get(other.lemma)
+        if not theirs:
+            continue
+        if sides & theirs:
+            return other.index, None
+        if {g for g, _ in sides} & {g for g, _ in theirs}:
+            opposed = opposed or other.surface
+    return None, opposed
+
+
+def _licensed(text: str) -> frozenset[str]:
+    """Words a claim may use to spell out a unit the source writes as a symbol ("$" → dollar)."""
+    padded = f" {text} "
+    return frozenset(w for symbol, spelled in UNIT_WORDS.items() if symbol in padded for w in spelled.split())
+
+
+def _number_word_matches(token: Token, claim: Analysis, source: Analysis) -> bool:
+    """A digit of the claim that the source writes another way ("11 billion" / "$11bn", "6/9" / "two
+    thirds"): the same value among the source's quantities."""
+    for quantity in claim.quantities:
+        if quantity.start <= token.start < quantity.end:
+            return any(same_value(quantity.value, q.value) for q in source.quantities)
+    return False
+
+
+# -- checks --------------------------------------------------------------------------------------
+
+
+def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    for quantity in unstated(list(claim.quantities), list(source.quantities)):
+        if any(same_value(quantity.value, q.value) for q in source.quantities):
+            found.conflicts.append(f"{quantity.text}: the source gives another bound")
+        elif not any(t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens):
+            found.missing.append(quantity.text)
+
+
+def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """A negative claim needs a source that negates one of its words; a positive claim fails when a
+    word it relies on is negated in the source ("has not yet confirmed", "was not informed")."""
+    negated_sources = {t.index for t in source.tokens if t.lemma in source.negated}
+    if claim.negative:
+        claim_negated = {t.index for t in claim.tokens if t.lemma in claim.negated}
+        ok = any(found.aligned.get(i) in negated_sources for i in claim_negated) or any(
+            same_term(word, claim.lemmas) for word in source.negated
+        )
+        if not ok:
+            found.conflicts.append("the source does not say it negatively")
+        return
+    for source_index in found.aligned.values():
+        if source_index in negated_sources:
+            found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
+            return
+    if found.novel and found.aligned:
+        low, high = min(found.aligned.values()), max(found.aligned.values())
+        denied = [k for k in negated_sources if low <= k <= high]
+        if denied:
+            found.conflicts.append(f"the source says not {source.tokens[denied[0]].surface}")
+
+
+def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    if found.aligned and source.hedged and not claim.hedged:
+        low, high = min(found.aligned.values()), max(found.aligned.values())
+        hedges = [t.surface for t in source.tokens[low : high + 1] if t.lemma in HEDGES]
+        if hedges:
+            found.conflicts.append(f"the source says only that it {hedges[0]}")
+    if claim.causes and not source.causes:
+        found.conflicts.append("the source gives no cause")
+
+
+def _anchor(token: Token) -> bool:
+    return token.name or token.number
+
+
+def _check_roles(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """Who does what to whom: for a word both share, the claim's doer must not be the source's done-to
+    (and the other way round). The doer is the nearest name before an active verb, or the one after
+    "by" for a passive; the done-to the nearest after it (or before a passive verb)."""
+    anchors = {i: j for i, j in found.aligned.items() if _anchor(claim.tokens[i])}
+    if len(anchors) < 2:
+        return
+    for i, j in found.aligned.items():
+        word = claim.tokens[i]
+        if _anchor(word) or is_framing(word):
+            continue
+        doer, done_to = _sides(claim, i, set(anchors))
+        if doer is None or done_to is None:
+            continue
+        doer_lemma = source.tokens[anchors[doer]].lemma
+        done_lemma = source.tokens[anchors[done_to]].lemma
+        if doer_lemma == done_lemma:
+            continue
+        source_doer, source_done_to = _sides(source, j, _source_anchors(source, j))
+        theirs = [source.tokens[k].lemma if k is not None else None for k in (source_doer, source_done_to)]
+        if done_lemma == theirs[0] or doer_lemma == theirs[1]:
+            found.conflicts.append(
+                f"who did what is swapped: {claim.tokens[doer].surface} and {claim.tokens[done_to].surface}"
+            )
+            return
+
+
+def _sides(analysis: Analysis, i: int, anchors: set[int]) -> tuple[int | None, int | None]:
+    """The doer and done-to around word ``i``: the nearest anchors before and after it, swapped for
+    a passive with a "by" agent."""
+    before = [k for k in anchors if k < i]
+    after = [k for k in anchors if k > i]
+    doer = max(before) if before else None
+    done_to = min(after) if after else None
+    agent = analysis.passive_agent(i)
+    if agent is not None and agent in anchors:
+        return agent, doer
+    return doer, done_to
+
+
+def _source_anchors(source: Analysis, j: int) -> set[int]:
+    """The names, numbers and pronouns of the source sentence that holds word ``j``."""
+    tokens = source.tokens
+    low, high = j, j
+    while low > 0 and not _sentence_break(source, low):
+        low -= 1
+    while high + 1 < len(tokens) and not _sentence_break(source, high + 1):
+        high += 1
+    return {k for k in range(low, high + 1) if _anchor(tokens[k]) or is_pronoun(tokens[k])}
+
+
+def _sentence_break(source: Analysis, k: int) -> bool:
+    """Whether a sentence ends before token ``k``."""
+    gap = source.text[source.tokens[k - 1].end : source.tokens[k].start]
+    return any(c in gap for c in ".!?") and source.tokens[k].surface[:1].isupper()
+
+
+def _check_bindings(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """Each name and number keeps what it is said of: a claim neighbour of a name must stand near that
+    name in the source ("exercises off Japan" is not "exercises off Taiwan … Japan and China"), and two
+    of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide")."""
+    content = [t for t in claim.tokens if t.content and not is_framing(t)]
+    for position, token in enumerate(content):
+        if not token.name or token.index not in found.aligned or source.tokens[found.aligned[token.index]].number:
+            continue
+        mine = [content[p] for p in (position - 1, position + 1) if 0 <= p < len(content)]
+        mine = [t for t in mine if t.index in found.aligned]
+        if not mine:
+            continue
+        theirs = _near(source, found.aligned[token.index], NAME_REACH, token.lemma)
+        if not any(found.aligned[t.index] in theirs for t in mine):
+            found.conflicts.append(f"{token.surface} is not said of what the claim says")
+            return
+    anchors = [t for t in content if (t.name or t.number or t.lemma in OPPOSITES) and t.index in found.aligned]
+    for a_pos, a in enumerate(anchors):
+        for b in anchors[a_pos + 1 :]:
+            if a.lemma == b.lemma:
+                continue
+            if _crossed(claim, source, found, a, b):
+                found.conflicts.append(f"{a.surface} and {b.surface} trade places")
+                return
+
+
+def _near(source: Analysis, at: int, reach: int, lemma: str) -> set[int]:
+    """Source token indices within ``reach`` content words of any occurrence of ``lemma``."""
+    content = [t for t in source.tokens if t.content]
+    near: set[int] = set()
+    for position, token in enumerate(content):
+        if _same_name(token.lemma, lemma) or token.index == at:
+            for p in range(max(0, position - reach), min(len(content), position + reach + 1)):
+                if p != position:
+                    near.add(content[p].index)
+    return near
+
+
+def _neighbours(analysis: Analysis, index: int, lemma: str) -> set[str]:
+    """Content lemmas within BINDING_REACH content words of each occurrence of ``lemma``."""
+    content = [t for t in analysis.tokens if t.content and not is_framing(t)]
+    near: set[str] = set()
+    for position, token in enumerate(content):
+        if token.lemma == lemma or token.index == index:
+            for p in range(max(0, position - BINDING_REACH), min(len(content), position + BINDING_REACH + 1)):
+                if p != position:
+                    near.add(content[p].lemma)
+    return near
+
+
+def _crossed(claim: Analysis, source: Analysis, found: Assessment, a: Token, b: Token) -> bool:
+    a_source, b_source = source.tokens[found.aligned[a.index]], source.tokens[found.aligned[b.index]]
+    if a_source.lemma == b_source.lemma:
+        return False
+    claim_a = _neighbours(claim, a.index, a.lemma) - {a.lemma, b.lemma}
+    claim_b = _neighbours(claim, b.index, b.lemma) - {a.lemma, b.lemma}
+    source_a = _neighbours(source, a_source.index, a_source.lemma) - {a_source.lemma, b_source.lemma}
+    source_b = _neighbours(source, b_source.index, b_source.lemma) - {a_source.lemma, b_source.lemma}
+    claim_a = {_source_lemma(claim, source, found, lemma) for lemma in claim_a}
+    claim_b = {_source_lemma(claim, source, found, lemma) for lemma in claim_b}
+    keep_a, swap_a = len(claim_a & source_a), len(claim_a & source_b)
+    keep_b, swap_b = len(claim_b & source_b), len(claim_b & source_a)
+    return swap_a > keep_a and swap_b > keep_b
+
+
+def _source_lemma(claim: Analysis, source: Analysis, found: Assessment, lemma: str) -> str:
+    """A claim lemma as the source words it (its aligned word), for comparing neighbourhoods."""
+    for i, j in found.aligned.items():
+        if claim.tokens[i].lemma == lemma:
+            return source.tokens[j].lemma
+    return lemma
+
+
+# -- claims that merge sentences -----------------------------------------------------------------
+
+_CLAUSE_BREAK = re.compile(
+    r",\s+(?:and\s+|but\s+|while\s+|which\s+|where\s+)?|;\s+|:\s+|\s+[—–]\s+"
+    r"|\s+(?:and|but|while|whereas)\s+(?=\w+\s+\w+)"
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A source sentence with the names of the one before it (what its pronouns may stand for)."""
+
+    analysis: Analysis
+    context: frozenset[str]
+
+
+def assess_merged(
+    claim: str, sentences: list[Sentence], names: frozenset[str], similar: Similarity, allowed: Callable[[Assessment], bool]
+) -> Assessment:
+    """A claim made of several sentences: it must split at clause breaks into parts that each one
+    sentence says by itself (so a name of one sentence cannot take the verb of the other).
+    ``allowed`` says whether a part's unmatched words are few enough."""
+    best: Assessment | None = None
+    for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences)):
+        if found.clean and allowed(found):
+            return found
+        best = best or found
+    if best is None or best.clean:
+        best = Assessment(conflicts=["no part of it is said by one cited sentence alone"])
+    return best
+
+
+def _fits(
+    claim: str, sentences: list[Sentence], names: frozenset[str], similar: Similarity,
+    allowed: Callable[[Assessment], bool], depth: int,
+) -> Iterator[Assessment]:
+    if not claim.strip(" ,;:."):
+        return
+    for sentence in sentences:
+        yield assess(analyse(claim), sentence.analysis, sentence.context, names, similar)
+    if depth < 2:
+        return
+    for cut in _CLAUSE_BREAK.finditer(claim):
+        left, right = claim[: cut.start()], claim[cut.end() :]
+        if len(left.split()) < 2 or len(right.split()) < 2:
+            continue
+        for i, sentence in enumerate(sentences):
+            first = assess(analyse(left), sentence.analysis, sentence.context, names, similar)
+            if not (first.clean and allowed(first)):
+                continue
+            rest = sentences[:i] + sentences[i + 1 :]
+            for second in _fits(right, rest, names, similar, allowed, depth - 1):
+                if second.clean and allowed(second):
+                    yield _joined(first, second)
+
+
+def _joined(first: Assessment, second: Assessment) -> Assessment:
+    """Two parts' findings as one (token indices are per part, so alignments are not kept)."""
+    return Assessment(
+        conflicts=first.conflicts + second.conflicts,
+        missing=first.missing + second.missing,
+        novel=first.novel + second.novel,
+        synonyms=first.synonyms + second.synonyms,
+        words=first.words + second.words,
+    )
