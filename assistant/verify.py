@@ -100,7 +100,7 @@ class _Unit:
         for part in self.parts:
             analysis = analyse(part)
             found.append(Sentence(analysis, context))
-            context = analysis.names
+            context = analysis.referents
         return found
 
 
@@ -236,7 +236,7 @@ class Verifier:
     def _unit(self, source: Source, spans: list[Span], before: Span | None) -> _Unit:
         text = source.passage.text
         start, end = spans[0].start, spans[-1].end
-        context = analyse(text[before.start : before.end]).names if before else frozenset()
+        context = analyse(text[before.start : before.end]).referents if before else frozenset()
         return _Unit(
             pieces=((source, source.passage.start + start, source.passage.start + end),),
             text=text[start:end],
@@ -413,7 +413,7 @@ def _closest(claim: Analysis, scope: list[_Unit]) -> list[_Unit]:
 def _few_novel(found: Assessment) -> bool:
     """Whether the words the source does not use are few enough for a paraphrase."""
     allowed = int(NOVEL_SHARE * found.words) if found.words > SHORT_CLAIM else 0
-    return len(found.novel) <= allowed
+    return len(found.novel) <= allowed and not found.novel_verbs
 
 
 def _support_reason(found: Assessment, score: float) -> str:

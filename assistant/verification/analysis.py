@@ -15,6 +15,11 @@ from .quantities import Quantity, quantities
 # Stop words that still carry a claim's meaning for the rules (compared, never ignored).
 _KEPT = frozenset("more most few fewer less least first before after over under only same all no not".split())
 _FUNCTION = (STOPWORDS - _KEPT) | QUESTION_WORDS
+# Capitalized at the start of a sentence or in a title, but never names.
+_NEVER_NAMES = frozenset(
+    """around near between among along across beyond within without despite amid since until per via
+    following including regarding concerning unlike like toward towards upon onto""".split()
+)
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
 
 
@@ -45,8 +50,37 @@ class Analysis:
     capitalized: frozenset[str]  # lemmas written with a capital anywhere but at a sentence start
 
     @property
+    def referents(self) -> frozenset[str]:
+        """What a pronoun of the next sentence may stand for: its first name and its last two ("it"
+        for the subject, "the latter" for the last one named), each with the names written with it."""
+        groups: list[list[str]] = []
+        for previous, token in zip((None, *self.tokens), self.tokens, strict=False):
+            if token.name:
+                if previous is not None and previous.name and previous.index == token.index - 1:
+                    groups[-1].append(token.lemma)
+                else:
+                    groups.append([token.lemma])
+        chosen = groups[:1] + groups[-2:]
+        return frozenset(lemma for group in chosen for lemma in group)
+
+    @property
     def content(self) -> list[Token]:
         return [t for t in self.tokens if t.content]
+
+    def verb_like(self, index: int) -> bool:
+        """Whether a word reads as a finite verb: inflected for the past ("sold", "invited"), or for
+        the present right after its subject ("Washington seeks")."""
+        token = self.tokens[index]
+        surface = token.surface.lower()
+        if not token.content or token.name or token.number or surface == token.lemma:
+            return surface == token.lemma and index > 0 and surface.endswith("s") and self._after_subject(index)
+        if surface.endswith("ed") or not surface.endswith(("s", "ing")):
+            return True
+        return surface.endswith("s") and self._after_subject(index)
+
+    def _after_subject(self, index: int) -> bool:
+        previous = self.tokens[index - 1]
+        return previous.name or previous.surface.lower() in ("he", "she", "it", "they", "this", "which", "that")
 
     def passive_agent(self, index: int) -> int | None:
         """For a verb at token ``index`` in the passive with a "by" agent, the index of the agent's
@@ -76,7 +110,12 @@ def analyse(text: str) -> Analysis:
         lowered = word.lower()
         number = lemma[:1].isdigit()
         capital = word[:1].isupper()
-        name = capital and not number and not (initial and lowered in STOPWORDS | QUESTION_WORDS | OPENERS)
+        name = (
+            capital
+            and not number
+            and lowered not in _NEVER_NAMES
+            and not (initial and lowered in STOPWORDS | QUESTION_WORDS | OPENERS)
+        )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
         tokens.append(Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number))
     lemmas = frozenset(t.lemma for t in tokens)

@@ -23,7 +23,7 @@ _OPPOSITES = [
     "most | least",
     "high higher highest | low lower lowest",
     "large larger largest big bigger biggest | small smaller smallest",
-    "long longer longest | short shorter shortest",
+    "long longer longest lengthen | short shorter shortest shorten",
     "wide wider widest broad | narrow",
     "deep | shallow",
     "dark darker | light lighter",
@@ -57,11 +57,14 @@ for _group, _line in enumerate(_OPPOSITES):
         for _word in _words.split():
             OPPOSITES[_word] = OPPOSITES.get(_word, frozenset()) | {(_group, _side)}
 
-# Words that make a statement less than certain: a claim that drops all of them overstates its source.
+# Words that make a statement less than certain, or true only once or as an attempt: a claim that
+# drops all of them overstates its source ("will" for "could", "succeeded" for "tried", "is" for
+# "formerly was").
 HEDGES = frozenset(
     """could may might can likely unlikely possibly possible probably presumably perhaps suggest
     suggested expect expected if whether unclear appear appears seem seems potentially reportedly
-    allegedly""".split()
+    allegedly try attempt seek aim plan intend propose formerly former previously once originally
+    initially""".split()
 )
 # Words that state why: a claim may give a cause only where its source gives one.
 CAUSES = frozenset(
@@ -80,5 +83,7 @@ FRAME_NOUNS = frozenset("article text document source passage".split())
 FRAME_VERBS = frozenset(
     "say state describe call mention note report according per refer write".split()
 )
+# Number words the quantity parser leaves as words when they stand alone ("hundreds of metres").
+NUMBER_NOUNS = frozenset("hundred thousand million billion trillion dozen half couple few several".split())
 PRONOUNS = frozenset("he she him her his hers it its they them their theirs this these those".split())
 BE = frozenset("be is are was were been being".split())

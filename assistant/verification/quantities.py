@@ -28,6 +28,15 @@ _BOUNDS = {
     "fewer than": "below", "less than": "below", "under": "below", "below": "below", "up to": "below",
     "at most": "below", "no more than": "below",
 }
+_UNITS = {
+    "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
+    "m": "m", "metre": "m", "metres": "m", "meter": "m", "meters": "m",
+    "m3/s": "m3/s", "cubic metres per second": "m3/s", "cubic meters per second": "m3/s",
+    "cu ft/s": "cuft/s", "cubic feet per second": "cuft/s",
+    "mi": "mi", "mile": "mi", "miles": "mi", "ft": "ft", "feet": "ft", "foot": "ft",
+    "cm": "cm", "%": "%", "percent": "%", "per cent": "%",
+}
+_UNIT = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _WORDS = "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
 _NUMBER = rf"(?:[$€£¥]\s?)?(?:\d+(?:,\d{{3}})*(?:\.\d+)?|\d+\.\d+|(?:{_WORDS})(?:[-\s](?:{_WORDS}))?|an?)"
 _SCALE = "|".join(sorted(_SCALES, key=len, reverse=True))
@@ -39,7 +48,8 @@ _QUANTITY = re.compile(
     rf"|(?:\b(?P<bound2>{_BOUND})\s+)?(?<![\w.,])(?P<number>{_NUMBER})"
     rf"(?:(?:\s|-)?(?P<scale>{_SCALE})\b)?"
     rf"(?:[\s-](?P<denominator>{_DENOMINATOR})\b)?"
-    r"(?P<ordinal>st|nd|rd|th)?(?![\w.,]\d)"
+    r"(?P<ordinal>st|nd|rd|th)?(?![\w.,]\d)(?![^\W\d_])"
+    rf"(?:\s?(?P<unit>{_UNIT})(?![\w/]))?"
 )
 
 
@@ -50,6 +60,7 @@ class Quantity:
     start: int
     end: int
     text: str
+    unit: str = ""  # km, m, m3/s, % …: a measure, when one is written right after the number
 
 
 def quantities(text: str) -> list[Quantity]:
@@ -74,7 +85,8 @@ def quantities(text: str) -> list[Quantity]:
             if denominator:
                 value /= _DENOMINATORS[denominator.lower()]
             bound = _BOUNDS.get((match.group("bound2") or "").lower(), "")
-        found.append(Quantity(value, bound, match.start(), match.end(), match.group()))
+        unit = _UNITS.get(re.sub(r"\s+", " ", (match.group("unit") or "").lower()), "")
+        found.append(Quantity(value, bound, match.start(), match.end(), match.group(), unit))
     return found
 
 
@@ -99,10 +111,15 @@ def same_value(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1.0)
 
 
+def same(claim: Quantity, source: Quantity) -> bool:
+    """Same value, bound and measure (a measure only one of them writes does not count)."""
+    return (
+        same_value(claim.value, source.value)
+        and claim.bound == source.bound
+        and (claim.unit == source.unit or not claim.unit or not source.unit)
+    )
+
+
 def unstated(claim: list[Quantity], source: list[Quantity]) -> list[Quantity]:
-    """The claim's numbers that the source does not state with the same value and bound."""
-    return [
-        q
-        for q in claim
-        if not any(same_value(q.value, s.value) and q.bound == s.bound for s in source)
-    ]
+    """The claim's numbers that the source does not state with the same value, bound and measure."""
+    return [q for q in claim if not any(same(q, s) for s in source)]

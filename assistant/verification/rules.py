@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from ..text import same_term
 from .analysis import Analysis, Token, analyse, is_framing, is_pronoun, is_time
-from .lexicon import BE, FRAME_VERBS, HEDGES, OPPOSITES, UNIT_WORDS
-from .quantities import same_value, unstated
+from .lexicon import BE, FRAME_VERBS, HEDGES, NUMBER_NOUNS, OPPOSITES, UNIT_WORDS
+from .quantities import same, same_value, unstated
 
 Similarity = Callable[[str, str], float]
 WORD_SIMILAR = 0.5  # MiniLM cosine of two single words above which an ordinary word may stand for another
@@ -35,6 +35,7 @@ class Assessment:
     conflicts: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # names, numbers and dates the text lacks
     novel: list[str] = field(default_factory=list)  # ordinary words the text does not use
+    novel_verbs: list[str] = field(default_factory=list)  # of those, the ones that say what happens
     synonyms: list[tuple[str, str]] = field(default_factory=list)
     aligned: dict[int, int] = field(default_factory=dict)  # claim token → source token
     words: int = 0  # the claim's words that count
@@ -66,13 +67,21 @@ def assess(
             elif _attributed(claim, token):
                 found.words += 1
                 found.novel.append(token.surface)
+                found.novel_verbs.append(token.surface)
             continue
         found.words += 1
-        if token.number:
+        if token.number or token.lemma in NUMBER_NOUNS:
+            quantity = next((q for q in claim.quantities if q.start <= token.start < q.end), None)
+            if quantity is not None:  # _check_numbers compares it as a value
+                stated = next((q for q in source.quantities if same(quantity, q)), None)
+                at = next((t.index for t in source.tokens if stated and t.start >= stated.start), None)
+                if at is not None:
+                    found.aligned[token.index] = at
+                continue
             match = _find(token, source, exact=True)
-            if match is None and not _number_word_matches(token, claim, source):
+            if match is None:
                 found.missing.append(token.surface)
-            elif match is not None:
+            else:
                 found.aligned[token.index] = match
             continue
         if _is_name(token, names):
@@ -99,6 +108,8 @@ def assess(
                 found.conflicts.append(f"it says {token.surface}, the source says {opposed}")
             else:
                 found.novel.append(token.surface)
+                if claim.verb_like(token.index):
+                    found.novel_verbs.append(token.surface)
             continue
         match = _find(token, source, exact=False)
         if match is None:
@@ -107,9 +118,12 @@ def assess(
                 found.synonyms.append((token.surface, source.tokens[match].surface))
         if match is None:
             found.novel.append(token.surface)
+            if claim.verb_like(token.index):
+                found.novel_verbs.append(token.surface)
         else:
             found.aligned[token.index] = match
     _check_numbers(claim, source, found)
+    _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
     _check_roles(claim, source, found)
@@ -205,15 +219,6 @@ def _licensed(text: str) -> frozenset[str]:
     return frozenset(w for symbol, spelled in UNIT_WORDS.items() if symbol in padded for w in spelled.split())
 
 
-def _number_word_matches(token: Token, claim: Analysis, source: Analysis) -> bool:
-    """A digit of the claim that the source writes another way ("11 billion" / "$11bn", "6/9" / "two
-    thirds"): the same value among the source's quantities."""
-    for quantity in claim.quantities:
-        if quantity.start <= token.start < quantity.end:
-            return any(same_value(quantity.value, q.value) for q in source.quantities)
-    return False
-
-
 # -- checks --------------------------------------------------------------------------------------
 
 
@@ -225,22 +230,60 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
             found.missing.append(quantity.text)
 
 
+def _check_directions(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """ "from X to Y" must not be the source's "from Y to X"; "per year" must be the source's "per
+    year", not "per century"."""
+    mine, theirs = _after_words(claim, "from", "to"), _after_words(source, "from", "to")
+    for start, end in mine:
+        if (end, start) in theirs and (start, end) not in theirs:
+            found.conflicts.append(f"the source says from {end} to {start}")
+            return
+    rates = {b for a, b in _after_words(source, "per")}
+    for _, unit in _after_words(claim, "per"):
+        if unit not in rates:
+            found.missing.append(f"per {unit}")
+
+
+def _after_words(analysis: Analysis, first: str, second: str | None = None) -> set[tuple[str, str]]:
+    """For "from X to Y": the (X, Y) lemma pairs; for "per X" (``second`` None): ("per", X)."""
+    tokens = analysis.tokens
+    found = set()
+    for k, token in enumerate(tokens):
+        if token.lemma != first:
+            continue
+        start = next((t.lemma for t in tokens[k + 1 : k + 4] if t.content), None)
+        if start is None:
+            continue
+        if second is None:
+            found.add((first, start))
+            continue
+        for m in range(k + 2, min(k + 13, len(tokens))):
+            if tokens[m].lemma == second:
+                end = next((t.lemma for t in tokens[m + 1 : m + 4] if t.content), None)
+                if end is not None:
+                    found.add((start, end))
+                break
+    return found
+
+
 def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> None:
     """A negative claim needs a source that negates one of its words; a positive claim fails when a
     word it relies on is negated in the source ("has not yet confirmed", "was not informed")."""
     negated_sources = {t.index for t in source.tokens if t.lemma in source.negated}
+    claim_negated = {t.index for t in claim.tokens if t.lemma in claim.negated}
     if claim.negative:
-        claim_negated = {t.index for t in claim.tokens if t.lemma in claim.negated}
         ok = any(found.aligned.get(i) in negated_sources for i in claim_negated) or any(
             same_term(word, claim.lemmas) for word in source.negated
         )
         if not ok:
             found.conflicts.append("the source does not say it negatively")
-        return
-    for source_index in found.aligned.values():
-        if source_index in negated_sources:
+            return
+    for claim_index, source_index in found.aligned.items():
+        if source_index in negated_sources and claim_index not in claim_negated:
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
             return
+    if claim.negative:
+        return
     if found.novel and found.aligned:
         low, high = min(found.aligned.values()), max(found.aligned.values())
         denied = [k for k in negated_sources if low <= k <= high]
@@ -251,7 +294,7 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
 def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessment) -> None:
     if found.aligned and source.hedged and not claim.hedged:
         low, high = min(found.aligned.values()), max(found.aligned.values())
-        hedges = [t.surface for t in source.tokens[low : high + 1] if t.lemma in HEDGES]
+        hedges = [t.surface for t in source.tokens[max(0, low - 3) : high + 1] if t.lemma in HEDGES]
         if hedges:
             found.conflicts.append(f"the source says only that it {hedges[0]}")
     if claim.causes and not source.causes:
@@ -263,15 +306,14 @@ def _anchor(token: Token) -> bool:
 
 
 def _check_roles(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    """Who does what to whom: for a word both share, the claim's doer must not be the source's done-to
+    """Who does what to whom: for a verb both share, the claim's doer must not be the source's done-to
     (and the other way round). The doer is the nearest name before an active verb, or the one after
     "by" for a passive; the done-to the nearest after it (or before a passive verb)."""
-    anchors = {i: j for i, j in found.aligned.items() if _anchor(claim.tokens[i])}
+    anchors = {i: j for i, j in found.aligned.items() if claim.tokens[i].name}
     if len(anchors) < 2:
         return
     for i, j in found.aligned.items():
-        word = claim.tokens[i]
-        if _anchor(word) or is_framing(word):
+        if not (claim.verb_like(i) or source.verb_like(j)) or claim.tokens[i].name:
             continue
         doer, done_to = _sides(claim, i, set(anchors))
         if doer is None or done_to is None:
@@ -310,7 +352,7 @@ def _source_anchors(source: Analysis, j: int) -> set[int]:
         low -= 1
     while high + 1 < len(tokens) and not _sentence_break(source, high + 1):
         high += 1
-    return {k for k in range(low, high + 1) if _anchor(tokens[k]) or is_pronoun(tokens[k])}
+    return {k for k in range(low, high + 1) if tokens[k].name or is_pronoun(tokens[k])}
 
 
 def _sentence_break(source: Analysis, k: int) -> bool:
@@ -324,15 +366,10 @@ def _check_bindings(claim: Analysis, source: Analysis, found: Assessment) -> Non
     name in the source ("exercises off Japan" is not "exercises off Taiwan … Japan and China"), and two
     of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide")."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
-    for position, token in enumerate(content):
-        if not token.name or token.index not in found.aligned or source.tokens[found.aligned[token.index]].number:
+    for token in content:
+        if not token.name or token.index not in found.aligned:
             continue
-        mine = [content[p] for p in (position - 1, position + 1) if 0 <= p < len(content)]
-        mine = [t for t in mine if t.index in found.aligned]
-        if not mine:
-            continue
-        theirs = _near(source, found.aligned[token.index], NAME_REACH, token.lemma)
-        if not any(found.aligned[t.index] in theirs for t in mine):
+        if _misplaced(claim, source, found, token, content):
             found.conflicts.append(f"{token.surface} is not said of what the claim says")
             return
     anchors = [t for t in content if (t.name or t.number or t.lemma in OPPOSITES) and t.index in found.aligned]
@@ -343,6 +380,33 @@ def _check_bindings(claim: Analysis, source: Analysis, found: Assessment) -> Non
             if _crossed(claim, source, found, a, b):
                 found.conflicts.append(f"{a.surface} and {b.surface} trade places")
                 return
+
+
+def _misplaced(claim: Analysis, source: Analysis, found: Assessment, name: Token, content: list[Token]) -> bool:
+    """Whether the ordinary words next to a name in the claim stand, in the source, next to another
+    name and far from this one ("exercises off Japan" against "exercises off Taiwan … Japan")."""
+    position = content.index(name)
+    ordinary = [t for t in content if not t.name and not t.number and t.index in found.aligned]
+    before = [t for t in ordinary if content.index(t) < position][-1:]
+    after = [t for t in ordinary if content.index(t) > position][:1]
+    neighbours = [t for t in before + after if abs(content.index(t) - position) <= 2]
+    if not neighbours:
+        return False
+    home = _near(source, found.aligned[name.index], NAME_REACH, source.tokens[found.aligned[name.index]].lemma)
+    source_content = [t for t in source.tokens if t.content]
+    for word in neighbours:
+        at = found.aligned[word.index]
+        if at in home:
+            return False
+    for word in neighbours:
+        at = found.aligned[word.index]
+        where = next((p for p, t in enumerate(source_content) if t.index == at), None)
+        if where is None:
+            continue
+        close = source_content[max(0, where - 3) : where + 4]
+        if any(t.name and not _same_name(t.lemma, name.lemma) and t.lemma not in claim.names for t in close):
+            return True
+    return False
 
 
 def _near(source: Analysis, at: int, reach: int, lemma: str) -> set[int]:
