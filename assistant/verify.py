@@ -324,7 +324,7 @@ class Verifier:
             unit, found = assessed[0]
             reason = (found.conflicts or [f"{', '.join(found.missing)} not in the cited source"])[0]
             return ClaimCheck(claim, None, reason, "unsupported")
-        closeness = self._closeness(claim.text, [u for u, _ in clean])
+        closeness = self._closeness(claim.text, clean)
         scored = sorted(
             ((closeness[i], u, a) for i, (u, a) in enumerate(clean)),
             key=lambda item: (len(item[2].novel) - 2 * item[0], len(item[1].text)),
@@ -341,17 +341,20 @@ class Verifier:
             reason = f"not close enough in meaning to the cited source ({score:.2f})"
         return ClaimCheck(claim, unit, reason, "undecided")
 
-    def _closeness(self, claim: str, units: list[_Unit]) -> list[float]:
-        """Cosine of the claim to each unit; for two sentences, each must be on topic by itself."""
-        texts = list(dict.fromkeys(t for u in units for t in (u.text, *u.parts)))
+    def _closeness(self, claim: str, assessed: list[tuple[_Unit, Assessment]]) -> list[float]:
+        """Cosine of the claim to what supports it: the stretch of source its words cover, or the
+        whole unit (for two sentences, each must be on topic by itself)."""
+        spans = {u.text: " … ".join(a.evidence) for u, a in assessed if a.evidence}
+        texts = list(dict.fromkeys([*spans.values(), *(t for u, _ in assessed for t in (u.text, *u.parts))]))
         vectors = self._embedder.embed([claim, *texts])
         claim_vector, by_text = vectors[0], dict(zip(texts, vectors[1:], strict=True))
         scores = []
-        for unit in units:
+        for unit, _ in assessed:
             whole = float(by_text[unit.text] @ claim_vector)
             if len(unit.parts) > 1 and min(float(by_text[p] @ claim_vector) for p in unit.parts) < PAIR_HALF:
                 whole = 0.0
-            scores.append(whole)
+            span = float(by_text[spans[unit.text]] @ claim_vector) if unit.text in spans else 0.0
+            scores.append(max(whole, span))
         return scores
 
     def _word_similarity(self, claim: Analysis, units: list[_Unit]):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, negated_words, normalize, words
+from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
 from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
 from .quantities import Quantity, quantities
 
@@ -68,37 +68,49 @@ class Analysis:
         return [t for t in self.tokens if t.content]
 
     def verb_like(self, index: int) -> bool:
-        """Whether a word reads as a finite verb: inflected for the past ("sold", "invited"), or for
-        the present right after its subject ("Washington seeks")."""
+        """Whether a word reads as a finite verb or a participle: "invited", "sold", "took", or a
+        present form right after its subject ("Washington seeks"). Adjectives in -er/-est are not."""
         token = self.tokens[index]
         surface = token.surface.lower()
-        if not token.content or token.name or token.number or surface == token.lemma:
-            return surface == token.lemma and index > 0 and surface.endswith("s") and self._after_subject(index)
-        if surface.endswith("ed") or not surface.endswith(("s", "ing")):
+        if not token.content or token.name or token.number:
+            return False
+        if surface.endswith("ed") and surface != token.lemma:
             return True
-        return surface.endswith("s") and self._after_subject(index)
+        if surface.endswith("s") and index > 0:
+            return self._after_subject(index)
+        return surface != token.lemma and not surface.endswith(("est", "er", "ing", "ly", "s"))
 
     def _after_subject(self, index: int) -> bool:
         previous = self.tokens[index - 1]
         return previous.name or previous.surface.lower() in ("he", "she", "it", "they", "this", "which", "that")
 
+    def passive(self, index: int) -> bool:
+        """A participle after a form of "be" ("was sold"), or followed closely by "by"."""
+        if not self.verb_like(index):
+            return False
+        before = [t for t in self.tokens[max(0, index - 3) : index] if t.lemma not in _ADVERBS]
+        if before and before[-1].lemma in BE:
+            return True
+        return any(t.lemma == "by" for t in self.tokens[index + 1 : index + 3])
+
     def passive_agent(self, index: int) -> int | None:
-        """For a verb at token ``index`` in the passive with a "by" agent, the index of the agent's
-        first word: "was sold to Burgundy by Sigismund" → Sigismund."""
+        """For a passive verb at ``index`` with a "by" agent, the index of the agent's first name:
+        "was sold to Burgundy by Sigismund" → Sigismund ("by 9000 BP" names no agent)."""
         tokens = self.tokens
-        if not tokens[index].surface.lower().endswith(("ed", "en", "wn", "ld", "lt", "pt", "ht", "ne")):
-            return None
         for j in range(index + 1, min(index + 8, len(tokens))):
+            if any(c in self.text[tokens[j - 1].end : tokens[j].start] for c in ".;"):
+                return None
             if tokens[j].lemma == "by":
-                for k in range(j + 1, min(j + 4, len(tokens))):
-                    if tokens[k].name or tokens[k].number:
+                for k in range(j + 1, min(j + 9, len(tokens))):
+                    if tokens[k].number:
+                        return None
+                    if tokens[k].name:
                         return k
                 return None
-            if any(c in self.text[tokens[j - 1].end : tokens[j].start] for c in ".;") or tokens[j].lemma in (
-                "and", "but", "which", "that"
-            ):
-                return None
         return None
+
+
+_ADVERBS = frozenset("also still already just only not never yet then now fully largely widely often".split())
 
 
 @lru_cache(maxsize=8192)
@@ -123,8 +135,8 @@ def analyse(text: str) -> Analysis:
         text=text,
         tokens=tuple(tokens),
         quantities=tuple(quantities(text)),
-        negated=frozenset(negated_words(text)),
-        negative=any(t.surface.lower() in NEGATIONS or t.surface.lower().endswith("n't") for t in tokens),
+        negated=frozenset(_negated(tokens)),
+        negative=any(_negation(t) for t in tokens),
         hedged=bool(lemmas & HEDGES),
         causes=frozenset(lemmas & CAUSES),
         lemmas=lemmas,
@@ -133,8 +145,39 @@ def analyse(text: str) -> Analysis:
     )
 
 
+_NEGATION_HEDGES = frozenset({"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "really"})
+
+
+def _negation(token: Token) -> bool:
+    surface = token.surface.lower().replace("’", "'")
+    return surface in NEGATIONS or surface.endswith("n't")
+
+
+# Verbs that deny the verb they govern: "prevents it from flowing", "failed to demolish".
+_DENYING = frozenset("prevent stop keep fail refuse forbid prohibit ban block".split())
+
+
+def _negated(tokens: list[Token]) -> set[str]:
+    """The words a negation applies to: "has not yet confirmed the call" → {"confirm"};
+    "hasn't confirmed" too (the lemmatizer turns "hasn't" into "have"); "prevents it from flowing" →
+    {"flow"}."""
+    found = set()
+    for i, token in enumerate(tokens):
+        if token.lemma in _DENYING:
+            for j in range(i + 1, min(i + 6, len(tokens))):
+                if tokens[j].lemma in ("from", "to") and j + 1 < len(tokens):
+                    found.add(tokens[j + 1].lemma)
+                    break
+        if _negation(token):
+            following = [t.lemma for t in tokens[i + 1 : i + 5] if t.lemma not in _NEGATION_HEDGES]
+            if following:
+                found.add(following[0])
+    return found
+
+
 def is_time(token: Token) -> bool:
-    return token.lemma in TIME_WORDS
+    surface = token.surface.lower()
+    return surface in TIME_WORDS or (surface.endswith("s") and surface[:-1] in TIME_WORDS)
 
 
 def is_opposable(token: Token) -> bool:

@@ -63,12 +63,11 @@ for _group, _line in enumerate(_OPPOSITES):
 HEDGES = frozenset(
     """could may might can likely unlikely possibly possible probably presumably perhaps suggest
     suggested expect expected if whether unclear appear appears seem seems potentially reportedly
-    allegedly try attempt seek aim plan intend propose formerly former previously once originally
-    initially""".split()
+    allegedly try attempt formerly former previously once originally initially""".split()
 )
 # Words that state why: a claim may give a cause only where its source gives one.
 CAUSES = frozenset(
-    "because cause caused due thanks lead led result resulted therefore reason".split()
+    "because cause caused due thanks lead led result resulted therefore reason hence thus consequently".split()
 )
 # A unit written as a symbol in a source licenses the words a claim spells it out with.
 UNIT_WORDS = {
@@ -85,5 +84,13 @@ FRAME_VERBS = frozenset(
 )
 # Number words the quantity parser leaves as words when they stand alone ("hundreds of metres").
 NUMBER_NOUNS = frozenset("hundred thousand million billion trillion dozen half couple few several".split())
+# Verbs too general to carry a claim: a paraphrase may use one the source does not ("lay within the
+# borders" for "was within the borders").
+LIGHT_VERBS = frozenset(
+    """be become come go get give have hold keep lay lie make mark put reach run see serve set stand
+    take turn form find remain stay show bring use do""".split()
+)
+# What "per" may be followed by in a rate: a claim's rate must be the source's.
+RATE_UNITS = frozenset("second minute hour day week month year decade century capita cent".split())
 PRONOUNS = frozenset("he she him her his hers it its they them their theirs this these those".split())
 BE = frozenset("be is are was were been being".split())

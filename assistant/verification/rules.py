@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 
 from ..text import same_term
 from .analysis import Analysis, Token, analyse, is_framing, is_pronoun, is_time
-from .lexicon import BE, FRAME_VERBS, HEDGES, NUMBER_NOUNS, OPPOSITES, UNIT_WORDS
+from .lexicon import BE, FRAME_VERBS, HEDGES, LIGHT_VERBS, NUMBER_NOUNS, OPPOSITES, RATE_UNITS, UNIT_WORDS
 from .quantities import same, same_value, unstated
+from .roles import canonical, opposite_conflict, place_conflict, quantity_conflict, role_conflict
 
 Similarity = Callable[[str, str], float]
 WORD_SIMILAR = 0.5  # MiniLM cosine of two single words above which an ordinary word may stand for another
-NAME_REACH = 4  # content words around a name in the source where its claim neighbour may stand
 BINDING_REACH = 3  # words on each side that bind a name or number to what it is said of
 _DEMONYM_ENDINGS = frozenset({"", "a", "y", "e", "ese", "an", "ian", "n", "ish", "i"})
-_ALIASES = {"u.s": "us", "america": "us", "american": "us", "united": "us", "u.k": "uk", "britain": "uk"}
 
 
 @dataclass
@@ -38,6 +37,7 @@ class Assessment:
     novel_verbs: list[str] = field(default_factory=list)  # of those, the ones that say what happens
     synonyms: list[tuple[str, str]] = field(default_factory=list)
     aligned: dict[int, int] = field(default_factory=dict)  # claim token → source token
+    evidence: list[str] = field(default_factory=list)  # the stretch of source text the claim's words cover
     words: int = 0  # the claim's words that count
 
     @property
@@ -118,17 +118,35 @@ def assess(
                 found.synonyms.append((token.surface, source.tokens[match].surface))
         if match is None:
             found.novel.append(token.surface)
-            if claim.verb_like(token.index):
+            if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
                 found.novel_verbs.append(token.surface)
         else:
             found.aligned[token.index] = match
+    _settle(claim, source, found.aligned)
+    if found.aligned:
+        first, last = min(found.aligned.values()), max(found.aligned.values())
+        found.evidence.append(source.text[source.tokens[first].start : source.tokens[last].end])
     _check_numbers(claim, source, found)
     _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
-    _check_roles(claim, source, found)
-    _check_bindings(claim, source, found)
+    _check_relations(claim, source, context, found)
     return found
+
+
+def _settle(claim: Analysis, source: Analysis, aligned: dict[int, int]) -> None:
+    """A word the source uses more than once is aligned to the use nearest the claim's neighbouring
+    words ("Iberia pushed up the Pyrenees", not "were pushed laterally" earlier on)."""
+    order = sorted(aligned)
+    for position, i in enumerate(order):
+        lemma = source.tokens[aligned[i]].lemma
+        uses = [t.index for t in source.tokens if t.lemma == lemma]
+        if len(uses) < 2:
+            continue
+        near = [aligned[order[p]] for p in (position - 1, position + 1) if 0 <= p < len(order)]
+        near = [j for j in near if source.tokens[j].lemma != lemma]
+        if near:
+            aligned[i] = min(uses, key=lambda j: min(abs(j - n) for n in near))
 
 
 def _attributed(claim: Analysis, token: Token) -> bool:
@@ -151,13 +169,9 @@ def _is_name(token: Token, names: frozenset[str]) -> bool:
     return not token.initial or _name_in(token.lemma, names)
 
 
-def _canonical(lemma: str) -> str:
-    return _ALIASES.get(lemma, lemma)
-
-
 def _same_name(a: str, b: str) -> bool:
     """Same name, or a country and its people ("Japan" / "Japanese", "China" / "Chinese")."""
-    a, b = _canonical(a), _canonical(b)
+    a, b = canonical(a), canonical(b)
     if a == b:
         return True
     common = 0
@@ -238,9 +252,9 @@ def _check_directions(claim: Analysis, source: Analysis, found: Assessment) -> N
         if (end, start) in theirs and (start, end) not in theirs:
             found.conflicts.append(f"the source says from {end} to {start}")
             return
-    rates = {b for a, b in _after_words(source, "per")}
+    rates = {b for a, b in _after_words(source, "per")} | _licensed(source.text)
     for _, unit in _after_words(claim, "per"):
-        if unit not in rates:
+        if unit in RATE_UNITS and unit not in rates:
             found.missing.append(f"per {unit}")
 
 
@@ -272,8 +286,10 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
     negated_sources = {t.index for t in source.tokens if t.lemma in source.negated}
     claim_negated = {t.index for t in claim.tokens if t.lemma in claim.negated}
     if claim.negative:
+        region = (min(found.aligned.values()) - 3, max(found.aligned.values()) + 3) if found.aligned else (0, -1)
         ok = any(found.aligned.get(i) in negated_sources for i in claim_negated) or any(
-            same_term(word, claim.lemmas) for word in source.negated
+            i not in found.aligned and any(region[0] <= k <= region[1] for k in negated_sources)
+            for i in claim_negated
         )
         if not ok:
             found.conflicts.append("the source does not say it negatively")
@@ -292,133 +308,49 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
 
 
 def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    if found.aligned and source.hedged and not claim.hedged:
-        low, high = min(found.aligned.values()), max(found.aligned.values())
-        hedges = [t.surface for t in source.tokens[max(0, low - 3) : high + 1] if t.lemma in HEDGES]
-        if hedges:
-            found.conflicts.append(f"the source says only that it {hedges[0]}")
+    if found.aligned and source.hedged and not claim.hedged and not claim.negative:
+        aligned = set(found.aligned.values())
+        for k, token in enumerate(source.tokens):
+            if token.lemma not in HEDGES:
+                continue
+            governed = next(
+                (t for t in source.tokens[k + 1 : k + 8] if t.content and t.index in aligned and t.lemma not in _ADVERBS),
+                None,
+            )
+            if governed is not None:
+                found.conflicts.append(f"the source says only that it {token.surface} {governed.surface}")
+                return
     if claim.causes and not source.causes:
         found.conflicts.append("the source gives no cause")
 
 
-def _anchor(token: Token) -> bool:
-    return token.name or token.number
+_ADVERBS = frozenset("probably possibly perhaps also even still already just only likely".split())
 
 
-def _check_roles(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    """Who does what to whom: for a verb both share, the claim's doer must not be the source's done-to
-    (and the other way round). The doer is the nearest name before an active verb, or the one after
-    "by" for a passive; the done-to the nearest after it (or before a passive verb)."""
-    anchors = {i: j for i, j in found.aligned.items() if claim.tokens[i].name}
-    if len(anchors) < 2:
-        return
-    for i, j in found.aligned.items():
-        if not (claim.verb_like(i) or source.verb_like(j)) or claim.tokens[i].name:
-            continue
-        doer, done_to = _sides(claim, i, set(anchors))
-        if doer is None or done_to is None:
-            continue
-        doer_lemma = source.tokens[anchors[doer]].lemma
-        done_lemma = source.tokens[anchors[done_to]].lemma
-        if doer_lemma == done_lemma:
-            continue
-        source_doer, source_done_to = _sides(source, j, _source_anchors(source, j))
-        theirs = [source.tokens[k].lemma if k is not None else None for k in (source_doer, source_done_to)]
-        if done_lemma == theirs[0] or doer_lemma == theirs[1]:
-            found.conflicts.append(
-                f"who did what is swapped: {claim.tokens[doer].surface} and {claim.tokens[done_to].surface}"
-            )
+def _check_relations(claim: Analysis, source: Analysis, context: frozenset[str], found: Assessment) -> None:
+    """Roles, what names and numbers are said of, and opposites with their nouns (``roles``)."""
+    for conflict in (
+        role_conflict(claim, source, found.aligned, context),
+        place_conflict(claim, source, found.aligned),
+        quantity_conflict(claim, source),
+        opposite_conflict(claim, source, found.aligned),
+        _crossed_anchors(claim, source, found),
+    ):
+        if conflict:
+            found.conflicts.append(conflict)
             return
 
 
-def _sides(analysis: Analysis, i: int, anchors: set[int]) -> tuple[int | None, int | None]:
-    """The doer and done-to around word ``i``: the nearest anchors before and after it, swapped for
-    a passive with a "by" agent."""
-    before = [k for k in anchors if k < i]
-    after = [k for k in anchors if k > i]
-    doer = max(before) if before else None
-    done_to = min(after) if after else None
-    agent = analysis.passive_agent(i)
-    if agent is not None and agent in anchors:
-        return agent, doer
-    return doer, done_to
-
-
-def _source_anchors(source: Analysis, j: int) -> set[int]:
-    """The names, numbers and pronouns of the source sentence that holds word ``j``."""
-    tokens = source.tokens
-    low, high = j, j
-    while low > 0 and not _sentence_break(source, low):
-        low -= 1
-    while high + 1 < len(tokens) and not _sentence_break(source, high + 1):
-        high += 1
-    return {k for k in range(low, high + 1) if tokens[k].name or is_pronoun(tokens[k])}
-
-
-def _sentence_break(source: Analysis, k: int) -> bool:
-    """Whether a sentence ends before token ``k``."""
-    gap = source.text[source.tokens[k - 1].end : source.tokens[k].start]
-    return any(c in gap for c in ".!?") and source.tokens[k].surface[:1].isupper()
-
-
-def _check_bindings(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    """Each name and number keeps what it is said of: a claim neighbour of a name must stand near that
-    name in the source ("exercises off Japan" is not "exercises off Taiwan … Japan and China"), and two
-    of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide")."""
+def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
+    """Two of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide"
+    against "300 km long and up to 40 km wide")."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
-    for token in content:
-        if not token.name or token.index not in found.aligned:
-            continue
-        if _misplaced(claim, source, found, token, content):
-            found.conflicts.append(f"{token.surface} is not said of what the claim says")
-            return
     anchors = [t for t in content if (t.name or t.number or t.lemma in OPPOSITES) and t.index in found.aligned]
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
-            if a.lemma == b.lemma:
-                continue
-            if _crossed(claim, source, found, a, b):
-                found.conflicts.append(f"{a.surface} and {b.surface} trade places")
-                return
-
-
-def _misplaced(claim: Analysis, source: Analysis, found: Assessment, name: Token, content: list[Token]) -> bool:
-    """Whether the ordinary words next to a name in the claim stand, in the source, next to another
-    name and far from this one ("exercises off Japan" against "exercises off Taiwan … Japan")."""
-    position = content.index(name)
-    ordinary = [t for t in content if not t.name and not t.number and t.index in found.aligned]
-    before = [t for t in ordinary if content.index(t) < position][-1:]
-    after = [t for t in ordinary if content.index(t) > position][:1]
-    neighbours = [t for t in before + after if abs(content.index(t) - position) <= 2]
-    if not neighbours:
-        return False
-    home = _near(source, found.aligned[name.index], NAME_REACH, source.tokens[found.aligned[name.index]].lemma)
-    source_content = [t for t in source.tokens if t.content]
-    for word in neighbours:
-        at = found.aligned[word.index]
-        if at in home:
-            return False
-    for word in neighbours:
-        at = found.aligned[word.index]
-        where = next((p for p, t in enumerate(source_content) if t.index == at), None)
-        if where is None:
-            continue
-        close = source_content[max(0, where - 3) : where + 4]
-        if any(t.name and not _same_name(t.lemma, name.lemma) and t.lemma not in claim.names for t in close):
-            return True
-    return False
-
-
-def _near(source: Analysis, at: int, reach: int, lemma: str) -> set[int]:
-    """Source token indices within ``reach`` content words of any occurrence of ``lemma``."""
-    content = [t for t in source.tokens if t.content]
-    near: set[int] = set()
-    for position, token in enumerate(content):
-        if _same_name(token.lemma, lemma) or token.index == at:
-            for p in range(max(0, position - reach), min(len(content), position + reach + 1)):
-                if p != position:
-                    near.add(content[p].index)
-    return near
+            if a.lemma != b.lemma and _crossed(claim, source, found, a, b):
+                return f"{a.surface} and {b.surface} trade places"
+    return None
 
 
 def _neighbours(analysis: Analysis, index: int, lemma: str) -> set[str]:
@@ -519,5 +451,7 @@ def _joined(first: Assessment, second: Assessment) -> Assessment:
         missing=first.missing + second.missing,
         novel=first.novel + second.novel,
         synonyms=first.synonyms + second.synonyms,
+        novel_verbs=first.novel_verbs + second.novel_verbs,
+        evidence=first.evidence + second.evidence,
         words=first.words + second.words,
     )
