@@ -32,6 +32,7 @@ from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source
 from .text import Span, is_instruction, sentence_spans
 from .verification.analysis import Analysis, analyse
+from .verification.decide import features, model
 from .verification.rules import Assessment, Sentence, assess, assess_merged
 
 _ID = r"\d+(?:\.\d+)?"
@@ -43,10 +44,8 @@ _REFUSAL = re.compile(
     r"(?:say|contain|mention|answer|provide|specify)|cannot\s+answer|can't\s+answer)\b"
 )
 # Calibrated on evals/claims/article.yaml and rhine.yaml (python -m assistant.evaluation.claims).
-SUPPORT_THRESHOLD = 0.62  # cosine between a claim and the text that supports it
-LOW_THRESHOLD = 0.35  # below this no cited text is about the claim at all
-NOVEL_SHARE = 0.2  # share of a claim's words the source may not use (and no near synonym of them)
-SHORT_CLAIM = 5  # a claim of this many words or fewer must use the source's words, or near synonyms
+LOW_THRESHOLD = 0.35  # cosine below which no cited text is about the claim at all
+NOVEL_SHARE = 0.34  # share of a part's words (of a merged claim) its sentence may not use
 CANDIDATES = 6  # cited units read closely per claim, the most overlapping first
 PAIR_HALF = 0.3  # each sentence of a two-sentence quote must be on topic by itself
 JOINT_SENTENCES = 4  # sentences cited from several sources that a claim may merge
@@ -112,6 +111,7 @@ class ClaimCheck:
     support: _Unit | None
     reason: str = ""
     verdict: Verdict = "supported"
+    signals: dict[str, float] | None = None  # what the fitted model weighed, when it was asked
 
 
 @dataclass(frozen=True)
@@ -184,12 +184,10 @@ class Verifier:
         self,
         sources: Sequence[Source],
         embedder: Embedder,
-        threshold: float = SUPPORT_THRESHOLD,
         entailer: Entailer | None = None,
     ):
         self._sources = {s.number: s for s in sources}
         self._embedder = embedder
-        self._threshold = threshold
         self.entailer = entailer
         self._sentences: dict[int, list[tuple[int, Span]]] = {}
         self._units: dict[int, list[_Unit]] = {}
@@ -315,7 +313,7 @@ class Verifier:
                 u,
                 assess(analysis, u.analysis, u.context, names, similar)
                 if len(u.parts) == 1
-                else assess_merged(claim.text, u.sentences(), names, similar, _few_novel),
+                else assess_merged(claim.text, u.sentences(), names, similar, _part_fits),
             )
             for u in candidates
         ]
@@ -325,21 +323,23 @@ class Verifier:
             reason = (found.conflicts or [f"{', '.join(found.missing)} not in the cited source"])[0]
             return ClaimCheck(claim, None, reason, "unsupported")
         closeness = self._closeness(claim.text, clean)
-        scored = sorted(
+        score, unit, found = min(
             ((closeness[i], u, a) for i, (u, a) in enumerate(clean)),
             key=lambda item: (len(item[2].novel) - 2 * item[0], len(item[1].text)),
         )
-        score, unit, found = scored[0]
-        if _few_novel(found) and score >= self._threshold:
-            return ClaimCheck(claim, unit, _support_reason(found, score))
-        best = max(score for score, _, _ in scored)
-        if best < LOW_THRESHOLD:
-            return ClaimCheck(claim, None, f"no cited sentence is about it ({best:.2f})", "unsupported")
-        if found.novel:
-            reason = f"the cited source does not say: {', '.join(found.novel)} ({score:.2f})"
+        signals = features(found, score)
+        probability = model().probability(signals)
+        if probability >= model().accept:
+            return ClaimCheck(claim, unit, _support_reason(found, score, probability), signals=signals)
+        if max(closeness) < LOW_THRESHOLD:
+            return ClaimCheck(claim, None, f"no cited sentence is about it ({max(closeness):.2f})", "unsupported")
+        if found.doubts:
+            why = found.doubts[0]
+        elif found.novel:
+            why = f"the cited source does not say: {', '.join(found.novel)}"
         else:
-            reason = f"not close enough in meaning to the cited source ({score:.2f})"
-        return ClaimCheck(claim, unit, reason, "undecided")
+            why = "not close enough in meaning to the cited source"
+        return ClaimCheck(claim, unit, f"{why} (p={probability:.2f})", "undecided", signals)
 
     def _closeness(self, claim: str, assessed: list[tuple[_Unit, Assessment]]) -> list[float]:
         """Cosine of the claim to what supports it: the stretch of source its words cover, or the
@@ -413,17 +413,14 @@ def _closest(claim: Analysis, scope: list[_Unit]) -> list[_Unit]:
     return sorted(scope, key=overlap, reverse=True)[:CANDIDATES]
 
 
-def _few_novel(found: Assessment) -> bool:
-    """Whether the words the source does not use are few enough for a paraphrase."""
-    allowed = int(NOVEL_SHARE * found.words) if found.words > SHORT_CLAIM else 0
-    return len(found.novel) <= allowed and not found.novel_verbs
+def _part_fits(found: Assessment) -> bool:
+    """Whether a part of a merged claim uses few enough words its sentence does not."""
+    return len(found.novel) <= max(1, int(NOVEL_SHARE * found.words)) and not found.novel_verbs
 
 
-def _support_reason(found: Assessment, score: float) -> str:
-    if found.synonyms:
-        said = ", ".join(f"{a} for {b}" for a, b in found.synonyms)
-        return f"the cited source says it ({score:.2f}; {said})"
-    return f"the cited source says it ({score:.2f})"
+def _support_reason(found: Assessment, score: float, probability: float) -> str:
+    said = "".join(f"; {a} for {b}" for a, b in found.synonyms)
+    return f"the cited source says it (closeness {score:.2f}, p={probability:.2f}{said})"
 
 
 @dataclass

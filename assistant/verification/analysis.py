@@ -18,8 +18,9 @@ _FUNCTION = (STOPWORDS - _KEPT) | QUESTION_WORDS
 # Capitalized at the start of a sentence or in a title, but never names.
 _NEVER_NAMES = frozenset(
     """around near between among along across beyond within without despite amid since until per via
-    following including regarding concerning unlike like toward towards upon onto""".split()
+    following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
 )
+_LEMMA_ALIASES = {"yr": "year", "yrs": "year"}
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
 
 
@@ -34,6 +35,7 @@ class Token:
     initial: bool  # opens a sentence
     content: bool  # neither a function word nor punctuation
     number: bool
+    sides: frozenset[tuple[int, int]]  # where it stands among opposites (lexicon.OPPOSITES), by form or lemma
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Analysis:
         if surface.endswith("ed") and surface != token.lemma:
             return True
         if surface.endswith("s") and index > 0:
-            return self._after_subject(index)
+            return surface != token.lemma and self._after_subject(index)
         return surface != token.lemma and not surface.endswith(("est", "er", "ing", "ly", "s"))
 
     def _after_subject(self, index: int) -> bool:
@@ -91,7 +93,10 @@ class Analysis:
         before = [t for t in self.tokens[max(0, index - 3) : index] if t.lemma not in _ADVERBS]
         if before and before[-1].lemma in BE:
             return True
-        return any(t.lemma == "by" for t in self.tokens[index + 1 : index + 3])
+        after = self.tokens[index + 1 : index + 4]
+        if after and after[0].lemma == "as":  # "known as", "described as"
+            return True
+        return any(t.lemma == "by" and k + 1 < len(after) and not after[k + 1].number for k, t in enumerate(after))
 
     def passive_agent(self, index: int) -> int | None:
         """For a passive verb at ``index`` with a "by" agent, the index of the agent's first name:
@@ -117,7 +122,7 @@ _ADVERBS = frozenset("also still already just only not never yet then now fully 
 def analyse(text: str) -> Analysis:
     tokens = []
     for index, (word, start, end) in enumerate(words(text)):
-        lemma = normalize(word)
+        lemma = _LEMMA_ALIASES.get(word.lower(), normalize(word))
         initial = bool(_SENTENCE_END.search(text[:start]))
         lowered = word.lower()
         number = lemma[:1].isdigit()
@@ -129,7 +134,8 @@ def analyse(text: str) -> Analysis:
             and not (initial and lowered in STOPWORDS | QUESTION_WORDS | OPENERS)
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
-        tokens.append(Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number))
+        sides = OPPOSITES.get(lowered, frozenset()) | OPPOSITES.get(lemma, frozenset())
+        tokens.append(Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number, sides))
     lemmas = frozenset(t.lemma for t in tokens)
     return Analysis(
         text=text,
@@ -181,7 +187,7 @@ def is_time(token: Token) -> bool:
 
 
 def is_opposable(token: Token) -> bool:
-    return token.lemma in OPPOSITES
+    return bool(token.sides)
 
 
 def is_framing(token: Token) -> bool:

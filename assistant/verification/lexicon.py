@@ -47,7 +47,7 @@ _OPPOSITES = [
     "same | different",
     "full fully | partly partially",
     "all | some",
-    "start begin | end finish",
+    "start begin beginning | end ending finish",
     "inland | offshore",
 ]
 OPPOSITES: dict[str, frozenset[tuple[int, int]]] = {}
@@ -63,7 +63,7 @@ for _group, _line in enumerate(_OPPOSITES):
 HEDGES = frozenset(
     """could may might can likely unlikely possibly possible probably presumably perhaps suggest
     suggested expect expected if whether unclear appear appears seem seems potentially reportedly
-    allegedly try attempt formerly former previously once originally initially""".split()
+    allegedly try attempt formerly former previously once originally initially cite cited""".split()
 )
 # Words that state why: a claim may give a cause only where its source gives one.
 CAUSES = frozenset(

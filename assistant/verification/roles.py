@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .analysis import Analysis, is_pronoun
+from .analysis import Analysis, Token, is_pronoun
 from .lexicon import OPPOSITES
 from .quantities import Quantity, same
 
@@ -21,8 +21,10 @@ Alignment = dict[int, int]  # claim token → source token
 
 _SUBJECT_PRONOUNS = frozenset("he she it they".split())
 _JOINERS = frozenset({"and", "or", "of", "&", ",", "nor"})
-_ALIASES = {"u.s": "us", "america": "us", "american": "us", "united": "us", "u.k": "uk", "britain": "uk"}
-PLACE_REACH = 2  # items (names whole, other words one by one) around a name where its claim neighbour may stand
+_ALIASES = {
+    "u.s": "us", "america": "us", "american": "us", "united": "us", "unite": "us", "u.k": "uk", "britain": "uk",
+}
+PLACE_REACH = 4  # items (names whole, other words one by one) around a name where its claim neighbour may stand
 
 
 def canonical(lemma: str) -> str:
@@ -51,6 +53,8 @@ def same_group(a: Group, b: Group) -> bool:
     if a == b:
         return True
     short, long = sorted((a, b), key=len)
+    if long[: len(short)] == short:  # "Jurassic" / "Jurassic Period"
+        return not any(w in OPPOSITES for w in long[len(short) :])
     extra = long[: len(long) - len(short)]
     return long[len(extra) :] == short and not any(w in OPPOSITES for w in extra)
 
@@ -111,6 +115,18 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, context
     names = {i for i in aligned if claim.tokens[i].name}
     if not names:
         return None
+    subjects = [
+        (said, stated)
+        for i, j in aligned.items()
+        if claim.verb_like(i)
+        and (said := _subject(claim, i))
+        and (stated := _subject(source, j))
+        and not _meets(said, stated)
+    ]
+    for said, stated in subjects:
+        for other_said, other_stated in subjects:
+            if _meets(said, other_stated) and _meets(other_said, stated):
+                return f"who did what is swapped: the source says {' '.join(stated[0])} did it"
     for i, j in aligned.items():
         if claim.tokens[i].name or not claim.verb_like(i):
             continue
@@ -122,8 +138,10 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, context
         else:  # a noun ("the Trump administration's announcement"): only a name right before it says who
             before = [k for k in _anchors(source, j) if j - 3 <= k < j and source.tokens[k].name]
             theirs = ([group(source, max(before))] if before else [], [])
-        if _meets(mine[1], theirs[0]) and not _meets(mine[1], theirs[1]) or (
-            _meets(mine[0], theirs[1]) and not _meets(mine[0], theirs[0])
+        both = bool(theirs[0]) and bool(theirs[1])  # the source's verb has a doer and a done-to
+        if both and (
+            _meets(mine[1], theirs[0]) and not _meets(mine[1], theirs[1])
+            or _meets(mine[0], theirs[1]) and not _meets(mine[0], theirs[0])
         ):
             return f"who did what is swapped around “{claim.tokens[i].surface}”"
         said, stated = _subject(claim, i), _subject(source, j)
@@ -134,22 +152,48 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, context
     return None
 
 
+def subject_differs(claim: Analysis, source: Analysis, aligned: Alignment) -> bool:
+    """Whether, for a verb both share, each names a doer right before it and they differ."""
+    for i, j in aligned.items():
+        if claim.verb_like(i):
+            said, stated = _subject(claim, i), _subject(source, j)
+            if said and stated and not _meets(said, stated):
+                return True
+    return False
+
+
 _AUXILIARIES = frozenset("have has had will would could can may might shall should must do does did be is are was were".split())
 
 
 def _subject(analysis: Analysis, i: int) -> list[Group]:
-    """The name (and those joined to it) right before an active verb, auxiliaries and adverbs aside:
-    "Iberia pushed up", "Italian, Occitan and Portuguese retain"."""
+    """The name (and those joined to it) right before an active verb, auxiliaries, adverbs and one
+    common noun aside ("Iberia pushed up", "the Trump administration strongly criticized"); a
+    subject pronoun there is resolved within the sentence ("Trump took her … when he addressed")."""
     if analysis.passive(i):
         return []
     k = i - 1
     tokens = analysis.tokens
-    while k >= 0 and (tokens[k].lemma in _AUXILIARIES or tokens[k].surface.lower() in _AUXILIARIES
-                      or tokens[k].lemma in ("also", "still", "not", "never", "already", "then")):
-        k -= 1
-    if k < 0 or not tokens[k].name or "," in analysis.text[tokens[k].end : tokens[i].start]:
+    nouns = 0
+    while k >= 0 and not tokens[k].name:
+        token = tokens[k]
+        if token.surface.lower() in _SUBJECT_PRONOUNS:
+            resolved = _resolved(analysis, k, frozenset())
+            return [resolved] if resolved[0] not in _SUBJECT_PRONOUNS else []
+        if token.lemma in _AUXILIARIES or token.surface.lower() in _AUXILIARIES or token.lemma in _ADVERBS:
+            k -= 1
+        elif token.surface.lower().endswith("ly") and token.content:
+            k -= 1
+        elif token.content and not analysis.verb_like(k) and nouns == 0:
+            nouns += 1
+            k -= 1
+        else:
+            return []
+    if k < 0 or "," in analysis.text[tokens[k].end : tokens[i].start]:
         return []
     return _party(analysis, k, -1, frozenset())
+
+
+_ADVERBS = frozenset("also still not never already then just only".split())
 
 
 def _meets(a: list[Group], b: list[Group]) -> bool:
@@ -233,6 +277,33 @@ def place_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
     return None
 
 
+def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: int) -> str | None:
+    """Each name and number of the claim keeps one of its claim neighbours (the next name or word on
+    either side) within ``reach`` items of it in the source. Paraphrases can move words further, so
+    a miss only leaves the claim undecided."""
+    mine = _items(claim)
+    theirs = _items(source)
+    position_of: dict[int, int] = {}
+    for p, (_, ix) in enumerate(theirs):
+        for i in ix:
+            position_of[i] = p
+    for k in range(len(source.tokens)):  # a word that is no item (a pronoun) sits where the next item is
+        position_of.setdefault(k, next((p for p, (_, ix) in enumerate(theirs) if ix[0] > k), len(theirs)))
+    for position, (item, indices) in enumerate(mine):
+        first = claim.tokens[indices[0]]
+        if not (first.name or first.number) or not all(i in aligned for i in indices):
+            continue
+        neighbours = [mine[p] for p in (position - 1, position + 1) if 0 <= p < len(mine)]
+        neighbours = [(g, ix) for g, ix in neighbours if all(i in aligned for i in ix)]
+        if not neighbours:
+            continue
+        homes = {p for p, (g, _) in enumerate(theirs) if same_group(g, item)} | {position_of[aligned[indices[0]]]}
+        near = {q for p in homes for q in range(p - reach, p + reach + 1)} - homes
+        if not any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
+            return f"{first.surface} is not said of what the claim says"
+    return None
+
+
 def _items(analysis: Analysis) -> list[tuple[Group, tuple[int, ...]]]:
     """Content words one by one, names whole: (group, token indices)."""
     items: list[tuple[Group, tuple[int, ...]]] = []
@@ -308,7 +379,7 @@ def opposite_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> 
     colour" and "lighter" elsewhere."""
     for i in aligned:
         word = claim.tokens[i]
-        sides = OPPOSITES.get(word.lemma)
+        sides = word.sides
         if not sides or word.name:
             continue
         head = next((t for t in claim.tokens[i + 1 : i + 4] if t.content and t.index in aligned), None)
@@ -316,9 +387,11 @@ def opposite_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> 
             continue
         groups = {g for g, _ in sides}
         opposed, agreeing = [], []
-        for at in (t.index for t in source.tokens if t.lemma == source.tokens[aligned[head.index]].lemma):
-            for t in source.tokens[max(0, at - 3) : at]:
-                theirs = OPPOSITES.get(t.lemma)
+        for at in (aligned[head.index],):
+            window = source.tokens[max(0, at - 6) : at]
+            commas = [k for k, t in enumerate(window[1:], 1) if "," in source.text[window[k - 1].end : t.start]]
+            for t in window[commas[-1] if commas else 0 :]:
+                theirs = t.sides
                 if not theirs or t.name:
                     continue
                 if theirs & sides:
@@ -329,3 +402,155 @@ def opposite_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> 
             t, at = opposed[0]
             return f"the source says {t.surface} {source.tokens[at].surface}"
     return None
+
+
+# -- what a phrase is said of ---------------------------------------------------------------------------
+
+_PLACE_PREPOSITIONS = frozenset("in on at off near into onto from to of".split())
+_PARTICLES = frozenset("off up out down away back".split())
+_DETERMINERS = frozenset("the a an its their his her".split())
+
+
+def preposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X in Y" must be the source's "X in Y" when the source says X in some place: "the North Sea in
+    Germany" is wrong where it says "the North Sea in the Netherlands", "Alemannia on the Lower
+    Rhine" where it says "Alemannia on the High Rhine", "sold the Alsace to Sigismund" where it says
+    "sold to Burgundy"; and "an upper canal at Fußach" where it says "a lower canal at Fußach"."""
+    theirs = list(_attachments(source))
+    for word, preposition, name in _attachments(claim):
+        if word not in aligned or name not in aligned:
+            continue
+        wanted = group(claim, name)
+        lemma = source.tokens[aligned[word]].lemma
+        said = [(w, n) for w, p, n in theirs if source.tokens[w].lemma == lemma and p == preposition]
+        if not said:
+            continue
+        same_place = [w for w, n in said if same_group(group(source, n), wanted)]
+        if not same_place:
+            return f"the source says {claim.tokens[word].surface} {preposition} {' '.join(group(source, said[0][1]))}"
+        mine = _modifier(claim, word)
+        if mine is not None and all(_opposed(mine, _modifier(source, w)) for w in same_place):
+            return f"the source says {_modifier(source, same_place[0]).surface} {source.tokens[same_place[0]].surface}"
+    return None
+
+
+def _modifier(analysis: Analysis, k: int) -> Token | None:
+    """An opposable word right before word ``k`` ("upper canal")."""
+    before = [t for t in analysis.tokens[max(0, k - 2) : k] if t.sides and not t.name]
+    return before[-1] if before else None
+
+
+def _opposed(a: Token, b: Token | None) -> bool:
+    if b is None:
+        return False
+    mine, theirs = a.sides, b.sides
+    return bool({g for g, _ in mine} & {g for g, _ in theirs}) and not mine & theirs
+
+
+def _attachments(analysis: Analysis) -> Iterator[tuple[int, str, int]]:
+    """(word, preposition, name) for "exercises off Taiwan", "Alemannia on the High Rhine", "branches
+    off from the Oude Maas", and for a verb past its object: "sold (the Alsace) to Burgundy"."""
+    tokens = analysis.tokens
+    for k, token in enumerate(tokens):
+        if not token.content:
+            continue
+        reach = 5 if analysis.verb_like(k) else 1
+        for j in range(k + 1, min(k + 1 + reach, len(tokens))):
+            if tokens[j].lemma in _PARTICLES and j == k + 1:
+                continue
+            if tokens[j].lemma in _PLACE_PREPOSITIONS:
+                break
+            if analysis.verb_like(j) or "," in analysis.text[tokens[j - 1].end : tokens[j].start]:
+                j = len(tokens)
+                break
+        else:
+            continue
+        if j >= len(tokens) or tokens[j].lemma not in _PLACE_PREPOSITIONS:
+            continue
+        if "," in analysis.text[token.end : tokens[j].start]:
+            continue
+        n = j + 1
+        while n < len(tokens) and tokens[n].lemma in _DETERMINERS:
+            n += 1
+        if n < len(tokens) and tokens[n].name and not _clause_between(analysis.text, token.end, tokens[n].start):
+            yield k, tokens[j].lemma, n
+
+
+def owner_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """An opposable word keeps its owner: "the Upper Rhine Graben lies in northwest Germany" is wrong
+    where northwest Germany is the Lower Rhine Embayment's and the Graben's is southwest Germany."""
+    for i, j in aligned.items():
+        word = claim.tokens[i]
+        sides = word.sides
+        if not sides or word.name:
+            continue
+        mine, theirs = _owner_of(claim, i), _owner_of(source, j)
+        if mine is None or theirs is None or same_group(mine, theirs):
+            continue
+        groups = {g for g, _ in sides}
+        for k, token in enumerate(source.tokens):
+            if token.name and same_group(group(source, k), mine):
+                for t in source.tokens[k + 1 : k + 7]:
+                    other = t.sides
+                    if other and not t.name and {g for g, _ in other} & groups and not other & sides:
+                        return f"the source says {' '.join(mine)} … {t.surface}"
+    return None
+
+
+def _owner_of(analysis: Analysis, i: int) -> Group | None:
+    """The nearest name before word ``i`` in its clause (across commas)."""
+    tokens = analysis.tokens
+    for k in range(i - 1, -1, -1):
+        if _clause_between(analysis.text, tokens[k].end, tokens[i].start):
+            return None
+        if tokens[k].name:
+            return group(analysis, k)
+    return None
+
+
+def number_word_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """A number keeps the word it is said with: "Augustus died in AD 70" is wrong where the source's
+    death comes with 14, and 70 with something else."""
+    claimed = list(claim.quantities)
+    for quantity in claimed:
+        stated = next((q for q in source.quantities if same(quantity, q)), None)
+        if stated is None:
+            continue
+        for word in _words_beside(claim, quantity):
+            if word not in aligned:
+                continue
+            at = source.tokens[aligned[word]]
+            distance = _distance(source, at.start, at.end, stated)
+            for other in source.quantities:
+                if any(same(q, other) for q in claimed) or same(quantity, other):
+                    continue
+                if _conversion(source, stated, other):  # "4,274 m (14,022 ft)", "1–3 cm (0.39–1.18 in)"
+                    continue
+                if _distance(source, at.start, at.end, other) < distance and not _clause_between(
+                    source.text, min(at.end, other.end), max(at.start, other.start)
+                ):
+                    return f"the source gives {other.text} with “{at.surface}”, not {quantity.text}"
+    return None
+
+
+def _conversion(analysis: Analysis, a: Quantity, b: Quantity) -> bool:
+    """Whether two numbers are one given in two units or as a range: only brackets and dashes between."""
+    low, high = sorted((a, b), key=lambda q: q.start)
+    between = analysis.text[low.end : high.start]
+    return not between.strip(" ()–-") or (between.count("(") == 1 and len(between.split()) <= 2)
+
+
+def _words_beside(analysis: Analysis, quantity: Quantity) -> list[int]:
+    """The ordinary words right next to a number (two tokens either side)."""
+    tokens = analysis.tokens
+    inside = [t.index for t in tokens if quantity.start <= t.start < quantity.end]
+    if not inside:
+        return []
+    around = [*range(max(0, inside[0] - 2), inside[0]), *range(inside[-1] + 1, min(len(tokens), inside[-1] + 3))]
+    return [k for k in around if tokens[k].content and not tokens[k].name and not tokens[k].number]
+
+
+def _distance(analysis: Analysis, start: int, end: int, quantity: Quantity) -> int:
+    """Words between a span and a number."""
+    low, high = (end, quantity.start) if end <= quantity.start else (quantity.end, start)
+    return len(analysis.text[low:high].split())

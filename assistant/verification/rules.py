@@ -17,12 +17,24 @@ from dataclasses import dataclass, field
 
 from ..text import same_term
 from .analysis import Analysis, Token, analyse, is_framing, is_pronoun, is_time
-from .lexicon import BE, FRAME_VERBS, HEDGES, LIGHT_VERBS, NUMBER_NOUNS, OPPOSITES, RATE_UNITS, UNIT_WORDS
+from .lexicon import BE, FRAME_VERBS, HEDGES, LIGHT_VERBS, NUMBER_NOUNS, RATE_UNITS, UNIT_WORDS
 from .quantities import same, same_value, unstated
-from .roles import canonical, opposite_conflict, place_conflict, quantity_conflict, role_conflict
+from .roles import (
+    canonical,
+    number_word_conflict,
+    opposite_conflict,
+    owner_conflict,
+    preposition_conflict,
+    place_conflict,
+    place_doubt,
+    quantity_conflict,
+    role_conflict,
+    subject_differs,
+)
 
 Similarity = Callable[[str, str], float]
 WORD_SIMILAR = 0.5  # MiniLM cosine of two single words above which an ordinary word may stand for another
+PLACE_REACH = 4  # items around a name or number in the source where one of its claim neighbours must stand
 BINDING_REACH = 3  # words on each side that bind a name or number to what it is said of
 _DEMONYM_ENDINGS = frozenset({"", "a", "y", "e", "ese", "an", "ian", "n", "ish", "i"})
 
@@ -38,6 +50,9 @@ class Assessment:
     synonyms: list[tuple[str, str]] = field(default_factory=list)
     aligned: dict[int, int] = field(default_factory=dict)  # claim token → source token
     evidence: list[str] = field(default_factory=list)  # the stretch of source text the claim's words cover
+    doubts: list[str] = field(default_factory=list)  # names or numbers far from their claim neighbours
+    merged: bool = False  # checked part by part against several sentences
+    subject_differs: bool = False  # the source names another doer right before a shared verb
     words: int = 0  # the claim's words that count
 
     @property
@@ -61,7 +76,7 @@ def assess(
         if not token.content or is_framing(token) or token.lemma in licensed:
             continue
         if token.lemma in FRAME_VERBS:
-            match = next((t.index for t in source.tokens if t.lemma in FRAME_VERBS), None)
+            match = next((t.index for t in source.tokens if t.lemma in FRAME_VERBS and not t.name), None)
             if match is not None:
                 found.aligned[token.index] = match
             elif _attributed(claim, token):
@@ -100,7 +115,7 @@ def assess(
             else:
                 found.aligned[token.index] = match
             continue
-        if token.lemma in OPPOSITES:
+        if token.sides:
             match, opposed = _opposite(token, source)
             if match is not None:
                 found.aligned[token.index] = match
@@ -196,7 +211,7 @@ def _find(token: Token, source: Analysis, exact: bool) -> int | None:
         return None
     for other in source.tokens:
         if other.content and not other.number and same_term(token.lemma, [other.lemma]):
-            if not (OPPOSITES.get(other.lemma) or OPPOSITES.get(token.lemma)):
+            if not (other.sides or token.sides):
                 return other.index
     return None
 
@@ -204,7 +219,7 @@ def _find(token: Token, source: Analysis, exact: bool) -> int | None:
 def _synonym(token: Token, source: Analysis, similar: Similarity) -> int | None:
     best, best_score = None, WORD_SIMILAR
     for other in source.tokens:
-        if not other.content or other.number or other.name or other.lemma in OPPOSITES:
+        if not other.content or other.number or other.name or other.sides:
             continue
         score = similar(token.lemma, other.lemma)
         if score >= best_score:
@@ -214,10 +229,10 @@ def _synonym(token: Token, source: Analysis, similar: Similarity) -> int | None:
 
 def _opposite(token: Token, source: Analysis) -> tuple[int | None, str | None]:
     """The source word on the same side of the claim word's opposition, or the one on the other side."""
-    sides = OPPOSITES[token.lemma]
+    sides = token.sides
     opposed = None
     for other in source.tokens:
-        theirs = OPPOSITES.get(other.lemma)
+        theirs = other.sides
         if not theirs:
             continue
         if sides & theirs:
@@ -334,18 +349,25 @@ def _check_relations(claim: Analysis, source: Analysis, context: frozenset[str],
         place_conflict(claim, source, found.aligned),
         quantity_conflict(claim, source),
         opposite_conflict(claim, source, found.aligned),
+        owner_conflict(claim, source, found.aligned),
+        preposition_conflict(claim, source, found.aligned),
+        number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
     ):
         if conflict:
             found.conflicts.append(conflict)
             return
+    doubt = place_doubt(claim, source, found.aligned, PLACE_REACH)
+    if doubt:
+        found.doubts.append(doubt)
+    found.subject_differs = subject_differs(claim, source, found.aligned)
 
 
 def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
     """Two of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide"
     against "300 km long and up to 40 km wide")."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
-    anchors = [t for t in content if (t.name or t.number or t.lemma in OPPOSITES) and t.index in found.aligned]
+    anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
             if a.lemma != b.lemma and _crossed(claim, source, found, a, b):
@@ -391,7 +413,7 @@ def _source_lemma(claim: Analysis, source: Analysis, found: Assessment, lemma: s
 # -- claims that merge sentences -----------------------------------------------------------------
 
 _CLAUSE_BREAK = re.compile(
-    r",\s+(?:and\s+|but\s+|while\s+|which\s+|where\s+)?|;\s+|:\s+|\s+[—–]\s+"
+    r",\s+(?:and|but|while|which|where|after|before|when|whose)\s+|;\s+|:\s+|\s+[—–]\s+"
     r"|\s+(?:and|but|while|whereas)\s+(?=\w+\s+\w+)"
 )
 
@@ -452,6 +474,9 @@ def _joined(first: Assessment, second: Assessment) -> Assessment:
         novel=first.novel + second.novel,
         synonyms=first.synonyms + second.synonyms,
         novel_verbs=first.novel_verbs + second.novel_verbs,
+        doubts=first.doubts + second.doubts,
+        merged=True,
+        subject_differs=first.subject_differs or second.subject_differs,
         evidence=first.evidence + second.evidence,
         words=first.words + second.words,
     )
