@@ -31,7 +31,7 @@ import numpy as np
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source
 from .text import Span, is_instruction, sentence_spans
-from .verification.analysis import Analysis, analyse
+from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
 from .verification.rules import Assessment, Sentence, assess, assess_merged
 
@@ -75,7 +75,7 @@ class _Unit:
     pieces: tuple[tuple[Source, int, int], ...]  # (source, document start, document end)
     text: str
     parts: tuple[str, ...]  # the sentences
-    context: frozenset[str]  # names of the sentence before: what its pronouns may stand for
+    context: Referents  # names of the sentence before: what its pronouns may stand for
 
     @property
     def source(self) -> Source:
@@ -234,7 +234,7 @@ class Verifier:
     def _unit(self, source: Source, spans: list[Span], before: Span | None) -> _Unit:
         text = source.passage.text
         start, end = spans[0].start, spans[-1].end
-        context = analyse(text[before.start : before.end]).referents if before else frozenset()
+        context = analyse(text[before.start : before.end]).referents if before else NO_REFERENTS
         return _Unit(
             pieces=((source, source.passage.start + start, source.passage.start + end),),
             text=text[start:end],
@@ -288,7 +288,7 @@ class Verifier:
             else:
                 pieces.append((source, begin, stop))
             previous = (number, k)
-        return _Unit(pieces=tuple(pieces), text=" ".join(parts), parts=tuple(parts), context=frozenset())
+        return _Unit(pieces=tuple(pieces), text=" ".join(parts), parts=tuple(parts), context=NO_REFERENTS)
 
     # -- the decision -------------------------------------------------------------------------------
 

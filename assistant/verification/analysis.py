@@ -39,6 +39,17 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Referents:
+    """Names of a sentence that the pronouns of the next one may stand for."""
+
+    subject: frozenset[str] = frozenset()  # for "it", "he", "she", "they"
+    named: frozenset[str] = frozenset()  # for "its", "her", "their", "this", "the latter"
+
+
+NO_REFERENTS = Referents()
+
+
+@dataclass(frozen=True)
 class Analysis:
     text: str
     tokens: tuple[Token, ...]
@@ -52,9 +63,9 @@ class Analysis:
     capitalized: frozenset[str]  # lemmas written with a capital anywhere but at a sentence start
 
     @property
-    def referents(self) -> frozenset[str]:
-        """What a pronoun of the next sentence may stand for: its first name and its last two ("it"
-        for the subject, "the latter" for the last one named), each with the names written with it."""
+    def referents(self) -> Referents:
+        """What a pronoun of the next sentence may stand for: "it", "he", "they" for its first name (the
+        subject), "its", "her", "the latter" also for its last two."""
         groups: list[list[str]] = []
         for previous, token in zip((None, *self.tokens), self.tokens, strict=False):
             if token.name:
@@ -62,8 +73,8 @@ class Analysis:
                     groups[-1].append(token.lemma)
                 else:
                     groups.append([token.lemma])
-        chosen = groups[:1] + groups[-2:]
-        return frozenset(lemma for group in chosen for lemma in group)
+        subject = frozenset(groups[0]) if groups else frozenset()
+        return Referents(subject, subject.union(*(frozenset(g) for g in groups[-2:])))
 
     @property
     def content(self) -> list[Token]:

@@ -92,5 +92,6 @@ LIGHT_VERBS = frozenset(
 )
 # What "per" may be followed by in a rate: a claim's rate must be the source's.
 RATE_UNITS = frozenset("second minute hour day week month year decade century capita cent".split())
+SUBJECT_PRONOUNS = frozenset("he she it they".split())
 PRONOUNS = frozenset("he she him her his hers it its they them their theirs this these those".split())
 BE = frozenset("be is are was were been being".split())

@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .analysis import Analysis, Token, is_pronoun
-from .lexicon import OPPOSITES
+from .lexicon import OPPOSITES, SUBJECT_PRONOUNS
 from .quantities import Quantity, same
 
 Group = tuple[str, ...]
 Alignment = dict[int, int]  # claim token → source token
 
-_SUBJECT_PRONOUNS = frozenset("he she it they".split())
 _JOINERS = frozenset({"and", "or", "of", "&", ",", "nor"})
 _ALIASES = {
     "u.s": "us", "america": "us", "american": "us", "united": "us", "unite": "us", "u.k": "uk", "britain": "uk",
@@ -59,11 +58,11 @@ def same_group(a: Group, b: Group) -> bool:
     return long[len(extra) :] == short and not any(w in OPPOSITES for w in extra)
 
 
-def _party(analysis: Analysis, k: int, step: int, context: frozenset[str]) -> list[Group]:
+def _party(analysis: Analysis, k: int, step: int) -> list[Group]:
     """The name at ``k`` and those joined to it ("Takaichi and Trump", "Sigismund of Austria"), walking
     back (``step`` -1) or on (+1); a subject pronoun is resolved."""
     tokens = analysis.tokens
-    found = [_resolved(analysis, k, context)]
+    found = [_resolved(analysis, k)]
     edge = k
     while True:
         if step < 0:
@@ -92,11 +91,11 @@ def _party(analysis: Analysis, k: int, step: int, context: frozenset[str]) -> li
             return found
 
 
-def _resolved(analysis: Analysis, k: int, context: frozenset[str]) -> Group:
+def _resolved(analysis: Analysis, k: int) -> Group:
     token = analysis.tokens[k]
     if token.name:
         return group(analysis, k)
-    if token.surface.lower() in _SUBJECT_PRONOUNS:
+    if token.surface.lower() in SUBJECT_PRONOUNS:
         for j in range(k - 1, -1, -1):
             if _sentence_break(analysis, j + 1):
                 break
@@ -108,7 +107,7 @@ def _resolved(analysis: Analysis, k: int, context: frozenset[str]) -> Group:
 # -- who did what to whom ------------------------------------------------------------------------------
 
 
-def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, context: frozenset[str]) -> str | None:
+def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
     """For a verb both share: the claim's doer must not be the source's done-to, nor its done-to the
     source's doer; and where both name the doer right before the verb ("Iberia pushed up"), it must
     be the same. The doer stands before an active verb or after "by" for a passive."""
@@ -130,11 +129,11 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, context
     for i, j in aligned.items():
         if claim.tokens[i].name or not claim.verb_like(i):
             continue
-        mine = _roles(claim, i, names, frozenset())
+        mine = _roles(claim, i, names)
         if not mine[0] and not mine[1]:
             continue
         if source.verb_like(j):
-            theirs = _roles(source, j, _anchors(source, j), context)
+            theirs = _roles(source, j, _anchors(source, j))
         else:  # a noun ("the Trump administration's announcement"): only a name right before it says who
             before = [k for k in _anchors(source, j) if j - 3 <= k < j and source.tokens[k].name]
             theirs = ([group(source, max(before))] if before else [], [])
@@ -176,9 +175,9 @@ def _subject(analysis: Analysis, i: int) -> list[Group]:
     nouns = 0
     while k >= 0 and not tokens[k].name:
         token = tokens[k]
-        if token.surface.lower() in _SUBJECT_PRONOUNS:
-            resolved = _resolved(analysis, k, frozenset())
-            return [resolved] if resolved[0] not in _SUBJECT_PRONOUNS else []
+        if token.surface.lower() in SUBJECT_PRONOUNS:
+            resolved = _resolved(analysis, k)
+            return [resolved] if resolved[0] not in SUBJECT_PRONOUNS else []
         if token.lemma in _AUXILIARIES or token.surface.lower() in _AUXILIARIES or token.lemma in _ADVERBS:
             k -= 1
         elif token.surface.lower().endswith("ly") and token.content:
@@ -190,7 +189,7 @@ def _subject(analysis: Analysis, i: int) -> list[Group]:
             return []
     if k < 0 or "," in analysis.text[tokens[k].end : tokens[i].start]:
         return []
-    return _party(analysis, k, -1, frozenset())
+    return _party(analysis, k, -1)
 
 
 _ADVERBS = frozenset("also still not never already then just only".split())
@@ -206,16 +205,16 @@ def _all_groups(analysis: Analysis) -> Iterator[Group]:
             yield group(analysis, k)
 
 
-def _roles(analysis: Analysis, i: int, anchors: set[int], context: frozenset[str]) -> tuple[list[Group], list[Group]]:
+def _roles(analysis: Analysis, i: int, anchors: set[int]) -> tuple[list[Group], list[Group]]:
     """(doers, done-tos) around word ``i`` within its clause."""
     text, tokens = analysis.text, analysis.tokens
     before = [k for k in anchors if k < i and not _clause_between(text, tokens[k].end, tokens[i].start)]
     after = [k for k in anchors if k > i and not _clause_between(text, tokens[i].end, tokens[k].start)]
-    doers = _party(analysis, max(before), -1, context) if before else []
-    done = _party(analysis, min(after), +1, context) if after else []
+    doers = _party(analysis, max(before), -1) if before else []
+    done = _party(analysis, min(after), +1) if after else []
     if analysis.passive(i):
         agent = analysis.passive_agent(i)
-        return (_party(analysis, agent, +1, context) if agent is not None else []), doers
+        return (_party(analysis, agent, +1) if agent is not None else []), doers
     return doers, done
 
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..text import same_term
-from .analysis import Analysis, Token, analyse, is_framing, is_pronoun, is_time
-from .lexicon import BE, FRAME_VERBS, HEDGES, LIGHT_VERBS, NUMBER_NOUNS, RATE_UNITS, UNIT_WORDS
+from .analysis import Analysis, Referents, Token, analyse, is_framing, is_pronoun, is_time
+from .lexicon import BE, FRAME_VERBS, SUBJECT_PRONOUNS, HEDGES, LIGHT_VERBS, NUMBER_NOUNS, RATE_UNITS, UNIT_WORDS
 from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
@@ -65,13 +65,16 @@ class Assessment:
 
 
 def assess(
-    claim: Analysis, source: Analysis, context: frozenset[str], names: frozenset[str], similar: Similarity
+    claim: Analysis, source: Analysis, context: Referents, names: frozenset[str], similar: Similarity
 ) -> Assessment:
     """``context``: the names of the sentence before ``source``, which its pronouns may stand for;
     ``names``: the words the sources write as names, by which a claim's first word is told to be one."""
     found = Assessment()
     licensed = _licensed(source.text)
-    pronoun = next((t.index for t in source.tokens if is_pronoun(t)), None)
+    subject_pronoun = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
+    other_pronoun = next(
+        (t.index for t in source.tokens if (is_pronoun(t) or t.lemma == "latter") and t.index != subject_pronoun), None
+    )
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
             continue
@@ -103,8 +106,10 @@ def assess(
             match = _find_name(token, source)
             if match is not None:
                 found.aligned[token.index] = match
-            elif pronoun is not None and _name_in(token.lemma, context):
-                found.aligned[token.index] = pronoun
+            elif subject_pronoun is not None and _name_in(token.lemma, context.subject):
+                found.aligned[token.index] = subject_pronoun
+            elif other_pronoun is not None and _name_in(token.lemma, context.named):
+                found.aligned[token.index] = other_pronoun
             else:
                 found.missing.append(token.surface)
             continue
@@ -145,7 +150,7 @@ def assess(
     _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
-    _check_relations(claim, source, context, found)
+    _check_relations(claim, source, found)
     return found
 
 
@@ -342,10 +347,10 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
 _ADVERBS = frozenset("probably possibly perhaps also even still already just only likely".split())
 
 
-def _check_relations(claim: Analysis, source: Analysis, context: frozenset[str], found: Assessment) -> None:
+def _check_relations(claim: Analysis, source: Analysis, found: Assessment) -> None:
     """Roles, what names and numbers are said of, and opposites with their nouns (``roles``)."""
     for conflict in (
-        role_conflict(claim, source, found.aligned, context),
+        role_conflict(claim, source, found.aligned),
         place_conflict(claim, source, found.aligned),
         quantity_conflict(claim, source),
         opposite_conflict(claim, source, found.aligned),
@@ -423,7 +428,7 @@ class Sentence:
     """A source sentence with the names of the one before it (what its pronouns may stand for)."""
 
     analysis: Analysis
-    context: frozenset[str]
+    context: Referents
 
 
 def assess_merged(
