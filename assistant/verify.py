@@ -21,16 +21,18 @@ every backend, sentence by sentence, so a streamed answer shows only sentences t
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, Protocol
 
 import numpy as np
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source
-from .text import Span, is_instruction, sentence_spans
+from .text import Span, is_instruction, normalize, sentence_spans, words
 from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
 from .verification.rules import Assessment, Sentence, assess, assess_merged
@@ -75,7 +77,7 @@ class _Unit:
     pieces: tuple[tuple[Source, int, int], ...]  # (source, document start, document end)
     text: str
     parts: tuple[str, ...]  # the sentences
-    context: Referents  # names of the sentence before: what its pronouns may stand for
+    before: str  # the sentence before it, whose names its pronouns may stand for ("" if none)
 
     @property
     def source(self) -> Source:
@@ -89,9 +91,18 @@ class _Unit:
     def end(self) -> int:
         return self.pieces[0][2]
 
-    @property
+    @cached_property
+    def context(self) -> Referents:
+        return analyse(self.before).referents if self.before else NO_REFERENTS
+
+    @cached_property
     def analysis(self) -> Analysis:
         return analyse(self.text)
+
+    @cached_property
+    def lemmas(self) -> frozenset[str]:
+        """Its words' lemmas, cheaply: enough to tell which units a claim shares words with."""
+        return frozenset(normalize(w) for w, _, _ in words(self.text))
 
     def sentences(self) -> list[Sentence]:
         """Its sentences, each with the names its pronouns may stand for (those of the one before)."""
@@ -234,12 +245,11 @@ class Verifier:
     def _unit(self, source: Source, spans: list[Span], before: Span | None) -> _Unit:
         text = source.passage.text
         start, end = spans[0].start, spans[-1].end
-        context = analyse(text[before.start : before.end]).referents if before else NO_REFERENTS
         return _Unit(
             pieces=((source, source.passage.start + start, source.passage.start + end),),
             text=text[start:end],
             parts=tuple(text[s.start : s.end] for s in spans),
-            context=context,
+            before=text[before.start : before.end] if before else "",
         )
 
     def _scope(self, claim: Claim) -> list[_Unit] | str:
@@ -288,7 +298,7 @@ class Verifier:
             else:
                 pieces.append((source, begin, stop))
             previous = (number, k)
-        return _Unit(pieces=tuple(pieces), text=" ".join(parts), parts=tuple(parts), context=NO_REFERENTS)
+        return _Unit(pieces=tuple(pieces), text=" ".join(parts), parts=tuple(parts), before="")
 
     # -- the decision -------------------------------------------------------------------------------
 
@@ -407,10 +417,10 @@ def _closest(claim: Analysis, scope: list[_Unit]) -> list[_Unit]:
     wanted = {t.lemma: 2 if (t.name or t.number) else 1 for t in claim.tokens if t.content}
 
     def overlap(unit: _Unit) -> tuple[int, int]:
-        lemmas = unit.analysis.lemmas
+        lemmas = unit.lemmas
         return (sum(weight for lemma, weight in wanted.items() if lemma in lemmas), -len(unit.text))
 
-    return sorted(scope, key=overlap, reverse=True)[:CANDIDATES]
+    return heapq.nlargest(CANDIDATES, scope, key=overlap)
 
 
 def _part_fits(found: Assessment) -> bool:

@@ -158,29 +158,45 @@ CALIBRATION = ("article", "rhine")  # plaintext.yaml is held out: never fitted o
 MAX_FALSE = 0.02  # share of a calibration file's false claims the fitted model may accept
 
 
+# The sign each weight must have: more closeness helps, every doubt hurts; a feature whose fitted
+# weight comes out with the other sign (collinear with another) is dropped and the rest refitted.
+SIGNS = {"closeness": 1, "merged": 0}
+
+
 def fit(tallies: dict[str, Tally], l2: float = 1.0) -> Model:
     """A logistic regression over the signals of the claims the rules leave open, and the lowest
     acceptance probability that keeps every calibration file at or under MAX_FALSE false accepted."""
     rows = [(o.signals, o.claim.supported) for t in tallies.values() for o in t.outcomes if o.signals]
-    x = np.array([[signals[name] for name in FEATURES] for signals, _ in rows])
     y = np.array([float(label) for _, label in rows])
+    used = list(FEATURES)
+    while True:
+        weights, bias = _logistic(np.array([[s[name] for name in used] for s, _ in rows]), y, l2)
+        wrong = [n for n, w in zip(used, weights, strict=True) if w * SIGNS.get(n, -1) < 0]
+        if not wrong:
+            break
+        used.remove(wrong[0])
+    fitted = dict(zip(used, weights, strict=True))
+    weights_by_name = {name: float(fitted.get(name, 0.0)) for name in FEATURES}
+    for accept in np.arange(0.05, 1.0, 0.01):
+        trial = Model(weights_by_name, bias, round(float(accept), 2))
+        if all(_false_share(t, trial) <= MAX_FALSE for t in tallies.values()):
+            return trial
+    return Model(weights_by_name, bias, 1.0)
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[list[float], float]:
+    """Weights and bias of an L2-penalised logistic regression (Newton's method on standardised x)."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
     w = np.zeros(z.shape[1])
-    penalty = np.diag([0.0] + [l2] * len(FEATURES))
-    for _ in range(50):  # Newton's method on the penalised log-likelihood
+    penalty = np.diag([0.0] + [l2] * x.shape[1])
+    for _ in range(50):
         p = 1 / (1 + np.exp(-z @ w))
         gradient = z.T @ (p - y) + penalty @ w
         hessian = z.T @ (z * (p * (1 - p))[:, None]) + penalty
         w -= np.linalg.solve(hessian, gradient)
-    weights = {name: float(w[k + 1] / scale[k]) for k, name in enumerate(FEATURES)}
-    bias = float(w[0] - sum(w[k + 1] * mean[k] / scale[k] for k in range(len(FEATURES))))
-    candidate = Model(weights, bias, 0.5)
-    for accept in np.arange(0.05, 1.0, 0.01):
-        trial = Model(weights, bias, float(accept))
-        if all(_false_share(t, trial) <= MAX_FALSE for t in tallies.values()):
-            return Model(weights, bias, round(float(accept), 2))
-    return candidate
+    weights = [float(w[k + 1] / scale[k]) for k in range(x.shape[1])]
+    return weights, float(w[0] - sum(w[k + 1] * mean[k] / scale[k] for k in range(x.shape[1])))
 
 
 def _false_share(tally: Tally, trial: Model) -> float:

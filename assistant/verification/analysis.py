@@ -21,7 +21,7 @@ _NEVER_NAMES = frozenset(
     following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
 )
 _LEMMA_ALIASES = {"yr": "year", "yrs": "year"}
-_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
+_SENTENCE_END = re.compile(r"(?:[.!?:;\n]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,9 @@ class Token:
 class Referents:
     """Names of a sentence that the pronouns of the next one may stand for."""
 
-    subject: frozenset[str] = frozenset()  # for "it", "he", "she", "they"
-    named: frozenset[str] = frozenset()  # for "its", "her", "their", "this", "the latter"
+    subject: tuple[str, ...] = ()  # for "it", "he", "she", "they": the name, word by word
+    named: frozenset[str] = frozenset()  # for "its", "her", "their", "this"
+    last: frozenset[str] = frozenset()  # for "the latter"
 
 
 NO_REFERENTS = Referents()
@@ -65,7 +66,7 @@ class Analysis:
     @property
     def referents(self) -> Referents:
         """What a pronoun of the next sentence may stand for: "it", "he", "they" for its first name (the
-        subject), "its", "her", "the latter" also for its last two."""
+        subject), "its", "her", "them" for any of its names, "the latter" for its last."""
         groups: list[list[str]] = []
         for previous, token in zip((None, *self.tokens), self.tokens, strict=False):
             if token.name:
@@ -73,8 +74,9 @@ class Analysis:
                     groups[-1].append(token.lemma)
                 else:
                     groups.append([token.lemma])
-        subject = frozenset(groups[0]) if groups else frozenset()
-        return Referents(subject, subject.union(*(frozenset(g) for g in groups[-2:])))
+        subject = tuple(groups[0]) if groups else ()
+        last = frozenset(groups[-1]) if groups else frozenset()
+        return Referents(subject, frozenset().union(*(frozenset(g) for g in groups)), last)
 
     @property
     def content(self) -> list[Token]:
@@ -129,12 +131,12 @@ class Analysis:
 _ADVERBS = frozenset("also still already just only not never yet then now fully largely widely often".split())
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)
 def analyse(text: str) -> Analysis:
     tokens = []
     for index, (word, start, end) in enumerate(words(text)):
         lemma = _LEMMA_ALIASES.get(word.lower(), normalize(word))
-        initial = bool(_SENTENCE_END.search(text[:start]))
+        initial = not text[:start].strip() or bool(_SENTENCE_END.search(text[max(0, start - 8) : start]))
         lowered = word.lower()
         number = lemma[:1].isdigit()
         capital = word[:1].isupper()

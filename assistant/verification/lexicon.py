@@ -16,7 +16,7 @@ _OPPOSITES = [
     "upstream | downstream",
     "upper | lower",
     "left | right",
-    "before | after",
+    "before precede prior earlier | after follow subsequent later",
     "first | last | second | third | fourth | fifth",
     "early | late",
     "more | less fewer",
@@ -48,6 +48,7 @@ _OPPOSITES = [
     "full fully | partly partially",
     "all | some",
     "start begin beginning | end ending finish",
+    "speed sped accelerate hasten | slow halt stop end ending",
     "inland | offshore",
 ]
 OPPOSITES: dict[str, frozenset[tuple[int, int]]] = {}

@@ -58,11 +58,11 @@ def same_group(a: Group, b: Group) -> bool:
     return long[len(extra) :] == short and not any(w in OPPOSITES for w in extra)
 
 
-def _party(analysis: Analysis, k: int, step: int) -> list[Group]:
+def _party(analysis: Analysis, k: int, step: int, subject: Group = ()) -> list[Group]:
     """The name at ``k`` and those joined to it ("Takaichi and Trump", "Sigismund of Austria"), walking
     back (``step`` -1) or on (+1); a subject pronoun is resolved."""
     tokens = analysis.tokens
-    found = [_resolved(analysis, k)]
+    found = [_resolved(analysis, k, subject)]
     edge = k
     while True:
         if step < 0:
@@ -91,7 +91,7 @@ def _party(analysis: Analysis, k: int, step: int) -> list[Group]:
             return found
 
 
-def _resolved(analysis: Analysis, k: int) -> Group:
+def _resolved(analysis: Analysis, k: int, subject: Group = ()) -> Group:
     token = analysis.tokens[k]
     if token.name:
         return group(analysis, k)
@@ -101,16 +101,19 @@ def _resolved(analysis: Analysis, k: int) -> Group:
                 break
             if analysis.tokens[j].name and j + 1 < len(analysis.tokens) and analysis.verb_like(j + 1):
                 return group(analysis, j)
+        if subject:
+            return tuple(canonical(w) for w in subject)
     return (token.surface.lower(),)
 
 
 # -- who did what to whom ------------------------------------------------------------------------------
 
 
-def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, subject: Group = ()) -> str | None:
     """For a verb both share: the claim's doer must not be the source's done-to, nor its done-to the
     source's doer; and where both name the doer right before the verb ("Iberia pushed up"), it must
-    be the same. The doer stands before an active verb or after "by" for a passive."""
+    be the same. The doer stands before an active verb or after "by" for a passive. ``subject``: the
+    name a subject pronoun stands for when its own sentence has none (the previous one's subject)."""
     names = {i for i in aligned if claim.tokens[i].name}
     if not names:
         return None
@@ -133,7 +136,7 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str 
         if not mine[0] and not mine[1]:
             continue
         if source.verb_like(j):
-            theirs = _roles(source, j, _anchors(source, j))
+            theirs = _roles(source, j, _anchors(source, j), subject)
         else:  # a noun ("the Trump administration's announcement"): only a name right before it says who
             before = [k for k in _anchors(source, j) if j - 3 <= k < j and source.tokens[k].name]
             theirs = ([group(source, max(before))] if before else [], [])
@@ -205,16 +208,16 @@ def _all_groups(analysis: Analysis) -> Iterator[Group]:
             yield group(analysis, k)
 
 
-def _roles(analysis: Analysis, i: int, anchors: set[int]) -> tuple[list[Group], list[Group]]:
+def _roles(analysis: Analysis, i: int, anchors: set[int], subject: Group = ()) -> tuple[list[Group], list[Group]]:
     """(doers, done-tos) around word ``i`` within its clause."""
     text, tokens = analysis.text, analysis.tokens
     before = [k for k in anchors if k < i and not _clause_between(text, tokens[k].end, tokens[i].start)]
     after = [k for k in anchors if k > i and not _clause_between(text, tokens[i].end, tokens[k].start)]
-    doers = _party(analysis, max(before), -1) if before else []
-    done = _party(analysis, min(after), +1) if after else []
+    doers = _party(analysis, max(before), -1, subject) if before else []
+    done = _party(analysis, min(after), +1, subject) if after else []
     if analysis.passive(i):
         agent = analysis.passive_agent(i)
-        return (_party(analysis, agent, +1) if agent is not None else []), doers
+        return (_party(analysis, agent, +1, subject) if agent is not None else []), doers
     return doers, done
 
 
@@ -277,9 +280,9 @@ def place_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
 
 
 def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: int) -> str | None:
-    """Each name and number of the claim keeps one of its claim neighbours (the next name or word on
-    either side) within ``reach`` items of it in the source. Paraphrases can move words further, so
-    a miss only leaves the claim undecided."""
+    """Each name of the claim keeps one of its claim neighbours (the next name or word on either side,
+    not across a comma) within ``reach`` items of it in the source. Paraphrases can move words
+    further, so a miss only counts against the claim."""
     mine = _items(claim)
     theirs = _items(source)
     position_of: dict[int, int] = {}
@@ -290,14 +293,19 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
         position_of.setdefault(k, next((p for p, (_, ix) in enumerate(theirs) if ix[0] > k), len(theirs)))
     for position, (item, indices) in enumerate(mine):
         first = claim.tokens[indices[0]]
-        if not (first.name or first.number) or not all(i in aligned for i in indices):
+        if not first.name or not all(i in aligned for i in indices):
             continue
         neighbours = [mine[p] for p in (position - 1, position + 1) if 0 <= p < len(mine)]
-        neighbours = [(g, ix) for g, ix in neighbours if all(i in aligned for i in ix)]
+        neighbours = [
+            (g, ix)
+            for g, ix in neighbours
+            if all(i in aligned for i in ix)
+            and "," not in claim.text[min(first.start, claim.tokens[ix[0]].start) : max(first.end, claim.tokens[ix[0]].end)]
+        ]
         if not neighbours:
             continue
         homes = {p for p, (g, _) in enumerate(theirs) if same_group(g, item)} | {position_of[aligned[indices[0]]]}
-        near = {q for p in homes for q in range(p - reach, p + reach + 1)} - homes
+        near = {q for p in homes for q in range(p - reach, p + reach + 1)}
         if not any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
             return f"{first.surface} is not said of what the claim says"
     return None
@@ -540,12 +548,12 @@ def _conversion(analysis: Analysis, a: Quantity, b: Quantity) -> bool:
 
 
 def _words_beside(analysis: Analysis, quantity: Quantity) -> list[int]:
-    """The ordinary words right next to a number (two tokens either side)."""
+    """The ordinary words right next to a number (three tokens either side)."""
     tokens = analysis.tokens
     inside = [t.index for t in tokens if quantity.start <= t.start < quantity.end]
     if not inside:
         return []
-    around = [*range(max(0, inside[0] - 2), inside[0]), *range(inside[-1] + 1, min(len(tokens), inside[-1] + 3))]
+    around = [*range(max(0, inside[0] - 3), inside[0]), *range(inside[-1] + 1, min(len(tokens), inside[-1] + 4))]
     return [k for k in around if tokens[k].content and not tokens[k].name and not tokens[k].number]
 
 
@@ -553,3 +561,19 @@ def _distance(analysis: Analysis, start: int, end: int, quantity: Quantity) -> i
     """Words between a span and a number."""
     low, high = (end, quantity.start) if end <= quantity.start else (quantity.end, start)
     return len(analysis.text[low:high].split())
+
+
+def order_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """What comes before and after an order word keeps its side: "the sale was announced after the
+    exercises" is wrong where "the exercises follow the announcement"."""
+    for i, j in aligned.items():
+        if not any(g == _ORDER_GROUP for g, _ in claim.tokens[i].sides):
+            continue
+        before = [aligned[k] for k in aligned if k < i and claim.tokens[k].content]
+        after = [aligned[k] for k in aligned if k > i and claim.tokens[k].content]
+        if before and after and all(b > j for b in before) and all(a < j for a in after):
+            return f"the source has the order the other way round around “{source.tokens[j].surface}”"
+    return None
+
+
+_ORDER_GROUP = next(g for g, _ in OPPOSITES["after"])

@@ -22,6 +22,7 @@ from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
     number_word_conflict,
+    order_conflict,
     opposite_conflict,
     owner_conflict,
     preposition_conflict,
@@ -72,9 +73,8 @@ def assess(
     found = Assessment()
     licensed = _licensed(source.text)
     subject_pronoun = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
-    other_pronoun = next(
-        (t.index for t in source.tokens if (is_pronoun(t) or t.lemma == "latter") and t.index != subject_pronoun), None
-    )
+    other_pronoun = next((t.index for t in source.tokens if is_pronoun(t) and t.index != subject_pronoun), None)
+    latter = next((t.index for t in source.tokens if t.lemma == "latter"), None)
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
             continue
@@ -106,10 +106,12 @@ def assess(
             match = _find_name(token, source)
             if match is not None:
                 found.aligned[token.index] = match
-            elif subject_pronoun is not None and _name_in(token.lemma, context.subject):
+            elif subject_pronoun is not None and _name_in(token.lemma, frozenset(context.subject)):
                 found.aligned[token.index] = subject_pronoun
-            elif other_pronoun is not None and _name_in(token.lemma, context.named):
+            elif other_pronoun is not None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
                 found.aligned[token.index] = other_pronoun
+            elif latter is not None and _name_in(token.lemma, context.last):
+                found.aligned[token.index] = latter
             else:
                 found.missing.append(token.surface)
             continue
@@ -150,8 +152,17 @@ def assess(
     _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
-    _check_relations(claim, source, found)
+    _check_relations(claim, source, context, found)
     return found
+
+
+def _subject_of(claim: Analysis, token: Token) -> bool:
+    """Whether a name stands right before its verb ("The Kromme Rijn flows"): then only "it" or "the
+    latter" can stand for it in the source, not "its"."""
+    k = token.index + 1
+    while k < len(claim.tokens) and claim.tokens[k].name:
+        k += 1
+    return k < len(claim.tokens) and claim.verb_like(k)
 
 
 def _settle(claim: Analysis, source: Analysis, aligned: dict[int, int]) -> None:
@@ -347,10 +358,11 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
 _ADVERBS = frozenset("probably possibly perhaps also even still already just only likely".split())
 
 
-def _check_relations(claim: Analysis, source: Analysis, found: Assessment) -> None:
+def _check_relations(claim: Analysis, source: Analysis, context: Referents, found: Assessment) -> None:
     """Roles, what names and numbers are said of, and opposites with their nouns (``roles``)."""
     for conflict in (
-        role_conflict(claim, source, found.aligned),
+        role_conflict(claim, source, found.aligned, context.subject),
+        order_conflict(claim, source, found.aligned),
         place_conflict(claim, source, found.aligned),
         quantity_conflict(claim, source),
         opposite_conflict(claim, source, found.aligned),
