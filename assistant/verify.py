@@ -32,10 +32,10 @@ import numpy as np
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source
-from .text import Span, is_instruction, normalize, sentence_spans, words
+from .text import Span, is_instruction, normalize, same_term, sentence_spans, words
 from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
-from .verification.rules import Assessment, Sentence, assess, assess_merged
+from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
 
 _ID = r"\d+(?:\.\d+)?"
 MARKER = re.compile(rf"\[({_ID}(?:\s*[,;]\s*{_ID})*)\]")
@@ -49,6 +49,7 @@ _REFUSAL = re.compile(
 LOW_THRESHOLD = 0.35  # cosine below which no cited text is about the claim at all
 NOVEL_SHARE = 0.34  # share of a part's words (of a merged claim) its sentence may not use
 CANDIDATES = 6  # cited units read closely per claim, the most overlapping first
+WORD_CANDIDATES = 3  # of those, the ones whose words a claim's unmatched words are compared with
 PAIR_HALF = 0.3  # each sentence of a two-sentence quote must be on topic by itself
 JOINT_SENTENCES = 4  # sentences cited from several sources that a claim may merge
 
@@ -269,7 +270,9 @@ class Verifier:
             chosen.setdefault(number, []).append(sentence)
         for number, ks in chosen.items():
             for k in ks:
-                units.extend(u for u in self.units(number) if len(u.parts) == 1 and u.text == self._text(number, k))
+                units.extend(
+                    u for u in self.units(number) if len(u.parts) == 1 and u.text == self._text(number, k)
+                )
         cited = [(n, k) for n, ks in chosen.items() for k in sorted(set(ks))]
         if 1 < len(cited) <= JOINT_SENTENCES:
             units.append(self._joint(cited))
@@ -327,7 +330,7 @@ class Verifier:
             )
             for u in candidates
         ]
-        clean = [(u, a) for u, a in assessed if a.clean]
+        clean = sorted((ua for ua in assessed if ua[1].clean), key=lambda ua: len(ua[1].novel))[:3]
         if not clean:
             unit, found = assessed[0]
             reason = (found.conflicts or [f"{', '.join(found.missing)} not in the cited source"])[0]
@@ -342,7 +345,9 @@ class Verifier:
         if probability >= model().accept:
             return ClaimCheck(claim, unit, _support_reason(found, score, probability), signals=signals)
         if max(closeness) < LOW_THRESHOLD:
-            return ClaimCheck(claim, None, f"no cited sentence is about it ({max(closeness):.2f})", "unsupported")
+            return ClaimCheck(
+                claim, None, f"no cited sentence is about it ({max(closeness):.2f})", "unsupported"
+            )
         if found.doubts:
             why = found.doubts[0]
         elif found.novel:
@@ -355,26 +360,34 @@ class Verifier:
         """Cosine of the claim to what supports it: the stretch of source its words cover, or the
         whole unit (for two sentences, each must be on topic by itself)."""
         spans = {u.text: " … ".join(a.evidence) for u, a in assessed if a.evidence}
-        texts = list(dict.fromkeys([*spans.values(), *(t for u, _ in assessed for t in (u.text, *u.parts))]))
+        wholes = [u for u, _ in assessed if u.text not in spans or len(u.parts) > 1]
+        texts = list(dict.fromkeys([*spans.values(), *(t for u in wholes for t in (u.text, *u.parts))]))
         vectors = self._embedder.embed([claim, *texts])
         claim_vector, by_text = vectors[0], dict(zip(texts, vectors[1:], strict=True))
         scores = []
         for unit, _ in assessed:
-            whole = float(by_text[unit.text] @ claim_vector)
+            whole = float(by_text[unit.text] @ claim_vector) if unit in wholes else 0.0
             if len(unit.parts) > 1 and min(float(by_text[p] @ claim_vector) for p in unit.parts) < PAIR_HALF:
                 whole = 0.0
             span = float(by_text[spans[unit.text]] @ claim_vector) if unit.text in spans else 0.0
             scores.append(max(whole, span))
         return scores
 
-    def _word_similarity(self, claim: Analysis, units: list[_Unit]):  # type: ignore[no-untyped-def]
+    def _word_similarity(self, claim: Analysis, units: list[_Unit]) -> Similarity:
         """Cosine of single words by the embedder, for the claim's words against the units' words."""
-        claim_words = {t.lemma for t in claim.tokens if t.content and not t.name and not t.number}
-        unit_words = {t.lemma for u in units for t in u.analysis.tokens if t.content and not t.number}
-        novel = sorted(claim_words - unit_words)
+        claim_words = {
+            t.lemma for t in claim.tokens if t.content and not t.name and not t.number and not t.sides
+        }
+        unit_words = {
+            t.lemma
+            for u in units[:WORD_CANDIDATES]
+            for t in u.analysis.tokens
+            if t.content and not t.number and not t.name and not t.sides
+        }
+        novel = sorted(w for w in claim_words - unit_words if not same_term(w, unit_words))
         if not novel:
             return lambda a, b: 1.0 if a == b else 0.0
-        others = sorted(unit_words)
+        others = sorted(unit_words - claim_words)
         vectors = self._embedder.embed(novel + others)
         index = {w: i for i, w in enumerate(novel + others)}
 

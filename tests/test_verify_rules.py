@@ -30,8 +30,14 @@ def embedder() -> MiniLMEmbedder:
 
 def source(text: str, number: int = 1, offset: int = 0) -> Source:
     passage = Passage(
-        rank=number, chunk_id=f"doc#{number}", doc_id="doc.txt", title="doc", text=text,
-        start=offset, end=offset + len(text), score=0.0,
+        rank=number,
+        chunk_id=f"doc#{number}",
+        doc_id="doc.txt",
+        title="doc",
+        text=text,
+        start=offset,
+        end=offset + len(text),
+        score=0.0,
     )
     return Source(number=number, passage=passage)
 
@@ -53,7 +59,7 @@ FREE = "The drills came after the $11 billion sale of weapons to Taiwan was made
 FREER = "The exercises come after an $11 billion package of arms for Taiwan was unveiled."
 VISIT = (
     "Trump met Takaichi in Tokyo in October, shortly after she took office. "
-    "During that visit, he took her with him when he addressed U.S. troops aboard the carrier."
+    "During that visit, he took her with him when he addressed U.S. troops on the carrier."
 )
 
 
@@ -69,24 +75,40 @@ VISIT = (
         (SCALE, "The scale runs from Hoek van Holland to the Old Rhine Bridge at Constance.", "unsupported"),
         # numbers as values, with their bounds and what they are said of
         (SALE, "The exercises follow the announcement of an $11bn arms sale to Taiwan.", "supported"),
-        (SALE, "The exercises follow the announcement of an arms sale to Taiwan worth 11 billion dollars.",
-         "supported"),
+        (
+            SALE,
+            "The exercises follow the announcement of an arms sale to Taiwan worth 11 billion dollars.",
+            "supported",
+        ),
         (SALE, "The exercises follow the announcement of a $11 million arms sale to Taiwan.", "unsupported"),
         (FLOW, "The IJssel carries one ninth of the water north.", "supported"),
         (FLOW, "The IJssel carries two ninths of the water north.", "unsupported"),
-        (CASTLES, "The Romantic Rhine has more than 40 castles and fortresses from the Middle Ages.", "supported"),
-        (CASTLES, "The Romantic Rhine has fewer than 40 castles and fortresses from the Middle Ages.",
-         "unsupported"),
+        (
+            CASTLES,
+            "The Romantic Rhine has more than 40 castles and fortresses from the Middle Ages.",
+            "supported",
+        ),
+        (
+            CASTLES,
+            "The Romantic Rhine has fewer than 40 castles and fortresses from the Middle Ages.",
+            "unsupported",
+        ),
         # negation and its scope
         (WHITE_HOUSE, "The White House hasn't confirmed the call yet.", "supported"),
         (WHITE_HOUSE, "The White House confirmed the call.", "unsupported"),
         (WHITE_HOUSE, "The White House has confirmed the call but not the invitation.", "unsupported"),
         (DAM, "The Rhine flows into the Seeztal valley near Sargans.", "unsupported"),
         # pronouns stand for a name of their sentence or the one before
-        (VISIT, "During that visit, Trump took Takaichi with him when he addressed U.S. troops aboard the carrier.",
-         "supported"),
-        (VISIT, "During that visit, Takaichi took Trump with her when she addressed U.S. troops aboard the carrier.",
-         "unsupported"),
+        (
+            VISIT,
+            "During that visit, Trump took Takaichi with him when he addressed U.S. troops on the carrier.",
+            "supported",
+        ),
+        (
+            VISIT,
+            "During that visit, Takaichi took Trump with her when she addressed U.S. troops on the carrier.",
+            "unsupported",
+        ),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),
@@ -135,14 +157,19 @@ def test_a_claim_is_checked_against_exactly_the_sentences_it_cites(embedder: Min
     wrong = verifier.check(Claim("Trump invited Takaichi to visit the United States.", ((1, 1),)))
     unknown = verifier.check(Claim("The visit is in spring.", ((1, 7),)))
     assert right.verdict == "supported" and right.support is not None
-    assert (right.support.start, right.support.end) == (124, 124 + len("Trump invited Takaichi to visit the United States."))
+    assert (right.support.start, right.support.end) == (
+        124,
+        124 + len("Trump invited Takaichi to visit the United States."),
+    )
     assert wrong.verdict == "unsupported"
     assert unknown.verdict == "unsupported" and "[1.7]" in unknown.reason
 
 
 def test_a_claim_may_merge_the_sentences_it_cites_from_two_sources(embedder: MiniLMEmbedder) -> None:
     first = source("Beijing staged two days of military exercises off Taiwan this week.", number=1)
-    second = source("The Trump administration announced a $11 billion arms sale to Taiwan.", number=2, offset=500)
+    second = source(
+        "The Trump administration announced a $11 billion arms sale to Taiwan.", number=2, offset=500
+    )
     verifier = Verifier([first, second], embedder)
     result = verify_text(
         "Beijing staged two days of military exercises off Taiwan this week, and the Trump administration "
@@ -175,14 +202,14 @@ class RecordingEntailer:
 def test_undecided_claims_go_to_the_entailer_in_one_call(embedder: MiniLMEmbedder) -> None:
     entailer = RecordingEntailer({FREE})
     verifier = Verifier([source(SALE)], embedder, entailer=entailer)
-    draft = f"{FREE} [1] The exercises follow the announcement of a $11 billion arms sale to Taiwan [1]. {FREER} [1]"
+    draft = f"{FREE} [1] {SALE[:-1]} [1]. {FREER} [1]"
     result = verify_text(draft, verifier)
     assert len(entailer.calls) == 1
     assert [claim for claim, _ in entailer.calls[0]] == [FREE, FREER]
     assert all(text == SALE for _, text in entailer.calls[0])
     assert [s.split(" [")[0] for s in result.sentences] == [
         FREE.rstrip("."),
-        "The exercises follow the announcement of a $11 billion arms sale to Taiwan",
+        SALE.rstrip("."),
     ]
     assert [d.text for d in result.dropped] == [FREER]
     assert result.dropped[0].reason == "judged by the model: the model says so"
@@ -191,10 +218,15 @@ def test_undecided_claims_go_to_the_entailer_in_one_call(embedder: MiniLMEmbedde
 def test_streaming_with_an_entailer_keeps_the_order_and_asks_once(embedder: MiniLMEmbedder) -> None:
     entailer = RecordingEntailer({FREE})
     verifier = Verifier([source(SALE)], embedder, entailer=entailer)
-    draft = f"The exercises follow the announcement of a $11 billion arms sale to Taiwan [1]. {FREE} [1] {FREER} [1]"
+    draft = f"{SALE[:-1]} [1]. {FREE} [1] {FREER} [1]"
     streaming = StreamingVerifier(verifier)
     shown = [s for i in range(0, len(draft), 7) for s in streaming.feed(draft[i : i + 7])]
     assert len(shown) == 1 and not entailer.calls  # the first passed; the rest wait for the model
     shown += list(streaming.finish())
     assert len(entailer.calls) == 1
-    assert shown == verify_text(draft, Verifier([source(SALE)], embedder, entailer=RecordingEntailer({FREE}))).sentences
+    assert (
+        shown
+        == verify_text(
+            draft, Verifier([source(SALE)], embedder, entailer=RecordingEntailer({FREE}))
+        ).sentences
+    )

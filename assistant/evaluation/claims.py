@@ -49,8 +49,14 @@ class ClaimSet:
             Source(
                 number=i,
                 passage=Passage(
-                    rank=i, chunk_id=f"{doc_id}#0", doc_id=doc_id, title=doc_id, text=text,
-                    start=0, end=len(text), score=0.0,
+                    rank=i,
+                    chunk_id=f"{doc_id}#0",
+                    doc_id=doc_id,
+                    title=doc_id,
+                    text=text,
+                    start=0,
+                    end=len(text),
+                    score=0.0,
                 ),
             )
             for i, (doc_id, text) in enumerate(self.documents, start=1)
@@ -111,7 +117,9 @@ def describe(name: str, tally: Tally) -> str:
         accepted, total = tally.count(supported, tag)
         return f"{accepted}/{total} ({100 * accepted / max(total, 1):.0f} %)"
 
-    undecided = [sum(o.verdict == "undecided" for o in tally.outcomes if o.claim.supported == s) for s in (True, False)]
+    undecided = [
+        sum(o.verdict == "undecided" for o in tally.outcomes if o.claim.supported == s) for s in (True, False)
+    ]
     lines = [
         f"{name}: true accepted {cell(True)}, false accepted {cell(False)}"
         f" (undecided: {undecided[0]} true, {undecided[1]} false)"
@@ -202,9 +210,7 @@ def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[list[float], flo
 def _false_share(tally: Tally, trial: Model) -> float:
     """False claims accepted if ``trial`` decided the open ones (the rest as the rules decided)."""
     false = [o for o in tally.outcomes if not o.claim.supported]
-    accepted = sum(
-        (trial.probability(o.signals) >= trial.accept) if o.signals else o.accepted for o in false
-    )
+    accepted = sum((trial.probability(o.signals) >= trial.accept) if o.signals else o.accepted for o in false)
     return accepted / max(len(false), 1)
 
 
@@ -213,13 +219,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("sets", nargs="*", help="claim set names (default: all in evals/claims)")
     parser.add_argument("--cache", type=Path, help="keep embeddings in this file between runs")
     parser.add_argument("--show", choices=["false", "true", "both"], help="list the misjudged claims")
-    parser.add_argument("--fit", action="store_true", help=f"refit {WEIGHTS.name} on {', '.join(CALIBRATION)}")
+    parser.add_argument(
+        "--fit", action="store_true", help=f"refit {WEIGHTS.name} on {', '.join(CALIBRATION)}"
+    )
     args = parser.parse_args(argv)
     embedder: Embedder = MiniLMEmbedder()
     if args.cache:
         embedder = DiskCachedEmbedder(embedder, args.cache)
     if args.fit:
-        tallies = {name: run_claim_set(load_claim_set(CLAIM_SETS / f"{name}.yaml"), embedder) for name in CALIBRATION}
+        tallies = {
+            name: run_claim_set(load_claim_set(CLAIM_SETS / f"{name}.yaml"), embedder) for name in CALIBRATION
+        }
         fitted = fit(tallies)
         WEIGHTS.write_text(fitted.to_json(), encoding="utf-8")
         model.cache_clear()
@@ -232,7 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for outcome in tally.outcomes:
             wrong = outcome.accepted != outcome.claim.supported
             if wrong and args.show in ("both", "true" if outcome.claim.supported else "false"):
-                print(f"    [{outcome.claim.tag}] {outcome.claim.text}  -- {outcome.verdict}: {outcome.reason}")
+                print(
+                    f"    [{outcome.claim.tag}] {outcome.claim.text}  -- {outcome.verdict}: {outcome.reason}"
+                )
     if isinstance(embedder, DiskCachedEmbedder):
         embedder.save()
     return 0

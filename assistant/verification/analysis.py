@@ -97,7 +97,15 @@ class Analysis:
 
     def _after_subject(self, index: int) -> bool:
         previous = self.tokens[index - 1]
-        return previous.name or previous.surface.lower() in ("he", "she", "it", "they", "this", "which", "that")
+        return previous.name or previous.surface.lower() in (
+            "he",
+            "she",
+            "it",
+            "they",
+            "this",
+            "which",
+            "that",
+        )
 
     def passive(self, index: int) -> bool:
         """A participle after a form of "be" ("was sold"), or followed closely by "by"."""
@@ -109,7 +117,9 @@ class Analysis:
         after = self.tokens[index + 1 : index + 4]
         if after and after[0].lemma == "as":  # "known as", "described as"
             return True
-        return any(t.lemma == "by" and k + 1 < len(after) and not after[k + 1].number for k, t in enumerate(after))
+        return any(
+            t.lemma == "by" and k + 1 < len(after) and not after[k + 1].number for k, t in enumerate(after)
+        )
 
     def passive_agent(self, index: int) -> int | None:
         """For a passive verb at ``index`` with a "by" agent, the index of the agent's first name:
@@ -148,7 +158,9 @@ def analyse(text: str) -> Analysis:
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
         sides = OPPOSITES.get(lowered, frozenset()) | OPPOSITES.get(lemma, frozenset())
-        tokens.append(Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number, sides))
+        tokens.append(
+            Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number, sides)
+        )
     lemmas = frozenset(t.lemma for t in tokens)
     return Analysis(
         text=text,
@@ -164,7 +176,9 @@ def analyse(text: str) -> Analysis:
     )
 
 
-_NEGATION_HEDGES = frozenset({"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "really"})
+_NEGATION_HEDGES = frozenset(
+    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "really"}
+)
 
 
 def _negation(token: Token) -> bool:

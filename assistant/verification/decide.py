@@ -55,7 +55,9 @@ class Model:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:
-        return json.dumps({"weights": self.weights, "bias": self.bias, "accept": self.accept}, indent=2) + "\n"
+        return (
+            json.dumps({"weights": self.weights, "bias": self.bias, "accept": self.accept}, indent=2) + "\n"
+        )
 
 
 @cache

@@ -68,21 +68,28 @@ HEDGES = frozenset(
 )
 # Words that state why: a claim may give a cause only where its source gives one.
 CAUSES = frozenset(
-    "because cause caused due thanks lead led result resulted therefore reason hence thus consequently".split()
+    """because cause caused due thanks lead led result resulted therefore reason hence thus
+    consequently""".split()
 )
 # A unit written as a symbol in a source licenses the words a claim spells it out with.
 UNIT_WORDS = {
-    "$": "dollar usd", "€": "euro", "£": "pound", "m3/s": "cubic metre meter second",
-    "cu ft/s": "cubic foot feet second", "km": "kilometre kilometer", "%": "percent",
-    " mi": "mile", " ft": "foot feet", " cm": "centimetre centimeter", " m ": "metre meter",
+    "$": "dollar usd",
+    "€": "euro",
+    "£": "pound",
+    "m3/s": "cubic metre meter second",
+    "cu ft/s": "cubic foot feet second",
+    "km": "kilometre kilometer",
+    "%": "percent",
+    " mi": "mile",
+    " ft": "foot feet",
+    " cm": "centimetre centimeter",
+    " m ": "metre meter",
 }
 # Words that frame a claim rather than carry its content ("The article says …").
 FRAME_NOUNS = frozenset("article text document source passage".split())
 # Verbs of saying: free when the claim says nothing about who says it ("is described as"), but with a
 # name before them they attribute ("Japan's foreign ministry said …") and must be the source's.
-FRAME_VERBS = frozenset(
-    "say state describe call mention note report according per refer write".split()
-)
+FRAME_VERBS = frozenset("say state describe call mention note report according per refer write".split())
 # Number words the quantity parser leaves as words when they stand alone ("hundreds of metres").
 NUMBER_NOUNS = frozenset("hundred thousand million billion trillion dozen half couple few several".split())
 # Verbs too general to carry a claim: a paraphrase may use one the source does not ("lay within the

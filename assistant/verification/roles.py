@@ -21,9 +21,17 @@ Alignment = dict[int, int]  # claim token → source token
 
 _JOINERS = frozenset({"and", "or", "of", "&", ",", "nor"})
 _ALIASES = {
-    "u.s": "us", "america": "us", "american": "us", "united": "us", "unite": "us", "u.k": "uk", "britain": "uk",
+    "u.s": "us",
+    "america": "us",
+    "american": "us",
+    "united": "us",
+    "unite": "us",
+    "u.k": "uk",
+    "britain": "uk",
 }
-PLACE_REACH = 4  # items (names whole, other words one by one) around a name where its claim neighbour may stand
+PLACE_REACH = (
+    4  # items (names whole, other words one by one) around a name where its claim neighbour may stand
+)
 
 
 def canonical(lemma: str) -> str:
@@ -73,7 +81,11 @@ def _party(analysis: Analysis, k: int, step: int, subject: Group = ()) -> list[G
             gap_start, gap_end = (tokens[j].end, tokens[low].start) if j >= 0 else (0, 0)
         else:
             high = edge
-            while high + 1 < len(tokens) and tokens[high + 1].name and tokens[high].end + 1 >= tokens[high + 1].start:
+            while (
+                high + 1 < len(tokens)
+                and tokens[high + 1].name
+                and tokens[high].end + 1 >= tokens[high + 1].start
+            ):
                 high += 1
             j = high + 1
             gap_start, gap_end = (tokens[high].end, tokens[j].start) if j < len(tokens) else (0, 0)
@@ -142,14 +154,24 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, subject
             theirs = ([group(source, max(before))] if before else [], [])
         both = bool(theirs[0]) and bool(theirs[1])  # the source's verb has a doer and a done-to
         if both and (
-            _meets(mine[1], theirs[0]) and not _meets(mine[1], theirs[1])
-            or _meets(mine[0], theirs[1]) and not _meets(mine[0], theirs[0])
+            (_meets(mine[1], theirs[0]) and not _meets(mine[1], theirs[1]))
+            or (_meets(mine[0], theirs[1]) and not _meets(mine[0], theirs[0]))
         ):
             return f"who did what is swapped around “{claim.tokens[i].surface}”"
         said, stated = _subject(claim, i), _subject(source, j)
-        if said and stated and not _meets(said, stated) and not any(_meets([g], said) for g in _all_groups(source)):
+        if (
+            said
+            and stated
+            and not _meets(said, stated)
+            and not any(_meets([g], said) for g in _all_groups(source))
+        ):
             return f"the source says {' '.join(stated[0])} {source.tokens[j].surface}"
-        if said and stated and not _meets(said, stated) and not any(_meets([g], stated) for g in _all_groups(claim)):
+        if (
+            said
+            and stated
+            and not _meets(said, stated)
+            and not any(_meets([g], stated) for g in _all_groups(claim))
+        ):
             return f"the source says {' '.join(stated[0])} {source.tokens[j].surface}"
     return None
 
@@ -164,7 +186,9 @@ def subject_differs(claim: Analysis, source: Analysis, aligned: Alignment) -> bo
     return False
 
 
-_AUXILIARIES = frozenset("have has had will would could can may might shall should must do does did be is are was were".split())
+_AUXILIARIES = frozenset(
+    "have has had will would could can may might shall should must do does did be is are was were".split()
+)
 
 
 def _subject(analysis: Analysis, i: int) -> list[Group]:
@@ -181,9 +205,12 @@ def _subject(analysis: Analysis, i: int) -> list[Group]:
         if token.surface.lower() in SUBJECT_PRONOUNS:
             resolved = _resolved(analysis, k)
             return [resolved] if resolved[0] not in SUBJECT_PRONOUNS else []
-        if token.lemma in _AUXILIARIES or token.surface.lower() in _AUXILIARIES or token.lemma in _ADVERBS:
-            k -= 1
-        elif token.surface.lower().endswith("ly") and token.content:
+        if (
+            token.lemma in _AUXILIARIES
+            or token.surface.lower() in _AUXILIARIES
+            or token.lemma in _ADVERBS
+            or (token.surface.lower().endswith("ly") and token.content)
+        ):
             k -= 1
         elif token.content and not analysis.verb_like(k) and nouns == 0:
             nouns += 1
@@ -208,7 +235,9 @@ def _all_groups(analysis: Analysis) -> Iterator[Group]:
             yield group(analysis, k)
 
 
-def _roles(analysis: Analysis, i: int, anchors: set[int], subject: Group = ()) -> tuple[list[Group], list[Group]]:
+def _roles(
+    analysis: Analysis, i: int, anchors: set[int], subject: Group = ()
+) -> tuple[list[Group], list[Group]]:
     """(doers, done-tos) around word ``i`` within its clause."""
     text, tokens = analysis.text, analysis.tokens
     before = [k for k in anchors if k < i and not _clause_between(text, tokens[k].end, tokens[i].start)]
@@ -263,7 +292,12 @@ def place_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
         homes = [p for p, (g, _) in enumerate(theirs) if same_group(g, item)]
         if not homes:
             continue
-        near = {theirs[q][0] for p in homes for q in range(p - PLACE_REACH, p + PLACE_REACH + 1) if 0 <= q < len(theirs)}
+        near = {
+            theirs[q][0]
+            for p in homes
+            for q in range(p - PLACE_REACH, p + PLACE_REACH + 1)
+            if 0 <= q < len(theirs)
+        }
         wanted = [_source_item(source, aligned, g, ix) for g, ix in neighbours]
         if any(any(same_group(w, n) for n in near) for w in wanted):
             continue
@@ -274,7 +308,10 @@ def place_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
                 if other != w:
                     continue
                 close = [theirs[q] for q in (p - 1, p + 1) if 0 <= q < len(theirs)]
-                if any(source.tokens[cx[0]].name and c not in claim_groups and not same_group(c, item) for c, cx in close):
+                if any(
+                    source.tokens[cx[0]].name and c not in claim_groups and not same_group(c, item)
+                    for c, cx in close
+                ):
                     return f"{' '.join(item)} is not said of what the claim says"
     return None
 
@@ -300,11 +337,16 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
             (g, ix)
             for g, ix in neighbours
             if all(i in aligned for i in ix)
-            and "," not in claim.text[min(first.start, claim.tokens[ix[0]].start) : max(first.end, claim.tokens[ix[0]].end)]
+            and ","
+            not in claim.text[
+                min(first.start, claim.tokens[ix[0]].start) : max(first.end, claim.tokens[ix[0]].end)
+            ]
         ]
         if not neighbours:
             continue
-        homes = {p for p, (g, _) in enumerate(theirs) if same_group(g, item)} | {position_of[aligned[indices[0]]]}
+        homes = {p for p, (g, _) in enumerate(theirs) if same_group(g, item)} | {
+            position_of[aligned[indices[0]]]
+        }
         near = {q for p in homes for q in range(p - reach, p + reach + 1)}
         if not any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
             return f"{first.surface} is not said of what the claim says"
@@ -396,7 +438,9 @@ def opposite_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> 
         opposed, agreeing = [], []
         for at in (aligned[head.index],):
             window = source.tokens[max(0, at - 6) : at]
-            commas = [k for k, t in enumerate(window[1:], 1) if "," in source.text[window[k - 1].end : t.start]]
+            commas = [
+                k for k, t in enumerate(window[1:], 1) if "," in source.text[window[k - 1].end : t.start]
+            ]
             for t in window[commas[-1] if commas else 0 :]:
                 theirs = t.sides
                 if not theirs or t.name:
@@ -434,10 +478,13 @@ def preposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
             continue
         same_place = [w for w, n in said if same_group(group(source, n), wanted)]
         if not same_place:
-            return f"the source says {claim.tokens[word].surface} {preposition} {' '.join(group(source, said[0][1]))}"
+            place = " ".join(group(source, said[0][1]))
+            return f"the source says {claim.tokens[word].surface} {preposition} {place}"
         mine = _modifier(claim, word)
+        theirs_modifier = _modifier(source, same_place[0])
         if mine is not None and all(_opposed(mine, _modifier(source, w)) for w in same_place):
-            return f"the source says {_modifier(source, same_place[0]).surface} {source.tokens[same_place[0]].surface}"
+            assert theirs_modifier is not None
+            return f"the source says {theirs_modifier.surface} {source.tokens[same_place[0]].surface}"
     return None
 
 
@@ -461,26 +508,35 @@ def _attachments(analysis: Analysis) -> Iterator[tuple[int, str, int]]:
     for k, token in enumerate(tokens):
         if not token.content:
             continue
-        reach = 5 if analysis.verb_like(k) else 1
-        for j in range(k + 1, min(k + 1 + reach, len(tokens))):
-            if tokens[j].lemma in _PARTICLES and j == k + 1:
-                continue
-            if tokens[j].lemma in _PLACE_PREPOSITIONS:
-                break
-            if analysis.verb_like(j) or "," in analysis.text[tokens[j - 1].end : tokens[j].start]:
-                j = len(tokens)
-                break
-        else:
-            continue
-        if j >= len(tokens) or tokens[j].lemma not in _PLACE_PREPOSITIONS:
+        j = _preposition_after(analysis, k)
+        if j is None:
             continue
         if "," in analysis.text[token.end : tokens[j].start]:
             continue
         n = j + 1
         while n < len(tokens) and tokens[n].lemma in _DETERMINERS:
             n += 1
-        if n < len(tokens) and tokens[n].name and not _clause_between(analysis.text, token.end, tokens[n].start):
+        if (
+            n < len(tokens)
+            and tokens[n].name
+            and not _clause_between(analysis.text, token.end, tokens[n].start)
+        ):
             yield k, tokens[j].lemma, n
+
+
+def _preposition_after(analysis: Analysis, k: int) -> int | None:
+    """The preposition right after word ``k`` (a particle aside), or within five words after a verb
+    ("sold the Alsace to"), in the same clause."""
+    tokens = analysis.tokens
+    reach = 5 if analysis.verb_like(k) else 1
+    for j in range(k + 1, min(k + 1 + reach, len(tokens))):
+        if tokens[j].lemma in _PARTICLES and j == k + 1:
+            continue
+        if tokens[j].lemma in _PLACE_PREPOSITIONS:
+            return j
+        if analysis.verb_like(j) or "," in analysis.text[tokens[j - 1].end : tokens[j].start]:
+            return None
+    return None
 
 
 def owner_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
@@ -553,7 +609,10 @@ def _words_beside(analysis: Analysis, quantity: Quantity) -> list[int]:
     inside = [t.index for t in tokens if quantity.start <= t.start < quantity.end]
     if not inside:
         return []
-    around = [*range(max(0, inside[0] - 3), inside[0]), *range(inside[-1] + 1, min(len(tokens), inside[-1] + 4))]
+    around = [
+        *range(max(0, inside[0] - 3), inside[0]),
+        *range(inside[-1] + 1, min(len(tokens), inside[-1] + 4)),
+    ]
     return [k for k in around if tokens[k].content and not tokens[k].name and not tokens[k].number]
 
 

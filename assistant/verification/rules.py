@@ -17,17 +17,26 @@ from dataclasses import dataclass, field
 
 from ..text import same_term
 from .analysis import Analysis, Referents, Token, analyse, is_framing, is_pronoun, is_time
-from .lexicon import BE, FRAME_VERBS, SUBJECT_PRONOUNS, HEDGES, LIGHT_VERBS, NUMBER_NOUNS, RATE_UNITS, UNIT_WORDS
+from .lexicon import (
+    BE,
+    FRAME_VERBS,
+    HEDGES,
+    LIGHT_VERBS,
+    NUMBER_NOUNS,
+    RATE_UNITS,
+    SUBJECT_PRONOUNS,
+    UNIT_WORDS,
+)
 from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
     number_word_conflict,
-    order_conflict,
     opposite_conflict,
+    order_conflict,
     owner_conflict,
-    preposition_conflict,
     place_conflict,
     place_doubt,
+    preposition_conflict,
     quantity_conflict,
     role_conflict,
     subject_differs,
@@ -72,78 +81,23 @@ def assess(
     ``names``: the words the sources write as names, by which a claim's first word is told to be one."""
     found = Assessment()
     licensed = _licensed(source.text)
-    subject_pronoun = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
-    other_pronoun = next((t.index for t in source.tokens if is_pronoun(t) and t.index != subject_pronoun), None)
-    latter = next((t.index for t in source.tokens if t.lemma == "latter"), None)
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
             continue
         if token.lemma in FRAME_VERBS:
-            match = next((t.index for t in source.tokens if t.lemma in FRAME_VERBS and not t.name), None)
-            if match is not None:
-                found.aligned[token.index] = match
-            elif _attributed(claim, token):
-                found.words += 1
-                found.novel.append(token.surface)
-                found.novel_verbs.append(token.surface)
+            _align_saying(claim, source, token, found)
             continue
         found.words += 1
         if token.number or token.lemma in NUMBER_NOUNS:
-            quantity = next((q for q in claim.quantities if q.start <= token.start < q.end), None)
-            if quantity is not None:  # _check_numbers compares it as a value
-                stated = next((q for q in source.quantities if same(quantity, q)), None)
-                at = next((t.index for t in source.tokens if stated and t.start >= stated.start), None)
-                if at is not None:
-                    found.aligned[token.index] = at
-                continue
-            match = _find(token, source, exact=True)
-            if match is None:
-                found.missing.append(token.surface)
-            else:
-                found.aligned[token.index] = match
-            continue
-        if _is_name(token, names):
-            match = _find_name(token, source)
-            if match is not None:
-                found.aligned[token.index] = match
-            elif subject_pronoun is not None and _name_in(token.lemma, frozenset(context.subject)):
-                found.aligned[token.index] = subject_pronoun
-            elif other_pronoun is not None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
-                found.aligned[token.index] = other_pronoun
-            elif latter is not None and _name_in(token.lemma, context.last):
-                found.aligned[token.index] = latter
-            else:
-                found.missing.append(token.surface)
-            continue
-        if is_time(token):
-            match = _find(token, source, exact=True)
-            if match is None:
-                found.missing.append(token.surface)
-            else:
-                found.aligned[token.index] = match
-            continue
-        if token.sides:
-            match, opposed = _opposite(token, source)
-            if match is not None:
-                found.aligned[token.index] = match
-            elif opposed is not None:
-                found.conflicts.append(f"it says {token.surface}, the source says {opposed}")
-            else:
-                found.novel.append(token.surface)
-                if claim.verb_like(token.index):
-                    found.novel_verbs.append(token.surface)
-            continue
-        match = _find(token, source, exact=False)
-        if match is None:
-            match = _synonym(token, source, similar)
-            if match is not None:
-                found.synonyms.append((token.surface, source.tokens[match].surface))
-        if match is None:
-            found.novel.append(token.surface)
-            if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
-                found.novel_verbs.append(token.surface)
+            _align_number(claim, source, token, found)
+        elif _is_name(token, names):
+            _align_name(claim, source, token, context, found)
+        elif is_time(token):
+            _align_exactly(source, token, found)
+        elif token.sides:
+            _align_opposable(claim, source, token, found)
         else:
-            found.aligned[token.index] = match
+            _align_word(claim, source, token, similar, found)
     _settle(claim, source, found.aligned)
     if found.aligned:
         first, last = min(found.aligned.values()), max(found.aligned.values())
@@ -154,6 +108,88 @@ def assess(
     _check_hedges_and_causes(claim, source, found)
     _check_relations(claim, source, context, found)
     return found
+
+
+def _align_saying(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
+    """A verb of saying matches any of the source's; it counts only when it names who says it."""
+    match = next((t.index for t in source.tokens if t.lemma in FRAME_VERBS and not t.name), None)
+    if match is not None:
+        found.aligned[token.index] = match
+    elif _attributed(claim, token):
+        found.words += 1
+        found.novel.append(token.surface)
+        found.novel_verbs.append(token.surface)
+
+
+def _align_number(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
+    """A digit inside a quantity is compared as a value by _check_numbers; a lone number word exactly."""
+    quantity = next((q for q in claim.quantities if q.start <= token.start < q.end), None)
+    if quantity is None:
+        _align_exactly(source, token, found)
+        return
+    stated = next((q for q in source.quantities if same(quantity, q)), None)
+    at = next((t.index for t in source.tokens if stated and t.start >= stated.start), None)
+    if at is not None:
+        found.aligned[token.index] = at
+
+
+def _align_exactly(source: Analysis, token: Token, found: Assessment) -> None:
+    match = _find(token, source, exact=True)
+    if match is None:
+        found.missing.append(token.surface)
+    else:
+        found.aligned[token.index] = match
+
+
+def _align_name(
+    claim: Analysis, source: Analysis, token: Token, context: Referents, found: Assessment
+) -> None:
+    """The same name, or a pronoun that stands for it: "he" for the previous sentence's subject,
+    "its" or "her" for any of its names (unless the claim makes the name a subject), "the latter"
+    for its last."""
+    match = _find_name(token, source)
+    if match is None and _name_in(token.lemma, frozenset(context.subject)):
+        match = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
+    if match is None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
+        match = next(
+            (t.index for t in source.tokens if is_pronoun(t) and t.surface.lower() not in SUBJECT_PRONOUNS),
+            None,
+        )
+    if match is None and _name_in(token.lemma, context.last):
+        match = next((t.index for t in source.tokens if t.lemma == "latter"), None)
+    if match is None:
+        found.missing.append(token.surface)
+    else:
+        found.aligned[token.index] = match
+
+
+def _align_opposable(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
+    match, opposed = _opposite(token, source)
+    if match is not None:
+        found.aligned[token.index] = match
+    elif opposed is not None:
+        found.conflicts.append(f"it says {token.surface}, the source says {opposed}")
+    else:
+        found.novel.append(token.surface)
+        if claim.verb_like(token.index):
+            found.novel_verbs.append(token.surface)
+
+
+def _align_word(
+    claim: Analysis, source: Analysis, token: Token, similar: Similarity, found: Assessment
+) -> None:
+    """An ordinary word: the same lemma, the same stem, or a near synonym."""
+    match = _find(token, source, exact=False)
+    if match is None:
+        match = _synonym(token, source, similar)
+        if match is not None:
+            found.synonyms.append((token.surface, source.tokens[match].surface))
+    if match is not None:
+        found.aligned[token.index] = match
+        return
+    found.novel.append(token.surface)
+    if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
+        found.novel_verbs.append(token.surface)
 
 
 def _subject_of(claim: Analysis, token: Token) -> bool:
@@ -186,7 +222,11 @@ def _attributed(claim: Analysis, token: Token) -> bool:
     before = claim.tokens[max(0, token.index - 4) : token.index]
     if before and before[-1].lemma in BE:
         return False
-    return any(t.name for t in before) and "," not in claim.text[before[0].start : token.start] if before else False
+    return (
+        any(t.name for t in before) and "," not in claim.text[before[0].start : token.start]
+        if before
+        else False
+    )
 
 
 # -- alignment -----------------------------------------------------------------------------------
@@ -226,9 +266,13 @@ def _find(token: Token, source: Analysis, exact: bool) -> int | None:
     if exact:
         return None
     for other in source.tokens:
-        if other.content and not other.number and same_term(token.lemma, [other.lemma]):
-            if not (other.sides or token.sides):
-                return other.index
+        if (
+            other.content
+            and not other.number
+            and same_term(token.lemma, [other.lemma])
+            and not (other.sides or token.sides)
+        ):
+            return other.index
     return None
 
 
@@ -317,7 +361,9 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
     negated_sources = {t.index for t in source.tokens if t.lemma in source.negated}
     claim_negated = {t.index for t in claim.tokens if t.lemma in claim.negated}
     if claim.negative:
-        region = (min(found.aligned.values()) - 3, max(found.aligned.values()) + 3) if found.aligned else (0, -1)
+        region = (
+            (min(found.aligned.values()) - 3, max(found.aligned.values()) + 3) if found.aligned else (0, -1)
+        )
         ok = any(found.aligned.get(i) in negated_sources for i in claim_negated) or any(
             i not in found.aligned and any(region[0] <= k <= region[1] for k in negated_sources)
             for i in claim_negated
@@ -345,7 +391,11 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
             if token.lemma not in HEDGES:
                 continue
             governed = next(
-                (t for t in source.tokens[k + 1 : k + 8] if t.content and t.index in aligned and t.lemma not in _ADVERBS),
+                (
+                    t
+                    for t in source.tokens[k + 1 : k + 8]
+                    if t.content and t.index in aligned and t.lemma not in _ADVERBS
+                ),
                 None,
             )
             if governed is not None:
@@ -444,7 +494,11 @@ class Sentence:
 
 
 def assess_merged(
-    claim: str, sentences: list[Sentence], names: frozenset[str], similar: Similarity, allowed: Callable[[Assessment], bool]
+    claim: str,
+    sentences: list[Sentence],
+    names: frozenset[str],
+    similar: Similarity,
+    allowed: Callable[[Assessment], bool],
 ) -> Assessment:
     """A claim made of several sentences: it must split at clause breaks into parts that each one
     sentence says by itself (so a name of one sentence cannot take the verb of the other).
@@ -460,8 +514,12 @@ def assess_merged(
 
 
 def _fits(
-    claim: str, sentences: list[Sentence], names: frozenset[str], similar: Similarity,
-    allowed: Callable[[Assessment], bool], depth: int,
+    claim: str,
+    sentences: list[Sentence],
+    names: frozenset[str],
+    similar: Similarity,
+    allowed: Callable[[Assessment], bool],
+    depth: int,
 ) -> Iterator[Assessment]:
     if not claim.strip(" ,;:."):
         return
