@@ -78,10 +78,6 @@ class Analysis:
         last = frozenset(groups[-1]) if groups else frozenset()
         return Referents(subject, frozenset().union(*(frozenset(g) for g in groups)), last)
 
-    @property
-    def content(self) -> list[Token]:
-        return [t for t in self.tokens if t.content]
-
     def verb_like(self, index: int) -> bool:
         """Whether a word reads as a finite verb or a participle: "invited", "sold", "took", or a
         present form right after its subject ("Washington seeks"). Adjectives in -er/-est are not."""
@@ -213,10 +209,6 @@ def is_time(token: Token) -> bool:
     return surface in TIME_WORDS or (surface.endswith("s") and surface[:-1] in TIME_WORDS)
 
 
-def is_opposable(token: Token) -> bool:
-    return bool(token.sides)
-
-
 def is_framing(token: Token) -> bool:
     return token.lemma in FRAME_NOUNS
 
@@ -224,6 +216,3 @@ def is_framing(token: Token) -> bool:
 def is_pronoun(token: Token) -> bool:
     return token.surface.lower() in PRONOUNS
 
-
-def is_be(token: Token) -> bool:
-    return token.lemma in BE

@@ -60,10 +60,16 @@ def same_group(a: Group, b: Group) -> bool:
     if a == b:
         return True
     short, long = sorted((a, b), key=len)
-    if long[: len(short)] == short:  # "Jurassic" / "Jurassic Period"
-        return not any(w in OPPOSITES for w in long[len(short) :])
     extra = long[: len(long) - len(short)]
     return long[len(extra) :] == short and not any(w in OPPOSITES for w in extra)
+
+
+def same_place(a: Group, b: Group) -> bool:
+    """The same name, also with a word after it ("the Jurassic" / "the Jurassic Period")."""
+    short, long = sorted((a, b), key=len)
+    if long[: len(short)] == short:
+        return not any(w in OPPOSITES for w in long[len(short) :])
+    return same_group(a, b)
 
 
 def _party(analysis: Analysis, k: int, step: int, subject: Group = ()) -> list[Group]:
@@ -476,15 +482,15 @@ def preposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
         said = [(w, n) for w, p, n in theirs if source.tokens[w].lemma == lemma and p == preposition]
         if not said:
             continue
-        same_place = [w for w, n in said if same_group(group(source, n), wanted)]
-        if not same_place:
+        same_places = [w for w, n in said if same_place(group(source, n), wanted)]
+        if not same_places:
             place = " ".join(group(source, said[0][1]))
             return f"the source says {claim.tokens[word].surface} {preposition} {place}"
         mine = _modifier(claim, word)
-        theirs_modifier = _modifier(source, same_place[0])
-        if mine is not None and all(_opposed(mine, _modifier(source, w)) for w in same_place):
+        theirs_modifier = _modifier(source, same_places[0])
+        if mine is not None and all(_opposed(mine, _modifier(source, w)) for w in same_places):
             assert theirs_modifier is not None
-            return f"the source says {theirs_modifier.surface} {source.tokens[same_place[0]].surface}"
+            return f"the source says {theirs_modifier.surface} {source.tokens[same_places[0]].surface}"
     return None
 
 

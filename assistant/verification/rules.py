@@ -141,6 +141,15 @@ def _align_exactly(source: Analysis, token: Token, found: Assessment) -> None:
         found.aligned[token.index] = match
 
 
+def _pair_of_names(source: Analysis) -> int | None:
+    """The first of two names joined by "and" ("Takaichi and Trump"), if the source has such a pair."""
+    tokens = source.tokens
+    for k in range(len(tokens) - 2):
+        if tokens[k].name and tokens[k + 1].lemma == "and" and tokens[k + 2].name:
+            return k
+    return None
+
+
 def _align_name(
     claim: Analysis, source: Analysis, token: Token, context: Referents, found: Assessment
 ) -> None:
@@ -312,9 +321,12 @@ def _licensed(text: str) -> frozenset[str]:
 
 
 def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """Each number of the claim is one the source states; "the two" may stand for two names joined."""
     for quantity in unstated(list(claim.quantities), list(source.quantities)):
         if any(same_value(quantity.value, q.value) for q in source.quantities):
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
+        elif quantity.text.lower() == "two" and _pair_of_names(source) is not None:
+            continue
         elif not any(t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens):
             found.missing.append(quantity.text)
 
