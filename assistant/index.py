@@ -4,6 +4,8 @@ Safety comes from determinism: a chunk's id is derived from its document's id, t
 the chunking parameters and the embedder. Re-running an interrupted ingest therefore rewrites the same
 ids (no duplicates), and deletes whatever ids a document should no longer have (no orphans). A manifest
 hash over the corpus files, written last, says whether the index is fresh without reading the files.
+What the index belongs to (its corpus, whether its last ingest completed, its generation) is kept by
+``state.py``; whether it lost data is ``integrity.py``'s business.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,15 +28,19 @@ import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
 
 from .embeddings import Embedder
 from .embeddings.chroma import chroma_function
-from .errors import CorpusError, StoreError
+from .errors import CorpusError, IndexDamagedError, StoreError
 from .ingest import Chunker, Corpus, Limit, load_corpus, scan
 from .models import Chunk, Document, IngestReport, Progress, StoredChunk
-from .settings import Settings, redact_url, state_dir
+from .private import FILE_MODE, owner_only_umask, private_dir, tighten
+from .settings import Settings, default_corpus, redact_url, state_dir
+from .state import IndexState, read_state_file, write_state_file
 from .tokens import encoding
 
 log = logging.getLogger(__name__)
@@ -70,18 +78,36 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-class Index:
-    """A Chroma collection of chunks: embedded on disk by default, or on a server by URL."""
+# SQLite's words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), as Chroma passes them on
+_CORRUPT = re.compile(r"malformed|not a database|\(code: (11|26)\)", re.IGNORECASE)
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+
+class Index:
+    """A Chroma collection of chunks: embedded on disk by default, or on a server by URL.
+
+    ``reset_unreadable``: an embedded database that SQLite cannot read is removed and created anew
+    (for ``assistant ingest --repair``); otherwise it is an ``IndexDamagedError`` naming that command.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, *, reset_unreadable: bool = False) -> None:
         self.settings = settings
         self.embedder = embedder
         self.location = redact_url(settings.chroma_url) if settings.chroma_url else str(settings.index_dir)
+        self.reset: str | None = None  # why the database was removed, when it was
+        self._locks: dict[str, filelock.FileLock] = {}
         # Opening may create the database and the collection; two processes doing that at once (two
         # first ingests) race on the same tables, so opening is serialised too (it takes a moment).
-        with self._file_lock("open", "process opening"):
-            self._client = self._connect()
+        with self._file_lock("open", "process opening"), owner_only_umask():
+            try:
+                self._client = self._connect()
+            except IndexDamagedError as exc:
+                if not reset_unreadable or settings.chroma_url:
+                    raise
+                self.reset = exc.problem
+                remove_database(settings.index_dir)
+                self._client = self._connect()
             self._collection = self._open()
+        self._tighten()
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -90,8 +116,12 @@ class Index:
         url = self.settings.chroma_url
         with self._translate_errors("connect to"):
             if url is None:
-                self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-                return chromadb.PersistentClient(str(self.settings.index_dir), settings=chroma_settings)
+                private_dir(self.settings.index_dir)
+                try:
+                    return chromadb.PersistentClient(str(self.settings.index_dir), settings=chroma_settings)
+                except Exception:
+                    _forget_client(self.settings.index_dir)
+                    raise
             parts = urlsplit(url)
             return chromadb.HttpClient(
                 host=parts.hostname or "127.0.0.1",
@@ -130,9 +160,40 @@ class Index:
             yield
         except (ChromaError, httpx.HTTPError, OSError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if not self.settings.chroma_url and _CORRUPT.search(reason):
+                recorded = read_state_file(self.settings)
+                problem = re.sub(r"^error returned from database: (\(code: \d+\) )?", "", reason)
+                raise IndexDamagedError(self.location, problem, recorded.corpus if recorded else ()) from None
             if self.settings.chroma_url:
                 raise StoreError(f"cannot {action} the Chroma server at {self.location}: {reason}") from None
             raise StoreError(f"cannot {action} the index at {self.location}: {reason}") from None
+
+    # -- for the integrity check -------------------------------------------------------------
+
+    @property
+    def collection(self) -> Collection:
+        """The Chroma collection itself."""
+        return self._collection
+
+    def guarded(self, action: str) -> AbstractContextManager[None]:
+        """Chroma and network failures while doing ``action`` become one line that names the index."""
+        return self._translate_errors(action)
+
+    def reconnect(self) -> bool:
+        """For the embedded index, open the database afresh: Chroma keeps one client per folder for the
+        whole process, and its vector index does not see what other processes wrote since it was
+        loaded. False for a server's index (always current)."""
+        if self.settings.chroma_url:
+            return False
+        with self._file_lock("open", "process opening"), owner_only_umask():
+            _forget_client(self.settings.index_dir)
+            self._client = self._connect()
+            self._collection = self._open()
+        return True
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Held while no ingest may run (the lock an ingest takes; it may be taken again inside)."""
+        return self._file_lock(f"{self.settings.collection}.ingest", "ingest into")
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -149,28 +210,44 @@ class Index:
             )
             return dict(self._collection.metadata or {})
 
-    def recorded_corpus(self) -> list[Path] | None:
-        """The corpus the last ingest synchronised to, if any."""
-        roots = self.metadata.get("corpus")
-        return [Path(p) for p in json.loads(roots)] if roots else None
+    def state(self) -> IndexState:
+        """What the collection records of its corpus and of its last ingest."""
+        return IndexState.from_metadata(self.metadata)
 
-    def chunks(self) -> list[StoredChunk]:
-        """Every chunk, for the lexical index."""
-        with self._translate_errors("read"):
-            result = self._collection.get(include=["documents", "metadatas"])
-        return [  # written by this module: trusted, so built without validation (fast at 100k chunks)
-            StoredChunk.model_construct(
-                id=chunk_id,
-                doc_id=str(meta["doc_id"]),
-                title=str(meta["title"]),
-                text=text,
-                start=int(meta["start"]),  # type: ignore[arg-type]
-                end=int(meta["end"]),  # type: ignore[arg-type]
+    def recorded_corpus(self) -> list[Path] | None:
+        """The corpus this index belongs to: recorded before an ingest's first write, so it names the
+        corpus of an ingest that was interrupted too."""
+        return self.state().corpus or None
+
+    def pages(self, include: list[str]) -> Iterator[GetResult]:
+        """The whole collection, ``page_size`` rows per read: one read of everything fails past
+        ~32,700 rows (SQLite's limit on variables per statement) and holds it all in memory."""
+        size, offset = self.settings.page_size, 0
+        while True:
+            with self._translate_errors("read"):
+                page = self._collection.get(include=include, limit=size, offset=offset)  # type: ignore[arg-type]
+            if page["ids"]:
+                yield page
+            if len(page["ids"]) < size:
+                return
+            offset += size
+
+    def chunks(self) -> Iterator[StoredChunk]:
+        """Every chunk, page by page."""
+        for page in self.pages(["documents", "metadatas"]):
+            yield from (  # written by this module: trusted, so built without validation (fast at 100k)
+                StoredChunk.model_construct(
+                    id=chunk_id,
+                    doc_id=str(meta["doc_id"]),
+                    title=str(meta["title"]),
+                    text=text,
+                    start=int(meta["start"]),  # type: ignore[arg-type]
+                    end=int(meta["end"]),  # type: ignore[arg-type]
+                )
+                for chunk_id, text, meta in zip(
+                    page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
+                )
             )
-            for chunk_id, text, meta in zip(
-                result["ids"], result["documents"] or [], result["metadatas"] or [], strict=True
-            )
-        ]
 
     def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """Ids of the ``n`` nearest chunks with their cosine similarity."""
@@ -199,7 +276,9 @@ class Index:
         return _digest(*parts)
 
     def is_fresh(self, roots: list[Path]) -> bool:
-        return self.metadata.get("manifest") == self.manifest(roots)
+        """The last ingest completed, for exactly these files as they are now."""
+        state = self.state()
+        return state.state == "complete" and state.manifest == self.manifest(roots)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -215,10 +294,11 @@ class Index:
         saying so (a silent wait of minutes looks like a hang)."""
         path = self._lock_path(name)
         timeout = self.settings.lock_timeout
-        lock = filelock.FileLock(str(path), timeout=timeout)
+        # one object per lock, so that holding it and calling what takes it again does not wait for itself
+        lock = self._locks.setdefault(name, filelock.FileLock(str(path), timeout=timeout, mode=FILE_MODE))
         patience = min(1.0, timeout)  # a lock held for a moment (another process opening) goes unsaid
         with self._translate_errors("lock"):  # an unwritable folder
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             busy = not _acquire(lock, patience)
             if busy and timeout > patience:
                 log.warning(
@@ -235,42 +315,85 @@ class Index:
         finally:
             lock.release()
 
-    def sync(self, roots: list[Path], progress: Progress | None = None) -> IngestReport:
-        """Make the index hold exactly the documents under ``roots``."""
+    def sync(
+        self,
+        roots: list[Path] | None = None,
+        progress: Progress | None = None,
+        *,
+        if_stale: bool = False,
+        rebuild: bool = False,
+    ) -> IngestReport:
+        """Make the index hold exactly the documents under ``roots``.
+
+        ``roots`` None: the corpus this index belongs to (else the bundled one), decided once the lock
+        is held, so that a process that waited for another's first ingest follows it rather than
+        replacing it. ``if_stale``: nothing is done when, the lock held, the index is fresh.
+        ``rebuild``: the collection is emptied first (``assistant ingest --repair``).
+        """
         started = time.perf_counter()
-        with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
+        with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"), owner_only_umask():
+            state = self.state()
+            roots = roots or state.corpus or default_corpus()
+            if if_stale and not rebuild and self.is_fresh(roots):
+                return IngestReport(chunks=self.count(), seconds=round(time.perf_counter() - started, 3))
+            if state.state == "building" and state.corpus == [r.resolve() for r in roots]:
+                log.warning("finishing the interrupted ingest of %s", ", ".join(str(p) for p in state.corpus))
             manifest = self.manifest(roots)  # before reading: a change during the run stays visible
             corpus = load_corpus(roots, int(self.settings.max_file_mb * 1_000_000))
+            if rebuild:
+                self._drop(roots)
             report = self._apply(corpus, progress)
-            with self._translate_errors("write"):
-                meta = dict(self._collection.metadata or {})
-                meta.update(
-                    corpus=json.dumps([str(r.resolve()) for r in roots]),
-                    manifest=manifest if not corpus.warnings else "",
-                    embedder=self.embedder.name,
+            total = self.count()
+            self._record(
+                self.state().completed(
+                    roots, manifest if not corpus.warnings else "", total, len(corpus.documents)
                 )
-                self._collection.modify(metadata=meta)
-                total = self._collection.count()
+            )
+        self._tighten()
         return report.model_copy(update={"chunks": total, "seconds": round(time.perf_counter() - started, 3)})
+
+    def _record(self, state: IndexState) -> None:
+        """The state in the collection's metadata, then in the state file (which thus never runs ahead
+        of a healthy database)."""
+        with self._translate_errors("write"):
+            meta = dict(self._collection.metadata or {})
+            meta.update(state.model_copy(update={"embedder": self.embedder.name}).metadata())
+            self._collection.modify(metadata=meta)
+        write_state_file(self.settings, state)
+
+    def _drop(self, roots: list[Path]) -> None:
+        """Empty the collection by deleting and creating it. Its generation count goes on from the highest
+        recorded, so that nothing keyed by an older generation ever matches the rebuilt one."""
+        recorded = read_state_file(self.settings)
+        generation = max(self.state().generation, recorded.generation if recorded else 0)
+        with self._translate_errors("rebuild"):
+            self._client.delete_collection(self.settings.collection)
+            self._collection = self._open()
+        self._record(IndexState(generation=generation).building(roots))
+
+    def _tighten(self) -> None:
+        """Whatever Chroma created in the embedded index's folder, owner-only."""
+        if not self.settings.chroma_url:
+            tighten(self.settings.index_dir)
 
     def _stored_documents(self) -> dict[str, dict[str, Any]]:
         """Per document: the signatures and ids of its stored chunks, and what they claim to be."""
-        with self._translate_errors("read"):
-            result = self._collection.get(include=["metadatas"])
         documents: dict[str, dict[str, Any]] = {}
-        for chunk_id, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
-            entry = documents.setdefault(
-                str(meta["doc_id"]), {"ids": set(), "signatures": set(), "n_chunks": set()}
-            )
-            entry["ids"].add(chunk_id)
-            entry["signatures"].add(meta.get("signature"))
-            entry["n_chunks"].add(meta.get("n_chunks"))
-            entry["mtime_ns"] = meta.get("mtime_ns")
+        for page in self.pages(["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
+                entry = documents.setdefault(
+                    str(meta["doc_id"]), {"ids": set(), "signatures": set(), "n_chunks": set()}
+                )
+                entry["ids"].add(chunk_id)
+                entry["signatures"].add(meta.get("signature"))
+                entry["n_chunks"].add(meta.get("n_chunks"))
+                entry["mtime_ns"] = meta.get("mtime_ns")
         return documents
 
     def _apply(self, corpus: Corpus, progress: Progress | None) -> IngestReport:
         if not corpus.documents:
             raise CorpusError(_no_documents(corpus))
+        self._record(self.state().building(corpus.roots))  # before the first write
         stored = self._stored_documents()
         signature = chunking_signature(self.settings, self.embedder)
         chunker: Chunker | None = None
@@ -290,21 +413,18 @@ class Index:
         rows = [(doc, sig, chunk, len(chunks)) for doc, sig, chunks in plans for chunk in chunks]
         total = len(rows)
         if progress:
-            progress(0, total)
+            progress("embedding", 0, total)
         for start in range(0, total, WRITE_BATCH):  # across documents: one call per batch, not per file
             self._write(rows[start : start + WRITE_BATCH])
             if progress:
-                progress(min(start + WRITE_BATCH, total), total)
+                progress("embedding", min(start + WRITE_BATCH, total), total)
         for doc, _, chunks in plans:  # only once every new chunk is in: stale ids go last
             stale = (stored[doc.id]["ids"] if doc.id in stored else set()) - {c.id for c in chunks}
-            if stale:
-                with self._translate_errors("write"):
-                    self._collection.delete(ids=sorted(stale))
+            self._delete(stale)
 
         gone = [doc_id for doc_id in stored if doc_id not in {d.id for d in corpus.documents}]
         for doc_id in gone:
-            with self._translate_errors("write"):
-                self._collection.delete(ids=sorted(stored[doc_id]["ids"]))
+            self._delete(stored[doc_id]["ids"])
         added = sum(1 for doc, _, _ in plans if doc.id not in stored)
         return IngestReport(
             added=added,
@@ -343,8 +463,42 @@ class Index:
             )
 
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
-        with self._translate_errors("write"):
-            self._collection.update(ids=sorted(ids), metadatas=[{"mtime_ns": mtime_ns} for _ in ids])
+        for part in self._batches(sorted(ids)):
+            with self._translate_errors("write"):
+                self._collection.update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
+
+    def _delete(self, ids: set[str]) -> None:
+        for part in self._batches(sorted(ids)):
+            with self._translate_errors("write"):
+                self._collection.delete(ids=part)
+
+    def _batches(self, ids: list[str]) -> Iterator[list[str]]:
+        """At most ``page_size`` ids per statement (SQLite's variable limit)."""
+        size = self.settings.page_size
+        return (ids[i : i + size] for i in range(0, len(ids), size))
+
+
+def remove_database(index_dir: Path) -> None:
+    """Chroma's files in ``index_dir`` (its SQLite database and the vector segment folders, named by
+    UUID): what ``reset_unreadable`` starts again without. Lock and state files stay."""
+    for path in index_dir.iterdir():
+        if path.name.startswith("chroma.sqlite3"):
+            path.unlink()
+        elif path.is_dir() and not path.is_symlink() and _is_uuid(path.name):
+            shutil.rmtree(path)
+
+
+def _forget_client(index_dir: Path) -> None:
+    """Chroma keeps one client per folder for the whole process, also one whose start failed (an
+    unreadable database), and hands that broken one out again: forget it, so that the next attempt
+    (after ``remove_database``, or once the file is back) starts afresh. Chroma is pinned (1.5.9)."""
+    identifier = str(index_dir)
+    SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
+def _is_uuid(name: str) -> bool:
+    return re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", name) is not None
 
 
 def _acquire(lock: filelock.FileLock, timeout: float) -> bool:

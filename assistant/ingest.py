@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError
+from .formats import CONTAINER_FACTOR, CONTAINERS, SUFFIXES, TextTooLarge, Unreadable, extract, supported
 from .models import Chunk, Document, SkippedFile
 from .text import Span, sentence_spans
 
-SUFFIXES = (".txt", ".md")
-_SNIFF_BYTES = 8192
+_UNSUPPORTED = f"not a supported file type ({', '.join(SUFFIXES)})"
 
 # -- loading -------------------------------------------------------------------------------------
 
@@ -64,10 +64,10 @@ def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
 
 def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[Path, str]]:
     if root.is_file():
-        if root.suffix.lower() in SUFFIXES:
+        if supported(root):
             yield root, root.name
         else:
-            skipped.append(SkippedFile(path=root, reason="not a .txt or .md file"))
+            skipped.append(SkippedFile(path=root, reason=_UNSUPPORTED))
         return
     for folder, dirs, names in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -82,8 +82,8 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
             if name.startswith("."):
                 continue
             path = Path(folder) / name
-            if path.suffix.lower() not in SUFFIXES:
-                skipped.append(SkippedFile(path=path, reason="not a .txt or .md file"))
+            if not supported(path):
+                skipped.append(SkippedFile(path=path, reason=_UNSUPPORTED))
                 continue
             if path.is_symlink() and not path.resolve().is_relative_to(base):
                 skipped.append(SkippedFile(path=path, reason="symlink to outside the corpus"))
@@ -92,33 +92,42 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
 
 
 def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile:
-    """Read one file as UTF-8 text, or say why it cannot be a document (``max_bytes``: None for no limit)."""
-    if max_bytes is not None and ref.size > max_bytes:
+    """Read one file and extract its text, or say why it cannot be a document.
+
+    ``max_bytes`` bounds the text; a PDF, web page or Word file may itself be larger (images,
+    markup), up to ``CONTAINER_FACTOR`` times. None: no limit.
+    """
+    container = ref.path.suffix.lower() in CONTAINERS
+    if max_bytes is not None and ref.size > max_bytes * (CONTAINER_FACTOR if container else 1):
+        allowed = f"{CONTAINER_FACTOR} × " if container else ""
         return SkippedFile(
             path=ref.path,
-            reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
-            "(raise it to index this file)",
+            reason=f"too large: {ref.size / 1e6:.3g} MB, over {allowed}ASSISTANT_MAX_FILE_MB="
+            f"{max_bytes / 1e6:g} (raise it to index this file)",
         )
     try:
         data = ref.path.read_bytes()
     except OSError as exc:
         return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        return SkippedFile(path=ref.path, reason="binary, not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return SkippedFile(path=ref.path, reason=f"not UTF-8 (byte {exc.start})")
-    if not text.strip():
-        return SkippedFile(path=ref.path, reason="empty")
+        extracted = extract(ref.path, data, max_bytes)
+    except TextTooLarge as exc:
+        return SkippedFile(
+            path=ref.path,
+            reason=f"too large: {exc}, over ASSISTANT_MAX_FILE_MB={exc.limit / 1e6:g} "
+            "(raise it to index this file)",
+        )
+    except Unreadable as exc:
+        return SkippedFile(path=ref.path, reason=str(exc))
     return Document(
         id=ref.doc_id,
-        title=_title(ref.path, text),
-        text=text,
+        title=extracted.title or _title(ref.path, extracted.text),
+        text=extracted.text,
         path=ref.path,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         mtime_ns=ref.mtime_ns,
+        sections=extracted.sections,
     )
 
 

@@ -5,13 +5,22 @@ stage, so the pipeline reads one way (see ARCHITECTURE.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Section(_Record):
+    """Where a part of a document begins: from ``start`` on, the text is under ``label``."""
+
+    start: int = Field(description="Offset in the document's text.")
+    label: str = Field(description="What a person looks up: 'p. 12' in a PDF, '§ Results' under a heading.")
 
 
 class Document(_Record):
@@ -24,6 +33,9 @@ class Document(_Record):
     sha256: str = Field(description="Hash of the file's bytes.")
     size: int
     mtime_ns: int
+    sections: list[Section] = Field(
+        default_factory=list, description="In order of ``start``; none for plain text."
+    )
 
 
 class SkippedFile(_Record):
@@ -196,5 +208,26 @@ class IngestReport(_Record):
         return bool(self.added or self.updated or self.removed)
 
 
-Progress = Callable[[int, int], None]
-"""Called during an ingest with (chunks embedded so far, chunks to embed)."""
+class IndexStatus(_Record):
+    """What an index holds and whether it can be trusted: what ``assistant status`` shows."""
+
+    location: str = Field(description="The embedded index's folder, or the Chroma server's URL.")
+    collection: str
+    corpus: list[Path] = Field(
+        default_factory=list, description="The roots it belongs to (resolved); empty before any ingest."
+    )
+    bundled: bool = Field(description="The corpus is the bundled one.")
+    condition: Literal["empty", "fresh", "stale", "incomplete", "damaged"]
+    documents: int | None = Field(default=None, description="Documents, once an ingest has completed.")
+    chunks: int = 0
+    embedder: str
+    generation: int = Field(default=0, description="Complete ingests so far.")
+    built_at: datetime | None = Field(default=None, description="When the last ingest completed.")
+    problems: list[str] = Field(default_factory=list, description="What is damaged.")
+    fix: str | None = Field(default=None, description="The command that makes it fresh.")
+    full_check: bool = Field(default=False, description="Every chunk was checked, not a sample.")
+
+
+Progress = Callable[[str, int, int], None]
+"""Called during an ingest with (stage, done, total): stage ``reading`` or ``chunking`` (files), or
+``embedding`` (chunks)."""

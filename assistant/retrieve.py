@@ -74,7 +74,7 @@ class Retriever:
         self._snapshot = self._load()
 
     def _load(self) -> _Snapshot:
-        chunks = self._index.chunks()
+        chunks = list(self._index.chunks())
         return _Snapshot(
             chunks=chunks,
             positions={c.id: i for i, c in enumerate(chunks)},

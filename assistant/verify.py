@@ -40,6 +40,9 @@ from .verification.rules import Assessment, Sentence, Similarity, assess, assess
 _ID = r"\d+(?:\.\d+)?"
 MARKER = re.compile(rf"\[({_ID}(?:\s*[,;]\s*{_ID})*)\]")
 _PARTIAL_MARKER = re.compile(r"\[[\d\s.,;]*$")  # "[1" while the stream is still writing "[12]"
+# A marker right after a sentence's stop ends it, whatever follows ("… [1]. zlib is …", '…." [1] zlib').
+_CLOSED_BY_MARKER = re.compile(rf"(?<=\][.!?…])\s+|(?<=[.!?…][\"'”’)] )(\[{_ID}(?:\s*[,;]\s*{_ID})*\])\s+")
+_CLOSED_QUOTE = re.compile(r"""[.!?…]["'”’)\]]+$""")
 _LEADING_MARKERS = re.compile(rf"^(?:\s*\[{_ID}(?:\s*[,;]\s*{_ID})*\])+")
 _REFUSAL = re.compile(
     r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
@@ -154,10 +157,11 @@ def parse_refs(marker_body: str) -> list[tuple[int, int | None]]:
 
 
 def split_claims(draft: str) -> list[Claim]:
-    """Sentences of a draft, each with what it cites (markers after a full stop included)."""
+    """Sentences of a draft, each with what it cites (markers after a full stop included). A citation
+    marker that closes a sentence ends it, whatever follows ("… [1]. zlib is …")."""
     merged: list[str] = []
-    for span in sentence_spans(draft):
-        piece = draft[span.start : span.end]
+    for span in (s for part in _CLOSED_BY_MARKER.split(draft) if part for s in _spans_of(part)):
+        piece = span
         leading = _LEADING_MARKERS.match(piece)
         if leading and merged:
             merged[-1] += leading.group()
@@ -170,6 +174,10 @@ def split_claims(draft: str) -> list[Claim]:
         text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", piece)).strip()
         claims.append(Claim(text=text, refs=refs))
     return claims
+
+
+def _spans_of(text: str) -> list[str]:
+    return [text[span.start : span.end] for span in sentence_spans(text)]
 
 
 def numbered_sentences(source: Source) -> list[tuple[str, str]]:
@@ -496,8 +504,12 @@ class AnswerBuilder:
                 )
             numbers.append(self._numbers[key])
         text = check.claim.text
-        body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
-        sentence = f"{body.rstrip()} [{', '.join(str(n) for n in dict.fromkeys(numbers))}]{stop}"
+        marker = f"[{', '.join(str(n) for n in dict.fromkeys(numbers))}]"
+        if _CLOSED_QUOTE.search(text):  # '… from Gaul."': the marker follows the quote, no stop after it
+            sentence = f"{text} {marker}"
+        else:
+            body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
+            sentence = f"{body.rstrip()} {marker}{stop}"
         self.result.sentences.append(sentence)
         return sentence
 

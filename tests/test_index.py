@@ -88,8 +88,8 @@ def test_an_interrupted_ingest_is_repaired_by_the_next_one(tmp_path: Path) -> No
         import os, signal
         from assistant import Assistant
         from assistant.settings import load_settings
-        def progress(done, total):
-            if 0 < done < total:  # after the first batch of chunks, before the last
+        def progress(stage, done, total):
+            if stage == "embedding" and 0 < done < total:  # after the first batch of chunks, before the last
                 os.kill(os.getpid(), signal.SIGKILL)
         settings = load_settings(
             corpus=[{str(corpus)!r}], index_dir={str(index_dir)!r}, chunk_tokens=64, chunk_overlap=16
@@ -201,3 +201,22 @@ def test_cli_errors_are_one_line_and_exit_2(args: tuple[str, ...], env: dict[str
     assert result.returncode == 2
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_every_read_and_delete_is_paged(corpus_dir: Path) -> None:
+    """With two rows per read, ingest, re-ingest, an edit that replaces every chunk (stale ids deleted
+    in several statements) and search all see the whole collection: nothing is lost or read twice."""
+    article = corpus_dir / ARTICLE.name
+    paged = make(corpus_dir, page_size=2)
+    first = paged.ingest()
+    assert first.chunks > 4
+    whole = stored(make(corpus_dir, page_size=5000))
+    assert stored(paged) == whole and len(whole) == first.chunks
+    assert make(corpus_dir, page_size=2).ingest().unchanged == 1
+
+    article.write_text("A new first line.\n" + article.read_text(encoding="utf-8"), encoding="utf-8")
+    edited = make(corpus_dir, page_size=2)
+    report = edited.ingest()
+    assert report.updated == 1 and report.chunks == len(stored(edited)) >= first.chunks
+    assert not set(stored(edited)) & set(whole), "every old chunk id was deleted"
+    assert "to occur this spring" in edited.search("When is the visit?")[0].text

@@ -146,7 +146,7 @@ def test_bad_files_are_skipped_with_a_reason_that_names_them(tmp_path: Path) -> 
     assert reasons["binary.txt"].startswith("binary")
     assert reasons["empty.md"] == "empty"
     assert reasons["latin1.txt"].startswith("not UTF-8")
-    assert reasons["image.png"] == "not a .txt or .md file"
+    assert reasons["image.png"].startswith("not a supported file type (.txt, .md, .pdf")
     assert reasons["broken.txt"].startswith("unreadable")
 
 

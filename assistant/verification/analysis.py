@@ -21,7 +21,7 @@ _NEVER_NAMES = frozenset(
     following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
 )
 _LEMMA_ALIASES = {"yr": "year", "yrs": "year"}
-_SENTENCE_END = re.compile(r"(?:[.!?:;\n]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
+_SENTENCE_END = re.compile(r"(?:[.!?:;]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
 
 
 @dataclass(frozen=True, slots=True)
