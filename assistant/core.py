@@ -360,7 +360,15 @@ def _last_answer(items: Iterator[str | Answer]) -> Answer:
 
 def _closest(evidence: Sequence[Evidence], n: int = 3) -> list[Citation]:
     return [
-        Citation(number=i + 1, doc_id=e.doc_id, chunk_id=e.chunk_id, quote=e.text, start=e.start, end=e.end)
+        Citation(
+            number=i + 1,
+            doc_id=e.doc_id,
+            chunk_id=e.chunk_id,
+            quote=e.text,
+            start=e.start,
+            end=e.end,
+            section=e.section,
+        )
         for i, e in enumerate(evidence[:n])
     ]
 

@@ -16,7 +16,7 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from .embeddings import Embedder
 from .embeddings.chroma import chroma_function
 from .errors import CorpusError, IndexDamagedError, StoreError
 from .ingest import Chunker, Corpus, Limit, load_corpus, scan
-from .models import Chunk, Document, IngestReport, Progress, StoredChunk
+from .models import Chunk, Document, IngestReport, Progress, Section, StoredChunk
 from .private import FILE_MODE, owner_only_umask, private_dir, tighten
 from .settings import Settings, default_corpus, redact_url, state_dir
 from .state import IndexState, read_state_file, write_state_file
@@ -63,7 +63,7 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
 
 
 WRITE_BATCH = 64  # chunks embedded and upserted per call (per-call overhead dominates small files)
-INDEX_FORMAT = 2  # bump when what is stored beside a chunk changes: every document is redone
+INDEX_FORMAT = 3  # bump when what is stored beside a chunk changes: every document is redone
 
 
 def chunking_signature(settings: Settings, embedder: Embedder) -> str:
@@ -243,6 +243,7 @@ class Index:
                     text=text,
                     start=int(meta["start"]),  # type: ignore[arg-type]
                     end=int(meta["end"]),  # type: ignore[arg-type]
+                    sections=_sections(meta.get("sections")),
                 )
                 for chunk_id, text, meta in zip(
                     page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
@@ -457,6 +458,12 @@ class Index:
                         "start": chunk.start,
                         "end": chunk.end,
                         "tokens": chunk.tokens,
+                        "sections": json.dumps(
+                            [
+                                [s.start, s.label]
+                                for s in _sections_within(doc.sections, chunk.start, chunk.end)
+                            ]
+                        ),
                     }
                     for doc, doc_signature, chunk, n_chunks in rows
                 ],
@@ -476,6 +483,21 @@ class Index:
         """At most ``page_size`` ids per statement (SQLite's variable limit)."""
         size = self.settings.page_size
         return (ids[i : i + size] for i in range(0, len(ids), size))
+
+
+def _sections_within(sections: Sequence[Section], start: int, end: int) -> list[Section]:
+    """The sections in effect somewhere in ``start:end``: the one it begins in, and those begun inside."""
+    before = [s for s in sections if s.start <= start]
+    return before[-1:] + [s for s in sections if start < s.start < end]
+
+
+def _sections(stored: Any) -> tuple[Section, ...]:
+    """The sections stored beside a chunk (a JSON list of [start, label])."""
+    if not isinstance(stored, str) or not stored:
+        return ()
+    return tuple(
+        Section.model_construct(start=int(start), label=str(label)) for start, label in json.loads(stored)
+    )
 
 
 def remove_database(index_dir: Path) -> None:

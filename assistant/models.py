@@ -4,6 +4,7 @@ stage, so the pipeline reads one way (see ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,12 @@ class Section(_Record):
 
     start: int = Field(description="Offset in the document's text.")
     label: str = Field(description="What a person looks up: 'p. 12' in a PDF, '§ Results' under a heading.")
+
+
+def locate(sections: Sequence[Section], offset: int) -> str | None:
+    """The label in effect at ``offset``: the last section that begins at or before it."""
+    index = bisect.bisect_right([s.start for s in sections], offset) - 1
+    return sections[index].label if index >= 0 else None
 
 
 class Document(_Record):
@@ -64,6 +71,7 @@ class StoredChunk(_Record):
     text: str
     start: int
     end: int
+    sections: tuple[Section, ...] = ()
 
     def as_passage(self, rank: int, score: float, **scores: float | None) -> Passage:
         """This chunk as a ranked search result."""
@@ -75,6 +83,7 @@ class StoredChunk(_Record):
             text=self.text,
             start=self.start,
             end=self.end,
+            sections=list(self.sections),
             score=score,
             **scores,
         )
@@ -90,6 +99,9 @@ class Passage(_Record):
     text: str
     start: int
     end: int
+    sections: list[Section] = Field(
+        default_factory=list, description="The document's sections in effect within it (page, heading)."
+    )
     score: float = Field(description="Fused score: higher is better; comparable within one query.")
     vector_score: float | None = Field(default=None, description="Cosine similarity, -1..1.")
     lexical_score: float | None = Field(default=None, description="BM25 score.")
@@ -114,6 +126,7 @@ class Evidence(_Record):
     similarity: float = Field(description="Cosine similarity of sentence and question.")
     coverage: float = Field(description="Share of the question's terms found in the sentence.")
     relevance: float
+    section: str | None = Field(default=None, description="Its page or heading: 'p. 12', '§ Results'.")
 
 
 class Citation(_Record):
@@ -125,6 +138,9 @@ class Citation(_Record):
     quote: str
     start: int
     end: int
+    section: str | None = Field(
+        default=None, description="Where a person finds it in the document: 'p. 12', '§ Results'."
+    )
 
 
 class Turn(_Record):

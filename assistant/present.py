@@ -27,7 +27,7 @@ from rich.text import Text
 
 from .errors import AssistantError
 from .live import Later, ProgressBar, ProgressLog, Spinner
-from .models import Answer, Citation, IndexStatus, IngestReport, Passage, Progress
+from .models import Answer, Citation, IndexStatus, IngestReport, Passage, Progress, locate
 from .sanitize import safe_line, safe_text
 from .settings import Settings
 from .text import flatten
@@ -50,7 +50,12 @@ def shorten(text: str, width: int = QUOTE_WIDTH) -> str:
 
 
 def location(citation: Citation | Passage) -> str:
-    return f"{citation.doc_id}:{citation.start}-{citation.end}"
+    """Where a quote or passage is: the document, the page or heading a person would look up (``report.pdf
+    p. 12``, ``notes.docx § Budget``), and the character offsets that the check used."""
+    section = (
+        citation.section if isinstance(citation, Citation) else locate(citation.sections, citation.start)
+    )
+    return f"{citation.doc_id}{f' {section}' if section else ''}:{citation.start}-{citation.end}"
 
 
 def plural(count: int, noun: str) -> str:

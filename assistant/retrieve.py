@@ -19,7 +19,7 @@ import bm25s
 import numpy as np
 
 from .embeddings import Embedder
-from .models import Evidence, Passage, StoredChunk
+from .models import Evidence, Passage, StoredChunk, locate
 from .settings import Settings
 from .text import coverage, sentence_spans, terms
 
@@ -148,6 +148,7 @@ class Retriever:
                         similarity=0.0,
                         coverage=0.0,
                         relevance=0.0,
+                        section=locate(passage.sections, start),
                     )
                 )
         return score_sentences(question, sentences, self._embedder)

@@ -31,7 +31,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from .embeddings import Embedder
-from .models import Citation, DroppedSentence, Source
+from .models import Citation, DroppedSentence, Source, locate
 from .text import Span, is_instruction, normalize, same_term, sentence_spans, words
 from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
@@ -500,6 +500,7 @@ class AnswerBuilder:
                         quote=source.passage.text[start - offset : end - offset],
                         start=start,
                         end=end,
+                        section=locate(source.passage.sections, start),
                     )
                 )
             numbers.append(self._numbers[key])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant
+from assistant import Assistant, present
 from assistant.evaluation import load_dataset
 from assistant.formats import Extracted, Unreadable, extract, locate
 from assistant.ingest import load_corpus
@@ -376,6 +376,11 @@ def test_answers_cite_the_page_or_heading_they_come_from(
     document = documents_by_id[doc_id]
     assert document.text[citation.start : citation.end] == citation.quote
     assert locate(document.sections, citation.start) == location
+    assert citation.section == location  # stored with the chunk, named in the citation
+    assert (
+        present.location(citation)
+        == f"{doc_id}{f' {location}' if location else ''}:{citation.start}-{citation.end}"
+    )
     assert expected in answer.text
 
 

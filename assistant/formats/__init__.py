@@ -11,11 +11,10 @@ declared, bytes a zip would unpack to, nesting depth) and says in one line why a
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-from ..models import Section
+from ..models import locate
 from .base import Extracted, TextTooLarge, Unreadable
 
 __all__ = ["Extracted", "TextTooLarge", "Unreadable", "extract", "locate", "supported"]
@@ -86,9 +85,3 @@ def extract(path: Path, data: bytes, max_bytes: int | None) -> Extracted:
     if max_bytes is not None and (size := len(extracted.text.encode("utf-8"))) > max_bytes:
         raise TextTooLarge(size, max_bytes)
     return extracted
-
-
-def locate(sections: Sequence[Section], offset: int) -> str | None:
-    """The label in effect at ``offset``: the last section that begins at or before it."""
-    index = bisect.bisect_right([s.start for s in sections], offset) - 1
-    return sections[index].label if index >= 0 else None
