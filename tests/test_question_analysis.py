@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.backends.offline import _contradicts, extract, head_noun, is_follow_up, parts, question_type
+from assistant.reading.question import is_follow_up, parts
+from assistant.reading.rules import _contradicts, extract, head_noun, question_type
 
 
 @pytest.mark.parametrize(
