@@ -4,6 +4,9 @@ its reproducibility, explanations, and the backend's short answers."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -213,3 +216,22 @@ def test_ask_explain_gives_the_candidates_in_json(assistant: Assistant) -> None:
     candidates = data["explanation"]["questions"][0]["candidates"]
     assert candidates and {"probability", "reasons", "chosen", "text"} <= set(candidates[0])
     assert all(c["probability"] < data["explanation"]["threshold"] for c in candidates)
+
+
+def test_cli_ask_explain_shows_the_candidates_and_why(assistant: Assistant, shared_index: Path) -> None:
+    assistant.ensure_ready()
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("assistant")),
+            "ask",
+            "What is Takaichi's favourite food?",
+            "--explain",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ASSISTANT_INDEX_DIR": str(shared_index), "NO_COLOR": "1"},
+        check=True,
+    )
+    assert result.stdout.startswith("∅ The documents do not answer this.")
+    assert "Reader, for “What is Takaichi's favourite food?”" in result.stdout
+    assert "below the threshold" in result.stdout

@@ -87,7 +87,9 @@ _OPPOSITES = [
     light/dark lighter/darker wide/narrow wider/narrower deep/shallow deeper/shallower fast/slow
     faster/slower major/minor maximum/minimum minimum/maximum inside/outside entrance/exit start/end
     begin/end began/ended beginning/end internal/external upstream/downstream left/right
-    dominant/minor same/different positive/negative win/lose won/lost accept/reject""".split()
+    dominant/minor same/different positive/negative win/lose won/lost accept/reject first/second
+    northward/southward eastward/westward former/current former/present weak/strong weaker/stronger
+    weakest/strongest rich/poor richer/poorer inflow/outflow import/export imports/exports""".split()
 ]
 _OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:

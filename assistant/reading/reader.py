@@ -27,6 +27,7 @@ from .rules import choose
 from .vectors import Embed, Rescore
 
 POLARITY = FEATURES.index("polarity")
+CONTRAST = FEATURES.index("contrast")
 CANDIDATES = 10  # sentences weighed per question; the answer's sentence is among them for ~95 % of
 # answerable Rhine questions (paragraphs 1-22)
 SHOWN = 3  # candidates kept in a reading for explanation
@@ -160,9 +161,10 @@ def weigh(
 
 def _can_answer(question: Question, sentence: Sentence, measured: Measured) -> bool:
     """What no weight can outweigh: a sentence that denies what the question takes for granted ("has not
-    yet confirmed" for "Why did … confirm") does not answer it; a typed question (when, who, how many)
-    needs a span of its type (unless the rules found one); a heading names a topic and answers nothing."""
-    if measured.values[POLARITY]:
+    yet confirmed" for "Why did … confirm") or says the opposite of one of its words ("the northern
+    flanks" for "the southern flanks") does not answer it; a typed question (when, who, how many) needs
+    a span of its type (unless the rules found one); a heading names a topic and answers nothing."""
+    if measured.values[POLARITY] or measured.values[CONTRAST]:
         return False
     if sentence.rule[0]:
         return True
