@@ -35,7 +35,9 @@ FEATURES: tuple[str, ...] = (
     "bm25",
     "names",
     "names_all",
+    "names_anywhere",
     "focus",
+    "focus_anywhere",
     "span",
     "span_closeness",
     "rank",
@@ -62,6 +64,8 @@ DESCRIPTIONS: dict[str, str] = {
     "bm25": "weak word match (BM25)",
     "names": "a name or number of the question is missing",
     "names_all": "not every name or number of the question is there",
+    "names_anywhere": "a name or number of the question appears nowhere in the retrieved text",
+    "focus_anywhere": "the thing asked about appears nowhere in the retrieved text",
     "focus": "the thing asked about is not named",
     "span": "no answer of the asked type",
     "span_closeness": "the answer of the asked type stands far from the question's words",
@@ -148,6 +152,9 @@ def measure(
     best_similarity = max(similarities, default=0.0)
     span_kind = kind_of_span(question)
     windows = [set(sentence_terms(canonical_names(c.window))) for c in candidates]
+    anywhere = vocabulary.union(*windows)  # the retrieved text, with the documents' titles
+    names_anywhere = _share(question.names, anywhere)
+    focus_anywhere = float(not question.focus or same_term(question.focus, anywhere))
     align = _aligner(question.terms, windows, word_vectors)
     measured = []
     rows = zip(candidates, similarities, windows, strict=True)
@@ -183,6 +190,8 @@ def measure(
             "names": _share(question.names, window),
             "names_all": float(_share(question.names, window) == 1.0),
             "focus": float(bool(question.focus) and same_term(question.focus or "", window)),
+            "focus_anywhere": focus_anywhere,
+            "names_anywhere": names_anywhere,
             "span": float(span is not None),
             "span_closeness": span.closeness if span else 0.0,
             "rank": math.log1p(rank),

@@ -78,8 +78,16 @@ class Reader:
     """``Reader().read(question, evidence, passages, embed)``: answer or refuse, with reasons."""
 
     def __init__(self, min_relevance: float, model: Model | None = None) -> None:
-        self.model = model or load()
+        self._model = model
         self.min_relevance = min_relevance
+
+    @property
+    def model(self) -> Model:
+        """The given model, else the committed one, loaded when first needed (the calibration script
+        builds a backend before there are weights that fit its features)."""
+        if self._model is None:
+            self._model = load()
+        return self._model
 
     def read(
         self,
