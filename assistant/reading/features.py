@@ -17,7 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..text import canonical_names, is_instruction, negated_words, same_term, terms, words
+from ..text import canonical_names, is_instruction, same_term, terms
+from .memo import negated_words, words
 from .question import Question
 from .spans import Span, extract, kind_of_span
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import Evidence, Passage
-from ..text import same_term, sentence_spans
+from ..text import same_term
 from .features import FEATURES, Measured, Sentence, answerable_text, measure, sentence_terms
 from .model import DECIDED, Model, load
 from .question import Question, analyze, parts
-from .rules import choose
+from .rules import choose, window
 from .vectors import Embed, Rescore
 
 POLARITY = FEATURES.index("polarity")
@@ -152,7 +152,7 @@ def weigh(
     sentences = [
         Sentence(
             text=pool[i].text,
-            window=_window(pool[i], passages[pool[i].passage_index]),
+            window=window(pool[i], passages[pool[i].passage_index]),
             passage_rank=pool[i].passage_index,
             similarity=pool[i].similarity,
             rule=picks.get((pool[i].doc_id, pool[i].start), (0, None)),
@@ -190,13 +190,3 @@ def _coverage(question: Question, vocabulary: set[str]) -> float:
 
 def _heading(text: str) -> bool:
     return text.rstrip()[-1:] not in '.!?"”’)'
-
-
-def _window(sentence: Evidence, passage: Passage) -> str:
-    """What a sentence can be taken to mention: itself, the sentence before it in the same paragraph
-    ("she" there often names her), and its document's title (the subject of every sentence)."""
-    offset = sentence.start - passage.start
-    before = [s for s in sentence_spans(passage.text) if s.end <= offset]
-    if before and "\n" not in passage.text[before[-1].end : offset]:
-        return f"{passage.title}\n{passage.text[before[-1].start : offset]}{sentence.text}"
-    return f"{passage.title}\n{sentence.text}"

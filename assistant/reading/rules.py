@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..models import Evidence, Passage
 from ..text import (
@@ -21,16 +22,16 @@ from ..text import (
     QUESTION_WORDS,
     STOPWORDS,
     TIME_WORDS,
+    Span,
     canonical_names,
     is_instruction,
     key_terms,
-    negates,
     normalize,
     question_terms,
     same_term,
     sentence_spans,
-    words,
 )
+from .memo import negates, words
 from .vectors import Embed
 
 CANDIDATES = 8  # sentences considered per question part
@@ -153,16 +154,20 @@ def _negative(text: str) -> bool:
     return bool(_POLARITY.search(text))
 
 
-def _window(sentence: Evidence, passages: Sequence[Passage]) -> str:
+def window(sentence: Evidence, passage: Passage) -> str:
     """What a sentence can be taken to mention: itself, the sentence before it in the same paragraph
     ("she" there often names her), and its document's title (the subject of every sentence)."""
-    passage = passages[sentence.passage_index]
     offset = sentence.start - passage.start
-    before = [s for s in sentence_spans(passage.text) if s.end <= offset]
-    text = f"{passage.title}\n{sentence.text}"
+    before = [s for s in _sentence_spans(passage.text) if s.end <= offset]
     if before and "\n" not in passage.text[before[-1].end : offset]:
-        text = f"{passage.title}\n{passage.text[before[-1].start : offset]}{sentence.text}"
-    return text
+        return f"{passage.title}\n{passage.text[before[-1].start : offset]}{sentence.text}"
+    return f"{passage.title}\n{sentence.text}"
+
+
+@lru_cache(maxsize=1024)
+def _sentence_spans(text: str) -> tuple[Span, ...]:
+    """A passage's sentences, split once: every candidate of a question looks into the same passages."""
+    return tuple(sentence_spans(text))
 
 
 def choose(
@@ -188,7 +193,10 @@ def choose(
             continue  # text aimed at an AI is not an answer, even when it matches
         if not kind and sentence.text[-1] not in '.!?"”’)':
             continue  # a heading names a topic; it does not answer an open question
-        vocabulary = {normalize(w) for w, _, _ in words(canonical_names(_window(sentence, passages)))}
+        vocabulary = {
+            normalize(w)
+            for w, _, _ in words(canonical_names(window(sentence, passages[sentence.passage_index])))
+        }
         if not all(same_term(name, vocabulary) for name in names):
             continue
         if check_polarity and _contradicts(question, sentence.text):
@@ -259,7 +267,7 @@ def extract(kind: str, question: str, sentence: str, embed: Embed | None = None)
     return best[2], 1.0 / (1.0 + distance(best) / 3.0)
 
 
-def _soft_anchors(predicate: list[str], tokens: list[tuple[str, int, int]], embed: Embed) -> list[int]:
+def _soft_anchors(predicate: list[str], tokens: Sequence[tuple[str, int, int]], embed: Embed) -> list[int]:
     """For each predicate term, the position of the sentence's word closest to it in meaning, if
     close enough."""
     content = [(i, normalize(w)) for i, (w, _, _) in enumerate(tokens) if normalize(w) not in STOPWORDS]
