@@ -1,12 +1,15 @@
 """The offline reader: answer a question from retrieved sentences, or refuse, by calibrated evidence.
 
-``Reader().read(question, evidence, passages, embed) -> Reading``. See ``reader.py`` for the flow,
-``features.py`` for the signals, ``model.py`` for the fitted model and ``calibrate.py`` for the fit.
+``Reader(min_relevance).read(question, evidence, passages, embed, rescore) -> Reading``. See
+``reader.py`` for the flow, ``question.py`` for question analysis, ``features.py`` for the signals,
+``spans.py`` for short answers, ``rules.py`` for the first reader's checks (one signal now),
+``model.py`` for the fitted model, ``calibrate.py`` for the fit and ``explain.py`` for the reasons.
 """
 
 from .model import Model
 from .question import Question, analyze, is_follow_up, parts
-from .reader import Candidate, Embed, PartReading, Reader, Reading
+from .reader import Candidate, PartReading, Reader, Reading
+from .vectors import Embed, Rescore
 
 __all__ = [
     "Candidate",
@@ -16,6 +19,7 @@ __all__ = [
     "Question",
     "Reader",
     "Reading",
+    "Rescore",
     "analyze",
     "is_follow_up",
     "parts",

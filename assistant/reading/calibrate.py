@@ -1,7 +1,11 @@
 """Fit the reader's model on eval sets and write ``weights.json``.
 
-    python -m assistant.reading.calibrate --set evals/squad/rhine.json --paragraphs 1-22 \\
-        --features evals/calibration/rhine-1-22.npz
+    python -m assistant.reading.calibrate --set evals/dev.yaml --set evals/squad/rhine.json \\
+        --paragraphs 1-22 --set evals/plaintext-dev.yaml --features evals/calibration/dev-rows.npz
+    python -m assistant.reading.calibrate --from-features evals/calibration/dev-rows.npz   # seconds
+
+Development data only: the held-out sets (Rhine paragraphs 23-44, plaintext-test, mixed, injection)
+are never measured here. ``--paragraphs`` applies to the SQuAD set.
 
 Every question is retrieved exactly as ``Assistant`` does it; each candidate sentence the reader weighs
 becomes one row of signals, labelled 1 when answering with it would be graded correct (it contains a

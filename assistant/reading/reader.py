@@ -1,14 +1,17 @@
 """The reader: for each question a message asks, the sentence that answers it (with its short span),
 or nothing when no sentence is likely enough to.
 
-Candidates are the retrieved sentences closest to the question by meaning and shared words; each is
-measured (``features``), given a probability by the fitted model (``model``), and the best answers
-only if its probability reaches the model's one threshold. The reading keeps the best candidates with
+Candidates are the retrieved sentences closest to the question by meaning and shared words, and those
+the first reader's rules pick (``rules``); each is measured (``features``), the fitted ranker orders
+them and the fitted decider gives the best two the probability that answering with them is right
+(``model``); those at or above the one threshold answer. The reading keeps the best candidates with
 their probabilities and their weakest signals, so a refusal can say whether the documents lack the
 answer or the reader missed it.
 
-Vectors come from the caller (``embed``), not from deep inside: today the backend passes the
-embedder's cached ``embed``; vectors stored at ingest can be passed the same way.
+The reader embeds no sentence: their similarity to the question is the one retrieval measured
+(``Evidence.similarity``), and a part of a message is scored again by the caller's ``rescore``
+(retrieval's ``score_sentences``), so sentence vectors stored at ingest serve it too. ``embed`` is used
+for single words only.
 """
 
 from __future__ import annotations
