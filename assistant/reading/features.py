@@ -19,7 +19,7 @@ import numpy as np
 
 from ..text import canonical_names, is_instruction, same_term, terms
 from .memo import negated_words, words
-from .question import Question
+from .question import Question, negative
 from .spans import Span, extract, kind_of_span
 
 FEATURES: tuple[str, ...] = (
@@ -263,10 +263,11 @@ def _share(wanted: frozenset[str], vocabulary: set[str]) -> float:
 
 
 def _contradicts(question: Question, sentence: str) -> bool:
-    """The sentence negates what the question asserts, or the question asserts a negation the sentence
-    does not make. A yes/no question may be answered either way."""
+    """The sentence negates what the question asserts, or the question asserts a negation (by the same
+    test: "not", "cancelled", "failed"…) that the sentence does not make. A yes/no question may be
+    answered either way."""
     if question.yes_no:
         return False
     if question.negative:
-        return not negated_words(sentence)
+        return not (negative(sentence) or negated_words(sentence))
     return any(same_term(w, question.terms) for w in negated_words(sentence))

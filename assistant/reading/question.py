@@ -35,7 +35,13 @@ _TYPES = (
             r"(?i)\bhow (?:much|expensive)\b|\bwhat (?:amount|price|sum|cost|percentage|proportion|share)\b"
         ),
     ),
-    ("how long", re.compile(r"(?i)\bhow (?:long|far|tall|high|deep|wide|big|large|fast)\b")),
+    (
+        "how long",
+        re.compile(
+            r"(?i)\bhow (?:long|far|tall|high|deep|wide|big|large|fast)\b"
+            r"|\b(?:what|which)\s+(?:height|length|depth|width|distance|size|weight|speed|elevation|altitude)\b"
+        ),
+    ),
     ("how many", re.compile(r"(?i)\bhow many\b|\bwhat number\b")),
     (
         "when",
@@ -129,7 +135,7 @@ def analyze(question: str) -> Question:
         names=frozenset(names(own)),
         terms=tuple(t for t in own_terms if t not in _TYPE_WORDS),
         context_terms=tuple(t for t in question_terms(canonical_names(context)) if t not in own_terms),
-        negative=bool(_NEGATIVE.search(own)),
+        negative=negative(own),
         yes_no=bool(_YES_NO.match(own)),
     )
 
@@ -164,6 +170,11 @@ def names(question: str) -> set[str]:
     numbers = {normalize(w) for w in NUMBER_WORDS}
     found = key_terms(canonical_names(question)) - TIME_WORDS - QUESTION_WORDS - numbers
     return found - {"not"}
+
+
+def negative(text: str) -> bool:
+    """Says that something did not happen or was undone: "not", "never", "cancelled", "failed"…"""
+    return bool(_NEGATIVE.search(text))
 
 
 def is_follow_up(question: str) -> bool:
