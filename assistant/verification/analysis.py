@@ -11,6 +11,7 @@ from functools import lru_cache
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
 from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
 from .quantities import Quantity, quantities
+from .terms import in_address, is_compound_part, is_term
 
 # Stop words that still carry a claim's meaning for the rules (compared, never ignored).
 _KEPT = frozenset("more most few fewer less least first before after over under only same all no not".split())
@@ -36,6 +37,7 @@ class Token:
     content: bool  # neither a function word nor punctuation
     number: bool
     sides: frozenset[tuple[int, int]]  # where it stands among opposites (lexicon.OPPOSITES), by form or lemma
+    term: bool = False  # a lower-case name ("zlib", "man-db"): a name wherever it stands
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,17 @@ def analyse(text: str) -> Analysis:
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
         sides = OPPOSITES.get(lowered, frozenset()) | OPPOSITES.get(lemma, frozenset())
+        term = (
+            not capital
+            and content
+            and not in_address(text, start, end)
+            and (is_term(lemma) or is_compound_part(text, start, end))
+        )
         tokens.append(
-            Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number, sides)
+            Token(
+                word, lemma, index, start, end, (name and lemma != "i") or term, initial, content, number,
+                sides, term,
+            )
         )
     lemmas = frozenset(t.lemma for t in tokens)
     return Analysis(

@@ -246,7 +246,7 @@ def _is_name(token: Token, names: frozenset[str]) -> bool:
     as a name ("Most of …", "Per the ministry …")."""
     if not token.name:
         return False
-    return not token.initial or _name_in(token.lemma, names)
+    return token.term or not token.initial or _name_in(token.lemma, names)
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -327,7 +327,9 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
         elif quantity.text.lower() == "two" and _pair_of_names(source) is not None:
             continue
-        elif not any(t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens):
+        elif any(c.isdigit() for c in quantity.text) or not any(
+            t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens
+        ):  # a number word inside a name ("Ten Commandments") is the name's; "4K" is a number
             found.missing.append(quantity.text)
 
 
@@ -443,13 +445,14 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
 
 
 def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
-    """Two of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide"
-    against "300 km long and up to 40 km wide")."""
+    """Two of the claim's numbers, or two of its names, must not trade neighbours ("40 km long, up to
+    300 km wide" against "300 km long and up to 40 km wide"); a name and a number are compared by
+    clause (``roles.crossed_clauses``), since a reordered claim moves them apart."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
     anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
-            if a.lemma != b.lemma and _crossed(claim, source, found, a, b):
+            if a.lemma != b.lemma and a.number == b.number and _crossed(claim, source, found, a, b):
                 return f"{a.surface} and {b.surface} trade places"
     return None
 
