@@ -164,8 +164,17 @@ def analyse(text: str) -> Analysis:
         )
         tokens.append(
             Token(
-                word, lemma, index, start, end, (name and lemma != "i") or term, initial, content, number,
-                sides, term,
+                word,
+                lemma,
+                index,
+                start,
+                end,
+                (name and lemma != "i") or term,
+                initial,
+                content,
+                number,
+                sides,
+                term,
             )
         )
     lemmas = frozenset(t.lemma for t in tokens)
@@ -226,4 +235,3 @@ def is_framing(token: Token) -> bool:
 
 def is_pronoun(token: Token) -> bool:
     return token.surface.lower() in PRONOUNS
-

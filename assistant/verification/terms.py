@@ -2,9 +2,9 @@
 "gettext", "man-db", "sprintf"), and a claim that swaps them swaps names.
 
 A lower-case word counts as a name when neither the MiniLM word-piece vocabulary (30,522 pieces,
-the English of the web) holds it whole nor simplemma's English dictionary knows it, or when it is one half of a hyphenated compound whose
-other half is two letters ("man-db"). Common words ("zip", "root", "testing") stay words; the check
-needs no list of programs.
+the English of the web) holds it whole nor simplemma's English dictionary knows it, or when it is
+one half of a hyphenated compound whose other half is two letters ("man-db"). Common words ("zip",
+"root", "testing") stay words; words of web addresses and paths are no names. No list of programs.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ def in_address(text: str, start: int, end: int) -> bool:
     """Whether the word at ``text[start:end]`` is part of a web or mail address or a path
     ("www.python.org/psf/", "phil@cs.wwu.edu"): those words are not names of their own."""
     before, after = text[max(0, start - 1) : start], text[end : end + 2]
-    return before in ("/", "@", ".", ":") or after[:1] in ("/", "@", ":") or (
-        after[:1] == "." and after[1:2].isalnum()
+    return (
+        before in ("/", "@", ".", ":")
+        or after[:1] in ("/", "@", ":")
+        or (after[:1] == "." and after[1:2].isalnum())
     )
