@@ -191,6 +191,11 @@ def numbered_sentences(source: Source) -> list[tuple[str, str]]:
     ]
 
 
+def _asks(text: str) -> bool:
+    """Whether a sentence is a question ("Is zlib subject to export controls?")."""
+    return text.rstrip(" \"'”’)]").endswith("?")
+
+
 def _flatten(text: str) -> str:
     """Case, quotes and white space do not matter for a verbatim match."""
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
@@ -323,6 +328,8 @@ class Verifier:
         analysis = analyse(claim.text)
         if not any(t.content for t in analysis.tokens):
             return ClaimCheck(claim, None, "says nothing that a source could support", "unsupported")
+        if not _asks(claim.text):  # "Is zlib subject to export controls?" says neither yes nor no
+            scope = [u for u in scope if not _asks(u.parts[-1])] or scope
         verbatim = [u for u in scope if flat and flat in _flatten(u.text)]
         if verbatim:
             return ClaimCheck(claim, min(verbatim, key=lambda u: len(u.text)), "verbatim")

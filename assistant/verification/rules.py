@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..text import same_term
 from .analysis import Analysis, Referents, Token, analyse, is_framing, is_pronoun, is_time
+from .clauses import crossed_clauses
 from .lexicon import (
     BE,
     FRAME_VERBS,
@@ -434,6 +435,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         preposition_conflict(claim, source, found.aligned),
         number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
+        crossed_clauses(claim, source),
     ):
         if conflict:
             found.conflicts.append(conflict)
