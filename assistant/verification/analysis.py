@@ -11,7 +11,7 @@ from functools import lru_cache
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
 from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
 from .quantities import Quantity, quantities
-from .terms import in_address, is_compound_part, is_term
+from .terms import in_address, is_compound_part, is_term, quoted
 
 # Stop words that still carry a claim's meaning for the rules (compared, never ignored).
 _KEPT = frozenset("more most few fewer less least first before after over under only same all no not".split())
@@ -160,7 +160,7 @@ def analyse(text: str) -> Analysis:
             not capital
             and content
             and not in_address(text, start, end)
-            and (is_term(lemma) or is_compound_part(text, start, end))
+            and (is_term(lemma) or is_compound_part(text, start, end) or quoted(text, start, end))
         )
         tokens.append(
             Token(

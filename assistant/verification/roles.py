@@ -494,6 +494,25 @@ def preposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
     return None
 
 
+def object_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X for Y" must not put a word where the source puts a name: "a replacement for zip" is wrong
+    where the source says "a replacement for 'compress'" (and "zip" elsewhere)."""
+    theirs = list(_attachments(source, _OBJECT_PREPOSITIONS, names_only=False))
+    for word, preposition, thing in _attachments(claim, _OBJECT_PREPOSITIONS, names_only=False):
+        if word not in aligned or claim.tokens[thing].name:
+            continue
+        lemma = source.tokens[aligned[word]].lemma
+        said = [n for w, p, n in theirs if source.tokens[w].lemma == lemma and p == preposition]
+        named = said and all(source.tokens[n].name for n in said)
+        if named and not any(source.tokens[n].lemma == claim.tokens[thing].lemma for n in said):
+            place = " ".join(group(source, said[0]))
+            return f"the source says {claim.tokens[word].surface} {preposition} {place}"
+    return None
+
+
+_OBJECT_PREPOSITIONS = frozenset("for by with as".split())
+
+
 def _modifier(analysis: Analysis, k: int) -> Token | None:
     """An opposable word right before word ``k`` ("upper canal")."""
     before = [t for t in analysis.tokens[max(0, k - 2) : k] if t.sides and not t.name]
@@ -507,14 +526,16 @@ def _opposed(a: Token, b: Token | None) -> bool:
     return bool({g for g, _ in mine} & {g for g, _ in theirs}) and not mine & theirs
 
 
-def _attachments(analysis: Analysis) -> Iterator[tuple[int, str, int]]:
+def _attachments(
+    analysis: Analysis, prepositions: frozenset[str] = _PLACE_PREPOSITIONS, names_only: bool = True
+) -> Iterator[tuple[int, str, int]]:
     """(word, preposition, name) for "exercises off Taiwan", "Alemannia on the High Rhine", "branches
     off from the Oude Maas", and for a verb past its object: "sold (the Alsace) to Burgundy"."""
     tokens = analysis.tokens
     for k, token in enumerate(tokens):
         if not token.content:
             continue
-        j = _preposition_after(analysis, k)
+        j = _preposition_after(analysis, k, prepositions)
         if j is None:
             continue
         if "," in analysis.text[token.end : tokens[j].start]:
@@ -524,13 +545,13 @@ def _attachments(analysis: Analysis) -> Iterator[tuple[int, str, int]]:
             n += 1
         if (
             n < len(tokens)
-            and tokens[n].name
+            and (tokens[n].name or (not names_only and tokens[n].content))
             and not _clause_between(analysis.text, token.end, tokens[n].start)
         ):
             yield k, tokens[j].lemma, n
 
 
-def _preposition_after(analysis: Analysis, k: int) -> int | None:
+def _preposition_after(analysis: Analysis, k: int, prepositions: frozenset[str]) -> int | None:
     """The preposition right after word ``k`` (a particle aside), or within five words after a verb
     ("sold the Alsace to"), in the same clause."""
     tokens = analysis.tokens
@@ -538,7 +559,7 @@ def _preposition_after(analysis: Analysis, k: int) -> int | None:
     for j in range(k + 1, min(k + 1 + reach, len(tokens))):
         if tokens[j].lemma in _PARTICLES and j == k + 1:
             continue
-        if tokens[j].lemma in _PLACE_PREPOSITIONS:
+        if tokens[j].lemma in prepositions:
             return j
         if analysis.verb_like(j) or "," in analysis.text[tokens[j - 1].end : tokens[j].start]:
             return None

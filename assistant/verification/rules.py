@@ -32,6 +32,7 @@ from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
     number_word_conflict,
+    object_conflict,
     opposite_conflict,
     order_conflict,
     owner_conflict,
@@ -436,6 +437,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
         crossed_clauses(claim, source),
+        object_conflict(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)

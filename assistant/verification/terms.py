@@ -3,7 +3,8 @@
 
 A lower-case word counts as a name when neither the MiniLM word-piece vocabulary (30,522 pieces,
 the English of the web) holds it whole nor simplemma's English dictionary knows it, or when it is
-one half of a hyphenated compound whose other half is two letters ("man-db"). Common words ("zip",
+one half of a hyphenated compound whose other half is two letters ("man-db"), or when it stands
+alone in quotes ('compress'). Common words ("zip",
 "root", "testing") stay words; words of web addresses and paths are no names. No list of programs.
 """
 
@@ -73,3 +74,12 @@ def in_address(text: str, start: int, end: int) -> bool:
         or after[:1] in ("/", "@", ":")
         or (after[:1] == "." and after[1:2].isalnum())
     )
+
+
+_QUOTES = "'\"‘’“”`"
+
+
+def quoted(text: str, start: int, end: int) -> bool:
+    """Whether a word stands alone in quotes, as documentation names a program or a defined term
+    ("a replacement for 'compress'", 'the "halt" statement')."""
+    return start > 0 and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES
