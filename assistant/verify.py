@@ -32,7 +32,7 @@ import numpy as np
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source, locate
-from .text import Span, is_instruction, normalize, same_term, sentence_spans, words
+from .text import STOPWORDS, Span, is_instruction, normalize, same_term, sentence_spans, words
 from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
@@ -96,6 +96,11 @@ class _Unit:
         return self.pieces[0][2]
 
     @cached_property
+    def given(self) -> frozenset[str]:
+        """The words of its documents' file names, which each of their sentences is about."""
+        return frozenset().union(*(_title_words(s) for s, _, _ in self.pieces))
+
+    @cached_property
     def context(self) -> Referents:
         return analyse(self.before).referents if self.before else NO_REFERENTS
 
@@ -113,7 +118,7 @@ class _Unit:
         found, context = [], self.context
         for part in self.parts:
             analysis = analyse(part)
-            found.append(Sentence(analysis, context))
+            found.append(Sentence(analysis, context, self.given))
             context = analysis.referents
         return found
 
@@ -189,6 +194,23 @@ def numbered_sentences(source: Source) -> list[tuple[str, str]]:
         for k, span in enumerate(sentence_spans(text), start=1)
         if not is_instruction(text[span.start : span.end])
     ]
+
+
+def _title_words(source: Source) -> frozenset[str]:
+    """The words of a document's file name ("zlib-faq.txt", "libjpeg-readme-ijg.txt"), lemmatized:
+    what the whole document is about. Numbers are left out (a version is checked, never given)."""
+    stem = source.passage.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return frozenset(
+        lemma
+        for word, _, _ in words(re.sub(r"[-_]", " ", stem))
+        if (lemma := normalize(word)).isalpha() and lemma not in STOPWORDS
+    )
+
+
+def _heading(text: str) -> bool:
+    """Whether a line is a heading ("GNU GENERAL PUBLIC LICENSE"): with the line under it, it reads as
+    one sentence ("… Version 3, 29 June 2007")."""
+    return "\n" not in text.strip() and not re.search(r"[.!?:;,\"'”’)\]]\s*$", text)
 
 
 def _asks(text: str) -> bool:
@@ -339,8 +361,8 @@ class Verifier:
         assessed = [
             (
                 u,
-                assess(analysis, u.analysis, u.context, names, similar)
-                if len(u.parts) == 1
+                assess(analysis, u.analysis, u.context, names, similar, u.given)
+                if len(u.parts) == 1 or _heading(u.parts[0])
                 else assess_merged(claim.text, u.sentences(), names, similar, _part_fits),
             )
             for u in candidates

@@ -42,6 +42,7 @@ class ClaimSet:
     name: str
     documents: list[tuple[str, str]]  # (id, text)
     claims: list[LabelledClaim]
+    titles: dict[str, str] = field(default_factory=dict)  # id → title, as ingest or SQuAD gives it
 
     def sources(self) -> list[Source]:
         """Each document as one numbered source, its passage the whole text."""
@@ -52,7 +53,7 @@ class ClaimSet:
                     rank=i,
                     chunk_id=f"{doc_id}#0",
                     doc_id=doc_id,
-                    title=doc_id,
+                    title=self.titles.get(doc_id, doc_id),
                     text=text,
                     start=0,
                     end=len(text),
@@ -68,13 +69,16 @@ def load_claim_set(path: Path) -> ClaimSet:
     corpus = (path.parent / data["corpus"]).resolve()
     if corpus.suffix == ".json":
         squad = json.loads(corpus.read_text(encoding="utf-8"))
-        paragraphs = [p["context"] for article in squad["data"] for p in article["paragraphs"]]
-        documents = [(f"{corpus.stem}/{i}", text) for i, text in enumerate(paragraphs)]
+        paragraphs = [(a["title"], p["context"]) for a in squad["data"] for p in a["paragraphs"]]
+        documents = [(f"{corpus.stem}/{i}", text) for i, (_, text) in enumerate(paragraphs)]
+        titles = {f"{corpus.stem}/{i}": title for i, (title, _) in enumerate(paragraphs)}
     else:
-        documents = [(d.id, d.text) for d in load_corpus([corpus], max_bytes=50_000_000).documents]
+        loaded = load_corpus([corpus], max_bytes=50_000_000).documents
+        documents = [(d.id, d.text) for d in loaded]
+        titles = {d.id: d.title for d in loaded}
     claims = [LabelledClaim(c["claim"], True, c["style"]) for c in data["supported"]]
     claims += [LabelledClaim(c["claim"], False, c["kind"]) for c in data["unsupported"]]
-    return ClaimSet(name=data["name"], documents=documents, claims=claims)
+    return ClaimSet(name=data["name"], documents=documents, claims=claims, titles=titles)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from .lexicon import (
 from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
+    group,
     number_word_conflict,
     object_conflict,
     opposite_conflict,
@@ -66,6 +67,7 @@ class Assessment:
     merged: bool = False  # checked part by part against several sentences
     subject_differs: bool = False  # the source names another doer right before a shared verb
     words: int = 0  # the claim's words that count
+    untold: list[str] = field(default_factory=list)  # names the source leaves to its document's name
 
     @property
     def clean(self) -> bool:
@@ -77,10 +79,17 @@ class Assessment:
 
 
 def assess(
-    claim: Analysis, source: Analysis, context: Referents, names: frozenset[str], similar: Similarity
+    claim: Analysis,
+    source: Analysis,
+    context: Referents,
+    names: frozenset[str],
+    similar: Similarity,
+    given: frozenset[str] = frozenset(),
 ) -> Assessment:
     """``context``: the names of the sentence before ``source``, which its pronouns may stand for;
-    ``names``: the words the sources write as names, by which a claim's first word is told to be one."""
+    ``names``: the words the sources write as names, by which a claim's first word is told to be one;
+    ``given``: the words of the document's title, which every sentence of it is about ("zlib" in the
+    zlib FAQ's "Versions 1.1.3 and before were subject to a double-free vulnerability")."""
     found = Assessment()
     licensed = _licensed(source.text)
     for token in claim.tokens:
@@ -93,7 +102,7 @@ def assess(
         if token.number or token.lemma in NUMBER_NOUNS:
             _align_number(claim, source, token, found)
         elif _is_name(token, names):
-            _align_name(claim, source, token, context, found)
+            _align_name(claim, source, token, context, found, given)
         elif is_time(token):
             _align_exactly(source, token, found)
         elif token.sides:
@@ -101,6 +110,8 @@ def assess(
         else:
             _align_word(claim, source, token, similar, found)
     _settle(claim, source, found.aligned)
+    if found.untold and not _subject_said(source, found.aligned):
+        found.missing.extend(found.untold)
     if found.aligned:
         first, last = min(found.aligned.values()), max(found.aligned.values())
         found.evidence.append(source.text[source.tokens[first].start : source.tokens[last].end])
@@ -153,7 +164,12 @@ def _pair_of_names(source: Analysis) -> int | None:
 
 
 def _align_name(
-    claim: Analysis, source: Analysis, token: Token, context: Referents, found: Assessment
+    claim: Analysis,
+    source: Analysis,
+    token: Token,
+    context: Referents,
+    found: Assessment,
+    given: frozenset[str] = frozenset(),
 ) -> None:
     """The same name, or a pronoun that stands for it: "he" for the previous sentence's subject,
     "its" or "her" for any of its names (unless the claim makes the name a subject), "the latter"
@@ -168,7 +184,9 @@ def _align_name(
         )
     if match is None and _name_in(token.lemma, context.last):
         match = next((t.index for t in source.tokens if t.lemma == "latter"), None)
-    if match is None:
+    if match is None and token.lemma in given and _unnamed(claim, token, source):
+        found.untold.append(token.surface)  # the document's subject, named by its file name
+    elif match is None:
         found.missing.append(token.surface)
     else:
         found.aligned[token.index] = match
@@ -201,6 +219,27 @@ def _align_word(
     found.novel.append(token.surface)
     if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
         found.novel_verbs.append(token.surface)
+
+
+def _unnamed(claim: Analysis, token: Token, source: Analysis) -> bool:
+    """Whether the source leaves its subject to the document ("Versions 1.1.3 and before were …"): it
+    names nobody before its first verb, and no other word of the claim's name ("man" of "man-db")."""
+    whole = group(claim, token.index)
+    if any(_find_name(t, source) is not None for t in claim.tokens if t.name and t.lemma in whole):
+        return False
+    first_verb = next((t.index for t in source.tokens if source.verb_like(t.index)), len(source.tokens))
+    return not any(t.name and (t.term or not t.initial) for t in source.tokens[:first_verb])
+
+
+def _subject_said(source: Analysis, aligned: dict[int, int]) -> bool:
+    """Whether every content word before the source's first verb is one the claim says too: then the
+    source's subject is the claim's, with its name left to the document ("Versions 1.1.3 and before
+    were …"), and not another thing ("The gzip format was designed …" for the zlib format)."""
+    first_verb = next((t.index for t in source.tokens if source.verb_like(t.index)), len(source.tokens))
+    said = set(aligned.values())
+    return all(
+        t.index in said or not t.content or is_pronoun(t) for t in source.tokens[:first_verb] if not t.number
+    )
 
 
 def _subject_of(claim: Analysis, token: Token) -> bool:
@@ -510,6 +549,7 @@ class Sentence:
 
     analysis: Analysis
     context: Referents
+    given: frozenset[str] = frozenset()  # the words of its document's title
 
 
 def assess_merged(
@@ -522,6 +562,9 @@ def assess_merged(
     """A claim made of several sentences: it must split at clause breaks into parts that each one
     sentence says by itself (so a name of one sentence cannot take the verb of the other).
     ``allowed`` says whether a part's unmatched words are few enough."""
+    crossed = crossed_clauses(analyse(claim), analyse(" ".join(s.analysis.text for s in sentences)))
+    if crossed:  # each part may be said by one sentence, yet with the other sentence's names
+        return Assessment(conflicts=[crossed])
     best: Assessment | None = None
     for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences)):
         if found.clean and allowed(found):
@@ -543,7 +586,7 @@ def _fits(
     if not claim.strip(" ,;:."):
         return
     for sentence in sentences:
-        yield assess(analyse(claim), sentence.analysis, sentence.context, names, similar)
+        yield assess(analyse(claim), sentence.analysis, sentence.context, names, similar, sentence.given)
     if depth < 2:
         return
     for cut in _CLAUSE_BREAK.finditer(claim):
@@ -551,7 +594,7 @@ def _fits(
         if len(left.split()) < 2 or len(right.split()) < 2:
             continue
         for i, sentence in enumerate(sentences):
-            first = assess(analyse(left), sentence.analysis, sentence.context, names, similar)
+            first = assess(analyse(left), sentence.analysis, sentence.context, names, similar, sentence.given)
             if not (first.clean and allowed(first)):
                 continue
             rest = sentences[:i] + sentences[i + 1 :]
