@@ -5,6 +5,7 @@ and where a verb is in the passive voice ("was sold to Burgundy by Sigismund")."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -156,6 +157,8 @@ def analyse(text: str) -> Analysis:
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
         sides = OPPOSITES.get(lowered, frozenset()) | OPPOSITES.get(lemma, frozenset())
+        if lowered == "longer" and tokens and tokens[-1].surface.lower() in ("no", "any"):
+            content, sides = False, frozenset()  # "no longer allowed": a negation, not a length
         term = (
             not capital
             and content
@@ -183,7 +186,7 @@ def analyse(text: str) -> Analysis:
         tokens=tuple(tokens),
         quantities=tuple(quantities(text)),
         negated=frozenset(_negated(tokens)),
-        negative=any(_negation(t) for t in tokens),
+        negative=any(_negation(t, tokens) for t in tokens) or _denies(tokens),
         hedged=bool(lemmas & HEDGES),
         causes=frozenset(lemmas & CAUSES),
         lemmas=lemmas,
@@ -193,13 +196,29 @@ def analyse(text: str) -> Analysis:
 
 
 _NEGATION_HEDGES = frozenset(
-    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "really"}
+    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "long", "really"}
 )
 
 
-def _negation(token: Token) -> bool:
+def _negation(token: Token, tokens: Sequence[Token] = ()) -> bool:
+    """A word that negates: "not", "no", "doesn't" — but not the "no" of a bound ("no more than 25")."""
     surface = token.surface.lower().replace("’", "'")
+    if surface == "no" and token.index + 2 < len(tokens):
+        following = tokens[token.index + 1].lemma, tokens[token.index + 2].lemma
+        if following[0] in _COMPARATIVES and following[1] == "than":
+            return False
     return surface in NEGATIONS or surface.endswith("n't")
+
+
+_COMPARATIVES = frozenset("more less fewer later earlier greater much many".split())
+
+
+def _denies(tokens: list[Token]) -> bool:
+    """Whether a verb denies the verb it governs ("refuse to install", "prevents it from flowing")."""
+    return any(
+        token.lemma in _DENYING and any(t.lemma in ("from", "to") for t in tokens[i + 1 : i + 6])
+        for i, token in enumerate(tokens)
+    )
 
 
 # Verbs that deny the verb they govern: "prevents it from flowing", "failed to demolish".
@@ -217,7 +236,7 @@ def _negated(tokens: list[Token]) -> set[str]:
                 if tokens[j].lemma in ("from", "to") and j + 1 < len(tokens):
                     found.add(tokens[j + 1].lemma)
                     break
-        if _negation(token):
+        if _negation(token, tokens):
             following = [t.lemma for t in tokens[i + 1 : i + 5] if t.lemma not in _NEGATION_HEDGES]
             if following:
                 found.add(following[0])

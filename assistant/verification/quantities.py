@@ -129,6 +129,8 @@ def quantities(text: str) -> list[Quantity]:
             denominator = match.group("denominator")
             if number.lower() in ("a", "an") and not denominator and not match.group("scale"):
                 continue
+            if number.lower() == "one" and _EVERY.search(text[: match.start()]):
+                continue  # "every one of these programs" counts nothing
             parsed = _value(number)
             if parsed is None:
                 continue
@@ -139,6 +141,9 @@ def quantities(text: str) -> list[Quantity]:
         unit = _UNITS.get(re.sub(r"\s+", " ", (match.group("unit") or "").lower()), "")
         found.append(Quantity(value, bound, match.start(), match.end(), match.group(), unit))
     return found
+
+
+_EVERY = re.compile(r"(?i)\b(?:every|each|any|no|some)\s+$")
 
 
 def _value(number: str) -> float | None:

@@ -20,15 +20,19 @@ Group = tuple[str, ...]
 Alignment = dict[int, int]  # claim token → source token
 
 _JOINERS = frozenset({"and", "or", "of", "&", ",", "nor"})
-_ALIASES = {
-    "u.s": "us",
-    "america": "us",
-    "american": "us",
-    "united": "us",
-    "unite": "us",
-    "u.k": "uk",
-    "britain": "uk",
-}
+_MONTHS = "january february march april june july august september october november december".split()
+_ALIASES = (
+    {
+        "u.s": "us",
+        "america": "us",
+        "american": "us",
+        "united": "us",
+        "unite": "us",
+        "u.k": "uk",
+        "britain": "uk",
+    }
+    | {month[:3]: month for month in _MONTHS}  # "Jan. 1997" is January 1997
+)
 PLACE_REACH = (
     4  # items (names whole, other words one by one) around a name where its claim neighbour may stand
 )

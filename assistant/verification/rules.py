@@ -175,6 +175,8 @@ def _align_name(
     "its" or "her" for any of its names (unless the claim makes the name a subject), "the latter"
     for its last."""
     match = _find_name(token, source)
+    if match is None:
+        match = _spelled_out(token, source)
     if match is None and _name_in(token.lemma, frozenset(context.subject)):
         match = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
     if match is None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
@@ -305,14 +307,35 @@ def _name_in(lemma: str, names: frozenset[str]) -> bool:
     return any(_same_name(lemma, other) for other in names)
 
 
+def _spelled_out(token: Token, source: Analysis) -> int | None:
+    """Where the source spells out an acronym of the claim: "GPL" for "General Public License",
+    "LGPL" for "Lesser General Public License" (the first word of the run)."""
+    letters = token.surface
+    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
+        return None
+    tokens = source.tokens
+    for k in range(len(tokens) - len(letters) + 1):
+        run = tokens[k : k + len(letters)]
+        if all(t.name and t.surface[:1].upper() == c for t, c in zip(run, letters, strict=True)):
+            return k
+    return None
+
+
 def _find_name(token: Token, source: Analysis) -> int | None:
     return next((t.index for t in source.tokens if _same_name(token.lemma, t.lemma)), None)
 
 
+_NEGATING = frozenset("not no never cannot n't".split())
+
+
 def _find(token: Token, source: Analysis, exact: bool) -> int | None:
     for other in source.tokens:
-        if other.lemma == token.lemma:
+        if other.lemma == token.lemma or canonical(other.lemma) == canonical(token.lemma):
             return other.index
+    if token.lemma in _NEGATING:  # "does not" for "doesn't"
+        for other in source.tokens:
+            if other.lemma in _NEGATING or other.surface.lower().replace("’", "'").endswith("n't"):
+                return other.index
     if exact:
         return None
     for other in source.tokens:
@@ -419,9 +442,11 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         region = (
             (min(found.aligned.values()) - 3, max(found.aligned.values()) + 3) if found.aligned else (0, -1)
         )
+        negations = {
+            t.index for t in source.tokens if t.lemma in _NEGATING or t.surface.lower().endswith("n't")
+        }
         ok = any(found.aligned.get(i) in negated_sources for i in claim_negated) or any(
-            i not in found.aligned and any(region[0] <= k <= region[1] for k in negated_sources)
-            for i in claim_negated
+            region[0] <= k <= region[1] for k in negated_sources | negations
         )
         if not ok:
             found.conflicts.append("the source does not say it negatively")
@@ -443,7 +468,7 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
     if found.aligned and source.hedged and not claim.hedged and not claim.negative:
         aligned = set(found.aligned.values())
         for k, token in enumerate(source.tokens):
-            if token.lemma not in HEDGES:
+            if token.lemma not in HEDGES or _hedge_kept(claim, token, found):
                 continue
             governed = next(
                 (
@@ -461,6 +486,24 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
 
 
 _ADVERBS = frozenset("probably possibly perhaps also even still already just only likely".split())
+# "former maintainer" is kept by a claim in the past tense ("was the maintainer").
+_PAST_HEDGES = frozenset("former formerly previously once originally initially".split())
+_CONDITIONS = frozenset("if when whenever unless provided once".split())
+_RELATIVES = frozenset("that who which".split())
+
+
+def _hedge_kept(claim: Analysis, hedge: Token, found: Assessment) -> bool:
+    """Whether the claim keeps what a source's hedge says: the past for "former", a condition for
+    "if" (its own "if" or "when", or a relative clause: "tests that run as root")."""
+    if hedge.lemma in _PAST_HEDGES:
+        return any(
+            (t.lemma in BE and t.surface.lower() in ("was", "were")) or t.lemma == "use" for t in claim.tokens
+        ) or any(claim.verb_like(t.index) and t.surface.lower().endswith("ed") for t in claim.tokens)
+    if hedge.lemma == "if":
+        return any(t.lemma in _CONDITIONS for t in claim.tokens) or any(
+            t.lemma in _RELATIVES and t.index + 1 in found.aligned for t in claim.tokens
+        )
+    return False
 
 
 def _check_relations(claim: Analysis, source: Analysis, context: Referents, found: Assessment) -> None:
