@@ -92,9 +92,12 @@ def assess(
     zlib FAQ's "Versions 1.1.3 and before were subject to a double-free vulnerability")."""
     found = Assessment()
     licensed = _licensed(source.text)
+    bounds = [(q.start, q.end) for q in claim.quantities if q.bound]
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
             continue
+        if not token.number and any(a <= token.start < b for a, b in bounds):
+            continue  # "no more than 25": the bound is compared with the number
         if token.lemma in FRAME_VERBS:
             _align_saying(claim, source, token, found)
             continue
@@ -224,24 +227,29 @@ def _align_word(
 
 
 def _unnamed(claim: Analysis, token: Token, source: Analysis) -> bool:
-    """Whether the source leaves its subject to the document ("Versions 1.1.3 and before were …"): it
-    names nobody before its first verb, and no other word of the claim's name ("man" of "man-db")."""
+    """Whether no other word of the claim's name ("man" of "man-db") is in the source."""
     whole = group(claim, token.index)
-    if any(_find_name(t, source) is not None for t in claim.tokens if t.name and t.lemma in whole):
-        return False
-    first_verb = next((t.index for t in source.tokens if source.verb_like(t.index)), len(source.tokens))
-    return not any(t.name and (t.term or not t.initial) for t in source.tokens[:first_verb])
+    return not any(_find_name(t, source) is not None for t in claim.tokens if t.name and t.lemma in whole)
 
 
 def _subject_said(source: Analysis, aligned: dict[int, int]) -> bool:
-    """Whether every content word before the source's first verb is one the claim says too: then the
-    source's subject is the claim's, with its name left to the document ("Versions 1.1.3 and before
-    were …"), and not another thing ("The gzip format was designed …" for the zlib format)."""
-    first_verb = next((t.index for t in source.tokens if source.verb_like(t.index)), len(source.tokens))
+    """Whether every word before the source's first verb is one the claim says too: then the source's
+    subject is the claim's, with its name left to the document ("Versions 1.1.3 and before were …",
+    "This software is copyright …"), and not another thing ("The gzip format was designed …" for the
+    zlib format). Hedges and opposable words aside ("former maintainer")."""
+    tokens = source.tokens
+    first_verb = next(
+        (t.index for t in tokens if source.verb_like(t.index) or t.lemma in BE or t.lemma in _MODALS),
+        len(tokens),
+    )
     said = set(aligned.values())
     return all(
-        t.index in said or not t.content or is_pronoun(t) for t in source.tokens[:first_verb] if not t.number
+        t.index in said or not t.content or t.number or is_pronoun(t) or t.lemma in HEDGES or t.sides
+        for t in tokens[:first_verb]
     )
+
+
+_MODALS = frozenset("will would can could may might shall should must do does did have has had".split())
 
 
 def _subject_of(claim: Analysis, token: Token) -> bool:
