@@ -213,6 +213,12 @@ def _heading(text: str) -> bool:
     return "\n" not in text.strip() and not re.search(r"[.!?:;,\"'”’)\]]\s*$", text)
 
 
+def _introduces(text: str) -> bool:
+    """Whether a sentence ends with a colon: what follows it belongs to it, even a paragraph below
+    ("add the following option to the ssh configuration file:" and the option)."""
+    return text.rstrip().endswith(":")
+
+
 def _asks(text: str) -> bool:
     """Whether a sentence is a question ("Is zlib subject to export controls?")."""
     return text.rstrip(" \"'”’)]").endswith("?")
@@ -254,7 +260,8 @@ class Verifier:
         return self._sentences[number]
 
     def units(self, number: int) -> list[_Unit]:
-        """Each sentence of a source, and each two adjacent sentences of one paragraph."""
+        """Each sentence of a source, and each two adjacent sentences of one paragraph (or a sentence
+        ending with a colon and the paragraph it introduces)."""
         if number not in self._units:
             source = self._sources[number]
             text = source.passage.text
@@ -265,7 +272,9 @@ class Verifier:
                 units.append(self._unit(source, [span], before[1] if before else None))
                 if i + 1 < len(spans) and spans[i + 1][0] == k + 1:
                     following = spans[i + 1][1]
-                    if "\n\n" not in text[span.end : following.start]:
+                    if "\n\n" not in text[span.end : following.start] or _introduces(
+                        text[span.start : span.end]
+                    ):
                         units.append(self._unit(source, [span, following], before[1] if before else None))
             self._units[number] = units
         return self._units[number]
@@ -362,7 +371,7 @@ class Verifier:
             (
                 u,
                 assess(analysis, u.analysis, u.context, names, similar, u.given)
-                if len(u.parts) == 1 or _heading(u.parts[0])
+                if len(u.parts) == 1 or _heading(u.parts[0]) or _introduces(u.parts[0])
                 else assess_merged(claim.text, u.sentences(), names, similar, _part_fits),
             )
             for u in candidates

@@ -384,9 +384,19 @@ def _opposite(token: Token, source: Analysis) -> tuple[int | None, str | None]:
 
 
 def _licensed(text: str) -> frozenset[str]:
-    """Words a claim may use to spell out a unit the source writes as a symbol ("$" → dollar)."""
+    """Words a claim may use to spell out a unit the source writes as a symbol ("$" → dollar), or to
+    name what an address is ("Paul Ganssle <paul@ganssle.io>": his e-mail address)."""
     padded = f" {text} "
-    return frozenset(w for symbol, spelled in UNIT_WORDS.items() if symbol in padded for w in spelled.split())
+    spelled = {w for symbol, spelled in UNIT_WORDS.items() if symbol in padded for w in spelled.split()}
+    if _MAIL.search(text):
+        spelled |= {"e", "mail", "email", "address"}
+    if _WEB.search(text):
+        spelled |= {"website", "site", "web", "page", "url", "address"}
+    return frozenset(spelled)
+
+
+_MAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_WEB = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 # -- checks --------------------------------------------------------------------------------------
