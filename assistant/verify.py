@@ -32,9 +32,10 @@ import numpy as np
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source, locate
-from .text import STOPWORDS, Span, is_instruction, normalize, same_term, sentence_spans, words
+from .text import NEGATIONS, STOPWORDS, Span, is_instruction, normalize, same_term, sentence_spans, words
 from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
+from .verification.lexicon import HEDGES
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
 
 _ID = r"\d+(?:\.\d+)?"
@@ -213,6 +214,14 @@ def _heading(text: str) -> bool:
     return "\n" not in text.strip() and not re.search(r"[.!?:;,\"'”’)\]]\s*$", text)
 
 
+def _qualified(text: str, flat_claim: str) -> bool:
+    """Whether the source's words before a verbatim claim qualify it ("If run as root, the tests use
+    …", "It is not true that …"): then the claim is no longer verbatim but a shortened sentence."""
+    flat = _flatten(text)
+    before = re.split(r"[.!?]\s", flat[: flat.index(flat_claim)])[-1]
+    return any(w in HEDGES or w in NEGATIONS or w.endswith("n't") for w in re.findall(r"[\w']+", before))
+
+
 def _introduces(text: str) -> bool:
     """Whether a sentence ends with a colon: what follows it belongs to it, even a paragraph below
     ("add the following option to the ssh configuration file:" and the option)."""
@@ -360,8 +369,8 @@ class Verifier:
         if not any(t.content for t in analysis.tokens):
             return ClaimCheck(claim, None, "says nothing that a source could support", "unsupported")
         if not _asks(claim.text):  # "Is zlib subject to export controls?" says neither yes nor no
-            scope = [u for u in scope if not _asks(u.parts[-1])] or scope
-        verbatim = [u for u in scope if flat and flat in _flatten(u.text)]
+            scope = [u for u in scope if not any(_asks(part) for part in u.parts)] or scope
+        verbatim = [u for u in scope if flat and flat in _flatten(u.text) and not _qualified(u.text, flat)]
         if verbatim:
             return ClaimCheck(claim, min(verbatim, key=lambda u: len(u.text)), "verbatim")
         candidates = _closest(analysis, scope)

@@ -499,8 +499,29 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
             if governed is not None:
                 found.conflicts.append(f"the source says only that it {token.surface} {governed.surface}")
                 return
+    dropped = _dropped_condition(claim, source, found)
+    if dropped:
+        found.conflicts.append(dropped)
+        return
     if claim.causes and not source.causes:
         found.conflicts.append("the source gives no cause")
+
+
+def _dropped_condition(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
+    """ "If run as a non-root user, the tests use 'nobody'": a claim of the main clause alone ("the
+    tests use 'nobody'") drops the condition, unless it keeps one of its own."""
+    aligned = set(found.aligned.values())
+    for token in source.tokens:
+        if token.lemma not in ("if", "unless") or _hedge_kept(claim, token, found):
+            continue
+        comma = source.text.find(",", token.end)
+        if comma < 0:
+            continue
+        inside = {t.index for t in source.tokens if token.end <= t.start < comma}
+        after = {t.index for t in source.tokens if t.start > comma}
+        if aligned & after and not aligned & inside:
+            return f"the source says it only {token.surface.lower()} {source.text[token.end : comma].strip()}"
+    return None
 
 
 _ADVERBS = frozenset("probably possibly perhaps also even still already just only likely".split())
@@ -517,7 +538,7 @@ def _hedge_kept(claim: Analysis, hedge: Token, found: Assessment) -> bool:
         return any(
             (t.lemma in BE and t.surface.lower() in ("was", "were")) or t.lemma == "use" for t in claim.tokens
         ) or any(claim.verb_like(t.index) and t.surface.lower().endswith("ed") for t in claim.tokens)
-    if hedge.lemma == "if":
+    if hedge.lemma in ("if", "unless"):
         return any(t.lemma in _CONDITIONS for t in claim.tokens) or any(
             t.lemma in _RELATIVES and t.index + 1 in found.aligned for t in claim.tokens
         )
