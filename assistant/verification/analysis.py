@@ -200,6 +200,9 @@ _NEGATION_HEDGES = frozenset(
 )
 
 
+_ARTICLES = frozenset("a an the".split())  # "not a goal" negates the goal
+
+
 def _negation(token: Token, tokens: Sequence[Token] = ()) -> bool:
     """A word that negates: "not", "no", "doesn't" — but not the "no" of a bound ("no more than 25")."""
     surface = token.surface.lower().replace("’", "'")
@@ -237,7 +240,9 @@ def _negated(tokens: list[Token]) -> set[str]:
                     found.add(tokens[j + 1].lemma)
                     break
         if _negation(token, tokens):
-            following = [t.lemma for t in tokens[i + 1 : i + 5] if t.lemma not in _NEGATION_HEDGES]
+            following = [
+                t.lemma for t in tokens[i + 1 : i + 5] if t.lemma not in _NEGATION_HEDGES | _ARTICLES
+            ]
             if following:
                 found.add(following[0])
     return found

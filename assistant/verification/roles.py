@@ -517,6 +517,46 @@ def object_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> st
 _OBJECT_PREPOSITIONS = frozenset("for by with as".split())
 
 
+def swapped_attachment(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """Doer and source trade places around a shared verb: "the licensor receives a license from the
+    recipient" against "the recipient receives a license from the licensor". The verb's doer in
+    each text (a word before it, in its clause) is what the other text puts after its preposition."""
+    prepositions = _PLACE_PREPOSITIONS | _OBJECT_PREPOSITIONS
+    theirs = list(_attachments(source, prepositions, names_only=False))
+    for word, preposition, thing in _attachments(claim, prepositions, names_only=False):
+        if word not in aligned:
+            continue
+        verb, mine = aligned[word], claim.tokens[_head(claim, thing)].lemma
+        for w, p, n in theirs:
+            other = source.tokens[_head(source, n)].lemma
+            if w != verb or p != preposition or other == mine:
+                continue
+            if _before_in_clause(claim, word, other) and _before_in_clause(source, verb, mine):
+                return f"the source says {source.tokens[w].surface} {preposition} {other}, not {mine}"
+    return None
+
+
+def _head(analysis: Analysis, k: int) -> int:
+    """The last word of the run of content words from ``k`` ("original licensor" → licensor)."""
+    tokens = analysis.tokens
+    while (
+        k + 1 < len(tokens)
+        and tokens[k + 1].content
+        and not tokens[k + 1].number
+        and not analysis.text[tokens[k].end : tokens[k + 1].start].strip()
+    ):
+        k += 1
+    return k
+
+
+def _before_in_clause(analysis: Analysis, k: int, lemma: str) -> bool:
+    """Whether a word stands before word ``k`` in its clause."""
+    tokens = analysis.tokens
+    return any(
+        t.lemma == lemma and not _clause_between(analysis.text, t.end, tokens[k].start) for t in tokens[:k]
+    )
+
+
 def _modifier(analysis: Analysis, k: int) -> Token | None:
     """An opposable word right before word ``k`` ("upper canal")."""
     before = [t for t in analysis.tokens[max(0, k - 2) : k] if t.sides and not t.name]

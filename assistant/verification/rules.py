@@ -43,6 +43,7 @@ from .roles import (
     quantity_conflict,
     role_conflict,
     subject_differs,
+    swapped_attachment,
 )
 
 Similarity = Callable[[str, str], float]
@@ -528,6 +529,8 @@ _ADVERBS = frozenset("probably possibly perhaps also even still already just onl
 # "former maintainer" is kept by a claim in the past tense ("was the maintainer").
 _PAST_HEDGES = frozenset("former formerly previously once originally initially".split())
 _CONDITIONS = frozenset("if when whenever unless provided once".split())
+_PERMISSIONS = frozenset("may can".split())
+_ALLOWING = frozenset("allow permit entitle able free right option".split())
 _RELATIVES = frozenset("that who which".split())
 
 
@@ -538,6 +541,8 @@ def _hedge_kept(claim: Analysis, hedge: Token, found: Assessment) -> bool:
         return any(
             (t.lemma in BE and t.surface.lower() in ("was", "were")) or t.lemma == "use" for t in claim.tokens
         ) or any(claim.verb_like(t.index) and t.surface.lower().endswith("ed") for t in claim.tokens)
+    if hedge.lemma in _PERMISSIONS:  # licence text: "You may charge a fee" is a permission
+        return any(t.lemma in _PERMISSIONS or t.lemma in _ALLOWING for t in claim.tokens)
     if hedge.lemma in ("if", "unless"):
         return any(t.lemma in _CONDITIONS for t in claim.tokens) or any(
             t.lemma in _RELATIVES and t.index + 1 in found.aligned for t in claim.tokens
@@ -559,6 +564,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         _crossed_anchors(claim, source, found),
         crossed_clauses(claim, source),
         object_conflict(claim, source, found.aligned),
+        swapped_attachment(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
