@@ -120,6 +120,7 @@ def assess(
         first, last = min(found.aligned.values()), max(found.aligned.values())
         found.evidence.append(source.text[source.tokens[first].start : source.tokens[last].end])
     _check_numbers(claim, source, found)
+    _check_literals(claim, source, found)
     _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
@@ -416,6 +417,19 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
             found.missing.append(quantity.text)
 
 
+_LITERAL = re.compile(r"(?<![\w/.])(?:~|\$\w+)?/[\w.+-]+(?:/[\w.+-]*)*|(?<![\w-])--?[a-zA-Z][\w-]*")
+
+
+def _check_literals(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """Paths and command-line options are names written as code: each of the claim's must be in the
+    source as written ("/usr/share/ca-certificates/" is not "/usr/local/share/ca-certificates/")."""
+    theirs = {m.group().rstrip(".,;:") for m in _LITERAL.finditer(source.text)}
+    for match in _LITERAL.finditer(claim.text):
+        literal = match.group().rstrip(".,;:")
+        if literal not in theirs and len(literal) > 2:
+            found.missing.append(literal)
+
+
 def _check_directions(claim: Analysis, source: Analysis, found: Assessment) -> None:
     """ "from X to Y" must not be the source's "from Y to X"; "per year" must be the source's "per
     year", not "per century"."""
@@ -626,7 +640,7 @@ def _source_lemma(claim: Analysis, source: Analysis, found: Assessment, lemma: s
 # -- claims that merge sentences -----------------------------------------------------------------
 
 _CLAUSE_BREAK = re.compile(
-    r",\s+(?:and|but|while|which|where|after|before|when|whose)\s+|;\s+|:\s+|\s+[—–]\s+"
+    r",\s+(?:and|but|while|which|where|after|before|when|whose|so)\s+|;\s+|:\s+|\s+[—–]\s+"
     r"|\s+(?:and|but|while|whereas)\s+(?=\w+\s+\w+)"
 )
 
