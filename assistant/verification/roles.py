@@ -536,6 +536,29 @@ def swapped_attachment(claim: Analysis, source: Analysis, aligned: Alignment) ->
     return None
 
 
+def definition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X means Y" needs a source that says "means", and the claim's Y must begin where the source's
+    does: "A Larger Work means code not governed by this License" is wrong where "'Larger Work' means
+    a work which combines Covered Code … with code not governed by the terms of this License"."""
+    for token in claim.tokens:
+        if token.lemma in _DEFINING and token.index not in aligned:
+            return "the source defines nothing"
+    for i, j in aligned.items():
+        if claim.tokens[i].lemma not in _DEFINING or source.tokens[j].lemma != claim.tokens[i].lemma:
+            continue
+        mine = next((t.index for t in claim.tokens[i + 1 :] if t.content and t.lemma not in _EITHER), None)
+        theirs = next((t.index for t in source.tokens[j + 1 :] if t.content and t.lemma not in _EITHER), None)
+        if mine is None or theirs is None or mine not in aligned:
+            continue
+        if aligned[mine] != theirs and source.tokens[aligned[mine]].lemma != source.tokens[theirs].lemma:
+            return f"the source says {source.tokens[j].surface} {source.tokens[theirs].surface}"
+    return None
+
+
+_DEFINING = frozenset("mean means".split())
+_EITHER = frozenset("either both".split())
+
+
 def _head(analysis: Analysis, k: int) -> int:
     """The last word of the run of content words from ``k`` ("original licensor" → licensor)."""
     tokens = analysis.tokens

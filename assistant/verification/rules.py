@@ -31,6 +31,7 @@ from .lexicon import (
 from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
+    definition_conflict,
     group,
     number_word_conflict,
     object_conflict,
@@ -579,6 +580,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         crossed_clauses(claim, source),
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
+        definition_conflict(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
