@@ -59,6 +59,14 @@ OPTION = (
     "    VerifyHostKeyDNS yes"
 )
 GANSSLE = "Copyright 2017- Paul Ganssle <paul@ganssle.io>"
+PROFILE = "Since base-files version 6.10, /etc/profile is automatically upgraded if it was not modified."
+FHS = "Achieving FHS compliance by upgrading is tricky, so it is not a goal of base-files."
+FEE = "You may charge a fee for the physical act of transferring a copy."
+RECIPIENT = (
+    "Each time you redistribute the Program, the recipient receives a license from the original licensor."
+)
+LOCAL = "Put the certificate files into /usr/local/share/ca-certificates/ and run 'update-ca-certificates'."
+LARGER = '"Larger Work" means a work which combines Covered Code with code not governed by this License.'
 
 
 @pytest.mark.parametrize(
@@ -170,6 +178,32 @@ GANSSLE = "Copyright 2017- Paul Ganssle <paul@ganssle.io>"
             "",
         ),
         (GANSSLE, "Paul Ganssle's e-mail address is paul@ganssle.io.", "supported", ""),
+        # versions are no decimals; "not a goal" negates the goal; licence "may" is a permission
+        (PROFILE, "Since base-files version 6.1, /etc/profile is automatically upgraded.", "unsupported", ""),
+        (FHS, "Achieving FHS compliance by upgrading is a goal of base-files.", "unsupported", ""),
+        (
+            FEE,
+            "You are allowed to charge a fee for the physical act of transferring a copy.",
+            "supported",
+            "",
+        ),
+        # who gives to whom; paths as written; definitions
+        (
+            RECIPIENT,
+            "Each time you redistribute the Program, "
+            "the original licensor receives a license from the recipient.",
+            "unsupported",
+            "",
+        ),
+        (LOCAL, "Put the certificate files into /usr/share/ca-certificates/.", "unsupported", ""),
+        (LOCAL, "Put the certificate files into /usr/local/share/ca-certificates/.", "supported", ""),
+        (LARGER, "A Larger Work means code not governed by this License.", "unsupported", ""),
+        (
+            LARGER,
+            "A Larger Work means a work combining Covered Code with code not governed by this License.",
+            "supported",
+            "",
+        ),
     ],
 )
 def test_documentation_rules(
