@@ -15,6 +15,7 @@ from . import present
 from .core import Assistant, clean_question
 from .errors import IndexDamagedError
 from .models import IndexStatus
+from .registry import BACKENDS
 from .settings import default_corpus, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,7 +50,9 @@ def backend_options(command: F) -> F:
     )
     command = click.option("--model", help="Model name for the OpenAI-compatible backend.")(command)
     return click.option(
-        "--backend", type=click.Choice(["offline", "openai"]), help="Answer offline or with a model."
+        "--backend",
+        type=click.Choice(list(BACKENDS)),
+        help="Answer offline, with a model on a server, or with a local GGUF (ASSISTANT_MODEL_PATH).",
     )(command)
 
 
