@@ -5,8 +5,9 @@ question carried along ("When will she go? (Who invited Japan's prime minister?)
 and retrieval finds what "she" refers to. A model may write a better standalone question, but a small
 one mostly does not (SmolLM2-135M: 1 of 13 rewrites kept the question, the others were statements,
 echoed prompt lines or answers, evals/model_path/REPORT.md § 4). So a rewrite is used only when it is
-a question that keeps the follow-up's content words and question words, keeps its negation, adds no
-word the conversation does not contain, and gives no instruction; otherwise the carry-along rewrite is.
+a question that resolves what the follow-up referred to ("she" is gone), keeps its content words,
+question words and negation, adds no word the conversation does not contain, and gives no
+instruction; otherwise the carry-along rewrite is.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def rewrite_problem(rewrite: str, question: str, history: Sequence[Turn]) -> str
         return "not a question"
     if is_instruction(rewrite):
         return "gives an instruction"
+    unresolved = _REFERRING.search(own) if is_follow_up(question) else None
+    if unresolved:
+        return f"still refers back ({unresolved.group().strip()!r})"
     tokens = {word.lower() for word, _, _ in words(rewrite)}
     vocabulary = set(terms(rewrite))
     dropped = [t for t in terms(question) if not same_term(t, vocabulary)]

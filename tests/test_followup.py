@@ -34,7 +34,19 @@ ARMS = Turn(
     ("history", "question", "rewrite", "problem"),
     [
         ([WHO], "When will she go?", "When will Takaichi go to the United States?", None),
-        ([WHO], "When will she go?", "When will she go? (Who invited Japan's prime minister?)", None),
+        (
+            [WHO],
+            "When will she go?",
+            "When will she go? (Who invited Japan's prime minister?)",
+            "still refers back ('she')",
+        ),
+        (
+            [WHO],
+            "Which festival might it coincide with?",
+            "Which festival might it coincide with?",
+            "still refers back ('it')",
+        ),
+        ([WHO], "What did the White House say?", "What did the White House say?", None),  # no follow-up
         ([ARMS], "How much was it worth?", "How much was the arms sale to Taiwan worth?", None),
         ([WHO], "When will she go?", "The documents do not answer this question.", "not a question"),
         ([ARMS], "How much was it worth?", "The answer is: 11.", "not a question"),
