@@ -12,11 +12,12 @@ import pytest
 
 import assistant as assistant_module
 from assistant import Answer, Assistant, ConfigError, QuestionError
+from assistant.followup import carry_along, rewrite_problem
 from assistant.models import Passage, Source
 from assistant.settings import load_settings
 from assistant.verify import StreamingVerifier, Verifier, split_claims, verify_text
 
-from .conftest import ARTICLE
+from .conftest import ARTICLE, SMOLLM2
 
 TEXT = ARTICLE.read_text(encoding="utf-8")
 
@@ -284,7 +285,7 @@ def model_assistant(llama_server: str, shared_index: Path) -> Assistant:
             index_dir=shared_index,
             backend="openai",
             base_url=llama_server,
-            model="gemma-3-270m",
+            model=SMOLLM2,
             max_answer_tokens=48,
             timeout=120,
         )
@@ -296,7 +297,7 @@ def test_model_answers_stream_record_usage_and_are_verified(model_assistant: Ass
     items = list(model_assistant.stream("When is the visit?"))
     answer = items[-1]
     assert isinstance(answer, Answer)
-    assert answer.backend == "openai" and answer.model == "gemma-3-270m"
+    assert answer.backend == "openai" and answer.model == SMOLLM2
     assert answer.usage.prompt_tokens > 100 and answer.usage.completion_tokens > 0
     assert answer.usage.cost_usd is None  # a local server has no known price
     assert answer.timings.generate_ms > 0
@@ -320,6 +321,13 @@ def test_a_model_conversation_condenses_follow_ups(model_assistant: Assistant) -
     second = chat.ask("When will she go?")
     assert second.usage.prompt_tokens > 0  # the condense call and the answer call both count
     assert_grounded(second)
+    # The model's rewrite is used only if it passes the check; otherwise the carry-along rewrite is.
+    follow_up = second.follow_up
+    assert follow_up is not None
+    problem = rewrite_problem(follow_up.rewrite, "When will she go?", chat.history[:1])
+    assert follow_up.accepted is (problem is None) and follow_up.problem == problem
+    fallback = carry_along(chat.history[:1], "When will she go?")
+    assert second.standalone_question == (follow_up.rewrite if follow_up.accepted else fallback)
 
 
 def test_a_missing_key_says_what_to_set() -> None:
