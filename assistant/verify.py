@@ -32,7 +32,7 @@ import numpy as np
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source, locate
-from .text import NEGATIONS, STOPWORDS, Span, is_instruction, normalize, same_term, sentence_spans, words
+from .text import NEGATIONS, STOPWORDS, Span, evidence_sentences, normalize, same_term, sentence_spans, words
 from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
 from .verification.lexicon import HEDGES
@@ -190,11 +190,7 @@ def numbered_sentences(source: Source) -> list[tuple[str, str]]:
     """The source's sentences with the ids a draft cites them by: ``("3.2", text)``. Text addressed to
     an AI keeps its number (so ids stay stable) but is left out: it never supports a claim."""
     text = source.passage.text
-    return [
-        (f"{source.number}.{k}", text[span.start : span.end])
-        for k, span in enumerate(sentence_spans(text), start=1)
-        if not is_instruction(text[span.start : span.end])
-    ]
+    return [(f"{source.number}.{k}", text[span.start : span.end]) for k, span in evidence_sentences(text)]
 
 
 def _title_words(source: Source) -> frozenset[str]:
@@ -260,12 +256,7 @@ class Verifier:
     def sentences(self, number: int) -> list[tuple[int, Span]]:
         """(1-based sentence number, span in the passage) of the sentences that may support a claim."""
         if number not in self._sentences:
-            text = self._sources[number].passage.text
-            self._sentences[number] = [
-                (k, span)
-                for k, span in enumerate(sentence_spans(text), start=1)
-                if not is_instruction(text[span.start : span.end])
-            ]
+            self._sentences[number] = evidence_sentences(self._sources[number].passage.text)
         return self._sentences[number]
 
     def units(self, number: int) -> list[_Unit]:
