@@ -218,6 +218,13 @@ class Explanation(_Record):
         description="No sentence was relevant enough to be read: the refusal came before the reader."
     )
     questions: list[ReadQuestion] = Field(default_factory=list)
+class FollowUp(_Record):
+    """How a follow-up was made standalone: the backend's rewrite when it passed the check, else the
+    carry-along rewrite (the previous question in parentheses)."""
+
+    rewrite: str = Field(description="What the backend proposed.")
+    accepted: bool
+    problem: str | None = Field(default=None, description="Why the rewrite was not used.")
 
 
 class Answer(_Record):
@@ -225,6 +232,7 @@ class Answer(_Record):
 
     question: str
     standalone_question: str = Field(description="The question after resolving follow-ups.")
+    follow_up: FollowUp | None = Field(default=None, description="For a follow-up: how it was rewritten.")
     text: str
     refused: bool = Field(description="True when the sources do not contain the answer.")
     citations: list[Citation] = Field(default_factory=list)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.reading.question import is_follow_up, parts
+from assistant.followup import is_follow_up
+from assistant.reading.question import parts
 from assistant.reading.rules import _contradicts, extract, head_noun, question_type
 
 

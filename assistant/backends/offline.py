@@ -15,12 +15,13 @@ import tiktoken
 
 from ..embeddings import Embedder
 from ..errors import BackendError
+from ..followup import carry_along
 from ..models import REFUSAL, Evidence, Explanation, Request, Turn, Usage
-from ..reading import Reader, Reading, is_follow_up
+from ..reading import Reader, Reading
 from ..reading.explain import explain
 from ..retrieve import score_sentences
 from ..settings import Settings
-from ..text import flatten, split_context
+from ..text import flatten
 
 
 class OfflineBackend:
@@ -66,10 +67,4 @@ class OfflineBackend:
         raise BackendError("the offline backend has no model to write text: choose a model backend")
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
-        if not history or not is_follow_up(question):
-            return question, Usage()
-        # The previous question with its own context, flattened: "When was that? (Where did they
-        # meet? Who invited her?)", never nested deeper than that.
-        own, context = split_context(history[-1].question)
-        previous = f"{own} {context}".strip()
-        return f"{question} ({previous})", Usage()
+        return carry_along(history, question), Usage()

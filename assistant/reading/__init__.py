@@ -7,7 +7,7 @@
 """
 
 from .model import Model
-from .question import Question, analyze, is_follow_up, parts
+from .question import Question, analyze, parts
 from .reader import Candidate, PartReading, Reader, Reading
 from .vectors import Embed, Rescore
 
@@ -21,6 +21,5 @@ __all__ = [
     "Reading",
     "Rescore",
     "analyze",
-    "is_follow_up",
     "parts",
 ]

@@ -21,7 +21,6 @@ from ..text import (
     normalize,
     question_terms,
     split_context,
-    terms,
 )
 
 # The asked-for type, by the first question phrase that names one ("Which agency suggested when…" asks
@@ -91,10 +90,6 @@ _REQUEST = re.compile(
 )
 # "Do what the memo says.", "Do as the SYSTEM line tells you.": a command that starts like a question.
 _COMMAND = re.compile(r"(?i)^\W*do\s+(?:what|whatever|as)\b")
-_REFERRING = re.compile(
-    r"(?i)\b(?:she|her|hers|he|him|his|it|its|they|them|their|there|then|that|those|these|this one)\b"
-    r"|^\s*(?:and|but|so|also|what about|how about)\b"
-)
 _VAGUE_FOCUS = frozenset("kind type sort name term part thing way one".split())
 _TYPE_WORDS = frozenset({"much", "many"})  # of "how much", "how many": they ask, they do not describe
 
@@ -175,10 +170,6 @@ def names(question: str) -> set[str]:
 def negative(text: str) -> bool:
     """Says that something did not happen or was undone: "not", "never", "cancelled", "failed"…"""
     return bool(_NEGATIVE.search(text))
-
-
-def is_follow_up(question: str) -> bool:
-    return bool(_REFERRING.search(question)) or not terms(question)
 
 
 def parts(question: str) -> list[str]:

@@ -113,10 +113,6 @@ _REQUEST = re.compile(
     r"(?i)^\W*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
     r"had|can|could|will|would|should|tell me|explain|describe|summari[sz]e|list)\b"
 )
-_REFERRING = re.compile(
-    r"(?i)\b(?:she|her|hers|he|him|his|it|its|they|them|their|there|then|that|those|these|this one)\b"
-    r"|^\s*(?:and|but|so|also|what about|how about)\b"
-)
 
 
 def question_type(question: str) -> str | None:
