@@ -150,12 +150,16 @@ def search(query: str, top_k: int | None, as_json: bool) -> None:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @click.option("--no-stream", is_flag=True, help="Print the answer when it is complete.")
+@click.option(
+    "--explain", is_flag=True, help="Show the reader's best sentences, their scores and why each fell short."
+)
 @backend_options
 @reports_errors
 def ask(
     question: str,
     as_json: bool,
     no_stream: bool,
+    explain: bool,
     backend: str | None,
     model: str | None,
     base_url: str | None,
@@ -166,16 +170,19 @@ def ask(
     clean_question(question, assistant.settings.max_question_tokens)
     _index_if_needed(assistant, show)
     if as_json:
-        click.echo(assistant.ask(question).model_dump_json(indent=2))
+        answer = assistant.ask(question)
+        click.echo((assistant.explain(answer) if explain else answer).model_dump_json(indent=2))
         return
     waiting = present.waiting_message(assistant.settings, assistant.backend.model)
     if no_stream:
         with show.status(waiting):
             answer = assistant.ask(question)
         show.answer(answer)
-        return
-    answer = show.stream_answer(assistant.stream(question), waiting)
-    show.answer_details(answer)
+    else:
+        answer = show.stream_answer(assistant.stream(question), waiting)
+        show.answer_details(answer)
+    if explain and (explanation := assistant.explain(answer).explanation):
+        show.explanation(explanation)
 
 
 def _index_if_needed(assistant: Assistant, show: present.Presenter) -> None:

@@ -241,6 +241,20 @@ class Assistant:
         """Answer one question (no conversation)."""
         return _last_answer(self.stream(question))
 
+    def explain(self, answer: Answer) -> Answer:
+        """``answer`` with what the offline reader made of its question (whatever the backend): the best
+        candidate sentences, their probabilities and why each was not enough."""
+        from .backends.offline import OfflineBackend
+
+        backend = self.backend
+        reader = (
+            backend if isinstance(backend, OfflineBackend) else OfflineBackend(self.settings, self.embedder)
+        )
+        sources, evidence = self._gather(answer.standalone_question, reader)
+        request = Request(question=answer.standalone_question, sources=sources, evidence=evidence)
+        gated = not evidence or evidence[0].relevance < self.settings.min_relevance
+        return answer.model_copy(update={"explanation": reader.explain(request, gated)})
+
     def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
         """Verified sentences as they are produced, then the final ``Answer``.
 

@@ -187,6 +187,37 @@ class Timings(_Record):
         return round(self.retrieve_ms + self.generate_ms + self.verify_ms, 3)
 
 
+class WeighedSentence(_Record):
+    """A sentence the offline reader weighed for one question, and why it did or did not answer."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    probability: float = Field(description="Fitted probability that answering with it is right.")
+    span: str | None = Field(default=None, description="The short answer it would lead with.")
+    chosen: bool = Field(description="It is (part of) the answer.")
+    reasons: list[str] = Field(
+        default_factory=list, description="Why it was not enough: the threshold, its weakest signals."
+    )
+
+
+class ReadQuestion(_Record):
+    """One question of a message, as the reader saw it, with its best candidates, best first."""
+
+    question: str
+    candidates: list[WeighedSentence] = Field(default_factory=list)
+
+
+class Explanation(_Record):
+    """What the offline reader made of a question: whether the documents lack the answer or the reader
+    missed it."""
+
+    threshold: float = Field(description="The one probability at or above which the reader answers.")
+    retrieval_refused: bool = Field(
+        description="No sentence was relevant enough to be read: the refusal came before the reader."
+    )
+    questions: list[ReadQuestion] = Field(default_factory=list)
 class FollowUp(_Record):
     """How a follow-up was made standalone: the backend's rewrite when it passed the check, else the
     carry-along rewrite (the previous question in parentheses)."""
@@ -216,6 +247,9 @@ class Answer(_Record):
     model: str
     usage: Usage = Field(default_factory=Usage)
     timings: Timings = Field(default_factory=Timings)
+    explanation: Explanation | None = Field(
+        default=None, description="With --explain: the reader's best candidates and their scores."
+    )
 
 
 class IngestReport(_Record):

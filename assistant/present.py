@@ -27,7 +27,7 @@ from rich.text import Text
 
 from .errors import AssistantError
 from .live import Later, ProgressBar, ProgressLog, Spinner
-from .models import Answer, Citation, IndexStatus, IngestReport, Passage, Progress, locate
+from .models import Answer, Citation, Explanation, IndexStatus, IngestReport, Passage, Progress, locate
 from .sanitize import safe_line, safe_text
 from .settings import Settings
 from .text import flatten
@@ -238,6 +238,27 @@ class Presenter:
             for dropped in answer.dropped:
                 body = Text(f"{shorten(safe_text(dropped.text), 100)} — {safe_line(dropped.reason)}")
                 self._write(self.out, body, head=Text("  ✗ ", style="dim"))
+
+    def explanation(self, explanation: Explanation) -> None:
+        """What the reader weighed (``ask --explain``): per question, its best sentences with their
+        probability against the one threshold, and why each was not enough."""
+        self.out.print()
+        if explanation.retrieval_refused:
+            line = "No retrieved sentence was relevant enough to read: the documents seem not to cover it."
+            self._write(self.out, Text(line, style="dim"))
+        for asked in explanation.questions:
+            head = f"Reader, for “{safe_line(asked.question)}” (answers at p ≥ {explanation.threshold:.2f}):"
+            self._write(self.out, Text(head, style="bold"))
+            if not asked.candidates:
+                self._write(self.out, Text("no sentence holds an answer of the asked type", style="dim"))
+            for weighed in asked.candidates:
+                mark = Text("  ✓ " if weighed.chosen else "  ✗ ", style="green" if weighed.chosen else "dim")
+                body = Text(f"p={weighed.probability:.2f}  ", style="cyan")
+                body.append(f"“{shorten(safe_text(weighed.text), 120)}”")
+                if weighed.span:
+                    body.append(f"  span: {safe_line(weighed.span)}", style="italic")
+                parts = [body, *(Text(safe_line(reason), style="dim") for reason in weighed.reasons)]
+                self._write(self.out, *parts, head=mark, sep=" — ")
 
     def _citation(self, citation: Citation, full: bool, style: str) -> None:
         quote = safe_text(citation.quote)

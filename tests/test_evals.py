@@ -93,7 +93,7 @@ def tiny(tmp_path: Path) -> Dataset:
             " evidence: ['The bridge opened in 1932']}\n"
             "  - {id: length, kind: single-fact, question: 'How long is the bridge?', facts: ['503'],"
             " evidence: ['It is 503 metres long']}\n"
-            "  - {id: toll, kind: unanswerable, question: 'What is the toll for the bridge?',"
+            "  - {id: designer, kind: unanswerable, question: 'Who designed the bridge?',"
             " refuse: true}\n",
         )
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.backends.offline import _contradicts, extract, head_noun, parts, question_type
 from assistant.followup import is_follow_up
+from assistant.reading.question import parts
+from assistant.reading.rules import _contradicts, extract, head_noun, question_type
 
 
 @pytest.mark.parametrize(

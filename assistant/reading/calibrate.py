@@ -1,0 +1,223 @@
+"""Fit the reader's model on eval sets and write ``weights.json``.
+
+    python -m assistant.reading.calibrate --set evals/dev.yaml --set evals/squad/rhine.json \\
+        --paragraphs 1-22 --set evals/plaintext-dev.yaml --features evals/calibration/dev-rows.npz
+    python -m assistant.reading.calibrate --from-features evals/calibration/dev-rows.npz   # seconds
+
+Development data only: the held-out sets (Rhine paragraphs 23-44, plaintext-test, mixed, injection)
+are never measured here. ``--paragraphs`` applies to the SQuAD set.
+
+Every question is retrieved exactly as ``Assistant`` does it; each candidate sentence the reader weighs
+becomes one row of signals, labelled 1 when answering with it would be graded correct (it contains a
+gold answer and nothing the case forbids) and 0 otherwise (every candidate of an unanswerable question
+is 0). The ranker and then the decider (``model.py``) are fitted on the rows, then the one threshold is
+the probability that makes the most questions come out right: answerable ones answered with a right
+sentence, unanswerable ones refused. Each eval set weighs the same, however many questions it has.
+
+``--features`` caches the measured rows; ``--from-features`` fits from such a cache without an index
+(seconds), which is how the tests check that the committed weights are reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..evaluation.dataset import Dataset, Expectation
+from ..evaluation.sets import load_dataset
+from ..evaluation.squad import parse_range
+from ..models import Turn
+from ..retrieve import score_sentences
+from .features import FEATURES
+from .model import CONTEXT, DECIDED, WEIGHTS, Logistic, Model, decider_values
+from .question import analyze, parts
+from .reader import weigh
+
+L2 = 1.0  # ridge penalty on standardized weights
+_ARRAYS = ("values", "labels", "group", "refuse", "gated", "source")
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Measured candidates of many questions: ``values`` (rows × features), ``labels`` (1: answering
+    with this sentence is right), ``group`` (question number of each row), and per question whether it
+    must be refused and whether the evidence gate refused it before the reader ran."""
+
+    values: np.ndarray
+    labels: np.ndarray
+    group: np.ndarray
+    refuse: np.ndarray
+    gated: np.ndarray
+    source: np.ndarray
+    """Per question: which eval set it came from (0, 1, …)."""
+
+    def question_weights(self) -> np.ndarray:
+        """Per question: 1 / its set's size, scaled to a mean of 1, so that every set weighs the same."""
+        sizes = np.bincount(self.source)
+        weight = 1.0 / sizes[self.source]
+        return weight / weight.mean()
+
+    def save(self, path: Path, fitted_on: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        np.savez_compressed(path, features=np.array(FEATURES), fitted_on=np.array(fitted_on), **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[Rows, str]:
+        """The rows, and a description of the data they were measured on."""
+        data = np.load(path)
+        if tuple(data["features"]) != FEATURES:
+            raise SystemExit(f"{path}: measured with other features; measure again (without --from-features)")
+        return cls(*(data[name] for name in _ARRAYS)), str(data["fitted_on"])
+
+
+def measure_sets(datasets: list[Dataset]) -> Rows:
+    """Ask every question of the sets through retrieval (follow-ups made standalone, as in a
+    conversation) and measure the reader's candidates."""
+    from ..core import Assistant
+    from ..evaluation.runner import _slug
+    from ..settings import load_settings
+
+    values: list[np.ndarray] = []
+    labels: list[float] = []
+    group: list[int] = []
+    refuse: list[bool] = []
+    gated: list[bool] = []
+    source: list[int] = []
+    for number_of_set, dataset in enumerate(datasets):
+        settings = load_settings(corpus=[dataset.corpus], collection=f"eval-{_slug(dataset.name)}")
+        assistant = Assistant(settings)
+        assistant.ensure_ready()
+        for case in dataset.cases:
+            history: list[Turn] = []
+            for expect in case.turns:  # a follow-up is read as the pipeline reads it: made standalone
+                standalone, _ = assistant.backend.condense(history, expect.question)
+                history.append(Turn(question=standalone, answer=""))
+                passages = assistant.retriever.search(standalone)
+                evidence = assistant.retriever.evidence(standalone, passages)
+                number = len(refuse)
+                refuse.append(expect.refuse)
+                source.append(number_of_set)
+                gated.append(not evidence or evidence[0].relevance < settings.min_relevance)
+                asked = parts(standalone)
+                if gated[-1] or len(asked) != 1:
+                    continue
+                question = analyze(asked[0])
+                if asked[0] != standalone:
+                    evidence = score_sentences(question.full, evidence, assistant.embedder)
+                for weighed in weigh(
+                    question, evidence, passages, assistant.embedder.embed, settings.min_relevance
+                ):
+                    values.append(weighed.measured.values)
+                    labels.append(float(_right(expect, weighed.evidence.text)))
+                    group.append(number)
+    columns = (np.vstack(values), labels, group, refuse, gated, source)
+    return Rows(*(np.asarray(column) for column in columns))
+
+
+def _right(expect: Expectation, sentence: str) -> bool:
+    """Does this sentence carry (part of) the right answer: a gold answer, or one of the facts?"""
+    if expect.refuse or any(re.search(p, sentence) for p in expect.forbid):
+        return False
+    return any(re.search(p, sentence) for p in [*expect.facts, *expect.one_of])
+
+
+def calibrate(rows: Rows, fitted_on: str) -> tuple[Model, float]:
+    """The fitted model and the share of questions it gets right at its threshold (each eval set
+    weighing the same, however many questions it has).
+
+    The ranker is fitted on every candidate; the decider on the ranker's best ``DECIDED`` of each
+    question, which are the only ones it is asked about; the threshold is the decider probability that
+    makes the most questions come out right."""
+    question_weight = rows.question_weights()
+    ranker = Logistic.fitted(FEATURES, rows.values, rows.labels, question_weight[rows.group], L2)
+    top = _decided(rows, ranker)
+    decided = [i for g in range(len(rows.refuse)) for i, _ in top[g]]
+    values = np.vstack([row for g in range(len(rows.refuse)) for _, row in top[g]])
+    decider = Logistic.fitted(
+        FEATURES + CONTEXT, values, rows.labels[decided], question_weight[rows.group[decided]], L2
+    )
+    probabilities = decider.probabilities(values) if decided else np.zeros(0)
+    answers: list[list[tuple[float, bool]]] = [[] for _ in rows.refuse]
+    for i, p in zip(decided, probabilities, strict=True):
+        answers[rows.group[i]].append((float(p), bool(rows.labels[i])))
+    thresholds = np.unique(np.round(probabilities, 4))
+    scores = [(_accuracy(answers, rows, question_weight, t), -t) for t in [*thresholds, 1.01]]
+    accuracy, threshold = max(scores)
+    return Model(ranker, decider, float(-threshold), fitted_on), accuracy
+
+
+def _decided(rows: Rows, ranker: Logistic) -> list[list[tuple[int, np.ndarray]]]:
+    """Per question (none when the evidence gate refused it): its ranker-best ``DECIDED`` candidates,
+    as (row number, signals with the decider's context)."""
+    found: list[list[tuple[int, np.ndarray]]] = [[] for _ in rows.refuse]
+    for g in range(len(rows.refuse)):
+        members = np.flatnonzero(rows.group == g)
+        if rows.gated[g] or not len(members):
+            continue
+        values = rows.values[members]
+        ranked = ranker.probabilities(values)
+        order = np.argsort(-ranked, kind="stable")
+        context = decider_values(values, ranked, order)
+        found[g] = [(int(members[k]), context[k]) for k in order[:DECIDED]]
+    return found
+
+
+def _accuracy(
+    answers: list[list[tuple[float, bool]]], rows: Rows, weight: np.ndarray, threshold: float
+) -> float:
+    """Questions right when the reader answers with the decided candidates at or above the threshold:
+    a refusal for an unanswerable question, a right sentence among them for the others."""
+    correct = np.zeros(len(answers), dtype=bool)
+    for g, candidates in enumerate(answers):
+        chosen = [right for p, right in candidates if p >= threshold]
+        correct[g] = not chosen if rows.refuse[g] else any(chosen)
+    return float(np.average(correct, weights=weight))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.reading.calibrate", description=(__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument("--set", dest="sets", action="append", type=Path, default=[], help="an eval set")
+    parser.add_argument("--paragraphs", help="SQuAD sets: the questions of paragraphs FIRST-LAST")
+    parser.add_argument("--features", type=Path, help="write the measured rows here")
+    parser.add_argument("--from-features", type=Path, help="fit from rows measured before; no index needed")
+    parser.add_argument("--out", type=Path, default=WEIGHTS, help=f"weights file (default {WEIGHTS.name})")
+    args = parser.parse_args(argv)
+    if args.from_features:
+        rows, fitted_on = Rows.load(args.from_features)
+    else:
+        if not args.sets:
+            parser.error("give --set, or --from-features")
+        paragraphs = parse_range(args.paragraphs) if args.paragraphs else None
+        squad = [path.suffix == ".json" for path in args.sets]
+        datasets = [
+            load_dataset(path, paragraphs if is_squad else None)
+            for path, is_squad in zip(args.sets, squad, strict=True)
+        ]
+        rows = measure_sets(datasets)
+        fitted_on = ", ".join(
+            f"{path} paragraphs {args.paragraphs}" if is_squad and args.paragraphs else str(path)
+            for path, is_squad in zip(args.sets, squad, strict=True)
+        )
+        if args.features:
+            rows.save(args.features, fitted_on)
+    model, accuracy = calibrate(rows, fitted_on)
+    args.out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+    print(
+        f"{len(rows.refuse)} questions, {len(rows.labels)} candidates: threshold {model.threshold:.4f}, "
+        f"{accuracy:.1%} of the questions right (on the data it was fitted on) → {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Measured signals of how well one sentence answers one question.
+
+Each candidate sentence gets a fixed vector of numbers (``FEATURES``): meaning (embedding similarity),
+shared words (plain, weighted by rarity among the retrieved sentences, and BM25), the question's
+names and focus noun, a span of the asked type and how close it stands to the question's words, the
+sentence's rank, negation, and shape. ``model.py`` combines them into a probability; nothing here
+decides anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..text import canonical_names, is_instruction, same_term, terms
+from .memo import negated_words, words
+from .question import Question, negative
+from .spans import Span, extract, kind_of_span
+
+FEATURES: tuple[str, ...] = (
+    "similarity",
+    "similarity_gap",
+    "coverage",
+    "window_coverage",
+    "weighted_coverage",
+    "missing_weight",
+    "absent_terms",
+    "elsewhere",
+    "alignment_min",
+    "alignment_mean",
+    "bm25",
+    "names",
+    "names_all",
+    "names_anywhere",
+    "focus",
+    "focus_anywhere",
+    "span",
+    "span_closeness",
+    "rank",
+    "passage_rank",
+    "polarity",
+    "contrast",
+    "heading",
+    "rules_first",
+    "rules_second",
+    "length",
+    "question_terms",
+)
+DESCRIPTIONS: dict[str, str] = {
+    "similarity": "meaning far from the question",
+    "similarity_gap": "other sentences are closer in meaning",
+    "coverage": "few of the question's words in the sentence",
+    "window_coverage": "few of the question's words in or just before the sentence",
+    "weighted_coverage": "the question's rarer words are missing",
+    "missing_weight": "a distinctive word of the question is missing",
+    "absent_terms": "words of the question appear nowhere in the passages",
+    "elsewhere": "words of the question stand in other sentences, not this one",
+    "alignment_min": "a word of the question has no counterpart here",
+    "alignment_mean": "the question's words have weak counterparts here",
+    "bm25": "weak word match (BM25)",
+    "names": "a name or number of the question is missing",
+    "names_all": "not every name or number of the question is there",
+    "names_anywhere": "a name or number of the question appears nowhere in the retrieved text",
+    "focus_anywhere": "the thing asked about appears nowhere in the retrieved text",
+    "focus": "the thing asked about is not named",
+    "span": "no answer of the asked type",
+    "span_closeness": "the answer of the asked type stands far from the question's words",
+    "rank": "ranked low among the sentences",
+    "passage_rank": "from a low-ranked passage",
+    "polarity": "negation disagrees with the question",
+    "contrast": "says the opposite of a word of the question (east for west, after for before…)",
+    "heading": "a heading, not a statement",
+    "rules_first": "the name, negation and answer-type checks did not pick it",
+    "rules_second": "the name, negation and answer-type checks did not pick it as a runner-up",
+    "length": "sentence length",
+    "question_terms": "how much the question says",
+}
+# Closed-class English opposites: a question that swaps one for the other asks about something else.
+_OPPOSITES = [
+    pair.split("/")
+    for pair in """east/west north/south northern/southern eastern/western upper/lower up/down left/right
+    before/after before/until after/until early/late earlier/later first/last into/from inflow/outflow
+    increase/decrease increased/decreased rise/fall rose/fell high/low higher/lower highest/lowest
+    more/less more/fewer most/least many/few large/small larger/smaller largest/smallest long/short
+    longer/shorter longest/shortest big/small bigger/smaller biggest/smallest old/new older/newer
+    oldest/newest ancient/modern inner/outer above/below over/under warm/cold warmer/colder hot/cold
+    light/dark lighter/darker wide/narrow wider/narrower deep/shallow deeper/shallower fast/slow
+    faster/slower major/minor maximum/minimum minimum/maximum inside/outside entrance/exit start/end
+    begin/end began/ended beginning/end internal/external upstream/downstream left/right
+    dominant/minor same/different positive/negative win/lose won/lost accept/reject first/second
+    northward/southward eastward/westward former/current former/present weak/strong weaker/stronger
+    weakest/strongest rich/poor richer/poorer inflow/outflow import/export imports/exports""".split()
+]
+_OPPOSITE: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITES:
+    _OPPOSITE.setdefault(_a, set()).add(_b)
+    _OPPOSITE.setdefault(_b, set()).add(_a)
+# Signals where a high value speaks against the sentence (for the others, a low value does).
+WORSE_WHEN_HIGH = frozenset(
+    {"missing_weight", "absent_terms", "elsewhere", "rank", "passage_rank", "polarity", "contrast", "heading"}
+)
+BM25_K1 = 1.2  # the usual BM25 constants (Robertson et al.)
+BM25_B = 0.75
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A candidate: its text, what it can be taken to mention (itself, the sentence before it in the same
+    paragraph, its document's title), its passage's rank (0 = best) and its cosine similarity to the
+    question (as retrieval measured it: the reader embeds no sentence)."""
+
+    text: str
+    window: str
+    passage_rank: int
+    similarity: float
+    rule: tuple[int, str | None] = (0, None)
+    """Whether the first reader's rules pick it (1: first, 2: runner-up, 0: not) and the span they lead
+    with."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One candidate's signals (in ``FEATURES`` order) and the span it offers."""
+
+    values: np.ndarray
+    span: Span | None
+
+
+def measure(
+    question: Question,
+    candidates: Sequence[Sentence],
+    pool: Sequence[str],
+    word_vectors: Callable[[Sequence[str]], np.ndarray],
+) -> list[Measured]:
+    """Signals for each candidate. ``pool`` is every retrieved sentence: it says which words are
+    common here (rarity is measured among them, not in a general corpus). ``word_vectors`` embeds
+    single words, to tell a paraphrase ("empties" ~ "flows into") from a word with no counterpart."""
+    asked = list(dict.fromkeys([*question.terms, *question.context_terms]))
+    pool_terms = [sentence_terms(text) for text in pool]
+    df = Counter(t for terms in pool_terms for t in set(terms))
+    n = max(1, len(pool))
+    idf = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in asked}
+    top_idf = math.log(1 + (n + 0.5) / 0.5)
+    vocabulary = set(df)
+    absent = sum(not same_term(t, vocabulary) for t in question.terms) / max(1, len(question.terms))
+    mean_length = sum(len(t) for t in pool_terms) / n
+    similarities = [c.similarity for c in candidates]
+    best_similarity = max(similarities, default=0.0)
+    span_kind = kind_of_span(question)
+    windows = [set(sentence_terms(canonical_names(c.window))) for c in candidates]
+    anywhere = vocabulary.union(*windows)  # the retrieved text, with the documents' titles
+    names_anywhere = _share(question.names, anywhere)
+    focus_anywhere = float(not question.focus or same_term(question.focus, anywhere))
+    align = _aligner(question.terms, windows, word_vectors)
+    measured = []
+    rows = zip(candidates, similarities, windows, strict=True)
+    for rank, (candidate, similarity, window) in enumerate(rows):
+        own = set(sentence_terms(candidate.text))
+        alignment = align(window)
+        found = {t for t in asked if same_term(t, window)}
+        weight = sum(idf[t] for t in asked) or 1.0
+        missing = [idf[t] for t in asked if t not in found]
+        span = _rule_span(candidate) or (extract(question, candidate.text) if span_kind else None)
+        counts = Counter(sentence_terms(candidate.text))
+        length = sum(counts.values())
+        bm25 = sum(
+            idf[t]
+            * counts[t]
+            * (BM25_K1 + 1)
+            / (counts[t] + BM25_K1 * (1 - BM25_B + BM25_B * length / max(mean_length, 1.0)))
+            for t in asked
+            if counts.get(t)
+        )
+        values = {
+            "similarity": similarity,
+            "similarity_gap": similarity - best_similarity,
+            "coverage": sum(same_term(t, own) for t in question.terms) / max(1, len(question.terms)),
+            "window_coverage": len(found) / max(1, len(asked)),
+            "weighted_coverage": sum(idf[t] for t in found) / weight,
+            "missing_weight": max(missing, default=0.0) / top_idf,
+            "absent_terms": absent,
+            "elsewhere": sum(t not in found and same_term(t, vocabulary) for t in asked) / max(1, len(asked)),
+            "alignment_min": min(alignment, default=1.0),
+            "alignment_mean": sum(alignment) / len(alignment) if alignment else 1.0,
+            "bm25": bm25 / (weight or 1.0),
+            "names": _share(question.names, window),
+            "names_all": float(_share(question.names, window) == 1.0),
+            "focus": float(bool(question.focus) and same_term(question.focus or "", window)),
+            "focus_anywhere": focus_anywhere,
+            "names_anywhere": names_anywhere,
+            "span": float(span is not None),
+            "span_closeness": span.closeness if span else 0.0,
+            "rank": math.log1p(rank),
+            "passage_rank": math.log1p(candidate.passage_rank),
+            "polarity": float(_contradicts(question, candidate.text)),
+            "contrast": float(_contrasts(question.text, candidate.text)),
+            "heading": float(candidate.text.rstrip()[-1:] not in '.!?"”’)'),
+            "rules_first": float(candidate.rule[0] == 1),
+            "rules_second": float(candidate.rule[0] == 2),
+            "length": math.log1p(length),
+            "question_terms": math.log1p(len(question.terms)),
+        }
+        measured.append(Measured(np.array([values[f] for f in FEATURES]), span))
+    return measured
+
+
+def _rule_span(candidate: Sentence) -> Span | None:
+    """The span the rules lead with, where it stands in the sentence."""
+    text = candidate.rule[1]
+    if not text or (start := candidate.text.find(text)) < 0:
+        return None
+    return Span(text, start, start + len(text), closeness=1.0)
+
+
+@lru_cache(maxsize=16384)
+def sentence_terms(text: str) -> tuple[str, ...]:
+    """The normalized content terms of a text, cached: the same retrieved sentences recur."""
+    return tuple(terms(text))
+
+
+def answerable_text(text: str) -> bool:
+    """Text aimed at an AI ("Ignore previous instructions…") is never an answer, however well it matches."""
+    return not is_instruction(text)
+
+
+def _aligner(
+    asked: Sequence[str], windows: Sequence[set[str]], word_vectors: Callable[[Sequence[str]], np.ndarray]
+) -> Callable[[set[str]], list[float]]:
+    """For a window's words: each question term's best match there, 1 for the same word, else the
+    cosine of the closest word."""
+    vocabulary = sorted({w for window in windows for w in window} | set(asked))
+    if not asked or not vocabulary:
+        return lambda window: []
+    index = {w: i for i, w in enumerate(vocabulary)}
+    vectors = word_vectors(vocabulary)
+    similarity = vectors[[index[t] for t in asked]] @ vectors.T  # question terms × vocabulary
+
+    def align(window: set[str]) -> list[float]:
+        columns = [index[w] for w in window]
+        return [
+            1.0 if same_term(t, window) else float(max(similarity[i, columns], default=0.0))
+            for i, t in enumerate(asked)
+        ]
+
+    return align
+
+
+def _contrasts(question: str, sentence: str) -> bool:
+    """The sentence says the opposite of a word of the question and not the word itself ("the longest
+    bridge" for "the shortest bridge"), or the question adds "least" / "not" to what the sentence says."""
+    asked = {w.lower() for w, _, _ in words(question)}
+    said = {w.lower() for w, _, _ in words(sentence)}
+    return any(word not in said and _OPPOSITE[word] & said for word in asked if word in _OPPOSITE)
+
+
+def _share(wanted: frozenset[str], vocabulary: set[str]) -> float:
+    return sum(same_term(t, vocabulary) for t in wanted) / len(wanted) if wanted else 1.0
+
+
+def _contradicts(question: Question, sentence: str) -> bool:
+    """The sentence negates what the question asserts, or the question asserts a negation (by the same
+    test: "not", "cancelled", "failed"…) that the sentence does not make. A yes/no question may be
+    answered either way."""
+    if question.yes_no:
+        return False
+    if question.negative:
+        return not (negative(sentence) or negated_words(sentence))
+    return any(same_term(w, question.terms) for w in negated_words(sentence))

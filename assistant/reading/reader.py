@@ -1,0 +1,195 @@
+"""The reader: for each question a message asks, the sentence that answers it (with its short span),
+or nothing when no sentence is likely enough to.
+
+Candidates are the retrieved sentences closest to the question by meaning and shared words, and those
+the first reader's rules pick (``rules``); each is measured (``features``), the fitted ranker orders
+them and the fitted decider gives the best two the probability that answering with them is right
+(``model``); those at or above the one threshold answer. The reading keeps the best candidates with
+their probabilities and their weakest signals, so a refusal can say whether the documents lack the
+answer or the reader missed it.
+
+The reader embeds no sentence: their similarity to the question is the one retrieval measured
+(``Evidence.similarity``), and a part of a message is scored again by the caller's ``rescore``
+(retrieval's ``score_sentences``), so sentence vectors stored at ingest serve it too. ``embed`` is used
+for single words only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..models import Evidence, Passage
+from ..text import same_term
+from .features import FEATURES, Measured, Sentence, answerable_text, measure, sentence_terms
+from .model import DECIDED, Model, load
+from .question import Question, analyze, parts
+from .rules import choose, window
+from .vectors import Embed, Rescore
+
+POLARITY = FEATURES.index("polarity")
+CONTRAST = FEATURES.index("contrast")
+CANDIDATES = 10  # sentences weighed per question; the answer's sentence is among them for ~95 % of
+# answerable Rhine questions (paragraphs 1-22)
+SHOWN = 3  # candidates kept in a reading for explanation
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence the reader weighed: how likely it answers, its span, and what held it back."""
+
+    evidence: Evidence
+    probability: float
+    span: str | None
+    weak: tuple[str, ...]
+    signals: dict[str, float]
+
+
+@dataclass(frozen=True)
+class PartReading:
+    """One question of the message: the best candidates (best first) and those chosen to answer it
+    (none: the reader refuses this part)."""
+
+    question: Question
+    candidates: tuple[Candidate, ...]
+    chosen: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found for every question a message asks, and the threshold it applied."""
+
+    parts: tuple[PartReading, ...]
+    threshold: float
+
+    @property
+    def answered(self) -> bool:
+        return any(part.chosen for part in self.parts)
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A candidate's measurements, before the model: what calibration fits on."""
+
+    evidence: Evidence
+    measured: Measured
+
+
+class Reader:
+    """``Reader().read(question, evidence, passages, embed)``: answer or refuse, with reasons."""
+
+    def __init__(self, min_relevance: float, model: Model | None = None) -> None:
+        self._model = model
+        self.min_relevance = min_relevance
+
+    @property
+    def model(self) -> Model:
+        """The given model, else the committed one, loaded when first needed (the calibration script
+        builds a backend before there are weights that fit its features)."""
+        if self._model is None:
+            self._model = load()
+        return self._model
+
+    def read(
+        self,
+        question: str,
+        evidence: Sequence[Evidence],
+        passages: Sequence[Passage],
+        embed: Embed,
+        rescore: Rescore,
+    ) -> Reading:
+        """``evidence`` is scored against ``question``; a part of it that differs is scored again."""
+        asked_parts = parts(question)
+        readings = []
+        for part in asked_parts:
+            asked = analyze(part)
+            scored = evidence if part == question else rescore(asked.full, evidence)
+            weighed = weigh(asked, scored, passages, embed, self.min_relevance)
+            readings.append(self._decide(asked, weighed))
+        return Reading(tuple(readings), self.model.threshold)
+
+    def _decide(self, question: Question, weighed: Sequence[Weighed]) -> PartReading:
+        if not weighed:
+            return PartReading(question, (), ())
+        values = np.vstack([w.measured.values for w in weighed])
+        order, probabilities = self.model.rank(values)
+        candidates = tuple(
+            Candidate(
+                evidence=weighed[i].evidence,
+                probability=round(float(probabilities[i]), 4),
+                span=weighed[i].measured.span.text if weighed[i].measured.span else None,
+                weak=self.model.weak_signals(values[i]),
+                signals={f: round(float(v), 4) for f, v in zip(FEATURES, values[i], strict=True)},
+            )
+            for i in order[:SHOWN]
+        )
+        chosen = tuple(c for c in candidates[:DECIDED] if c.probability >= self.model.threshold)
+        return PartReading(question, candidates, chosen)
+
+
+def weigh(
+    question: Question,
+    evidence: Sequence[Evidence],
+    passages: Sequence[Passage],
+    embed: Embed,
+    min_relevance: float,
+) -> list[Weighed]:
+    """The ``CANDIDATES`` sentences closest to the question (by meaning and shared words), and those the
+    first reader's rules pick, measured.
+
+    ``evidence`` must be scored against ``question.full`` (its ``similarity`` is the meaning signal);
+    ``embed`` is used for single words only, to tell a paraphrase from a missing word."""
+    pool = [e for e in evidence if answerable_text(e.text)]
+    if not pool:
+        return []
+    closeness = [0.5 * e.similarity + 0.5 * _coverage(question, set(sentence_terms(e.text))) for e in pool]
+    order = sorted(range(len(pool)), key=lambda i: (-closeness[i], pool[i].passage_index, pool[i].start))
+    picks = {
+        (pick.sentence.doc_id, pick.sentence.start): (place, pick.span)
+        for place, pick in enumerate(choose(question.text, evidence, passages, min_relevance, embed), 1)
+    }
+    chosen = order[:CANDIDATES]
+    chosen += [i for i in order[CANDIDATES:] if (pool[i].doc_id, pool[i].start) in picks]
+    sentences = [
+        Sentence(
+            text=pool[i].text,
+            window=window(pool[i], passages[pool[i].passage_index]),
+            passage_rank=pool[i].passage_index,
+            similarity=pool[i].similarity,
+            rule=picks.get((pool[i].doc_id, pool[i].start), (0, None)),
+        )
+        for i in chosen
+    ]
+    measured = measure(question, sentences, [e.text for e in pool], embed)
+    return [
+        Weighed(pool[i], m)
+        for i, m, sentence in zip(chosen, measured, sentences, strict=True)
+        if _can_answer(question, sentence, m)
+    ]
+
+
+def _can_answer(question: Question, sentence: Sentence, measured: Measured) -> bool:
+    """What no weight can outweigh: a sentence that denies what the question takes for granted ("has not
+    yet confirmed" for "Why did … confirm") or says the opposite of one of its words ("the northern
+    flanks" for "the southern flanks") does not answer it; a typed question (when, who, how many) needs
+    a span of its type (unless the rules found one); a heading names a topic and answers nothing."""
+    if measured.values[POLARITY] or measured.values[CONTRAST]:
+        return False
+    if sentence.rule[0]:
+        return True
+    return bool(measured.span) or (not question.kind and not _heading(sentence.text))
+
+
+def _coverage(question: Question, vocabulary: set[str]) -> float:
+    """Share of the question's terms in a sentence; the question's own terms count double those of the
+    context a follow-up carries."""
+    total = 2 * len(question.terms) + len(question.context_terms)
+    found = 2 * sum(same_term(t, vocabulary) for t in question.terms)
+    found += sum(same_term(t, vocabulary) for t in question.context_terms)
+    return found / total if total else 0.0
+
+
+def _heading(text: str) -> bool:
+    return text.rstrip()[-1:] not in '.!?"”’)'

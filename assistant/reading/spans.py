@@ -1,0 +1,196 @@
+"""Short answers: the part of a sentence that a who / when / where / how many / how much / what-X
+question asks for.
+
+Candidates of the asked type are found with patterns for names, times and quantities (English, not
+tied to any document); the one chosen stands nearest to the words the question and the sentence
+share, because an answer sits next to what was asked ("took office in October", "empties into the
+North Sea"), and never repeats the question's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, same_term
+from .memo import words
+from .question import Question
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_SEASONS = "spring|summer|autumn|fall|winter"
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tomorrow"
+_ORDINAL = (
+    r"\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+)
+_NUMBER_WORD = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|twenty|thirty|forty"
+    "|fifty|hundred|a few|several|dozens?|hundreds|thousands|millions"
+)
+_NUMBER = (
+    rf"\d[\d,.]*(?:\s(?:thousand|million|billion|trillion))?"
+    rf"|(?:{_NUMBER_WORD})(?:\s(?:hundred|thousand|million))?"
+)
+_UNITS = (
+    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century"
+    r"|(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|m|mi|miles?|feet|foot|ft|yards?|inch(?:es)?"
+    r"|(?:square|cubic)\s+\w+|km2|km²|m3/s|m³/s|hectares?|acres?|tonnes?|tons?|kg|kilograms?|litres?|liters?"
+    r"|degrees?|°C|°F|knots?|mph|km/h"
+)
+_UPPER = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
+_NAME_WORD = rf"{_UPPER}[\w’'.-]*"
+_LINK = r"(?:of|de|la|le|van|von|der|den|du|des|da|di|del|am|an|upon|on)"
+_NAME_RUN = rf"{_NAME_WORD}(?: +(?:{_LINK} +)?{_NAME_WORD})*"  # on one line
+
+PATTERNS: dict[str, re.Pattern[str]] = {
+    "when": re.compile(
+        rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?(?:\d{{3,4}}s?|\d{{1,4}}\s?(?:BC|AD|BCE|CE))\b"
+        rf"(?:\s?(?:BC|AD|BCE|CE)\b)?"
+        rf"|\b(?:(?:early|late|mid|the)[- ])?(?:{_ORDINAL})(?:[- ]century)\b(?:\s?(?:BC|AD|BCE|CE)\b)?"
+        rf"|\b(?:(?:this|next|last|early|late|mid|later this|earlier this)[- ])?"
+        rf"(?:{_MONTHS}|{_SEASONS})\b(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
+        rf"|\b(?:this|next|last)\s+(?:week|weekend|month|year|decade)\b|\b(?:{_DAYS})\b"
+        rf"|\b(?:during|after|before)\s+(?:the\s+)?{_NAME_RUN}"
+    ),
+    "date": re.compile(
+        rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+        rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_DAYS})\b"
+    ),
+    "how much": re.compile(
+        rf"[$€£¥]\s?\d[\d,.]*(?:\s?(?:thousand|million|billion|trillion)\b)?"
+        rf"|\b\d[\d,.]*\s?(?:dollars|euros|yen|pounds|percent|per cent)\b|\b\d[\d,.]*\s?%"
+        rf"|\b(?:{_NUMBER})\s?(?:{_UNITS})\b(?:\s\([^)]{{1,30}}\))?"
+        rf"|\b(?:{_NUMBER})\s+(?:[a-z][\w-]*\s+)?[a-z][\w-]*"
+    ),
+    "how many": re.compile(rf"\b(?:{_NUMBER})(?:\s+[a-z][\w-]*)?", re.IGNORECASE),
+    "how long": re.compile(rf"\b(?:{_NUMBER}|an?)\s?(?:{_UNITS})\b(?:\s\([^)]{{1,30}}\))?", re.IGNORECASE),
+    "age": re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged?\s+\d{1,3}\b"),
+    "who": re.compile(rf"\b{_NAME_RUN}"),
+    "where": re.compile(rf"\b{_NAME_RUN}"),
+    "what": re.compile(rf"\b{_NAME_RUN}|\b(?:{_NUMBER})(?:\s?(?:{_UNITS}))?\b"),
+}
+_CHUNK_GAP = re.compile(r"[ -]*")
+_CHUNK_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Span:
+    """A short answer inside a sentence: ``sentence[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+    closeness: float
+    """1 when it stands next to a word of the question, falling with the distance; 0 with no anchor."""
+
+
+def kind_of_span(question: Question) -> str | None:
+    """Which pattern answers the question: its type, else "what" for a what/which-noun question."""
+    if question.kind:
+        return question.kind
+    return "what" if question.focus else None
+
+
+def extract(question: Question, sentence: str) -> Span | None:
+    """The span of ``sentence`` that answers ``question``, or None when it holds none of its type."""
+    kind = kind_of_span(question)
+    if kind is None:
+        return None
+    asked = set(question.terms) | set(question.context_terms)
+    candidates = [c for c in _candidates(kind, sentence, asked) if c]
+    if not candidates:
+        return None
+    if kind == "who":
+        subject = _subject(question.text, sentence, candidates)
+        if subject:
+            return Span(*subject, closeness=1.0)
+    tokens = words(sentence)
+    anchors = [i for i, (w, _, _) in enumerate(tokens) if same_term(normalize(w), asked)]
+    if not anchors:
+        return Span(*candidates[0], closeness=0.0)
+
+    def distance(candidate: tuple[str, int, int]) -> int:
+        inside = [i for i, (_, start, _) in enumerate(tokens) if candidate[1] <= start < candidate[2]]
+        first, last = (inside[0], inside[-1]) if inside else (0, 0)
+        return min(max(0, first - a, a - last) for a in anchors)
+
+    best = min(candidates, key=lambda c: (distance(c), -len(c[0])))
+    return Span(*best, closeness=1.0 / (1.0 + distance(best) / 3.0))
+
+
+def _subject(
+    question: str, sentence: str, candidates: list[tuple[str, int, int]]
+) -> tuple[str, int, int] | None:
+    """For "who <verb> …": the name before the verb, or after "by" when the verb is passive."""
+    head = [normalize(w) for w, _, _ in words(question)]
+    if len(head) < 2 or head[0] not in ("who", "whom") or head[1] in STOPWORDS:
+        return None
+    for word, start, end in words(sentence):
+        if not same_term(normalize(word), [head[1]]):
+            continue
+        if sentence[end:].lstrip().startswith("by "):
+            following = [c for c in candidates if c[1] >= end]
+            return following[0] if following else None
+        preceding = [c for c in candidates if c[2] <= start]
+        return preceding[-1] if preceding else None
+    return None
+
+
+def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, int, int]]:
+    places = [(m.start(), m.end()) for m in PATTERNS[kind].finditer(sentence)]
+    if kind == "what":
+        places += _chunks(sentence)
+    found = []
+    for place in places:
+        start, end = _trim(sentence, *place, asked, kind)
+        if start >= end:
+            continue
+        text = sentence[start:end]
+        content = {normalize(w) for w, _, _ in words(text)} - STOPWORDS
+        if not content or all(same_term(t, asked) for t in content):
+            continue  # the question's own words are not its answer
+        if kind in ("who", "where") and content <= TIME_WORDS:
+            continue  # "March" is capitalized, but it is neither who nor where
+        found.append((text, start, end))
+    return found
+
+
+def _chunks(sentence: str) -> list[tuple[int, int]]:
+    """Runs of up to four content words with nothing but spaces or hyphens between them: noun phrases,
+    roughly ("canalisation projects", "Gaulish name Rēnos")."""
+    runs: list[list[tuple[int, int]]] = []
+    for word, start, end in words(sentence):
+        if word.lower() in STOPWORDS:
+            runs.append([])
+            continue
+        if runs and runs[-1] and _CHUNK_GAP.fullmatch(sentence[runs[-1][-1][1] : start]):
+            runs[-1].append((start, end))
+        else:
+            runs.append([(start, end)])
+    return [(run[0][0], run[-1][1]) for run in runs if run and len(run) <= _CHUNK_WORDS]
+
+
+def _trim(sentence: str, start: int, end: int, asked: set[str], kind: str) -> tuple[int, int]:
+    """Drop question words, function words and punctuation from the ends of a candidate; for names,
+    a sentence-opening word and a possessive ending too."""
+    tokens = [(w, s + start, e + start) for w, s, e in words(sentence[start:end])]
+    names = kind in ("who", "where", "what")
+    drop = STOPWORDS | QUESTION_WORDS | NEGATIONS | OPENERS if names else QUESTION_WORDS | NEGATIONS
+    while tokens and (normalize(tokens[0][0]) in drop or tokens[0][0].lower() in drop):
+        tokens.pop(0)
+    while tokens and (tokens[-1][0].lower() in STOPWORDS):
+        tokens.pop()
+    if names:
+        while tokens and same_term(normalize(tokens[0][0]), asked):
+            tokens.pop(0)
+        while tokens and same_term(normalize(tokens[-1][0]), asked):
+            tokens.pop()
+    if not tokens:
+        return start, start
+    first, last = tokens[0][1], tokens[-1][2]
+    text = sentence[first:last]
+    if names and re.search(r"[’']s$", text):
+        last -= 2
+    # keep a closing bracket that belongs to the span: "1,230 km (760 mi)"
+    if "(" in sentence[first:last] and ")" in sentence[last : end + 1]:
+        last = sentence.index(")", last) + 1
+    return first, last
