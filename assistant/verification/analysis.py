@@ -142,7 +142,7 @@ _ADVERBS = frozenset("also still already just only not never yet then now fully 
 
 @lru_cache(maxsize=32768)
 def analyse(text: str) -> Analysis:
-    tokens = []
+    tokens: list[Token] = []
     for index, (word, start, end) in enumerate(words(text)):
         lemma = _LEMMA_ALIASES.get(word.lower(), normalize(word))
         initial = not text[:start].strip() or bool(_SENTENCE_END.search(text[max(0, start - 8) : start]))
