@@ -145,14 +145,22 @@ def search(query: str, top_k: int | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the Answer as JSON: with a model, its raw reply, finish_reason, the path taken and every "
+    "sentence kept or dropped with the reason.",
+)
 @click.option("--no-stream", is_flag=True, help="Print the answer when it is complete.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print the sentences not shown, and why.")
 @backend_options
 @reports_errors
 def ask(
     question: str,
     as_json: bool,
     no_stream: bool,
+    verbose: bool,
     backend: str | None,
     model: str | None,
     base_url: str | None,
@@ -170,9 +178,11 @@ def ask(
         with show.status(waiting):
             answer = assistant.ask(question)
         show.answer(answer)
-        return
-    answer = show.stream_answer(assistant.stream(question), waiting)
-    show.answer_details(answer)
+    else:
+        answer = show.stream_answer(assistant.stream(question), waiting)
+        show.answer_details(answer)
+    if verbose:
+        show.dropped(answer)
 
 
 def _index_if_needed(assistant: Assistant, show: present.Presenter) -> None:
