@@ -41,7 +41,7 @@ from .relevance import Shown, off_topic
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
-from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier
+from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
 
 if TYPE_CHECKING:
     from .index import Index
@@ -312,8 +312,8 @@ class Assistant:
             return outcome
         if failure:
             notice = f"The model failed ({failure}); this is the offline reader's answer."
-        elif outcome.reply is not None and not outcome.reply.draft:
-            notice = "The model's reply held no answer; this is the offline reader's answer."
+        elif outcome.reply is not None and (not outcome.reply.draft or is_refusal(outcome.reply.draft)):
+            notice = "The model found no answer in the documents; this is the offline reader's answer."
         else:
             notice = (
                 "No sentence of the model's answer passed the checks; this is the offline reader's answer."

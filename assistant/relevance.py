@@ -4,8 +4,10 @@ sentence is not shown.
 It reads the question the way the offline reader does (one analysis, not a second): the parts it
 asks, the names and the thing each part is about, and the type of answer it wants (when, who, how
 many …). A sentence bears on a part when the sentence with what it cites names everything the part
-names, says something of the asked-for type (a time for "when"), and the sentence it cites was
-retrieved as relevant to the question. It bears on the question when it bears on any part.
+names (each word itself, or a word close to it in meaning: "warship" ~ "carrier", as the offline
+reader anchors a question's verbs), says something of the asked-for type (a time for "when"), and the
+sentence it cites was retrieved as relevant to the question. It bears on the question when it bears on
+any part.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .backends.offline import SOFT_ANCHOR, extract, head_noun, parts, question_type
+
 # The question analysis lives with the offline reader (moving to ``assistant/reading/``): this is the
 # one place that imports it for the model path.
 from .backends.offline import _names as named_in
-from .backends.offline import extract, head_noun, parts, question_type
 from .embeddings import Embedder
 from .models import Evidence
-from .text import canonical_names, is_instruction, normalize, same_term, split_context, words
+from .text import STOPWORDS, canonical_names, is_instruction, normalize, same_term, split_context, words
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def off_topic(
         head = None if kind else head_noun(part)
         if head:
             names.add(head)
-        missing = sorted(n for n in names if not same_term(n, vocabulary))
+        missing = _unmentioned(sorted(n for n in names if not same_term(n, vocabulary)), vocabulary, embedder)
         if missing:
             reasons.append(f"off-topic: does not mention {', '.join(missing)}")
         elif kind and not extract(kind, part, shown.text, embedder):
@@ -71,3 +74,13 @@ def off_topic(
         else:
             return None
     return reasons[0]
+
+
+def _unmentioned(terms: list[str], vocabulary: set[str], embedder: Embedder | None) -> list[str]:
+    """The terms no word of ``vocabulary`` stands for, by meaning (cosine of the word vectors)."""
+    content = sorted(w for w in vocabulary if w not in STOPWORDS and w.isalpha())
+    if not terms or embedder is None or not content:
+        return terms
+    vectors = embedder.embed([*terms, *content])
+    similarity = vectors[len(terms) :] @ vectors[: len(terms)].T  # (words, terms)
+    return [t for i, t in enumerate(terms) if similarity[:, i].max() < SOFT_ANCHOR]
