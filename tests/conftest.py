@@ -180,3 +180,26 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.1)
     yield url
     del server
+
+
+@pytest.fixture(scope="session")
+def smollm2_server() -> Iterator[str]:
+    """llama.cpp's server (xllamacpp) with SmolLM2-135M-Instruct, a real chat model, on 127.0.0.1, one
+    thread: the server ``evals/model_path/serve.py`` starts for the model-path evals."""
+    sys.path.insert(0, str(ROOT / "evals" / "model_path"))
+    try:
+        from serve import serve
+    finally:
+        sys.path.pop(0)
+
+    port = free_port()
+    server = serve(port, threads=1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1.0).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/v1"
+    del server

@@ -11,6 +11,7 @@ id of the shown sentence that contains its ``cite`` text (no marker when none is
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,17 @@ def _inside(text: str, tag: str) -> str:
 class ScriptedModel(FaultServer):
     """``with ScriptedModel() as model:`` — ``model.url`` is the ``/v1`` base URL."""
 
-    def __init__(self, script: Path = STRONG) -> None:
-        data = yaml.safe_load(script.read_text(encoding="utf-8"))
-        self.rewrites: dict[str, str] = data.get("rewrites") or {}
-        self.answers: dict[str, Any] = data.get("answers") or {}
+    def __init__(self, script: Path | Mapping[str, Any] = STRONG, finish: str = "stop") -> None:
+        data = yaml.safe_load(script.read_text(encoding="utf-8")) if isinstance(script, Path) else script
+        self.rewrites: dict[str, str] = dict(data.get("rewrites") or {})
+        self.answers: dict[str, Any] = dict(data.get("answers") or {})
+        self.finish = finish  # "length": every reply ends as if cut at max_tokens
         super().__init__()
 
     def _next(self, request: dict[str, Any]) -> Reply:
         with self._lock:
             self.requests.append(request)
-        return answer(self.reply(request["body"]))
+        return answer(self.reply(request["body"]), finish=self.finish)
 
     def reply(self, body: dict[str, Any]) -> str:
         prompt = str((body.get("messages") or [{}])[-1].get("content", ""))
@@ -55,6 +57,6 @@ class ScriptedModel(FaultServer):
         for say, cite in script:
             sid = next((i for i, text in shown.items() if cite in text), None)
             marker = f" [{sid}]" if sid else ""
-            text, stop = (say[:-1], say[-1]) if say[-1] in ".!?" else (say, "")
+            text, stop = (say[:-1], say[-1]) if say[-1] in ".!?" else (say, "")  # no stop: cut short
             sentences.append(f"{text}{marker}{stop}")
         return " ".join(sentences)

@@ -324,7 +324,9 @@ def test_a_model_that_gives_no_usable_reply_is_retried_where_right_then_the_offl
     items = list(assistant.stream(QUESTION))
     answer_ = items[-1]
     assert isinstance(answer_, Answer) and answer_.path == "fallback"
-    assert answer_.notice == f"The model failed ({server.url}: {message}); this is the offline reader's answer."
+    assert (
+        answer_.notice == f"The model failed ({server.url}: {message}); this is the offline reader's answer."
+    )
     assert not answer_.refused and "spring" in answer_.text and answer_.citations
     assert " ".join(map(str, items[:-1])) == answer_.text, "the offline answer streams like any other"
     assert len(server.chat_requests) == requests

