@@ -19,6 +19,7 @@ import pytest
 from assistant import Answer, Assistant
 from assistant.backends.shape import (
     LLAMA_CPP,
+    ReplyReader,
     Server,
     _probe,
     build_request,
@@ -117,6 +118,28 @@ def test_a_structured_reply_becomes_the_cited_sentences_verbatim() -> None:
     assert draft_from_ids(["1.1"], "in April 2021", shown) == "The visit is planned for this spring. [1.1]"
     assert parse_ids('{"ids": ["1.1"], "ans', shown) is None, "cut before the JSON closed"
     assert parse_ids("The answer is 1.1", shown) is None
+
+
+def test_a_reply_is_read_from_plain_chunk_dicts_whatever_the_transport() -> None:
+    def chunk(content: str | None, finish: str | None = None) -> dict[str, Any]:
+        return {"choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]}
+
+    shown = {"1.1": "The visit is planned for this spring."}
+    structured = ReplyReader("structured", shown)
+    pieces = ['{"ids": ["1', '.1"], "answer": ', '"this spring"}', "\n\n"]
+    assert [structured.feed(chunk(p)) for p in pieces] == ["", "", "", ""], "JSON is read at the end"
+    structured.feed(chunk(None, "length"))
+    structured.feed({"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 4}})
+    draft, reply = structured.finish()
+    assert draft == reply.draft == "This spring [1.1]. The visit is planned for this spring. [1.1]"
+    assert reply.finish_reason == "length", "a complete object padded up to max_tokens is fine"
+    assert reply.raw == "".join(pieces) and structured.usage == {"prompt_tokens": 9, "completion_tokens": 4}
+
+    text = ReplyReader("text", shown)
+    assert [text.feed(chunk(p)) for p in ["This spring ", "[1.1]."]] == ["This spring ", "[1.1]."]
+    text.feed(chunk(None, "stop"))
+    assert text.finish() == ("", ModelReply(shape="text", raw="This spring [1.1].", finish_reason="stop",
+                                            draft="This spring [1.1]."))  # fmt: skip
 
 
 def test_the_schema_probe_trusts_only_a_reply_the_schema_forced() -> None:

@@ -20,7 +20,7 @@ from ..pricing import cost
 from ..prompts import condense_messages
 from ..settings import Settings, redact_url
 from ..tokens import encoding_for_model
-from .shape import Server, Shape, build_request, detect, draft_from_ids, parse_ids
+from .shape import ReplyReader, Server, Shape, build_request, detect
 
 
 class OpenAIBackend:
@@ -40,9 +40,13 @@ class OpenAIBackend:
         return kind(f"{self._where}: {describe_failure(exc, midway)}")
 
     def _usage(self, usage: Any) -> Usage:
-        if usage is None:
+        """From the client's usage object, or a chunk's usage dict."""
+        if not usage:
             return Usage()
-        prompt, completion = usage.prompt_tokens or 0, usage.completion_tokens or 0
+        if isinstance(usage, dict):
+            prompt, completion = usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0
+        else:
+            prompt, completion = usage.prompt_tokens or 0, usage.completion_tokens or 0
         return Usage(
             prompt_tokens=prompt,
             completion_tokens=completion,
@@ -71,38 +75,26 @@ class OpenAIBackend:
         body, shown = build_request(request, shape, server, self._settings)
         model, messages = body.pop("model"), body.pop("messages")
         extra = {k: body.pop(k) for k in ("repeat_penalty", "cache_prompt") if k in body}
+        reader = ReplyReader(shape, shown)
         midway = False  # once text has arrived, a failure cuts an answer already being shown
-        raw: list[str] = []
-        finish_reason = None
-        usage = None
         try:
             stream = self._client.chat.completions.create(
                 model=model, messages=messages, extra_body=extra or None, **body
             )
             for event in stream:
                 midway = True
-                if event.usage is not None:
-                    usage = event.usage
-                for choice in event.choices:
-                    if choice.delta and choice.delta.content:
-                        raw.append(choice.delta.content)
-                        if shape == "text":
-                            yield choice.delta.content
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
+                text = reader.feed(event.model_dump())
+                if text:
+                    yield text
         except FAILURES as exc:
             raise self._fail(exc, midway) from None
-        if finish_reason is None:
+        if reader.finish_reason is None:
             raise ModelReplyError(f"{self._where}: {BROKE_OFF} (the stream ended early): ask again")
-        reply = "".join(raw)
-        draft = reply
-        if shape == "structured":
-            picked = parse_ids(reply, shown)
-            draft = draft_from_ids(*picked, shown) if picked else ""
-            if draft:
-                yield draft
-        yield ModelReply(shape=shape, raw=reply, finish_reason=finish_reason, draft=draft)
-        yield self._usage(usage)
+        rest, reply = reader.finish()
+        if rest:
+            yield rest
+        yield reply
+        yield self._usage(reader.usage)
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
         """One non-streamed reply, for short helper calls (judging)."""

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import httpx
 
-from ..models import Request, Source
+from ..models import ModelReply, Request, Source
 from ..prompts import answer_messages
 from ..settings import Settings
 from ..text import flatten, is_instruction, sentence_spans
@@ -160,6 +160,39 @@ def draft_from_ids(ids: Sequence[str], answer: str, shown: dict[str, str]) -> st
         pieces.append(f"{lead[0].upper()}{lead[1:]} [{home}].")
     pieces += [f"{flatten(shown[i])} [{i}]" for i in ids]
     return " ".join(pieces)
+
+
+class ReplyReader:
+    """Reads a streamed reply from OpenAI chunk dicts (``chunk.model_dump()`` over HTTP, or what an
+    in-process engine hands over): text to show as it comes (text shape), then the draft and the
+    ``ModelReply``. One reader per request."""
+
+    def __init__(self, shape: Shape, shown: dict[str, str]) -> None:
+        self.shape = shape
+        self._shown = shown
+        self._raw: list[str] = []
+        self.finish_reason: str | None = None
+        self.usage: dict[str, Any] | None = None
+
+    def feed(self, chunk: dict[str, Any]) -> str:
+        """The text of ``chunk`` to pass on now ("" for a structured reply, which is read at the end)."""
+        if chunk.get("usage"):
+            self.usage = chunk["usage"]
+        text = ""
+        for choice in chunk.get("choices") or []:
+            text += (choice.get("delta") or {}).get("content") or ""
+            self.finish_reason = choice.get("finish_reason") or self.finish_reason
+        self._raw.append(text)
+        return text if self.shape == "text" else ""
+
+    def finish(self) -> tuple[str, ModelReply]:
+        """The draft still to verify ("" for the text shape, already passed on) and the reply."""
+        raw = "".join(self._raw)
+        draft, rest = raw, ""
+        if self.shape == "structured":
+            picked = parse_ids(raw, self._shown)
+            draft = rest = draft_from_ids(*picked, self._shown) if picked else ""
+        return rest, ModelReply(shape=self.shape, raw=raw, finish_reason=self.finish_reason, draft=draft)
 
 
 def detect(
