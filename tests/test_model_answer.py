@@ -289,3 +289,20 @@ def test_smollm2_is_asked_for_ids_and_the_answer_is_never_worse_than_offline(
     assert " ".join(str(i) for i in items[:-1]) == answer.text
     assert "spring" in answer.text or answer.text == assistant.ask(WHEN).text
     assert_grounded(answer)
+
+
+@pytest.mark.slow
+def test_a_strong_model_on_the_dev_set_is_never_worse_than_offline(tmp_path: Path) -> None:
+    """The whole dev set through the scripted strong model (~30 s): the README's row for it."""
+    from assistant.evaluation.runner import run_eval
+    from assistant.evaluation.sets import load_dataset
+
+    from .conftest import ROOT
+
+    with ScriptedModel() as model:
+        settings = load_settings(backend="openai", base_url=model.url, model="scripted", max_retries=0)
+        summary = run_eval(load_dataset(ROOT / "evals" / "dev.yaml"), settings, judge=False).summary
+    assert summary.answer_accuracy >= 0.782, "the offline reader's figure on dev.yaml"
+    assert summary.unsupported_claims == 0 and summary.citation_validity == 1.0
+    assert summary.truncated_shown == 0
+    assert summary.paths["model"] >= 40, "most answers are the model's own"
