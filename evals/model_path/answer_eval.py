@@ -2,6 +2,7 @@
 xllamacpp on loopback (one thread), and the scripted strong model (``tests/scripted_model.py``).
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py offline|smollm2|strong [SET]
+    PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py table [SET]   # README table
 
 Each run indexes the set's corpus in a fresh temp dir, prints the terminal report and writes
 ``results/answer_<name>.json``: the summary and, per turn, the path, the reply, the answer and what
@@ -49,9 +50,44 @@ def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
     raise SystemExit(f"unknown run {name!r}: offline, smollm2 or strong")
 
 
+ROWS = {
+    "offline": "offline reader",
+    "smollm2": "SmolLM2-135M-Instruct (structured)",
+    "strong": "scripted strong model (text)",
+}
+
+
+def table(stem: str) -> str:
+    """The README's table from the three runs' results."""
+    lines = [
+        "| answers by | accuracy | refusal P / R | unsupported | truncated shown | off-topic shown "
+        "| paths (model / fallback / gate) | latency p50 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, label in ROWS.items():
+        path = RESULTS / f"answer_{name}_{stem}.json"
+        if not path.exists():
+            continue
+        s = json.loads(path.read_text(encoding="utf-8"))["summary"]
+        paths = s["paths"]
+        routes = f"{paths.get('model', 0)} / {paths.get('fallback', 0)} / {paths.get('gate', 0)}"
+        if name == "offline":
+            routes = f"— (offline {paths.get('offline', 0)}, gate {paths.get('gate', 0)})"
+        lines.append(
+            f"| {label} | {s['answer_accuracy']:.1%} "
+            f"| {s['refusal_precision']:.1%} / {s['refusal_recall']:.1%} "
+            f"| {s['unsupported_claims']} of {s['claims']} | {s['truncated_shown']} | {s['off_topic_shown']} "
+            f"| {routes} | {s['latency_p50_ms'] / 1000:,.2f} s |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     name = sys.argv[1]
     set_path = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "evals" / "dev.yaml"
+    if name == "table":
+        print(table(set_path.stem))
+        return
     os.environ["ASSISTANT_INDEX_DIR"] = tempfile.mkdtemp(prefix=f"answer-eval-{name}-")
     sys.path.insert(0, str(ROOT))
     from assistant.evaluation.report import print_report
