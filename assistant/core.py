@@ -495,11 +495,7 @@ class _Gate:
             end=unit.end,
         )
         why = off_topic(
-            self._request.question,
-            shown,
-            self._request.evidence,
-            self._settings.min_relevance,
-            self._embedder,
+            self._request.question, shown, self._request, self._settings.min_relevance, self._embedder
         )
         cap = self._settings.max_answer_sentences
         if why is None and len(self._kept) >= cap:
