@@ -38,7 +38,7 @@ from .scripted_model import ScriptedModel
 from .test_answer import assert_grounded
 
 TEXT = ARTICLE.read_text(encoding="utf-8")
-WHEN = "When is Takaichi expected to visit the United States?"
+WHEN = "When is the visit?"
 SPRING = "to occur this spring"
 AGREED = ["Takaichi and Trump agreed to coordinate for the visit to occur this spring.", SPRING]
 
@@ -173,7 +173,7 @@ def test_a_server_without_props_or_models_is_asked_in_text_without_a_probe(share
 def test_off_topic_sentences_and_those_over_the_cap_are_not_shown(shared_index: Path) -> None:
     reply = [
         AGREED,
-        ["The invitation to Takaichi is not merely symbolic.", "not merely symbolic"],
+        ["The visit could also serve as a diplomatic counterweight.", "diplomatic counterweight"],
         [
             "President Donald Trump has invited Japan’s first female prime minister, Sanae Takaichi, "
             "to visit the United States this spring.",
@@ -189,6 +189,18 @@ def test_off_topic_sentences_and_those_over_the_cap_are_not_shown(shared_index: 
         assert reasons[reply[1][0]].startswith("off-topic: says no when")
         assert reasons[reply[2][0]] == "over the cap of 1 sentences (ASSISTANT_MAX_ANSWER_SENTENCES)"
         assert {d.text for d in answer.dropped} == set(reasons)
+
+
+def test_a_true_sentence_cannot_answer_a_false_premise_the_offline_reader_sees_through(
+    shared_index: Path,
+) -> None:
+    question = "Why did China cancel its military drills off Taiwan?"
+    drills = "China’s military drills off Taiwan also follow the Trump administration’s announcement"
+    with scripted(shared_index, {question: [[f"{drills}.", drills]]}) as (assistant, _):
+        answer = assistant.ask(question)
+    assert answer.sentences[0].text == f"{drills}." and not answer.sentences[0].kept
+    assert answer.sentences[0].reason.startswith("off-topic: the cited sentence does not answer it")
+    assert answer.path == "fallback" and answer.refused
 
 
 def test_a_reply_cut_at_max_tokens_loses_its_unfinished_sentence(shared_index: Path) -> None:
@@ -228,14 +240,15 @@ def test_when_nothing_of_the_model_survives_the_offline_reader_answers_and_says_
 
 
 def test_ask_json_and_verbose_show_the_reply_and_what_was_not_shown(shared_index: Path) -> None:
-    reply = [AGREED, ["The invitation to Takaichi is not merely symbolic.", "not merely symbolic"]]
+    beside = ["The visit could also serve as a diplomatic counterweight.", "diplomatic counterweight"]
+    reply = [AGREED, beside]
     with ScriptedModel({"answers": {WHEN: reply}}) as model:
         env = {**os.environ, "ASSISTANT_INDEX_DIR": str(shared_index), "NO_COLOR": "1", "COLUMNS": "300"}
         command = [str(Path(sys.executable).with_name("assistant")), "ask", WHEN, "--backend", "openai"]
         command += ["--base-url", model.url, "--model", "scripted"]
         shown = subprocess.run([*command, "-v"], capture_output=True, text=True, env=env, check=True).stdout
         raw = subprocess.run([*command, "--json"], capture_output=True, text=True, env=env, check=True).stdout
-    assert "Not shown:\n  ✗ The invitation to Takaichi is not merely symbolic." in shown
+    assert "Not shown:\n  ✗ The visit could also serve as a diplomatic counterweight." in shown
     assert "off-topic: says no when (the question asks when)" in shown
     data = json.loads(raw)
     assert data["path"] == "model" and data["reply"]["finish_reason"] == "stop"
