@@ -318,4 +318,4 @@ def test_a_strong_model_on_the_dev_set_is_never_worse_than_offline(tmp_path: Pat
     assert summary.answer_accuracy >= 0.782, "the offline reader's figure on dev.yaml"
     assert summary.unsupported_claims == 0 and summary.citation_validity == 1.0
     assert summary.truncated_shown == 0
-    assert summary.paths["model"] >= 40, "most answers are the model's own"
+    assert summary.paths["model"] >= 30, "the model's own words where they qualify"
