@@ -37,7 +37,7 @@ from .models import (
     Usage,
 )
 from .prompts import pack
-from .relevance import Shown, off_topic
+from .relevance import Shown, bears_on, question_parts
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
@@ -308,9 +308,13 @@ class Assistant:
             if shown:
                 raise  # sentences are on screen: a different answer after them would mislead
             failure, outcome = str(exc), _Outcome(path="model")
-        if outcome.verified.sentences:
+        if outcome.verified.sentences and not outcome.unanswered:
             return outcome
-        if failure:
+        if outcome.unanswered:
+            part = outcome.unanswered[0]
+            notice = f"The model's answer left “{part}” unanswered; this is the offline reader's answer."
+            outcome.hold(f"not shown: the answer left “{part}” unanswered")
+        elif failure:
             notice = f"The model failed ({failure}); this is the offline reader's answer."
         elif outcome.reply is not None and (not outcome.reply.draft or is_refusal(outcome.reply.draft)):
             notice = "The model found no answer in the documents; this is the offline reader's answer."
@@ -341,6 +345,9 @@ class Assistant:
         what it yields is also added to ``shown``."""
         gate = _Gate(request, self.settings, self.embedder) if gated else None
         verifier = StreamingVerifier(Verifier(request.sources, self.embedder), gate)
+        # A question of several parts is shown whole or not at all: held until every part is answered.
+        hold = gate is not None and len(gate.parts) > 1
+        held: list[str] = []
         usage, reply = Usage(), None
         for item in watch.timed(backend.generate(request), "generate"):
             if isinstance(item, Usage):
@@ -351,16 +358,24 @@ class Assistant:
                 continue
             with watch.measure("verify"):
                 passed = list(verifier.feed(item))
-            shown += passed
-            yield from passed
+            held += passed
+            if not hold:
+                shown += passed
+                yield from passed
         cut = None
         if reply is not None and reply.finish_reason == "length" and reply.shape == "text":
             cut = "unfinished: the reply was cut at max_tokens (ASSISTANT_MAX_ANSWER_TOKENS)"
         with watch.measure("verify"):
             passed = list(verifier.finish(cut))
-        shown += passed
-        yield from passed
-        return _Outcome(path=path, verified=verifier.result, reply=reply, usage=usage)
+        held += passed
+        unanswered = gate.unanswered if gate is not None and held else []
+        if not hold:
+            shown += passed
+            yield from passed
+        elif not unanswered:
+            shown += held
+            yield from held
+        return _Outcome(path=path, verified=verifier.result, reply=reply, usage=usage, unanswered=unanswered)
 
     def _offline(self) -> Backend:
         """The offline reader a model's answer falls back to."""
@@ -440,9 +455,13 @@ class _Outcome:
     reply: ModelReply | None = None
     usage: Usage = field(default_factory=Usage)
     notice: str | None = None
-    earlier: list[SentenceCheck] = field(
-        default_factory=list
-    )  # the model's, when the offline reader answered
+    earlier: list[SentenceCheck] = field(default_factory=list)  # the model's, when offline answered
+    unanswered: list[str] = field(default_factory=list)  # parts of the question no shown sentence answers
+    held_because: str | None = None  # why sentences that passed every check were still not shown
+
+    def hold(self, reason: str) -> None:
+        """The answer is not shown after all (it leaves part of the question unanswered)."""
+        self.held_because = reason
 
     @property
     def sentences(self) -> list[SentenceCheck]:
@@ -459,6 +478,8 @@ class _Outcome:
                 found.append(
                     SentenceCheck(text=text, kept=False, reason="repeats an earlier sentence", reader=reader)
                 )
+            elif self.held_because is not None:
+                found.append(SentenceCheck(text=text, kept=False, reason=self.held_because, reader=reader))
             else:
                 kept.add(text)
                 found.append(SentenceCheck(text=text, kept=True, reason=check.reason, reader=reader))
@@ -479,6 +500,13 @@ class _Gate:
         self._settings = settings
         self._embedder = embedder
         self._kept: set[str] = set()
+        self.parts = question_parts(request.question)
+        self._answered: set[str] = set()
+
+    @property
+    def unanswered(self) -> list[str]:
+        """Parts of the question that no sentence shown so far answers."""
+        return [p for p in self.parts if p not in self._answered]
 
     def __call__(self, check: ClaimCheck) -> str | None:
         text = check.claim.text
@@ -494,7 +522,7 @@ class _Gate:
             start=unit.start,
             end=unit.end,
         )
-        why = off_topic(
+        answered, why = bears_on(
             self._request.question, shown, self._request, self._settings.min_relevance, self._embedder
         )
         cap = self._settings.max_answer_sentences
@@ -502,6 +530,7 @@ class _Gate:
             why = f"over the cap of {cap} sentences (ASSISTANT_MAX_ANSWER_SENTENCES)"
         if why is None:
             self._kept.add(text)
+            self._answered.update(answered)
         return why
 
 

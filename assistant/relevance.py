@@ -37,28 +37,33 @@ class Shown:
     end: int
 
 
-def off_topic(
+def question_parts(question: str) -> list[str]:
+    """The questions a message asks ("When is it, and what did Kyodo suggest?" asks two)."""
+    return parts(split_context(question)[0]) or [question]
+
+
+def bears_on(
     question: str, shown: Shown, request: Request, min_relevance: float, embedder: Embedder | None = None
-) -> str | None:
-    """Why ``shown`` does not bear on ``question``, or None when it does."""
+) -> tuple[list[str], str | None]:
+    """The parts of ``question`` that ``shown`` answers, and why it answers none (None when it does)."""
     if is_instruction(shown.text) or is_instruction(shown.cited):
-        return "off-topic: text addressed to an AI, not an answer"
+        return [], "off-topic: text addressed to an AI, not an answer"
     cited = [e for e in request.evidence if e.doc_id == shown.doc_id and shown.start <= e.start < shown.end]
     if not cited:
-        return "off-topic: the cited sentence was not retrieved for this question"
+        return [], "off-topic: the cited sentence was not retrieved for this question"
     relevance = max(e.relevance for e in cited)
     if relevance < min_relevance:
-        return f"off-topic: the cited sentence is not about the question (relevance {relevance:.2f})"
-    reasons = []
-    for part in parts(split_context(question)[0]) or [question]:
+        return [], f"off-topic: the cited sentence is not about the question (relevance {relevance:.2f})"
+    answered, reasons = [], []
+    for part in question_parts(question):
         kind = question_type(part)
         if kind and not extract(kind, part, shown.text, embedder):
             reasons.append(f"off-topic: says no {kind} (the question asks {kind})")
         elif not any(choose(part, [e], request.sources, min_relevance, embedder) for e in cited):
             reasons.append(_why_not(part, kind, shown))
         else:
-            return None
-    return reasons[0]
+            answered.append(part)
+    return answered, None if answered else reasons[0]
 
 
 def _why_not(part: str, kind: str | None, shown: Shown) -> str:
