@@ -203,6 +203,21 @@ def test_a_true_sentence_cannot_answer_a_false_premise_the_offline_reader_sees_t
     assert answer.path == "fallback" and answer.refused
 
 
+def test_an_answer_to_one_part_of_a_two_part_question_is_not_shown(shared_index: Path) -> None:
+    question = "When is the visit, and what did Kyodo News suggest it could coincide with?"
+    festival = ["Kyodo News suggested the trip could coincide with the cherry blossom festival.", "coincide"]
+    with scripted(shared_index, {question: [AGREED]}) as (assistant, _):
+        items = list(assistant.stream(question))
+    answer = items[-1]
+    assert isinstance(answer, Answer) and answer.path == "fallback"
+    assert answer.notice and "Kyodo News suggest" in answer.notice and "unanswered" in answer.notice
+    assert " ".join(map(str, items[:-1])) == answer.text, "the model's half answer never reached the screen"
+    assert answer.sentences[0].text == AGREED[0] and not answer.sentences[0].kept
+    with scripted(shared_index, {question: [AGREED, festival]}) as (assistant, _):
+        whole = assistant.ask(question)
+    assert whole.path == "model" and "this spring" in whole.text and "cherry blossom" in whole.text
+
+
 def test_a_reply_cut_at_max_tokens_loses_its_unfinished_sentence(shared_index: Path) -> None:
     cut = {WHEN: [AGREED, ["The visit to", SPRING]]}
     with scripted(shared_index, cut, finish="length") as (
