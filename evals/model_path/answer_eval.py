@@ -2,6 +2,7 @@
 xllamacpp on loopback (one thread), and the scripted strong model (``tests/scripted_model.py``).
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py offline|smollm2|strong [SET]
+    … answer_eval.py smollm2-offline-condense   # diagnostic: SmolLM2 answers, follow-ups condensed offline
     PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py table [SET]   # README table
 
 Each run indexes the set's corpus in a fresh temp dir, prints the terminal report and writes
@@ -26,6 +27,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
     if name == "offline":
         return {}
+    if name == "smollm2-offline-condense":  # what the model path gives once follow-ups are condensed well
+        from assistant.backends.offline import OfflineBackend
+        from assistant.backends.openai import OpenAIBackend
+
+        OpenAIBackend.condense = OfflineBackend.condense  # type: ignore[method-assign,assignment]
+        return settings_for("smollm2", stack)
     if name == "smollm2":
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from serve import serve  # beside this file
@@ -47,12 +54,13 @@ def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
 
         model = stack.enter_context(ScriptedModel())
         return {"backend": "openai", "base_url": model.url, "model": "scripted-strong", "max_retries": 0}
-    raise SystemExit(f"unknown run {name!r}: offline, smollm2 or strong")
+    raise SystemExit(f"unknown run {name!r}: offline, smollm2, smollm2-offline-condense or strong")
 
 
 ROWS = {
     "offline": "offline reader",
     "smollm2": "SmolLM2-135M-Instruct (structured)",
+    "smollm2-offline-condense": "SmolLM2, follow-ups condensed by the offline reader (diagnostic)",
     "strong": "scripted strong model (text)",
 }
 
