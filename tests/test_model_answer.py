@@ -84,7 +84,10 @@ def test_structured_requests_offer_exactly_the_shown_ids(request_for: Any) -> No
     schema = body["response_format"]["json_schema"]
     assert schema["strict"] is True
     ids = schema["schema"]["properties"]["ids"]
-    assert ids["items"]["enum"] == list(shown) and ids["maxItems"] == 3
+    assert ids["items"]["enum"] == list(shown) and ids["maxItems"] == 3, "llama.cpp enforces the bounds"
+    openai, _ = build_request(request, "structured", Server("openai", structured=True), settings)
+    strict = openai["response_format"]["json_schema"]["schema"]
+    assert "maxItems" not in strict["properties"]["ids"] and "maxLength" not in strict["properties"]["answer"]
     assert schema["schema"]["required"] == ["ids", "answer"]
     assert body["temperature"] == 0.0 and body["max_tokens"] == 100
     assert body["cache_prompt"] is True and "stop" not in body, "llama.cpp's prefix cache; JSON needs no stop"

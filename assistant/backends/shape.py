@@ -91,14 +91,19 @@ def presented(request: Request, limit: int = SHOWN_SENTENCES) -> dict[str, str]:
     return shown
 
 
-def schema(ids: Sequence[str]) -> dict[str, Any]:
-    """Pick-the-ids, strict-mode compatible (every property required, no others)."""
+def schema(ids: Sequence[str], bounded: bool = True) -> dict[str, Any]:
+    """Pick-the-ids, strict-mode compatible (every property required, no others). ``bounded`` adds
+    ``maxItems`` and ``maxLength``, which llama.cpp enforces (a small model loops in a free string);
+    OpenAI's strict subset may refuse length keywords, so for other servers the id cap is applied when
+    the reply is read."""
+    items: dict[str, Any] = {"type": "array", "items": {"type": "string", "enum": list(ids)}}
+    answer: dict[str, Any] = {"type": "string"}
+    if bounded:
+        items["maxItems"] = MAX_IDS
+        answer["maxLength"] = LEAD_CHARS
     return {
         "type": "object",
-        "properties": {
-            "ids": {"type": "array", "items": {"type": "string", "enum": list(ids)}, "maxItems": MAX_IDS},
-            "answer": {"type": "string", "maxLength": LEAD_CHARS},
-        },
+        "properties": {"ids": items, "answer": answer},
         "required": ["ids", "answer"],
         "additionalProperties": False,
     }
@@ -119,7 +124,11 @@ def build_request(
     if shape == "structured":
         body["response_format"] = {
             "type": "json_schema",
-            "json_schema": {"name": "answer_ids", "strict": True, "schema": schema(list(sentences))},
+            "json_schema": {
+                "name": "answer_ids",
+                "strict": True,
+                "schema": schema(list(sentences), bounded=server.llama_cpp),
+            },
         }
     else:
         body["stop"] = TEXT_STOPS
