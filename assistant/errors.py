@@ -45,5 +45,9 @@ class ModelReplyError(BackendError):
     ``BackendError``: those the user must fix."""
 
 
+class RequestRefused(BackendError):
+    """The model's server (or in-process engine) refused the request itself as invalid (HTTP 400)."""
+
+
 class QuestionError(AssistantError):
     """The question cannot be asked (empty, too long)."""

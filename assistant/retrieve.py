@@ -21,7 +21,7 @@ import numpy as np
 from .embeddings import Embedder
 from .models import Evidence, Passage, StoredChunk, locate
 from .settings import Settings
-from .text import coverage, sentence_spans, terms
+from .text import coverage, evidence_sentences, terms
 
 if TYPE_CHECKING:
     from .index import Index
@@ -132,7 +132,7 @@ class Retriever:
         seen: set[tuple[str, int]] = set()
         sentences: list[Evidence] = []
         for position, passage in enumerate(passages):
-            for span in sentence_spans(passage.text):
+            for _, span in evidence_sentences(passage.text):
                 start, end = passage.start + span.start, passage.start + span.end
                 if (passage.doc_id, start) in seen:
                     continue

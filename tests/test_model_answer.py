@@ -307,9 +307,9 @@ def test_the_eval_counts_cut_off_and_off_topic_sentences_shown() -> None:
 
 @pytest.mark.slow
 def test_smollm2_is_asked_for_ids_and_the_answer_is_never_worse_than_offline(
-    smollm2_server: str, shared_index: Path, assistant: Assistant
+    llama_server: str, shared_index: Path, assistant: Assistant
 ) -> None:
-    settings = {"backend": "openai", "base_url": smollm2_server, "model": "smollm2-135m", "timeout": 300.0}
+    settings = {"backend": "openai", "base_url": llama_server, "model": "smollm2-135m", "timeout": 300.0}
     model_assistant = Assistant(load_settings(index_dir=shared_index, **settings))
     items = list(model_assistant.stream(WHEN))
     answer = items[-1]

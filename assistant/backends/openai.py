@@ -28,11 +28,15 @@ class OpenAIBackend:
 
     name = "openai"
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, client: Any = None, where: str | None = None
+    ) -> None:
+        """``client``: another transport with ``chat.completions.create`` (the local backend's
+        in-process model), and ``where`` names it in errors; by default an ``openai`` client."""
         self.model = settings.model
         self._settings = settings
-        self._client = make_client(settings)
-        self._where = redact_url(settings.base_url) if settings.base_url else "api.openai.com"
+        self._client = client or make_client(settings)
+        self._where = where or (redact_url(settings.base_url) if settings.base_url else "api.openai.com")
         self.context_encoding: tiktoken.Encoding | None = encoding_for_model(settings.model)
 
     def _fail(self, exc: Exception, midway: bool = False) -> BackendError:
