@@ -324,16 +324,18 @@ def test_smollm2_is_asked_for_ids_and_the_answer_is_never_worse_than_offline(
 
 @pytest.mark.slow
 def test_a_strong_model_on_the_dev_set_is_never_worse_than_offline(tmp_path: Path) -> None:
-    """The whole dev set through the scripted strong model (~30 s): the README's row for it."""
+    """The whole dev set offline and through the scripted strong model (~1 min): the README's rows."""
     from assistant.evaluation.runner import run_eval
     from assistant.evaluation.sets import load_dataset
 
     from .conftest import ROOT
 
+    dev = load_dataset(ROOT / "evals" / "dev.yaml")
+    offline = run_eval(dev, load_settings(), judge=False).summary
     with ScriptedModel() as model:
         settings = load_settings(backend="openai", base_url=model.url, model="scripted", max_retries=0)
-        summary = run_eval(load_dataset(ROOT / "evals" / "dev.yaml"), settings, judge=False).summary
-    assert summary.answer_accuracy >= 0.782, "the offline reader's figure on dev.yaml"
+        summary = run_eval(dev, settings, judge=False).summary
+    assert summary.answer_accuracy >= offline.answer_accuracy, "never worse than the offline reader"
     assert summary.unsupported_claims == 0 and summary.citation_validity == 1.0
     assert summary.truncated_shown == 0
     assert summary.paths["model"] >= 30, "the model's own words where they qualify"
