@@ -148,11 +148,18 @@ def search(query: str, top_k: int | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the Answer as JSON: with a model, its raw reply, finish_reason, the path taken and every "
+    "sentence kept or dropped with the reason.",
+)
 @click.option("--no-stream", is_flag=True, help="Print the answer when it is complete.")
 @click.option(
     "--explain", is_flag=True, help="Show the reader's best sentences, their scores and why each fell short."
 )
+@click.option("-v", "--verbose", is_flag=True, help="Also print the sentences not shown, and why.")
 @backend_options
 @reports_errors
 def ask(
@@ -160,6 +167,7 @@ def ask(
     as_json: bool,
     no_stream: bool,
     explain: bool,
+    verbose: bool,
     backend: str | None,
     model: str | None,
     base_url: str | None,
@@ -183,6 +191,8 @@ def ask(
         show.answer_details(answer)
     if explain and (explanation := assistant.explain(answer).explanation):
         show.explanation(explanation)
+    if verbose:
+        show.dropped(answer)
 
 
 def _index_if_needed(assistant: Assistant, show: present.Presenter) -> None:

@@ -9,34 +9,41 @@ import time
 from collections import defaultdict
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .backends import Backend, make_backend
+from .backends.offline import OfflineBackend
 from .embeddings import Embedder, make_embedder
-from .errors import CorpusError, QuestionError
+from .errors import CorpusError, ModelReplyError, QuestionError
 from .followup import carry_along, rewrite_problem
 from .models import (
     REFUSAL,
     Answer,
+    AnswerPath,
     Citation,
+    DroppedSentence,
     Evidence,
     FollowUp,
     IndexStatus,
     IngestReport,
+    ModelReply,
     Passage,
     Progress,
     Request,
+    SentenceCheck,
     Source,
     Timings,
     Turn,
     Usage,
 )
 from .prompts import pack
+from .relevance import Shown, bears_on, question_parts
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
-from .verify import StreamingVerifier, VerifiedAnswer, Verifier
+from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
 
 if TYPE_CHECKING:
     from .index import Index
@@ -121,6 +128,7 @@ class Assistant:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._backend: Backend | None = None
+        self._fallback: Backend | None = None
         self._ready = False
 
     # -- parts, created on first use ------------------------------------------------------------
@@ -250,16 +258,19 @@ class Assistant:
         reader = (
             backend if isinstance(backend, OfflineBackend) else OfflineBackend(self.settings, self.embedder)
         )
-        sources, evidence = self._gather(answer.standalone_question, reader)
-        request = Request(question=answer.standalone_question, sources=sources, evidence=evidence)
+        *_, request = self._gather(answer.standalone_question, reader)
+        evidence = request.evidence
         gated = not evidence or evidence[0].relevance < self.settings.min_relevance
         return answer.model_copy(update={"explanation": reader.explain(request, gated)})
 
     def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
         """Verified sentences as they are produced, then the final ``Answer``.
 
-        A sentence is yielded only after it has passed verification. If the backend fails part-way,
-        the error is raised and no ``Answer`` is produced: a cut answer is never presented as complete.
+        A sentence is yielded only after it has passed verification (and, from a model, the relevance
+        check and the sentence cap). When nothing of a model's answer survives, or the model fails
+        before a sentence was shown, the offline reader answers from the same evidence and the
+        ``Answer`` says so. If the backend fails after sentences were shown, the error is raised and no
+        ``Answer`` is produced: a cut answer is never presented as complete.
         """
         question = clean_question(question, self.settings.max_question_tokens)
         self.ensure_ready()
@@ -268,13 +279,13 @@ class Assistant:
         with watch.measure("generate"):
             standalone, follow_up, usage = self._understand(question, history)
         with watch.measure("retrieve"):
-            sources, evidence = self._gather(standalone, backend)
-        verified = VerifiedAnswer()
+            sources, evidence, everything = self._gather(standalone, backend)
+        outcome = _Outcome(path="gate")
         if evidence and evidence[0].relevance >= self.settings.min_relevance:
             request = Request(question=standalone, sources=sources, evidence=evidence)
-            verified, used = yield from self._answer(request, watch)
-            usage = _add(usage, used)
-        answer = self._assemble(question, standalone, verified, evidence, usage, watch)
+            outcome = yield from self._answer(request, everything, watch)
+            usage = _add(usage, outcome.usage)
+        answer = self._assemble(question, standalone, outcome, evidence, usage, watch)
         yield answer.model_copy(update={"follow_up": follow_up}) if follow_up else answer
 
     def _understand(self, question: str, history: Sequence[Turn]) -> tuple[str, FollowUp | None, Usage]:
@@ -288,46 +299,125 @@ class Assistant:
         follow_up = FollowUp(rewrite=rewrite, accepted=problem is None, problem=problem)
         return (rewrite if problem is None else fallback), follow_up, usage
 
-    def _gather(self, question: str, backend: Backend) -> tuple[list[Source], list[Evidence]]:
+    def _gather(self, question: str, backend: Backend) -> tuple[list[Source], list[Evidence], Request]:
         """The passages to answer from, numbered (packed to the model's budget), and their sentences
-        scored against the question, most relevant first."""
+        scored against the question, most relevant first; and the unpacked request the offline reader
+        answers from (itself, or when a model's answer falls back to it)."""
         passages = self.retriever.search(question)
         evidence = self.retriever.evidence(question, passages)
+        everything = Request(
+            question=question,
+            sources=[Source(number=i + 1, passage=p) for i, p in enumerate(passages)],
+            evidence=evidence,
+        )
         if backend.context_encoding is None:
-            sources = [Source(number=i + 1, passage=p) for i, p in enumerate(passages)]
-        else:
-            sources = pack(passages, self.settings.context_tokens, backend.context_encoding)
-        return sources, [e for e in evidence if e.passage_index < len(sources)]
+            return list(everything.sources), evidence, everything
+        sources = pack(passages, self.settings.context_tokens, backend.context_encoding)
+        return sources, [e for e in evidence if e.passage_index < len(sources)], everything
 
     def _answer(
-        self, request: Request, watch: Stopwatch
-    ) -> Generator[str, None, tuple[VerifiedAnswer, Usage]]:
-        """The backend's draft, verified sentence by sentence as it streams; what passed, and usage."""
-        verifier = StreamingVerifier(Verifier(request.sources, self.embedder))
-        usage = Usage()
-        for item in watch.timed(self.backend.generate(request), "generate"):
+        self, request: Request, everything: Request, watch: Stopwatch
+    ) -> Generator[str, None, _Outcome]:
+        """The backend's draft, verified sentence by sentence as it streams; for a model, a fallback
+        to the offline reader when none of its sentences survives or it fails before any is shown."""
+        if self.backend.name == "offline":
+            return (yield from self._read(self.backend, request, watch, "offline", []))
+        failure: str | None = None
+        shown: list[str] = []
+        try:
+            outcome = yield from self._read(self.backend, request, watch, "model", shown, gated=True)
+        except ModelReplyError as exc:
+            if shown:
+                raise  # sentences are on screen: a different answer after them would mislead
+            failure, outcome = str(exc), _Outcome(path="model")
+        if outcome.verified.sentences and not outcome.unanswered:
+            return outcome
+        if outcome.unanswered:
+            part = outcome.unanswered[0]
+            notice = f"The model's answer left “{part}” unanswered; this is the offline reader's answer."
+            outcome.hold(f"not shown: the answer left “{part}” unanswered")
+        elif failure:
+            notice = f"The model failed ({failure}); this is the offline reader's answer."
+        elif outcome.reply is not None and (not outcome.reply.draft or is_refusal(outcome.reply.draft)):
+            notice = "The model found no answer in the documents; this is the offline reader's answer."
+        else:
+            notice = (
+                "No sentence of the model's answer passed the checks; this is the offline reader's answer."
+            )
+        fallback = yield from self._read(self._offline(), everything, watch, "fallback", [])
+        return _Outcome(
+            path="fallback",
+            verified=fallback.verified,
+            reply=outcome.reply,
+            usage=outcome.usage,
+            notice=notice,
+            earlier=outcome.sentences,
+        )
+
+    def _read(
+        self,
+        backend: Backend,
+        request: Request,
+        watch: Stopwatch,
+        path: AnswerPath,
+        shown: list[str],
+        gated: bool = False,
+    ) -> Generator[str, None, _Outcome]:
+        """One backend's draft through the verifier (and, ``gated``, the relevance check and the cap);
+        what it yields is also added to ``shown``."""
+        gate = _Gate(request, self.settings, self.embedder) if gated else None
+        verifier = StreamingVerifier(Verifier(request.sources, self.embedder), gate)
+        # A question of several parts is shown whole or not at all: held until every part is answered.
+        hold = gate is not None and len(gate.parts) > 1
+        held: list[str] = []
+        usage, reply = Usage(), None
+        for item in watch.timed(backend.generate(request), "generate"):
             if isinstance(item, Usage):
                 usage = _add(usage, item)
                 continue
+            if isinstance(item, ModelReply):
+                reply = item
+                continue
             with watch.measure("verify"):
                 passed = list(verifier.feed(item))
-            yield from passed
+            held += passed
+            if not hold:
+                shown += passed
+                yield from passed
+        cut = None
+        if reply is not None and reply.finish_reason == "length" and reply.shape == "text":
+            cut = "unfinished: the reply was cut at max_tokens (ASSISTANT_MAX_ANSWER_TOKENS)"
         with watch.measure("verify"):
-            passed = list(verifier.finish())
-        yield from passed
-        return verifier.result, usage
+            passed = list(verifier.finish(cut))
+        held += passed
+        unanswered = gate.unanswered if gate is not None and held else []
+        if not hold:
+            shown += passed
+            yield from passed
+        elif not unanswered:
+            shown += held
+            yield from held
+        return _Outcome(path=path, verified=verifier.result, reply=reply, usage=usage, unanswered=unanswered)
+
+    def _offline(self) -> Backend:
+        """The offline reader a model's answer falls back to."""
+        with self._lock:
+            if self._fallback is None:
+                self._fallback = OfflineBackend(self.settings, self.embedder)
+            return self._fallback
 
     def _assemble(
         self,
         question: str,
         standalone: str,
-        verified: VerifiedAnswer,
+        outcome: _Outcome,
         evidence: Sequence[Evidence],
         usage: Usage,
         watch: Stopwatch,
     ) -> Answer:
         """The final record: the verified answer with its citations, or a refusal that shows the
         closest evidence (when retrieval found nothing relevant enough, or verification left nothing)."""
+        verified = outcome.verified
         refused = not verified.sentences
         return Answer(
             question=question,
@@ -336,9 +426,16 @@ class Assistant:
             refused=refused,
             citations=[] if refused else verified.citations,
             evidence=_closest(evidence) if refused else [],
-            dropped=verified.dropped,
+            dropped=[
+                *(DroppedSentence(text=s.text, reason=s.reason) for s in outcome.earlier if not s.kept),
+                *verified.dropped,
+            ],
             backend=self.backend.name,
             model=self.backend.model,
+            path=outcome.path,
+            notice=outcome.notice,
+            reply=outcome.reply,
+            sentences=[*outcome.earlier, *outcome.sentences],
             usage=usage,
             timings=watch.timings(),
         )
@@ -369,6 +466,94 @@ class Conversation:
     def reset(self) -> None:
         self.history.clear()
         self.answers.clear()
+
+
+@dataclass
+class _Outcome:
+    """What one answer attempt produced: the verified answer, the path, and the model's reply."""
+
+    path: AnswerPath
+    verified: VerifiedAnswer = field(default_factory=VerifiedAnswer)
+    reply: ModelReply | None = None
+    usage: Usage = field(default_factory=Usage)
+    notice: str | None = None
+    earlier: list[SentenceCheck] = field(default_factory=list)  # the model's, when offline answered
+    unanswered: list[str] = field(default_factory=list)  # parts of the question no shown sentence answers
+    held_because: str | None = None  # why sentences that passed every check were still not shown
+
+    def hold(self, reason: str) -> None:
+        """The answer is not shown after all (it leaves part of the question unanswered)."""
+        self.held_because = reason
+
+    @property
+    def sentences(self) -> list[SentenceCheck]:
+        """Every sentence judged, kept or dropped with the reason, in the order they came."""
+        reader: Literal["model", "offline"] = "model" if self.path == "model" else "offline"
+        dropped = {d.text: d.reason for d in self.verified.dropped}
+        checked = {c.claim.text for c in self.verified.checks}
+        found, kept = [], set()
+        for check in self.verified.checks:
+            text = check.claim.text
+            if text in dropped:
+                found.append(SentenceCheck(text=text, kept=False, reason=dropped[text], reader=reader))
+            elif text in kept:
+                found.append(
+                    SentenceCheck(text=text, kept=False, reason="repeats an earlier sentence", reader=reader)
+                )
+            elif self.held_because is not None:
+                found.append(SentenceCheck(text=text, kept=False, reason=self.held_because, reader=reader))
+            else:
+                kept.add(text)
+                found.append(SentenceCheck(text=text, kept=True, reason=check.reason, reader=reader))
+        found += [
+            SentenceCheck(text=d.text, kept=False, reason=d.reason, reader=reader)
+            for d in self.verified.dropped
+            if d.text not in checked  # an unfinished last sentence, never checked
+        ]
+        return found
+
+
+class _Gate:
+    """After verification, a model's sentence is shown only if it bears on the question, and only up
+    to ``max_answer_sentences``; the reason when it is not."""
+
+    def __init__(self, request: Request, settings: Settings, embedder: Embedder) -> None:
+        self._request = request
+        self._settings = settings
+        self._embedder = embedder
+        self._kept: set[str] = set()
+        self.parts = question_parts(request.question)
+        self._answered: set[str] = set()
+
+    @property
+    def unanswered(self) -> list[str]:
+        """Parts of the question that no sentence shown so far answers."""
+        return [p for p in self.parts if p not in self._answered]
+
+    def __call__(self, check: ClaimCheck) -> str | None:
+        text = check.claim.text
+        if text in self._kept:
+            return None  # a repeat: the answer builder shows it once
+        unit = check.support
+        assert unit is not None
+        shown = Shown(
+            text=text,
+            cited=unit.text,
+            context=f"{unit.source.passage.title}\n{unit.before}",
+            doc_id=unit.source.passage.doc_id,
+            start=unit.start,
+            end=unit.end,
+        )
+        answered, why = bears_on(
+            self._request.question, shown, self._request, self._settings.min_relevance, self._embedder
+        )
+        cap = self._settings.max_answer_sentences
+        if why is None and len(self._kept) >= cap:
+            why = f"over the cap of {cap} sentences (ASSISTANT_MAX_ANSWER_SENTENCES)"
+        if why is None:
+            self._kept.add(text)
+            self._answered.update(answered)
+        return why
 
 
 def _last_answer(items: Iterator[str | Answer]) -> Answer:

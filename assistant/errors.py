@@ -39,6 +39,12 @@ class BackendError(AssistantError):
     """The model backend failed after retries (server down, bad key, timeout, cut stream)."""
 
 
+class ModelReplyError(BackendError):
+    """The server is set up right but gave no usable reply (timeout, rate limit, 5xx, malformed, cut):
+    the offline reader can stand in. A bad key, a wrong URL or a refused request stays a
+    ``BackendError``: those the user must fix."""
+
+
 class RequestRefused(BackendError):
     """The model's server (or in-process engine) refused the request itself as invalid (HTTP 400)."""
 

@@ -167,6 +167,34 @@ class DroppedSentence(_Record):
     reason: str
 
 
+class SentenceCheck(_Record):
+    """One sentence of a draft as the answer stage judged it: shown, or dropped and why."""
+
+    text: str
+    kept: bool
+    reason: str = Field(
+        description="Why it was kept (support) or dropped (verification, off-topic, cap, cut)."
+    )
+    reader: Literal["model", "offline"] = Field(default="model", description="Who wrote it.")
+
+
+class ModelReply(_Record):
+    """What the model sent, before any check: for ``--json`` and for telling a bad model from a bad check."""
+
+    shape: Literal["structured", "text"] = Field(
+        description="Sentence ids in JSON, or text with [p.s] markers."
+    )
+    raw: str
+    finish_reason: str | None = Field(default=None, description="'length' means max_tokens cut the reply.")
+    draft: str = Field(default="", description="The reply as sentences with markers, what was verified.")
+
+
+AnswerPath = Literal["offline", "model", "fallback", "gate"]
+"""Which path produced an answer: the offline reader as the chosen backend; the model's verified
+sentences; the offline reader because the model's answer did not survive (or the model failed); or
+the relevance gate, which refused before any reader was asked."""
+
+
 class Usage(_Record):
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -245,6 +273,12 @@ class Answer(_Record):
     )
     backend: str
     model: str
+    path: AnswerPath = Field(default="offline", description="Which path produced the text.")
+    notice: str | None = Field(default=None, description="One line for the reader when the model fell back.")
+    reply: ModelReply | None = Field(default=None, description="The model's raw reply, when one was asked.")
+    sentences: list[SentenceCheck] = Field(
+        default_factory=list, description="Every sentence of the draft(s), kept or dropped, in order."
+    )
     usage: Usage = Field(default_factory=Usage)
     timings: Timings = Field(default_factory=Timings)
     explanation: Explanation | None = Field(

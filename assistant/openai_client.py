@@ -70,6 +70,18 @@ def describe_openai_error(exc: openai.OpenAIError) -> str:
     return f"the server's reply could not be used ({type(exc).__name__})"
 
 
+def is_passing(exc: Exception, midway: bool = False) -> bool:
+    """A failure of the reply rather than of the setup: timeouts, rate limits, server errors, replies
+    that are not OpenAI JSON, streams cut in the middle."""
+    if midway and isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+        return True
+    if isinstance(exc, openai.APITimeoutError | openai.RateLimitError | openai.APIResponseValidationError):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409) or exc.status_code >= 500
+    return isinstance(exc, MALFORMED)
+
+
 def describe_failure(exc: Exception, midway: bool = False) -> str:
     """One line for anything in ``FAILURES``; ``midway``: part of a streamed reply had arrived, so a
     lost connection means a cut answer, not an unreachable server."""

@@ -214,10 +214,10 @@ class Presenter:
         if chat and answer.standalone_question.strip() != answer.question.strip():
             read_as = f"(read as: {safe_line(answer.standalone_question)})"
             self._write(self.out, Text(read_as, style="dim"))
+        if answer.notice:
+            self._write(self.out, Text(f"({safe_line(answer.notice)})", style="dim"))
         if chat and answer.dropped:
-            removed = (
-                f"({plural(len(answer.dropped), 'sentence')} removed by verification: /sources shows them)"
-            )
+            removed = f"({plural(len(answer.dropped), 'sentence')} not shown: /sources shows them and why)"
             self._write(self.out, Text(removed, style="dim"))
         if answer.citations or answer.evidence:
             self.out.print()
@@ -233,11 +233,18 @@ class Presenter:
         else:
             for citation in answer.citations:
                 self._citation(citation, full, style="italic")
-        if full and answer.dropped:
-            self._write(self.out, Text("Removed by verification:", style="dim"))
-            for dropped in answer.dropped:
-                body = Text(f"{shorten(safe_text(dropped.text), 100)} — {safe_line(dropped.reason)}")
-                self._write(self.out, body, head=Text("  ✗ ", style="dim"))
+        if full:
+            self.dropped(answer)
+
+    def dropped(self, answer: Answer) -> None:
+        """The sentences that were written but not shown, each with why (unsupported, off-topic, over
+        the cap, cut off)."""
+        if not answer.dropped:
+            return
+        self._write(self.out, Text("Not shown:", style="dim"))
+        for dropped in answer.dropped:
+            body = Text(f"{shorten(safe_text(dropped.text), 100)} — {safe_line(dropped.reason)}")
+            self._write(self.out, body, head=Text("  ✗ ", style="dim"))
 
     def explanation(self, explanation: Explanation) -> None:
         """What the reader weighed (``ask --explain``): per question, its best sentences with their

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 import tiktoken
@@ -43,10 +43,13 @@ def pack(passages: Sequence[Passage], budget: int, encoding: tiktoken.Encoding) 
     return sources
 
 
-def answer_messages(question: str, sources: Sequence[Source]) -> list[dict[str, str]]:
-    user = template("answer").format(
-        sources="\n\n".join(render_source(s) for s in sources),
-        question=_fence(question, "question"),
+def answer_messages(question: str, sentences: Mapping[str, str], shape: str = "text") -> list[dict[str, str]]:
+    """The answer prompt: numbered sentences (id → text), then the question, the stable part first so
+    a server's prefix cache can reuse it. ``shape`` "structured" asks for ids in JSON, "text" for
+    sentences with ``[p.s]`` markers."""
+    lines = "\n".join(f"[{sid}] {' '.join(text.split())}" for sid, text in sentences.items())
+    user = template("answer_ids" if shape == "structured" else "answer").format(
+        sentences=_fence(lines, "sentences"), question=_fence(question, "question")
     )
     return [
         {"role": "system", "content": template("system").strip()},

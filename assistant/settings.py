@@ -131,6 +131,14 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=2, ge=0, le=10)
     context_tokens: int = Field(default=1000, ge=100, description="Token budget for sources.")
     max_answer_tokens: int = Field(default=300, ge=16)
+    max_answer_sentences: int = Field(
+        default=3, ge=1, le=20, description="A model's answer shows at most this many sentences."
+    )
+    answer_shape: Literal["auto", "structured", "text"] = Field(
+        default="auto",
+        description="How a model is asked: sentence ids in a JSON schema (structured), text with [p.s] "
+        "markers, or auto: detected once per server and model.",
+    )
     max_question_tokens: int = Field(default=500, ge=8)
     min_relevance: float = Field(
         default=0.25,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Protocol
@@ -567,11 +567,12 @@ class StreamingVerifier:
     With an entailer, the first undecided sentence holds back the ones after it (so the answer keeps
     its order) until the end, when one call judges all undecided sentences."""
 
-    def __init__(self, verifier: Verifier) -> None:
+    def __init__(self, verifier: Verifier, gate: Callable[[ClaimCheck], str | None] | None = None) -> None:
         self._verifier = verifier
         self._builder = AnswerBuilder()
         self._buffer = ""
         self._held: list[ClaimCheck] = []
+        self._gate = gate  # after verification: why a supported sentence is still not shown, or None
 
     @property
     def result(self) -> VerifiedAnswer:
@@ -586,8 +587,15 @@ class StreamingVerifier:
         complete, self._buffer = self._buffer[:last_start], self._buffer[last_start:]
         yield from self._emit(split_claims(complete))
 
-    def finish(self) -> Iterator[str]:
+    def finish(self, cut: str | None = None) -> Iterator[str]:
+        """The rest; ``cut`` says why the last sentence is unfinished (the reply hit max_tokens): it is
+        recorded as dropped with that reason, never checked or shown."""
         complete, self._buffer = self._buffer, ""
+        if cut is not None:
+            unfinished = MARKER.sub("", _PARTIAL_MARKER.sub("", complete)).strip()
+            if unfinished:
+                self._builder.result.dropped.append(DroppedSentence(text=unfinished, reason=cut))
+            complete = ""
         yield from self._emit(split_claims(complete))
         held, self._held = self._held, []
         yield from self._add(self._verifier.decide(held))
@@ -613,6 +621,11 @@ class StreamingVerifier:
 
     def _add(self, checks: Iterable[ClaimCheck]) -> Iterator[str]:
         for check in checks:
+            why = self._gate(check) if self._gate and check.verdict == "supported" and check.support else None
+            if why is not None:
+                self._builder.result.checks.append(check)
+                self._builder.result.dropped.append(DroppedSentence(text=check.claim.text, reason=why))
+                continue
             shown = self._builder.add(check)
             if shown is not None:
                 yield shown

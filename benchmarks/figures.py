@@ -20,8 +20,10 @@ import numpy as np
 from chromadb.api.models.Collection import Collection
 
 from assistant import Assistant
+from assistant.backends.shape import Server, build_request
 from assistant.embeddings import MiniLMEmbedder
-from assistant.prompts import answer_messages, pack
+from assistant.models import Request
+from assistant.prompts import pack
 from assistant.settings import load_settings
 from assistant.tokens import encoding_for_model
 
@@ -283,6 +285,9 @@ def memory(
     return figures
 
 
+OPENAI = Server("openai", structured=True)
+
+
 def prompt_tokens(assistant: Assistant) -> tuple[Figure, dict[str, int]]:
     """Tokens the OpenAI backend would send per answer, at the default source budget.
 
@@ -292,16 +297,22 @@ def prompt_tokens(assistant: Assistant) -> tuple[Figure, dict[str, int]]:
     encoding = encoding_for_model(PROMPT_MODEL)
     counts = {}
     for question in SEED_QUESTIONS:
-        sources = pack(assistant.search(question), assistant.settings.context_tokens, encoding)
+        passages = assistant.search(question)
+        sources = pack(passages, assistant.settings.context_tokens, encoding)
+        scored = assistant.retriever.evidence(question, passages)
+        evidence = [e for e in scored if e.passage_index < len(sources)]
+        request = Request(question=question, sources=sources, evidence=evidence)
+        body, _ = build_request(request, "structured", OPENAI, assistant.settings, stream=False)
         counts[question] = 3 + sum(
             3 + len(encoding.encode_ordinary(m["role"])) + len(encoding.encode_ordinary(m["content"]))
-            for m in answer_messages(question, sources)
+            for m in body["messages"]
         )
     stats = Stats.of(list(counts.values()), 0)
     figure = Figure(
         "prompt_tokens", "prompt tokens per generative answer", "tokens", "lower", stats,
         target=Target(f"≤ {PROMPT_TOKENS:,} (max)", stats.max <= PROMPT_TOKENS),
-        note=f"answer_messages over sources packed to context_tokens={assistant.settings.context_tokens}, "
+        note=f"the structured answer request (the best sentences of sources packed to context_tokens="
+        f"{assistant.settings.context_tokens}), "
         f"counted with {encoding.name} ({PROMPT_MODEL}); over the seed questions, article",
     )  # fmt: skip
     return figure, counts

@@ -32,11 +32,13 @@ class Reply:
     delay: float = 0.0
     chunked: bool = True
     stall: float = 0.0
+    finish: str = "stop"
 
 
-def answer(text: str) -> Reply:
-    """A complete answer: JSON, or a stream that ends with a finish_reason, usage and ``[DONE]``."""
-    return Reply("answer", text=text)
+def answer(text: str, finish: str = "stop") -> Reply:
+    """A complete answer: JSON, or a stream that ends with a finish_reason (``"length"``: the model hit
+    max_tokens), usage and ``[DONE]``."""
+    return Reply("answer", text=text, finish=finish)
 
 
 def status(code: int, message: str = "scripted error", retry_after: float | None = None) -> Reply:
@@ -177,7 +179,7 @@ class FaultServer:
                     server._closing.wait(reply.stall)
                 elif streaming:
                     events = [_event(piece) for piece in _pieces(reply.text)]
-                    events += [_event("", finish="stop"), _usage_event(), "data: [DONE]\n\n"]
+                    events += [_event("", finish=reply.finish), _usage_event(), "data: [DONE]\n\n"]
                     self._sse(events, chunked=True, complete=True)
                 else:
                     self._send(200, "application/json", json.dumps(_completion(reply.text)).encode())

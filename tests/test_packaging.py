@@ -33,7 +33,7 @@ def test_the_wheel_carries_prompts_and_corpus(tmp_path: Path) -> None:
     )
     wheel = next(tmp_path.glob("assistant-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for prompt in ("system", "answer", "condense", "judge"):
+    for prompt in ("system", "answer", "answer_ids", "condense", "judge"):
         assert f"assistant/_data/prompts/{prompt}.md" in names
     assert "assistant/_data/corpus/trump-invites-takaichi.txt" in names
 

@@ -12,7 +12,7 @@ from typing import Protocol
 import tiktoken
 
 from ..embeddings import Embedder
-from ..models import Request, Turn, Usage
+from ..models import ModelReply, Request, Turn, Usage
 from ..registry import BACKENDS, load
 from ..settings import Settings
 
@@ -25,8 +25,9 @@ class Backend(Protocol):
     context_encoding: tiktoken.Encoding | None
     """How the model counts tokens, for packing sources to the budget; None: no budget."""
 
-    def generate(self, request: Request) -> Iterator[str | Usage]:
-        """Text as it is produced; a ``Usage`` last, when the backend reports one."""
+    def generate(self, request: Request) -> Iterator[str | ModelReply | Usage]:
+        """Text as it is produced; then what the model sent (``ModelReply``, for a model) and a
+        ``Usage`` last, when the backend reports them."""
         ...
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:

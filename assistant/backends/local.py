@@ -30,6 +30,7 @@ from ..embeddings import Embedder
 from ..errors import BackendError, ConfigError, RequestRefused
 from ..settings import Settings
 from .openai import OpenAIBackend
+from .shape import LLAMA_CPP, Server
 
 GGUF_MAGIC = b"GGUF"
 _DONE = object()
@@ -47,6 +48,10 @@ class LocalBackend(OpenAIBackend):
         # The file names the model: answers say which one, and no OpenAI list price applies to it.
         settings = settings.model_copy(update={"model": path.name, "base_url": None})
         super().__init__(settings, embedder, client=LocalClient(path, settings), where=path.name)
+
+    def server(self) -> Server:
+        """llama.cpp itself, in this process: what it honours is known without asking."""
+        return LLAMA_CPP
 
 
 def model_file(settings: Settings) -> Path:

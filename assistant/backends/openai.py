@@ -1,7 +1,8 @@
 """Any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp) through the ``openai`` client.
 
-The model writes plain text with [n] markers (no JSON mode needed, so servers without structured
-output work); verification happens afterwards, for every backend alike.
+The model is asked in the shape the server honours (``shape``: sentence ids in a JSON schema, else
+text with ``[p.s]`` markers); it yields the draft, then the raw reply (``ModelReply``), then usage.
+Verification happens afterwards, for every backend alike.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from typing import Any
 import tiktoken
 
 from ..embeddings import Embedder
-from ..errors import BackendError
-from ..models import Request, Turn, Usage
-from ..openai_client import BROKE_OFF, FAILURES, describe_failure, make_client
+from ..errors import BackendError, ModelReplyError
+from ..models import ModelReply, Request, Turn, Usage
+from ..openai_client import BROKE_OFF, FAILURES, describe_failure, is_passing, make_client
 from ..pricing import cost
-from ..prompts import answer_messages, condense_messages
+from ..prompts import condense_messages
 from ..settings import Settings, redact_url
 from ..tokens import encoding_for_model
+from .shape import ReplyReader, Server, Shape, build_request, detect
 
 
 class OpenAIBackend:
@@ -38,46 +40,65 @@ class OpenAIBackend:
         self.context_encoding: tiktoken.Encoding | None = encoding_for_model(settings.model)
 
     def _fail(self, exc: Exception, midway: bool = False) -> BackendError:
-        return BackendError(f"{self._where}: {describe_failure(exc, midway)}")
+        kind = ModelReplyError if is_passing(exc, midway) else BackendError
+        return kind(f"{self._where}: {describe_failure(exc, midway)}")
 
     def _usage(self, usage: Any) -> Usage:
-        if usage is None:
+        """From the client's usage object, or a chunk's usage dict."""
+        if not usage:
             return Usage()
-        prompt, completion = usage.prompt_tokens or 0, usage.completion_tokens or 0
+        if isinstance(usage, dict):
+            prompt, completion = usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0
+        else:
+            prompt, completion = usage.prompt_tokens or 0, usage.completion_tokens or 0
         return Usage(
             prompt_tokens=prompt,
             completion_tokens=completion,
             cost_usd=cost(self._settings, prompt, completion),
         )
 
-    def generate(self, request: Request) -> Iterator[str | Usage]:
-        messages = answer_messages(request.question, request.sources)
+    def server(self) -> Server:
+        """What the server honours: detected once per (base URL, model) and process."""
+        key = self._settings.api_key.get_secret_value() if self._settings.api_key else None
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return detect(self._settings, self._probe, headers)
+
+    def shape(self) -> tuple[Shape, Server]:
+        server = self.server()
+        chosen = self._settings.answer_shape
+        if chosen == "auto":
+            chosen = "structured" if server.structured else "text"
+        return chosen, server
+
+    def _probe(self, body: dict[str, Any]) -> str:
+        response = self._client.with_options(max_retries=0).chat.completions.create(**body)
+        return (response.choices[0].message.content or "") if response.choices else ""
+
+    def generate(self, request: Request) -> Iterator[str | ModelReply | Usage]:
+        shape, server = self.shape()
+        body, shown = build_request(request, shape, server, self._settings)
+        model, messages = body.pop("model"), body.pop("messages")
+        extra = {k: body.pop(k) for k in ("repeat_penalty", "cache_prompt") if k in body}
+        reader = ReplyReader(shape, shown)
         midway = False  # once text has arrived, a failure cuts an answer already being shown
         try:
-            stream = self._client.chat.completions.create(  # type: ignore[call-overload]
-                model=self.model,
-                messages=messages,
-                temperature=self._settings.temperature,
-                max_tokens=self._settings.max_answer_tokens,
-                stream=True,
-                stream_options={"include_usage": True},
+            stream = self._client.chat.completions.create(
+                model=model, messages=messages, extra_body=extra or None, **body
             )
-            finished = False
-            usage = None
             for event in stream:
                 midway = True
-                if event.usage is not None:
-                    usage = event.usage
-                for choice in event.choices:
-                    if choice.delta and choice.delta.content:
-                        yield choice.delta.content
-                    if choice.finish_reason:
-                        finished = True
+                text = reader.feed(event.model_dump())
+                if text:
+                    yield text
         except FAILURES as exc:
             raise self._fail(exc, midway) from None
-        if not finished:
-            raise BackendError(f"{self._where}: {BROKE_OFF} (the stream ended early): ask again")
-        yield self._usage(usage)
+        if reader.finish_reason is None:
+            raise ModelReplyError(f"{self._where}: {BROKE_OFF} (the stream ended early): ask again")
+        rest, reply = reader.finish()
+        if rest:
+            yield rest
+        yield reply
+        yield self._usage(reader.usage)
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
         """One non-streamed reply, for short helper calls (judging)."""

@@ -39,6 +39,8 @@ def metrics(report: EvalReport) -> list[tuple[str, str]]:
         ("citation validity", f"{_percent(s.citation_validity)} of {s.citations} citations"),
         ("unsupported claims", f"{s.unsupported_claims} / {s.claims} claims"),
         ("groundedness", _percent(s.groundedness)),
+        ("truncated / off-topic shown", f"{s.truncated_shown} / {s.off_topic_shown} sentences"),
+        ("answer paths", ", ".join(f"{path} {count}" for path, count in s.paths.items()) or "n/a"),
     ]
     if report.judge or report.judge_note:
         rows.append(("judge", report.judge or report.judge_note or ""))

@@ -38,6 +38,14 @@ class TurnResult(BaseModel):
     )
     unsupported: list[str] = Field(description="Answer sentences their own quotes do not support.")
     claims: int
+    truncated: list[str] = Field(
+        default_factory=list, description="Shown sentences that are the unfinished end of a cut reply."
+    )
+    off_topic: list[str] = Field(
+        default_factory=list,
+        description="Shown sentences of an answerable turn with none of its facts that quote none of its "
+        "evidence.",
+    )
     judged: list[JudgedClaim] | None = None
     latency_ms: float
     reasons: list[str] = Field(default_factory=list, description="Why the turn failed.")
@@ -69,6 +77,9 @@ class Summary(BaseModel):
     claims: int
     unsupported_claims: int
     groundedness: float
+    truncated_shown: int = Field(default=0, description="Unfinished ends of cut replies that were shown.")
+    off_topic_shown: int = Field(default=0, description="Shown sentences that bear on none of the expected.")
+    paths: dict[str, int] = Field(default_factory=dict, description="Answers per path: model, fallback …")
     judge_faithfulness: float | None = Field(
         default=None, description="Of the claims the judge gave a readable verdict on, the supported share."
     )
@@ -219,6 +230,10 @@ def grade(
     unsupported, claims = _unsupported(answer, assistant)
     if unsupported:
         reasons.append(f"unsupported sentences: {len(unsupported)}")
+    truncated = _truncated(answer)
+    if truncated:
+        reasons.append(f"shows the unfinished end of a cut reply: {truncated[0]!r}")
+    off_topic = [] if expect.refuse else _off_topic(answer, expect, documents)
     judged = None
     if use_judge and not answer.refused:
         judged = use_judge.judge(answer)
@@ -236,6 +251,8 @@ def grade(
         invalid_citations=invalid,
         unsupported=unsupported,
         claims=claims,
+        truncated=truncated,
+        off_topic=off_topic,
         judged=judged,
         latency_ms=round(latency_ms, 3),
         reasons=reasons,
@@ -299,6 +316,39 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
     return unsupported, len(claims)
 
 
+def _truncated(answer: Answer) -> list[str]:
+    """Shown sentences that are the last sentence of a reply cut at max_tokens (never complete)."""
+    reply = answer.reply
+    if answer.refused or answer.path != "model" or reply is None or reply.finish_reason != "length":
+        return []
+    drafted = split_claims(reply.draft)
+    tail = drafted[-1].text if drafted else ""
+    return [c.text for c in split_claims(answer.text) if tail and c.text.rstrip(".!?") == tail.rstrip(".!?")]
+
+
+def _off_topic(answer: Answer, expect: Expectation, documents: dict[str, str]) -> list[str]:
+    """Shown sentences that match none of the expected facts and quote no expected evidence: true,
+    perhaps, but not what was asked."""
+    if answer.refused:
+        return []
+    places = [
+        (doc_id, match.start(), match.end())
+        for quote in expect.evidence
+        for doc_id, text in documents.items()
+        for match in re.finditer(re.escape(quote), text)
+    ]
+    by_number = {c.number: c for c in answer.citations}
+    found = []
+    for claim in split_claims(answer.text):
+        if any(re.search(p, claim.text) for p in [*expect.facts, *expect.one_of]):
+            continue
+        quotes = [by_number[n] for n in claim.cited if n in by_number]
+        if any(q.doc_id == d and q.start < end and start < q.end for q in quotes for d, start, end in places):
+            continue
+        found.append(claim.text)
+    return found
+
+
 def _percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
@@ -341,6 +391,9 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
         claims=claims,
         unsupported_claims=unsupported,
         groundedness=_ratio(claims - unsupported, claims) or (0.0 if claims else 1.0),
+        truncated_shown=sum(len(t.truncated) for t in turns),
+        off_topic_shown=sum(len(t.off_topic) for t in turns),
+        paths={path: sum(a.path == path for a in answers) for path in sorted({a.path for a in answers})},
         judge_faithfulness=_ratio(sum(bool(j.supported) for j in judged), len(judged)),
         judge_unreadable=unreadable,
         refusal_precision=_ratio(sum(t.expect.refuse for t in refusals), len(refusals)),
