@@ -20,9 +20,9 @@ from .models import (
     Answer,
     Citation,
     Evidence,
+    IngestProgress,
     IngestReport,
     Passage,
-    Progress,
     Request,
     Source,
     Timings,
@@ -152,7 +152,7 @@ class Assistant:
     # -- indexing -------------------------------------------------------------------------------
 
     def ingest(
-        self, paths: Sequence[str | Path] | None = None, progress: Progress | None = None
+        self, paths: Sequence[str | Path] | None = None, progress: IngestProgress | None = None
     ) -> IngestReport:
         """Make the index hold exactly the documents under ``paths`` (default: the corpus)."""
         roots = [Path(p).expanduser() for p in paths] if paths else self.corpus()
@@ -161,7 +161,7 @@ class Assistant:
             self._refresh()
             return report
 
-    def ensure_ready(self, progress: Progress | None = None) -> IngestReport | None:
+    def ensure_ready(self, progress: IngestProgress | None = None) -> IngestReport | None:
         """Index the corpus if the index is missing or stale; the report when anything was done."""
         with self._lock:
             if self._ready:

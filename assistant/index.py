@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,14 @@ from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
 
-from .embeddings import Embedder
+from .columns import create
+from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
+from .embeddings import Embedder, PassageEmbedder
 from .embeddings.chroma import chroma_function
 from .errors import CorpusError, StoreError
-from .ingest import Chunker, Corpus, Limit, load_corpus, scan
-from .models import Chunk, Document, IngestReport, Progress, StoredChunk
+from .ingest import Chunker, Corpus, FileRef, Limit, scan
+from .ingestion import Ingestion
+from .models import Chunk, Document, IngestProgress, IngestReport, SkippedFile, StoredChunk
 from .settings import Settings, redact_url, state_dir
 from .tokens import encoding
 
@@ -55,7 +59,6 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
 
 
-WRITE_BATCH = 64  # chunks embedded and upserted per call (per-call overhead dominates small files)
 INDEX_FORMAT = 2  # bump when what is stored beside a chunk changes: every document is redone
 
 
@@ -204,7 +207,9 @@ class Index:
 
     def manifest(self, roots: list[Path]) -> str:
         """A hash of what ``stat`` says about every corpus file, and of how they are chunked."""
-        refs, skipped = scan(roots)
+        return self._manifest(roots, *scan(roots))
+
+    def _manifest(self, roots: list[Path], refs: list[FileRef], skipped: list[SkippedFile]) -> str:
         parts = [chunking_signature(self.settings, self.embedder), str(self.settings.max_file_mb)]
         parts += [json.dumps([str(r.resolve()) for r in roots])]
         parts += [f"{r.doc_id}|{r.size}|{r.mtime_ns}" for r in refs]
@@ -248,86 +253,176 @@ class Index:
         finally:
             lock.release()
 
-    def sync(self, roots: list[Path], progress: Progress | None = None) -> IngestReport:
+    @contextmanager
+    def _ingest_lock(self) -> Iterator[None]:
+        """One writer at a time (an ingest, or a rebuild of the derived data)."""
+        with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
+            yield
+
+    def sync(self, roots: list[Path], progress: IngestProgress | None = None) -> IngestReport:
         """Make the index hold exactly the documents under ``roots``."""
         started = time.perf_counter()
-        with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
-            manifest = self.manifest(roots)  # before reading: a change during the run stays visible
-            corpus = load_corpus(roots, int(self.settings.max_file_mb * 1_000_000))
-            report = self._apply(corpus, progress)
+        with self._ingest_lock():
+            refs, skipped = scan(roots)
+            manifest = self._manifest(roots, refs, skipped)  # before reading: a change stays visible
+            recorded = self.metadata
+            generation = int(recorded.get("generation", 0))
+            store = self._store(generation)
+            if recorded.get("manifest") == manifest:  # nothing changed since the last ingest
+                report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
+                return report.model_copy(update={"chunks": self.count(), "seconds": _since(started)})
+            corpus = Corpus(roots=list(roots), skipped=skipped)
+            writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions())
+            try:
+                plan = Ingestion(self, store, writer, progress).run(refs, corpus)
+                if not plan.unchanged and not plan.added + plan.updated:
+                    raise CorpusError(_no_documents(corpus))
+                self._delete(plan.stale)  # only once every new chunk is in
+                if plan.changed or plan.touched:
+                    generation += 1
+                    store = writer.publish(generation, self.embedder.name)
+                else:
+                    writer.abandon()
+            except BaseException:
+                writer.abandon()
+                raise
+            _write_skipped(store, corpus.skipped)
             with self._translate_errors("write"):
                 meta = dict(self._collection.metadata or {})
                 meta.update(
                     corpus=json.dumps([str(r.resolve()) for r in roots]),
                     manifest=manifest if not corpus.warnings else "",
                     embedder=self.embedder.name,
+                    generation=generation,
                 )
                 self._collection.modify(metadata=meta)
                 total = self._collection.count()
-        return report.model_copy(update={"chunks": total, "seconds": round(time.perf_counter() - started, 3)})
-
-    def _stored_documents(self) -> dict[str, dict[str, Any]]:
-        """Per document: the signatures and ids of its stored chunks, and what they claim to be."""
-        documents: dict[str, dict[str, Any]] = {}
-        for page in self.pages(["metadatas"]):
-            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
-                entry = documents.setdefault(
-                    str(meta["doc_id"]), {"ids": set(), "signatures": set(), "n_chunks": set()}
-                )
-                entry["ids"].add(chunk_id)
-                entry["signatures"].add(meta.get("signature"))
-                entry["n_chunks"].add(meta.get("n_chunks"))
-                entry["mtime_ns"] = meta.get("mtime_ns")
-        return documents
-
-    def _apply(self, corpus: Corpus, progress: Progress | None) -> IngestReport:
-        if not corpus.documents:
-            raise CorpusError(_no_documents(corpus))
-        stored = self._stored_documents()
-        signature = chunking_signature(self.settings, self.embedder)
-        chunker: Chunker | None = None
-        plans: list[tuple[Document, str, list[Chunk]]] = []
-        unchanged = 0
-        for doc in corpus.documents:
-            doc_signature = _digest(doc.id, doc.sha256, signature)[:16]
-            entry = stored.get(doc.id)
-            if entry and entry["signatures"] == {doc_signature} and entry["n_chunks"] == {len(entry["ids"])}:
-                unchanged += 1
-                if entry.get("mtime_ns") != doc.mtime_ns:
-                    self._touch(entry["ids"], doc.mtime_ns)
-                continue
-            chunker = chunker or chunker_for(self.settings, self.embedder)
-            plans.append((doc, doc_signature, chunker.chunk(doc, f"{doc.id}::{doc_signature}")))
-
-        rows = [(doc, sig, chunk, len(chunks)) for doc, sig, chunks in plans for chunk in chunks]
-        total = len(rows)
-        if progress:
-            progress(0, total)
-        for start in range(0, total, WRITE_BATCH):  # across documents: one call per batch, not per file
-            self._write(rows[start : start + WRITE_BATCH])
-            if progress:
-                progress(min(start + WRITE_BATCH, total), total)
-        for doc, _, chunks in plans:  # only once every new chunk is in: stale ids go last
-            stale = (stored[doc.id]["ids"] if doc.id in stored else set()) - {c.id for c in chunks}
-            self._delete(stale)
-
-        gone = [doc_id for doc_id in stored if doc_id not in {d.id for d in corpus.documents}]
-        for doc_id in gone:
-            self._delete(stored[doc_id]["ids"])
-        added = sum(1 for doc, _, _ in plans if doc.id not in stored)
+            prune(self._store_root(), generation)
         return IngestReport(
-            added=added,
-            updated=len(plans) - added,
-            unchanged=unchanged,
-            removed=len(gone),
-            embedded=total,
+            added=plan.added,
+            updated=plan.updated,
+            unchanged=plan.unchanged,
+            removed=plan.removed,
+            chunks=total,
+            embedded=plan.embedded,
+            seconds=_since(started),
             skipped=corpus.skipped,
             warnings=corpus.warnings,
         )
 
-    def _write(self, rows: list[tuple[Document, str, Chunk, int]]) -> None:
-        """Embed and upsert chunks (of any documents), with the document facts stored beside each."""
-        vectors = self.embedder.embed([chunk.text for _, _, chunk, _ in rows])
+    # -- derived data -------------------------------------------------------------------------
+
+    def _store_root(self) -> Path:
+        """Beside an embedded index; for a server's, in this machine's state folder."""
+        if self.settings.chroma_url:
+            server = f"chroma-{_digest(self.settings.chroma_url)[:16]}"
+            return state_dir() / "derived" / server / self.settings.collection
+        return self.settings.index_dir / "derived" / self.settings.collection
+
+    def generation(self) -> int:
+        return int(self.metadata.get("generation", 0))
+
+    def store(self) -> Store:
+        """The derived data of the collection's current generation, memory-mapped; rebuilt from the
+        collection (paged reads) when this machine has none for it."""
+        generation = self.generation()
+        store = open_store(self._store_root(), generation, self.embedder.name)
+        if store is not None:
+            return store
+        with self._ingest_lock():
+            return self._store(self.generation())
+
+    def _store(self, generation: int) -> Store:
+        """``store`` for a caller holding the ingest lock."""
+        store = open_store(self._store_root(), generation, self.embedder.name)
+        if store is None:
+            log.info("building the derived data of %s from the collection", self.location)
+            store = self._rebuild(generation)
+            prune(self._store_root(), generation)
+        return store
+
+    def _rebuild(self, generation: int) -> Store:
+        """The derived data from the collection itself: two passes of paged reads (metadata, then
+        text by document), never the whole collection in memory. Sentence vectors are not in the
+        collection: they are computed when a passage is first used. A document whose stored chunks
+        do not agree (an interrupted ingest) is left out, so the next ingest redoes it."""
+        documents: dict[str, dict[str, Any]] = {}
+        for page in self.pages(["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
+                doc = documents.setdefault(
+                    str(meta["doc_id"]), {"meta": meta, "ids": {}, "signatures": set()}
+                )
+                doc["ids"][int(meta.get("index", -1))] = chunk_id  # type: ignore[arg-type]
+                doc["signatures"].add((meta.get("signature"), meta.get("n_chunks")))
+        writer = StoreWriter(self._store_root(), [], self._dimensions())
+        try:
+            batch: list[tuple[DocumentEntry, list[str]]] = []
+            for doc_id in sorted(documents):
+                doc = documents[doc_id]
+                (_, n_chunks), *others = doc["signatures"]
+                ids = [doc["ids"].get(i) for i in range(int(n_chunks or 0))]
+                if others or not ids or None in ids or len(doc["ids"]) != len(ids):
+                    continue
+                batch.append((_stored_entry(doc_id, doc["meta"], len(ids)), ids))
+                if sum(len(i) for _, i in batch) >= self.settings.page_size:
+                    self._rebuild_batch(writer, batch)
+                    batch = []
+            self._rebuild_batch(writer, batch)
+            return writer.publish(generation, self.embedder.name)
+        except BaseException:
+            writer.abandon()
+            raise
+
+    def _rebuild_batch(self, writer: StoreWriter, batch: list[tuple[DocumentEntry, list[str]]]) -> None:
+        if not batch:
+            return
+        with self._translate_errors("read"):
+            page = self._collection.get(
+                ids=[i for _, ids in batch for i in ids], include=["documents", "metadatas"]
+            )
+        rows = {
+            chunk_id: (text, meta)
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
+            )
+        }
+        for entry, ids in batch:
+            if any(i not in rows for i in ids):
+                continue
+            chunks = [(i, rows[i][0], int(rows[i][1]["start"]), int(rows[i][1]["end"])) for i in ids]  # type: ignore[arg-type]
+            writer.add(entry, rows_of(chunks))
+
+    # -- writing, for ``Ingestion`` -----------------------------------------------------------
+
+    @property
+    def signature(self) -> str:
+        return chunking_signature(self.settings, self.embedder)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1_000_000)
+
+    def document_signature(self, doc_id: str, sha256: str) -> str:
+        """Changes when the document's content or the way it is chunked and embedded changes."""
+        return _digest(doc_id, sha256, self.signature)[:16]
+
+    def chunker(self) -> Chunker:
+        return chunker_for(self.settings, self.embedder)
+
+    def _dimensions(self) -> int:
+        """Width of stored sentence vectors: 0 when the embedder cannot give them with the chunk's."""
+        return self.embedder.dimensions if isinstance(self.embedder, PassageEmbedder) else 0
+
+    def embed_chunks(
+        self, texts: Sequence[str], spans: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, Sequence[np.ndarray | None]]:
+        """Chunk vectors, and their sentences' vectors when the embedder gives them in the same pass."""
+        if isinstance(self.embedder, PassageEmbedder):
+            return self.embedder.embed_passages(texts, spans)
+        return self.embedder.embed(texts), [None] * len(texts)
+
+    def write(self, rows: list[tuple[Document, str, Chunk, int]], vectors: np.ndarray) -> None:
+        """Upsert embedded chunks (of any documents), with the document facts stored beside each."""
         with self._translate_errors("write"):
             self._collection.upsert(
                 ids=[chunk.id for _, _, chunk, _ in rows],
@@ -351,6 +446,10 @@ class Index:
                 ],
             )
 
+    def touch(self, ids: Sequence[str], mtime_ns: int) -> None:
+        """Record a new modification time for a document whose content did not change."""
+        self._touch(set(ids), mtime_ns)
+
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
@@ -373,6 +472,43 @@ def _acquire(lock: filelock.FileLock, timeout: float) -> bool:
     except filelock.Timeout:
         return False
     return True
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
+
+
+def _stored_entry(doc_id: str, meta: dict[str, Any], chunks: int) -> DocumentEntry:
+    """A document as the collection's metadata describes it (its size is not stored: -1 makes the
+    next ingest read it once to compare hashes)."""
+    return DocumentEntry(
+        id=doc_id,
+        title=str(meta["title"]),
+        path=str(meta.get("path", "")),
+        sha256=str(meta.get("sha256", "")),
+        size=-1,
+        mtime_ns=int(meta.get("mtime_ns") or 0),
+        signature=str(meta.get("signature")),
+        chunks=chunks,
+    )
+
+
+def _write_skipped(store: Store, skipped: list[SkippedFile]) -> None:
+    """What the last full ingest skipped, so that an ingest that finds nothing changed can say it."""
+    data = json.dumps([s.model_dump(mode="json") for s in skipped]).encode()
+    temporary = store.folder / f".skipped-{os.getpid()}.json"
+    with create(temporary) as out:
+        out.write(data)
+    os.replace(temporary, store.folder / "skipped.json")
+
+
+def _read_skipped(store: Store) -> list[SkippedFile]:
+    try:
+        return [
+            SkippedFile(**s) for s in json.loads((store.folder / "skipped.json").read_text(encoding="utf-8"))
+        ]
+    except (OSError, ValueError):
+        return []
 
 
 def _no_documents(corpus: Corpus) -> str:

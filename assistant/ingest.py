@@ -142,27 +142,33 @@ def load_corpus(roots: Sequence[Path], max_bytes: int | None) -> Corpus:
     corpus = Corpus(roots=list(roots), skipped=skipped)
     by_hash: dict[str, str] = {}
     for ref in refs:
-        result = read_document(ref, max_bytes)
-        if isinstance(result, SkippedFile):
-            corpus.skipped.append(result)
-            continue
-        if result.sha256 in by_hash:
-            corpus.skipped.append(
-                SkippedFile(path=ref.path, reason=f"same content as {by_hash[result.sha256]}")
-            )
-            continue
-        try:
-            now = ref.path.stat()
-            if (now.st_size, now.st_mtime_ns) != (ref.size, ref.mtime_ns):
-                corpus.warnings.append(
-                    f"{ref.path} changed while it was read: indexed the version read; "
-                    "ingest again to pick up the change"
-                )
-        except OSError:
-            corpus.warnings.append(f"{ref.path} disappeared while it was read")
-        by_hash[result.sha256] = result.id
-        corpus.documents.append(result)
+        document = admit(ref, max_bytes, corpus, by_hash)
+        if document is not None:
+            corpus.documents.append(document)
     return corpus
+
+
+def admit(ref: FileRef, max_bytes: int | None, corpus: Corpus, by_hash: dict[str, str]) -> Document | None:
+    """Read one file as a document of ``corpus``, or record why not (skipped, a duplicate of a document
+    in ``by_hash``, or changed while it was read); ``by_hash`` learns its content hash."""
+    result = read_document(ref, max_bytes)
+    if isinstance(result, SkippedFile):
+        corpus.skipped.append(result)
+        return None
+    if result.sha256 in by_hash:
+        corpus.skipped.append(SkippedFile(path=ref.path, reason=f"same content as {by_hash[result.sha256]}"))
+        return None
+    try:
+        now = ref.path.stat()
+        if (now.st_size, now.st_mtime_ns) != (ref.size, ref.mtime_ns):
+            corpus.warnings.append(
+                f"{ref.path} changed while it was read: indexed the version read; "
+                "ingest again to pick up the change"
+            )
+    except OSError:
+        corpus.warnings.append(f"{ref.path} disappeared while it was read")
+    by_hash[result.sha256] = result.id
+    return result
 
 
 # -- chunking ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
@@ -102,6 +103,17 @@ class Evidence(_Record):
     similarity: float = Field(description="Cosine similarity of sentence and question.")
     coverage: float = Field(description="Share of the question's terms found in the sentence.")
     relevance: float
+    vector: bytes | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="The sentence's unit vector as stored at ingest (float32 bytes; see ``embedding``), "
+        "so that whoever scores it against a question embeds only the question. None: embed the text.",
+    )
+
+    def embedding(self) -> np.ndarray | None:
+        """The stored vector as an array, or None when none was stored."""
+        return None if self.vector is None else np.frombuffer(self.vector, dtype=np.float32)
 
 
 class Citation(_Record):
@@ -197,4 +209,8 @@ class IngestReport(_Record):
 
 
 Progress = Callable[[int, int], None]
-"""Called during an ingest with (chunks embedded so far, chunks to embed)."""
+"""Called with (done, total): cases of an eval run."""
+
+IngestProgress = Callable[[str, int, int], None]
+"""Called during an ingest with (stage, done, total): "reading" and "chunking" count files to read,
+"embedding" counts chunks (its total grows while files are still being read)."""

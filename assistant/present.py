@@ -160,7 +160,7 @@ def print_ingest_report(out: Console, report: IngestReport) -> None:
 
 
 @contextmanager
-def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[int, int], None]]:
+def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar for embedding, shown only when there is enough work to watch."""
     progress = Progress(
         TextColumn("indexing"),
@@ -173,9 +173,9 @@ def ingest_progress(out: Console, minimum: int = 32) -> Iterator[Callable[[int, 
     )
     task = None
 
-    def update(done: int, total: int) -> None:
+    def update(stage: str, done: int, total: int) -> None:
         nonlocal task
-        if total < minimum:
+        if stage != "embedding" or total < minimum:
             return
         if task is None:
             progress.start()

@@ -28,7 +28,7 @@ from rich.text import Text
 from . import present
 from .core import Assistant
 from .errors import AssistantError
-from .models import Progress
+from .models import IngestProgress
 from .settings import state_dir
 
 PROMPT = "> "
@@ -152,12 +152,12 @@ class Repl:
         self.out.print()
 
     @contextmanager
-    def _indexing(self, message: str) -> Iterator[Progress]:
+    def _indexing(self, message: str) -> Iterator[IngestProgress]:
         """A spinner while the index is checked, counting chunks once embedding starts."""
         with self.err.status(message) as status:
 
-            def progress(done: int, total: int) -> None:
-                if total:
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage == "embedding" and total:
                     status.update(f"Indexing the corpus: {done}/{total} chunks…")
 
             yield progress

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,7 @@ class MiniLMEmbedder(CachedEmbedder):
 
     NAME = "minilm-l6-v2-int8"
     MAX_WORD_PIECES = 256  # the model's position limit; [CLS] and [SEP] take two of them
+    DIMENSIONS = 384
     _shared: MiniLMEmbedder | None = None
     _shared_lock = threading.Lock()
 
@@ -80,6 +82,10 @@ class MiniLMEmbedder(CachedEmbedder):
         return self.NAME
 
     @property
+    def dimensions(self) -> int:
+        return self.DIMENSIONS
+
+    @property
     def max_tokens(self) -> int:
         return self.MAX_WORD_PIECES - 2
 
@@ -88,13 +94,62 @@ class MiniLMEmbedder(CachedEmbedder):
         return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        hidden, mask, _ = self._run(texts)
+        return normalise(_mean(hidden, mask))
+
+    def _run(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """Token states of a batch padded to its longest text, the attention mask, the encodings."""
         self._ready()
-        encodings = self._tokenizer.encode_batch(texts)
+        encodings = self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         hidden = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return normalise(pooled)
+        return hidden, mask, encodings
+
+    def embed_passages(
+        self, texts: Sequence[str], spans: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of ``texts`` and of their sentences (``spans``, character offsets into each text),
+        from one pass of the model: a sentence's vector is the mean of its tokens' states in the
+        passage. Not cached: an ingest embeds each passage once."""
+        vectors = np.zeros((len(texts), self.DIMENSIONS), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.DIMENSIONS), dtype=np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad little
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            hidden, mask, encodings = self._run([texts[i] for i in batch])
+            vectors[batch] = normalise(_mean(hidden, mask))
+            for row, i in enumerate(batch):
+                sentences[i] = _pool_spans(
+                    hidden[row], encodings[row].offsets, int(mask[row].sum()), spans[i]
+                )
+        return vectors, sentences
+
+
+def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    weights = mask[..., None].astype(np.float32)
+    return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+
+def _pool_spans(
+    hidden: np.ndarray, offsets: Sequence[tuple[int, int]], length: int, spans: np.ndarray
+) -> np.ndarray:
+    """Mean token state of each span (tokens that start inside it), L2-normalised; [CLS] and [SEP]
+    (positions 0 and ``length - 1``) belong to no span. A span without a token of its own (cut off by
+    truncation) gets the passage's mean."""
+    if not len(spans):
+        return np.zeros((0, hidden.shape[1]), dtype=np.float32)
+    starts = np.array([start for start, _ in offsets[1 : length - 1]], dtype=np.int64)
+    tokens = hidden[1 : length - 1]
+    bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    low = np.searchsorted(starts, bounds[:, 0], side="left")
+    high = np.searchsorted(starts, bounds[:, 1], side="left")
+    cumulative = np.concatenate([np.zeros((1, tokens.shape[1]), dtype=np.float32), tokens.cumsum(axis=0)])
+    counts = (high - low)[:, None].astype(np.float32)
+    pooled = (cumulative[high] - cumulative[low]) / np.maximum(counts, 1.0)
+    empty = high <= low
+    if empty.any():
+        pooled[empty] = _mean(hidden[None, :length], np.ones((1, length), dtype=np.int64))[0]
+    return normalise(pooled)
