@@ -29,7 +29,8 @@ def make_client(settings: Settings) -> openai.OpenAI:
     return openai.OpenAI(
         api_key=key,
         base_url=settings.base_url,
-        timeout=settings.timeout,
+        # a refused or unroutable server fails within connect_timeout; a slow answer gets timeout
+        timeout=openai.Timeout(settings.timeout, connect=min(settings.connect_timeout, settings.timeout)),
         max_retries=settings.max_retries,
     )
 

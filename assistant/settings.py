@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     timeout: float = Field(default=60.0, gt=0, description="Seconds per model request.")
+    connect_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds to reach a model server (a refused connection fails at once)."
+    )
     max_retries: int = Field(default=2, ge=0, le=10)
     context_tokens: int = Field(default=1000, ge=100, description="Token budget for sources.")
     max_answer_tokens: int = Field(default=300, ge=16)

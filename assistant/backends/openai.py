@@ -7,8 +7,10 @@ output work); verification happens afterwards, for every backend alike.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import Any
 
+import openai
 import tiktoken
 
 from ..embeddings import Embedder
@@ -27,11 +29,19 @@ class OpenAIBackend:
     name = "openai"
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        # Nothing heavy here (no client, no tokenizer): a server that is not there must be reported
+        # as soon as the first request is tried, not after seconds of set-up.
         self.model = settings.model
         self._settings = settings
-        self._client = make_client(settings)
         self._where = redact_url(settings.base_url) if settings.base_url else "api.openai.com"
-        self.context_encoding: tiktoken.Encoding | None = encoding_for_model(settings.model)
+
+    @cached_property
+    def _client(self) -> openai.OpenAI:
+        return make_client(self._settings)
+
+    @cached_property
+    def context_encoding(self) -> tiktoken.Encoding | None:
+        return encoding_for_model(self.model)
 
     def _fail(self, exc: Exception, midway: bool = False) -> BackendError:
         return BackendError(f"{self._where}: {describe_failure(exc, midway)}")
