@@ -170,6 +170,10 @@ class StoreWriter:
         self._documents = create(folder / "documents.jsonl")
         self.documents = 0
 
+    def begin(self, entry: DocumentEntry) -> None:
+        """A document embedded by this ingest: its chunks follow, in order (``add_chunk``)."""
+        self._document(entry)
+
     def _document(self, entry: DocumentEntry) -> None:
         first = self._ids.rows
         self._documents.write((json.dumps(asdict(entry) | {"first": first}) + "\n").encode())
@@ -178,26 +182,28 @@ class StoreWriter:
         self.documents += 1
 
     def add(self, entry: DocumentEntry, chunks: Sequence[ChunkRow]) -> None:
-        """A document embedded by this ingest, with its chunks in order."""
-        doc = self.documents
-        self._document(entry)
+        """A document and all of its chunks, in order."""
+        self.begin(entry)
         for chunk in chunks:
-            self._ids.append(chunk.id)
-            self._texts.append(chunk.text)
-            self._chunk_docs.append([doc])
-            self._bounds.append([chunk.start, chunk.end])
-            terms = self._vocabulary.ids(chunk.text)
-            self._terms.append(terms)
-            self._term_ends.append([self._terms.rows])
-            self._spans.append(chunk.spans)
-            if chunk.vectors is not None and len(chunk.vectors) == len(chunk.spans):
-                rows, scales = quantise(chunk.vectors)
-            else:
-                rows, scales = np.zeros((len(chunk.spans), self.dims), np.int8), np.zeros(len(chunk.spans))
-            if self._vectors is not None:
-                self._vectors.append(rows)
-            self._scales.append(scales)
-            self._sentence_ends.append([self._spans.rows])
+            self.add_chunk(chunk)
+
+    def add_chunk(self, chunk: ChunkRow) -> None:
+        """The next chunk of the document begun last."""
+        self._ids.append(chunk.id)
+        self._texts.append(chunk.text)
+        self._chunk_docs.append([self.documents - 1])
+        self._bounds.append([chunk.start, chunk.end])
+        self._terms.append(self._vocabulary.ids(chunk.text))
+        self._term_ends.append([self._terms.rows])
+        self._spans.append(chunk.spans)
+        if chunk.vectors is not None and len(chunk.vectors) == len(chunk.spans):
+            rows, scales = quantise(chunk.vectors)
+        else:
+            rows, scales = np.zeros((len(chunk.spans), self.dims), np.int8), np.zeros(len(chunk.spans))
+        if self._vectors is not None:
+            self._vectors.append(rows)
+        self._scales.append(scales)
+        self._sentence_ends.append([self._spans.rows])
 
     def copy(self, store: Store, entry: DocumentEntry) -> None:
         """An unchanged document: its rows copied from the previous generation, nothing recomputed."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import CorpusError
 from .models import Chunk, Document, SkippedFile
@@ -91,14 +93,92 @@ def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[
             yield path, path.relative_to(root).as_posix()
 
 
+LARGE_BYTES = 16_000_000  # larger files are never held whole: read in windows (bounded memory)
+WINDOW_BYTES = 4_000_000  # a window ends at the last line break within this many bytes
+
+
+@dataclass(frozen=True)
+class LargeDocument:
+    """A file too large to hold as one string: what a ``Document`` says of it but the text, and
+    where each window of its text starts (byte and character offsets; windows end at line breaks,
+    which always end a sentence). ``windows()`` reads them again, one at a time."""
+
+    id: str
+    title: str
+    path: Path
+    sha256: str
+    size: int
+    mtime_ns: int
+    starts: tuple[tuple[int, int], ...]
+
+    def windows(self) -> Iterator[tuple[int, str]]:
+        """(character offset, text) of each window, in order."""
+        ends = [byte for byte, _ in self.starts[1:]] + [self.size]
+        with self.path.open("rb") as file:
+            for (byte, char), end in zip(self.starts, ends, strict=True):
+                file.seek(byte)
+                yield char, file.read(end - byte).decode("utf-8")
+
+
+def read_large(ref: FileRef, max_bytes: int | None) -> LargeDocument | SkippedFile:
+    """Check, hash and cut a large file into windows without keeping its text."""
+    if max_bytes is not None and ref.size > max_bytes:
+        return _too_large(ref, max_bytes)
+    digest = hashlib.sha256()
+    starts: list[tuple[int, int]] = []
+    head, chars, position, blank, carry, first = "", 0, 0, True, b"", True
+    try:
+        with ref.path.open("rb") as file:
+            while True:
+                block = file.read(WINDOW_BYTES)
+                digest.update(block)
+                if first:
+                    if b"\x00" in block[:_SNIFF_BYTES]:
+                        return SkippedFile(path=ref.path, reason="binary, not text")
+                    position = 3 if block.startswith(codecs.BOM_UTF8) else 0  # the text starts after it
+                    block, first = block[position:], False
+                data = carry + block
+                cut = len(data) if not block else data.rfind(b"\n") + 1 or _char_boundary(data)
+                text = data[:cut].decode("utf-8")
+                if text:
+                    starts.append((position, chars))
+                head = head or text[:65536]
+                blank = blank and not text.strip()
+                chars, position, carry = chars + len(text), position + cut, data[cut:]
+                if not block:
+                    break
+    except OSError as exc:
+        return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
+    except UnicodeDecodeError as exc:
+        return SkippedFile(path=ref.path, reason=f"not UTF-8 (byte {position + exc.start})")
+    if blank:
+        return SkippedFile(path=ref.path, reason="empty")
+    return LargeDocument(
+        id=ref.doc_id, title=_title(ref.path, head), path=ref.path, sha256=digest.hexdigest(),
+        size=position, mtime_ns=ref.mtime_ns, starts=tuple(starts),
+    )  # fmt: skip
+
+
+def _char_boundary(data: bytes) -> int:
+    """A cut that does not split a UTF-8 character (a window with no line break at all)."""
+    cut = len(data)
+    while cut > 0 and data[cut - 1] & 0xC0 == 0x80:
+        cut -= 1
+    return cut - 1 if cut and data[cut - 1] >= 0xC0 else cut
+
+
+def _too_large(ref: FileRef, max_bytes: int) -> SkippedFile:
+    return SkippedFile(
+        path=ref.path,
+        reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
+        "(raise it to index this file)",
+    )
+
+
 def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile:
     """Read one file as UTF-8 text, or say why it cannot be a document (``max_bytes``: None for no limit)."""
     if max_bytes is not None and ref.size > max_bytes:
-        return SkippedFile(
-            path=ref.path,
-            reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
-            "(raise it to index this file)",
-        )
+        return _too_large(ref, max_bytes)
     try:
         data = ref.path.read_bytes()
     except OSError as exc:
@@ -137,21 +217,35 @@ def _title(path: Path, text: str) -> str:
 
 
 def load_corpus(roots: Sequence[Path], max_bytes: int | None) -> Corpus:
-    """Every readable document under ``roots``; duplicates of an earlier document are skipped."""
+    """Every readable document under ``roots``, each read whole; duplicates of an earlier document
+    are skipped."""
     refs, skipped = scan(roots)
     corpus = Corpus(roots=list(roots), skipped=skipped)
     by_hash: dict[str, str] = {}
     for ref in refs:
-        document = admit(ref, max_bytes, corpus, by_hash)
+        document = _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
         if document is not None:
             corpus.documents.append(document)
     return corpus
 
 
-def admit(ref: FileRef, max_bytes: int | None, corpus: Corpus, by_hash: dict[str, str]) -> Document | None:
-    """Read one file as a document of ``corpus``, or record why not (skipped, a duplicate of a document
-    in ``by_hash``, or changed while it was read); ``by_hash`` learns its content hash."""
-    result = read_document(ref, max_bytes)
+def admit(
+    ref: FileRef, max_bytes: int | None, corpus: Corpus, by_hash: dict[str, str]
+) -> Document | LargeDocument | None:
+    """Read one file as a document of ``corpus`` (a large one in windows, never whole), or record why
+    not (skipped, a duplicate of a document in ``by_hash``, or changed while it was read)."""
+    if ref.size > LARGE_BYTES:
+        return _accept(read_large(ref, max_bytes), ref, corpus, by_hash)
+    return _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
+
+
+_Read = TypeVar("_Read", Document, LargeDocument)
+
+
+def _accept(
+    result: _Read | SkippedFile, ref: FileRef, corpus: Corpus, by_hash: dict[str, str]
+) -> _Read | None:
+    """A document read, unless skipped or a duplicate; ``by_hash`` learns its content hash."""
     if isinstance(result, SkippedFile):
         corpus.skipped.append(result)
         return None
@@ -211,7 +305,13 @@ class Chunker:
         return all(c <= limit.maximum for c, limit in zip(counts, self.limits, strict=True))
 
     def chunk(self, doc: Document, id_prefix: str) -> list[Chunk]:
-        text = doc.text
+        return self.chunk_text(doc.text, doc.id, id_prefix)
+
+    def chunk_text(
+        self, text: str, doc_id: str, id_prefix: str, offset: int = 0, first_index: int = 0
+    ) -> list[Chunk]:
+        """Chunks of ``text``: a whole document, or a window of one too large to hold, which starts
+        at character ``offset`` of the document and whose first chunk is number ``first_index``."""
         units = self._units(text)
         sizes = self.measure([text[u.start : u.end] for u in units])
         chunks: list[Chunk] = []
@@ -229,14 +329,15 @@ class Chunker:
                 last -= 1
                 exact = self.measure([text[units[first].start : units[last].end]])[0]
             start, end = units[first].start, units[last].end
+            index = first_index + len(chunks)
             chunks.append(
                 Chunk(
-                    id=f"{id_prefix}::{len(chunks)}",
-                    doc_id=doc.id,
-                    index=len(chunks),
+                    id=f"{id_prefix}::{index}",
+                    doc_id=doc_id,
+                    index=index,
                     text=text[start:end],
-                    start=start,
-                    end=end,
+                    start=offset + start,
+                    end=offset + end,
                     tokens=exact[0],
                 )
             )

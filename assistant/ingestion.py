@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
 from .derived import ChunkRow, DocumentEntry, Store, StoreWriter, spans_of
-from .ingest import Chunker, Corpus, FileRef, admit
+from .ingest import Chunker, Corpus, FileRef, LargeDocument, admit
 from .models import Chunk, Document, IngestProgress
 
 WINDOW = 256  # chunks embedded and upserted together (sorted by length inside: little padding)
 PROGRESS_SECONDS = 0.2  # reading and chunking report at most this often (a corpus of many small files)
+
+
+Embedded = tuple[np.ndarray, Sequence[np.ndarray | None]]
+Window = list[tuple[DocumentEntry, Chunk]]
 
 
 class Target(Protocol):
@@ -37,23 +42,11 @@ class Target(Protocol):
 
     def chunker(self) -> Chunker: ...
 
-    def embed_chunks(
-        self, texts: Sequence[str], spans: Sequence[np.ndarray]
-    ) -> tuple[np.ndarray, Sequence[np.ndarray | None]]: ...
+    def embed_chunks(self, texts: Sequence[str], spans: Sequence[np.ndarray]) -> Embedded: ...
 
-    def write(self, rows: list[tuple[Document, str, Chunk, int]], vectors: np.ndarray) -> None: ...
+    def write(self, rows: Window, vectors: np.ndarray) -> None: ...
 
     def touch(self, ids: Sequence[str], mtime_ns: int) -> None: ...
-
-
-@dataclass
-class _Pending:
-    """A document whose chunks are being embedded."""
-
-    entry: DocumentEntry
-    document: Document
-    chunks: list[Chunk]
-    rows: dict[int, ChunkRow] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,43 +77,61 @@ class Ingestion:
         self._writer = writer
         self._progress = progress
         self._chunker: Chunker | None = None
-        self._window: list[tuple[_Pending, Chunk]] = []
-        self._queue: list[_Pending] = []
-        self._written: dict[str, set[str]] = {}  # re-chunked documents: their new chunk ids
+        self._window: Window = []
+        self._written: dict[str, DocumentEntry] = {}  # documents chunked and embedded anew
         self._kept: set[str] = set()  # documents stored as they were
         self._known = 0  # chunks found so far
         self._reported = 0.0
+        self._embedding: tuple[Window, list[np.ndarray], Future[Embedded]] | None = None
         self.plan = Plan()
 
     def run(self, refs: Sequence[FileRef], corpus: Corpus) -> Plan:
+        """Plan, read, chunk, embed and write; the model works on one window in a thread of its own
+        while the next window is read and chunked and the previous one written."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as self._model:
+            try:
+                return self._run(refs, corpus)
+            finally:
+                if self._embedding is not None:
+                    self._embedding[2].cancel()
+
+    def _run(self, refs: Sequence[FileRef], corpus: Corpus) -> Plan:
         stored = self._store.documents()
-        by_hash = {entry.sha256: doc_id for doc_id, entry in stored.items()}
+        by_hash: dict[str, str] = {}  # content hash → document: a later file with that content is skipped
         to_read = []
         for ref in refs:
             entry = stored.get(ref.doc_id)
             if entry and self._same_file(ref, entry):
-                self._keep(entry)
+                self._keep(entry)  # an unchanged document keeps its place against a new duplicate
+                by_hash.setdefault(entry.sha256, entry.id)
             else:
                 to_read.append(ref)
-                if entry:  # its old hash must not make it a duplicate of itself
-                    by_hash.pop(entry.sha256, None)
         for done, ref in enumerate(to_read, start=1):
             document = admit(ref, self._index.max_bytes, corpus, by_hash)
             self._report("reading", done, len(to_read), final=done == len(to_read))
             if document is not None:
                 self._take(document, stored.get(document.id))
             self._report("chunking", done, len(to_read), final=done == len(to_read))
-        self._flush(everything=True)
+        self._flush()
+        self._drain()
         for doc_id, entry in stored.items():
             if doc_id in self._kept:
                 continue
             old = set(self._store.chunk_ids(entry))
-            if doc_id in self._written:
-                self.plan.stale |= old - self._written[doc_id]
-            else:
+            new = self._written.get(doc_id)
+            if new is None:
                 self.plan.removed += 1
-                self.plan.stale |= old
+            else:  # ids are ``doc::signature::index``: the ones this run wrote are known
+                old -= {f"{doc_id}::{new.signature}::{i}" for i in range(new.chunks)}
+            self.plan.stale |= old
         return self.plan
+
+    def wrote(self, chunk_id: str) -> bool:
+        """Whether this run wrote ``chunk_id`` (ids are ``doc::signature::index``)."""
+        head, _, index = chunk_id.rpartition("::")
+        doc_id, _, signature = head.rpartition("::")
+        entry = self._written.get(doc_id)
+        return bool(entry and entry.signature == signature and index.isdigit() and int(index) < entry.chunks)
 
     # -- per document ---------------------------------------------------------------------------
 
@@ -138,51 +149,82 @@ class Ingestion:
         self._kept.add(entry.id)
         self._writer.copy(self._store, entry)
 
-    def _take(self, document: Document, entry: DocumentEntry | None) -> None:
-        """A document that was read: unchanged in content (only touched), or chunked for embedding."""
+    def _take(self, document: Document | LargeDocument, entry: DocumentEntry | None) -> None:
+        """A document that was read: unchanged in content (only touched), or chunked and embedded."""
         signature = self._index.document_signature(document.id, document.sha256)
         if entry and entry.signature == signature and entry.chunks:
             self._index.touch(self._store.chunk_ids(entry), document.mtime_ns)
             self.plan.touched = True
-            self._keep(
-                replace(entry, path=str(document.path), size=document.size, mtime_ns=document.mtime_ns)
-            )
+            moved = replace(entry, path=str(document.path), size=document.size, mtime_ns=document.mtime_ns)
+            self._keep(moved)
             return
         if self._chunker is None:
             self._chunker = self._index.chunker()
-        chunks = self._chunker.chunk(document, f"{document.id}::{signature}")
-        pending = _Pending(_entry(document, signature, len(chunks)), document, chunks)
-        self._queue.append(pending)
-        self._written[document.id] = {c.id for c in chunks}
-        self._known += len(chunks)
-        if entry:
+        prefix = f"{document.id}::{signature}"
+        if isinstance(document, Document):
+            chunks = self._chunker.chunk(document, prefix)
+            new = _entry(document, signature, len(chunks))
+            self._start(new, entry)
+            for chunk in chunks:
+                self._add(new, chunk)
+            return
+        # Too large to hold: chunk window by window keeping only the cuts, then cut again and embed.
+        cuts: list[list[tuple[int, int, int]]] = []
+        for offset, text in document.windows():
+            found = self._chunker.chunk_text(text, document.id, prefix, offset, sum(map(len, cuts)))
+            cuts.append([(c.start, c.end, c.tokens) for c in found])
+        new = _entry(document, signature, sum(map(len, cuts)))
+        self._start(new, entry)
+        index = 0
+        for (offset, text), window in zip(document.windows(), cuts, strict=True):
+            for start, end, tokens in window:
+                chunk = Chunk(
+                    id=f"{prefix}::{index}", doc_id=document.id, index=index,
+                    text=text[start - offset : end - offset], start=start, end=end, tokens=tokens,
+                )  # fmt: skip
+                self._add(new, chunk)
+                index += 1
+
+    def _start(self, new: DocumentEntry, old: DocumentEntry | None) -> None:
+        self._written[new.id] = new
+        self._known += new.chunks
+        if old:
             self.plan.updated += 1
         else:
             self.plan.added += 1
-        for chunk in chunks:
-            self._window.append((pending, chunk))
-            if len(self._window) >= WINDOW:
-                self._flush()
 
-    def _flush(self, everything: bool = False) -> None:
-        """Embed and upsert the window, then store every document whose chunks are all in."""
-        if self._window:
-            window, self._window = self._window, []
-            spans = [spans_of(chunk.text) for _, chunk in window]
-            vectors, sentences = self._index.embed_chunks([chunk.text for _, chunk in window], spans)
-            self._index.write(
-                [(p.document, p.entry.signature, c, p.entry.chunks) for p, c in window], vectors
+    def _add(self, entry: DocumentEntry, chunk: Chunk) -> None:
+        self._window.append((entry, chunk))
+        if len(self._window) >= WINDOW:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Hand the window to the model, then write the one before it."""
+        if not self._window:
+            return
+        window, self._window = self._window, []
+        spans = [spans_of(chunk.text) for _, chunk in window]
+        future = self._model.submit(self._index.embed_chunks, [chunk.text for _, chunk in window], spans)
+        self._drain()
+        self._embedding = (window, spans, future)
+
+    def _drain(self) -> None:
+        """Upsert the window being embedded once its vectors are in, and append its chunks to the next
+        generation (documents in order, each one's chunks in order)."""
+        if self._embedding is None:
+            return
+        window, spans, future = self._embedding
+        self._embedding = None
+        vectors, sentences = future.result()
+        self._index.write(window, vectors)
+        for (entry, chunk), chunk_spans, sentence_vectors in zip(window, spans, sentences, strict=True):
+            if chunk.index == 0:
+                self._writer.begin(entry)
+            self._writer.add_chunk(
+                ChunkRow(chunk.id, chunk.text, chunk.start, chunk.end, chunk_spans, sentence_vectors)
             )
-            for (pending, chunk), chunk_spans, sentence_vectors in zip(window, spans, sentences, strict=True):
-                pending.rows[chunk.index] = ChunkRow(
-                    chunk.id, chunk.text, chunk.start, chunk.end, chunk_spans, sentence_vectors
-                )
-            self.plan.embedded += len(window)
-            self._report("embedding", self.plan.embedded, self._known, final=True)
-        while self._queue and len(self._queue[0].rows) == len(self._queue[0].chunks):
-            done = self._queue.pop(0)
-            self._writer.add(done.entry, [done.rows[i] for i in range(len(done.chunks))])
-        assert not everything or not self._queue, "every document's chunks were embedded"
+        self.plan.embedded += len(window)
+        self._report("embedding", self.plan.embedded, self._known, final=True)
 
     def _report(self, stage: str, done: int, total: int, final: bool = False) -> None:
         if self._progress is None:
@@ -193,7 +235,7 @@ class Ingestion:
             self._progress(stage, done, total)
 
 
-def _entry(document: Document, signature: str, chunks: int) -> DocumentEntry:
+def _entry(document: Document | LargeDocument, signature: str, chunks: int) -> DocumentEntry:
     return DocumentEntry(
         id=document.id, title=document.title, path=str(document.path), sha256=document.sha256,
         size=document.size, mtime_ns=document.mtime_ns, signature=signature, chunks=chunks,

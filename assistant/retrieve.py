@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 RRF_K = 60  # the constant of Cormack et al. (2009); results are insensitive to it within 10..100
 WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion (0.3…0.7 measured: 0.5 best)
+COMPUTED_PASSAGES = 4096  # passages whose sentence vectors are kept when they had to be computed
 
 
 class Retriever:
@@ -39,6 +40,7 @@ class Retriever:
         self._embedder = embedder
         self._settings = settings
         self._store = index.store()
+        self._computed: dict[str, np.ndarray] = {}  # sentence vectors not stored, computed once
 
     def refresh(self) -> None:
         """Reopen after the index changed."""
@@ -122,10 +124,15 @@ class Retriever:
         else:
             spans, vectors = spans_of(passage.text), None
         if vectors is None:
+            vectors = self._computed.get(passage.chunk_id)
+        if vectors is None:
             if isinstance(self._embedder, PassageEmbedder):
                 vectors = self._embedder.embed_passages([passage.text], [spans])[1][0]
             else:
                 vectors = self._embedder.embed([passage.text[a:b] for a, b in spans.tolist()])
+            if len(self._computed) >= COMPUTED_PASSAGES:
+                self._computed.clear()
+            self._computed[passage.chunk_id] = vectors
         return spans, vectors
 
 

@@ -158,3 +158,11 @@ def test_a_missing_store_is_rebuilt_from_the_collection(corpus_dir: Path, tmp_pa
     assert "503 metres" in answer.text and not answer.refused
     report = make(corpus_dir, index_dir=index_dir).ingest()
     assert (report.unchanged, report.embedded) == (2, 0), "the rebuilt store plans the next ingest"
+
+
+def test_a_renamed_file_is_indexed_under_its_new_name(corpus_dir: Path) -> None:
+    make(corpus_dir).ingest()
+    (corpus_dir / ARTICLE.name).rename(corpus_dir / "renamed.txt")
+    report = make(corpus_dir).ingest()
+    assert (report.added, report.removed, report.skipped) == (1, 1, [])
+    assert {c.doc_id for c in make(corpus_dir).index.chunks()} == {"renamed.txt"}
