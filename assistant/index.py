@@ -27,7 +27,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError
+from chromadb.errors import ChromaError, UniqueConstraintError
 
 from .columns import create
 from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
@@ -36,7 +36,8 @@ from .embeddings.chroma import chroma_function
 from .errors import CorpusError, StoreError
 from .ingest import Chunker, Corpus, FileRef, Limit, scan
 from .ingestion import Ingestion
-from .models import Chunk, Document, IngestProgress, IngestReport, SkippedFile, StoredChunk
+from .lease import Lease
+from .models import Chunk, IngestProgress, IngestReport, SkippedFile, StoredChunk
 from .settings import Settings, redact_url, state_dir
 from .tokens import encoding
 
@@ -81,6 +82,7 @@ class Index:
         self.settings = settings
         self.embedder = embedder
         self.location = redact_url(settings.chroma_url) if settings.chroma_url else str(settings.index_dir)
+        self._lease: Lease | None = None
         # Opening may create the database and the collection; two processes doing that at once (two
         # first ingests) race on the same tables, so opening is serialised too (it takes a moment).
         with self._file_lock("open", "process opening"):
@@ -106,26 +108,27 @@ class Index:
 
     def _open(self) -> Collection:
         name = self.settings.collection
+        function = chroma_function(self.settings, self.embedder)
         with self._translate_errors("open"):
             existing = {c.name: c for c in self._client.list_collections()}
-            if name in existing:
-                recorded = (existing[name].metadata or {}).get("embedder")
-                if recorded != self.embedder.name:
-                    raise StoreError(
-                        f"the index at {self.location} (collection {name!r}) holds vectors of "
-                        f"{recorded!r}, not {self.embedder.name!r}: switch ASSISTANT_EMBEDDER back, "
-                        "or use another ASSISTANT_COLLECTION or ASSISTANT_INDEX_DIR"
+            if name not in existing:
+                try:
+                    return self._client.create_collection(
+                        name,
+                        embedding_function=function,  # type: ignore[arg-type]
+                        configuration={"hnsw": {"space": "cosine"}},
+                        metadata={"embedder": self.embedder.name},
                     )
-                return self._client.get_collection(
-                    name,
-                    embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
+                except UniqueConstraintError:  # another client (another machine) created it meanwhile
+                    existing = {c.name: c for c in self._client.list_collections()}
+            recorded = (existing[name].metadata or {}).get("embedder")
+            if recorded != self.embedder.name:
+                raise StoreError(
+                    f"the index at {self.location} (collection {name!r}) holds vectors of "
+                    f"{recorded!r}, not {self.embedder.name!r}: switch ASSISTANT_EMBEDDER back, "
+                    "or use another ASSISTANT_COLLECTION or ASSISTANT_INDEX_DIR"
                 )
-            return self._client.create_collection(
-                name,
-                embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedder": self.embedder.name},
-            )
+            return self._client.get_collection(name, embedding_function=function)  # type: ignore[arg-type]
 
     @contextmanager
     def _translate_errors(self, action: str) -> Iterator[None]:
@@ -255,9 +258,30 @@ class Index:
 
     @contextmanager
     def _ingest_lock(self) -> Iterator[None]:
-        """One writer at a time (an ingest, or a rebuild of the derived data)."""
-        with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
-            yield
+        """One writer at a time (an ingest, or a rebuild of the derived data): a file lock for an
+        embedded index, a lease in the server for a server's (clients may be on other machines)."""
+        if not self.settings.chroma_url:
+            with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
+                yield
+            return
+        lease = Lease(
+            self._client,
+            self.settings.collection,
+            seconds=self.settings.lease_seconds,
+            timeout=self.settings.lock_timeout,
+            describe=lambda: f"ingest into {self.location} (collection {self.settings.collection!r})",
+        )
+        with self._translate_errors("lock"), lease:
+            self._lease = lease
+            try:
+                yield
+            finally:
+                self._lease = None
+
+    def _check_lease(self) -> None:
+        """Before each write: stop if another client has taken the lease over."""
+        if self._lease is not None:
+            self._lease.check()
 
     def sync(self, roots: list[Path], progress: IngestProgress | None = None) -> IngestReport:
         """Make the index hold exactly the documents under ``roots``."""
@@ -268,15 +292,19 @@ class Index:
             recorded = self.metadata
             generation = int(recorded.get("generation", 0))
             store = self._store(generation)
-            if recorded.get("manifest") == manifest:  # nothing changed since the last ingest
+            count = self.count()
+            if recorded.get("manifest") == manifest and count == len(store):  # nothing changed since
                 report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
-                return report.model_copy(update={"chunks": self.count(), "seconds": _since(started)})
+                return report.model_copy(update={"chunks": count, "seconds": _since(started)})
             corpus = Corpus(roots=list(roots), skipped=skipped)
+            orphans = self._orphans(store) if count != len(store) else set()
             writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions())
             try:
-                plan = Ingestion(self, store, writer, progress).run(refs, corpus)
+                ingestion = Ingestion(self, store, writer, progress)
+                plan = ingestion.run(refs, corpus)
                 if not plan.unchanged and not plan.added + plan.updated:
                     raise CorpusError(_no_documents(corpus))
+                plan.stale |= {i for i in orphans if not ingestion.wrote(i)}
                 self._delete(plan.stale)  # only once every new chunk is in
                 if plan.changed or plan.touched:
                     generation += 1
@@ -295,6 +323,7 @@ class Index:
                     embedder=self.embedder.name,
                     generation=generation,
                 )
+                self._check_lease()
                 self._collection.modify(metadata=meta)
                 total = self._collection.count()
             prune(self._store_root(), generation)
@@ -309,6 +338,11 @@ class Index:
             skipped=corpus.skipped,
             warnings=corpus.warnings,
         )
+
+    def _orphans(self, store: Store) -> set[str]:
+        """Ids the collection holds but ``store``'s generation does not: chunks of an ingest that was
+        interrupted (read, ids only and paged, when the counts differ)."""
+        return {i for page in self.pages([]) for i in page["ids"] if store.row(i) is None}
 
     # -- derived data -------------------------------------------------------------------------
 
@@ -421,28 +455,29 @@ class Index:
             return self.embedder.embed_passages(texts, spans)
         return self.embedder.embed(texts), [None] * len(texts)
 
-    def write(self, rows: list[tuple[Document, str, Chunk, int]], vectors: np.ndarray) -> None:
+    def write(self, rows: list[tuple[DocumentEntry, Chunk]], vectors: np.ndarray) -> None:
         """Upsert embedded chunks (of any documents), with the document facts stored beside each."""
+        self._check_lease()
         with self._translate_errors("write"):
             self._collection.upsert(
-                ids=[chunk.id for _, _, chunk, _ in rows],
+                ids=[chunk.id for _, chunk in rows],
                 embeddings=vectors,
-                documents=[chunk.text for _, _, chunk, _ in rows],
+                documents=[chunk.text for _, chunk in rows],
                 metadatas=[
                     {
                         "doc_id": doc.id,
                         "title": doc.title,
-                        "path": str(doc.path),
+                        "path": doc.path,
                         "sha256": doc.sha256,
                         "mtime_ns": doc.mtime_ns,
-                        "signature": doc_signature,
-                        "n_chunks": n_chunks,
+                        "signature": doc.signature,
+                        "n_chunks": doc.chunks,
                         "index": chunk.index,
                         "start": chunk.start,
                         "end": chunk.end,
                         "tokens": chunk.tokens,
                     }
-                    for doc, doc_signature, chunk, n_chunks in rows
+                    for doc, chunk in rows
                 ],
             )
 
@@ -451,11 +486,13 @@ class Index:
         self._touch(set(ids), mtime_ns)
 
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
+        self._check_lease()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
                 self._collection.update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
 
     def _delete(self, ids: set[str]) -> None:
+        self._check_lease()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
                 self._collection.delete(ids=part)

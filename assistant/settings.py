@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         default=300.0, ge=0, description="Seconds an ingest waits for another one to finish."
     )
+    lease_seconds: float = Field(
+        default=60.0,
+        ge=5,
+        description="With a Chroma server: how long an ingest's lease in the server lasts unrenewed "
+        "(it is renewed every third of that while the ingest runs; a crashed ingest's lease expires).",
+    )
     page_size: int = Field(
         default=5000,
         ge=1,
