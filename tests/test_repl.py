@@ -23,7 +23,7 @@ from assistant.settings import state_dir
 from .conftest import free_port
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
-TIMEOUT = 30
+TIMEOUT = 120  # a bound for a loaded machine (start-up alone took 27 s at load 16), never a wait
 # prompt_toolkit switches bracketed paste on each time it starts waiting for a line: the prompt is up
 READY = "\x1b[?2004h"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>]|[\r\x08]")
