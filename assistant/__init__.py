@@ -6,8 +6,16 @@
 """
 
 from .core import Assistant, Conversation, ask
-from .errors import AssistantError, BackendError, ConfigError, CorpusError, QuestionError, StoreError
-from .models import Answer, Citation, IngestReport, Passage
+from .errors import (
+    AssistantError,
+    BackendError,
+    ConfigError,
+    CorpusError,
+    IndexDamagedError,
+    QuestionError,
+    StoreError,
+)
+from .models import Answer, Citation, IndexStatus, IngestReport, Passage
 from .settings import Settings
 
 __all__ = [
@@ -19,6 +27,8 @@ __all__ = [
     "ConfigError",
     "Conversation",
     "CorpusError",
+    "IndexDamagedError",
+    "IndexStatus",
     "IngestReport",
     "Passage",
     "QuestionError",

@@ -13,7 +13,9 @@ import click
 
 from . import present
 from .core import Assistant, clean_question
-from .settings import load_settings
+from .errors import IndexDamagedError
+from .models import IndexStatus
+from .settings import default_corpus, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 2
@@ -21,7 +23,7 @@ EXIT_ERROR = 2
 
 def fail(message: str) -> None:
     """One line on stderr, exit 2: what the user sees for every error."""
-    click.echo(f"error: {message}", err=True)
+    present.Presenter().error(message)
     sys.exit(EXIT_ERROR)
 
 
@@ -34,7 +36,7 @@ def reports_errors(command: F) -> F:
             with present.reported_errors(fail):
                 return command(*args, **kwargs)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            present.Presenter().cancelled("interrupted")
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
@@ -72,18 +74,55 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--bundled", is_flag=True, help="Index the bundled article again, instead of PATHS.")
+@click.option("--check", is_flag=True, help="Check every chunk of the index; change nothing.")
+@click.option("--repair", is_flag=True, help="Rebuild a damaged index from the corpus it records.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
-def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Index PATHS (files or folders; default: the corpus) so that only they are searched."""
-    out = present.console()
+def ingest(paths: tuple[Path, ...], bundled: bool, check: bool, repair: bool, as_json: bool) -> None:
+    """Index PATHS (files or folders; default: the corpus the index belongs to) so that only they are
+    searched."""
+    chosen = [name for name, on in (("PATHS", bool(paths)), ("--bundled", bundled), ("--check", check),
+                                    ("--repair", repair)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        fail(f"{' and '.join(chosen)} cannot be combined")
+    show = present.Presenter()
     assistant = make_assistant()
-    with present.ingest_progress(present.console(stderr=True)) as progress:
-        report = assistant.ingest(list(paths) or None, progress=progress)
+    if check:
+        _show_status(show, assistant.status(full=True), as_json)
+        return
+    problems: list[str] = []
+    with show.progress() as progress:
+        if repair:
+            problems, report = assistant.repair(progress=progress)
+        else:
+            report = assistant.ingest(default_corpus() if bundled else list(paths) or None, progress)
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        data = {"repaired": problems, **report.model_dump(mode="json")} if repair else report.model_dump()
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    if repair:
+        show.line(f"repaired: {'; '.join(problems)}" if problems else "nothing to repair")
+    show.ingest_report(report)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the IndexStatus as JSON.")
+@reports_errors
+def status(as_json: bool) -> None:
+    """Which corpus the index answers from, its size, and whether it is fresh, stale, incomplete or
+    damaged (a quick check; `assistant ingest --check` checks every chunk)."""
+    _show_status(present.Presenter(), make_assistant().status(), as_json)
+
+
+def _show_status(show: present.Presenter, found: IndexStatus, as_json: bool) -> None:
+    """The status; a damaged index also ends in the one error line (exit 2)."""
+    if as_json:
+        click.echo(found.model_dump_json(indent=2))
     else:
-        present.print_ingest_report(out, report)
+        show.index_status(found)
+    if found.condition == "damaged":
+        fail(str(IndexDamagedError(found.location, "; ".join(found.problems), found.corpus)))
 
 
 @cli.command()
@@ -93,14 +132,15 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 @reports_errors
 def search(query: str, top_k: int | None, as_json: bool) -> None:
     """Print the passages that best match QUERY, with scores and locations."""
+    show = present.Presenter()
     assistant = make_assistant()
     clean_question(query, assistant.settings.max_question_tokens)  # bad input fails before indexing
-    _index_if_needed(assistant)
+    _index_if_needed(assistant, show)
     passages = assistant.search(query, top_k)
     if as_json:
         click.echo(json.dumps([p.model_dump() for p in passages], indent=2, ensure_ascii=False))
     else:
-        present.print_passages(present.console(), passages)
+        show.passages(passages)
 
 
 @cli.command()
@@ -118,27 +158,27 @@ def ask(
     base_url: str | None,
 ) -> None:
     """Answer QUESTION from the documents, with numbered, quoted sources."""
+    show = present.Presenter()
     assistant = make_assistant(backend=backend, model=model, base_url=base_url)
     clean_question(question, assistant.settings.max_question_tokens)
-    _index_if_needed(assistant)
+    _index_if_needed(assistant, show)
     if as_json:
         click.echo(assistant.ask(question).model_dump_json(indent=2))
         return
-    out = present.console()
+    waiting = present.waiting_message(assistant.settings, assistant.backend.model)
     if no_stream:
-        present.print_answer(out, assistant.ask(question))
+        with show.status(waiting):
+            answer = assistant.ask(question)
+        show.answer(answer)
         return
-    answer = present.stream_answer(out, assistant.stream(question))
-    present.print_answer(out, answer, streamed=True)
+    answer = show.stream_answer(assistant.stream(question), waiting)
+    show.answer_details(answer)
 
 
-def _index_if_needed(assistant: Assistant) -> None:
-    err = present.console(stderr=True)
-    with present.ingest_progress(err) as progress:
+def _index_if_needed(assistant: Assistant, show: present.Presenter) -> None:
+    with show.progress("opening the index") as progress:
         report = assistant.ensure_ready(progress)
-    line = present.indexed_line(report) if report else None
-    if line:
-        err.print(line, style="dim")
+    show.indexed(report)
 
 
 @cli.command()
@@ -158,8 +198,9 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=Path("evals/dev.yaml"),
     show_default=True,
-    help="Eval set (YAML).",
+    help="Eval set (YAML, or SQuAD 2.0 JSON).",
 )
+@click.option("--paragraphs", help="SQuAD sets only: the questions of paragraphs FIRST-LAST (e.g. 23-44).")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the report as JSON.")
 @click.option("--html", "html_out", type=click.Path(path_type=Path), help="Write an HTML report.")
 @click.option(
@@ -172,6 +213,7 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
 @reports_errors
 def evaluate(
     set_path: Path,
+    paragraphs: str | None,
     json_out: Path | None,
     html_out: Path | None,
     gate: Path | None,
@@ -184,14 +226,15 @@ def evaluate(
     from .evaluation import load_dataset, load_gate, run_eval
     from .evaluation.html import write_html
     from .evaluation.report import print_report
+    from .evaluation.squad import parse_range
 
-    dataset = load_dataset(set_path)
+    dataset = load_dataset(set_path, parse_range(paragraphs) if paragraphs else None)
     overrides: dict[str, Any] = {"backend": backend, "model": model, "base_url": base_url}
     settings = load_settings(**{k: v for k, v in overrides.items() if v})
-    err = present.console(stderr=True)
-    with err.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
+    show = present.Presenter()
+    with show.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
         report = run_eval(dataset, settings, judge=judge)
-    print_report(present.console(), report)
+    print_report(show.out, report)
     if json_out:
         json_out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
     if html_out:
@@ -200,10 +243,10 @@ def evaluate(
         limits = load_gate(gate, set_path, report.backend)
         failures = limits.failures(report.summary)
         for failure in failures:
-            click.echo(f"gate failed: {failure}", err=True)
+            show.hint(f"gate failed: {failure}")
         if failures:
             sys.exit(1)
-        click.echo(f"gate passed ({limits.count} limits)", err=True)
+        show.hint(f"gate passed ({limits.count} limits)", style="green")
 
 
 def main() -> None:

@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .backends import Backend, make_backend
 from .embeddings import Embedder, make_embedder
-from .errors import QuestionError
+from .errors import CorpusError, QuestionError
 from .models import (
     REFUSAL,
     Answer,
     Citation,
     Evidence,
-    IngestProgress,
+    IndexStatus,
     IngestReport,
     Passage,
+    Progress,
     Request,
     Source,
     Timings,
@@ -104,8 +105,10 @@ _END = object()
 class Assistant:
     """Answers questions from a corpus, with verified quotes, or says the corpus does not say.
 
-    ``Assistant()`` works offline on the bundled corpus; pass ``Settings`` or keyword overrides
-    (``Assistant(backend="openai", model="gpt-4o-mini")``) for anything else. The index is built or
+    ``Assistant()`` works offline and answers from the corpus the index belongs to: the one last
+    ingested (``assistant ingest PATH``), else the bundled article; ``corpus_roots`` says which. Pass
+    ``Settings`` or keyword overrides (``Assistant(corpus=["~/notes"])``,
+    ``Assistant(backend="openai", model="gpt-4o-mini")``) for anything else. The index is built or
     brought up to date on first use. One instance can serve many threads.
     """
 
@@ -132,8 +135,11 @@ class Assistant:
         with self._lock:
             if self._index is None:
                 from .index import Index  # imports Chroma (~0.5 s): only when the index is needed
+                from .integrity import ensure_intact
 
-                self._index = Index(self.settings, self.embedder)
+                index = Index(self.settings, self.embedder)
+                ensure_intact(index)  # a few ms: an index that lost data says so, never answers from it
+                self._index = index
             return self._index
 
     @property
@@ -144,32 +150,71 @@ class Assistant:
             return self._backend
 
     def corpus(self) -> list[Path]:
-        """The named corpus, else the one the index was last built from, else the bundled one."""
+        """The named corpus, else the one the index belongs to (recorded before its last ingest's first
+        write), else the bundled one."""
         if self.settings.corpus_is_explicit:
             return self.settings.corpus
         return self.index.recorded_corpus() or default_corpus()
 
+    @property
+    def corpus_roots(self) -> list[Path]:
+        """The files and folders answers come from (``settings.corpus`` only when it was named)."""
+        return self.corpus()
+
+    def status(self, full: bool = False) -> IndexStatus:
+        """The index: its corpus, size, embedder, when it was built, and whether it is fresh, stale,
+        incomplete or damaged. ``full`` checks every chunk (``assistant ingest --check``)."""
+        from .integrity import status
+
+        with self._lock:
+            return status(self.settings, self.embedder, full=full)
+
+    def repair(self, progress: Progress | None = None) -> tuple[list[str], IngestReport]:
+        """Rebuild a damaged index from its recorded corpus (else bring it up to date): what was wrong,
+        and the ingest report."""
+        from .integrity import repair
+
+        with self._lock:
+            self._index, self._retriever, self._ready = None, None, False  # they may hold the old one
+            problems, report = repair(self.settings, self.embedder, progress)
+            self._refresh()
+            return problems, report
+
     # -- indexing -------------------------------------------------------------------------------
 
     def ingest(
-        self, paths: Sequence[str | Path] | None = None, progress: IngestProgress | None = None
+        self, paths: Sequence[str | Path] | None = None, progress: Progress | None = None
     ) -> IngestReport:
         """Make the index hold exactly the documents under ``paths`` (default: the corpus)."""
-        roots = [Path(p).expanduser() for p in paths] if paths else self.corpus()
+        roots = [Path(p).expanduser() for p in paths] if paths else self._named_corpus()
         with self._lock:
             report = self.index.sync(roots, progress)
             self._refresh()
             return report
 
-    def ensure_ready(self, progress: IngestProgress | None = None) -> IngestReport | None:
-        """Index the corpus if the index is missing or stale; the report when anything was done."""
+    def ensure_ready(self, progress: Progress | None = None) -> IngestReport | None:
+        """Index the corpus if the index is missing, stale or incomplete (an interrupted ingest is
+        finished, for the corpus it was ingesting); the report when anything was done."""
         with self._lock:
             if self._ready:
                 return None
+            report = None
             roots = self.corpus()
-            report = None if self.index.is_fresh(roots) else self.index.sync(roots, progress)
+            gone = [root for root in roots if not root.exists()]
+            if gone and not self.settings.corpus_is_explicit:
+                raise CorpusError(
+                    f"the index belongs to {gone[0]}, which is not there: put it back, or run "
+                    "`assistant ingest PATH` (or `assistant ingest --bundled`) to answer from another corpus"
+                )
+            if not self.index.is_fresh(roots):
+                # decided again once the ingest lock is held: another process may be ingesting right now
+                report = self.index.sync(self._named_corpus(), progress, if_stale=True)
             self._refresh()
             return report
+
+    def _named_corpus(self) -> list[Path] | None:
+        """The corpus the settings name, or None for "the one the index belongs to"."""
+        return self.settings.corpus if self.settings.corpus_is_explicit else None
 
     def _refresh(self) -> None:
         if self._retriever is None:
@@ -315,7 +360,15 @@ def _last_answer(items: Iterator[str | Answer]) -> Answer:
 
 def _closest(evidence: Sequence[Evidence], n: int = 3) -> list[Citation]:
     return [
-        Citation(number=i + 1, doc_id=e.doc_id, chunk_id=e.chunk_id, quote=e.text, start=e.start, end=e.end)
+        Citation(
+            number=i + 1,
+            doc_id=e.doc_id,
+            chunk_id=e.chunk_id,
+            quote=e.text,
+            start=e.start,
+            end=e.end,
+            section=e.section,
+        )
         for i, e in enumerate(evidence[:n])
     ]
 

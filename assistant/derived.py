@@ -25,10 +25,10 @@ import numpy as np
 from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, open_column, write_hash_index
 from .lexical import LexicalIndex, Vocabulary
 from .lexical import build as build_lexical
-from .models import StoredChunk
+from .models import Section, StoredChunk
 from .text import sentence_spans
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class ChunkRow:
     end: int
     spans: np.ndarray  # (k, 2) int32
     vectors: np.ndarray | None  # (k, dims) float32, rows L2-normalised; None: embed when needed
+    sections: str = "[]"  # the document's sections in effect within it: JSON [[start, label], …]
 
 
 def spans_of(text: str) -> np.ndarray:
@@ -82,6 +83,7 @@ class Store:
         self.dims = int(self.meta["dims"])
         self.ids = Strings(folder, "ids")
         self.texts = Strings(folder, "texts")
+        self.sections = Strings(folder, "sections")
         self.doc_ids = Strings(folder, "doc_ids")
         self.titles = Strings(folder, "titles")
         self._chunk_docs = open_column(folder / "chunk_docs", np.int32)
@@ -107,9 +109,13 @@ class Store:
     def chunk(self, row: int) -> StoredChunk:
         doc = int(self._chunk_docs[row])
         start, end = (int(v) for v in self._bounds[row])
+        sections = tuple(
+            Section.model_construct(start=int(at), label=str(label))
+            for at, label in json.loads(self.sections[row])
+        )
         return StoredChunk.model_construct(  # written by this module: trusted, built without validation
             id=self.ids[row], doc_id=self.doc_ids[doc], title=self.titles[doc],
-            text=self.texts[row], start=start, end=end,
+            text=self.texts[row], start=start, end=end, sections=sections,
         )  # fmt: skip
 
     def _sentence_rows(self, row: int) -> tuple[int, int]:
@@ -137,11 +143,23 @@ class Store:
     def vocabulary(self) -> list[str]:
         return list(Strings(self.folder, "vocab"))
 
-    def copy_rows(self, entry: DocumentEntry) -> Iterator[tuple[int, bytes, bytes, int, int]]:
+    def copy_rows(self, entry: DocumentEntry) -> Iterator[tuple[int, bytes, bytes, bytes, int, int]]:
         """Raw rows of a document, for copying into the next generation."""
         for row in range(entry.first, entry.first + entry.chunks):
             start, end = (int(v) for v in self._bounds[row])
-            yield row, self.ids.raw(row), self.texts.raw(row), start, end
+            yield row, self.ids.raw(row), self.texts.raw(row), self.sections.raw(row), start, end
+
+    def renamed(self, generation: int) -> Store:
+        """This store as ``generation``: an ingest that changed nothing moves it along unchanged."""
+        meta = self.meta | {"generation": generation}
+        with create(self.folder / ".meta.json") as out:
+            out.write(json.dumps(meta).encode())
+        os.replace(self.folder / ".meta.json", self.folder / "meta.json")
+        final = generation_folder(self.folder.parent, generation)
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(self.folder, final)
+        return Store(final)
 
 
 class StoreWriter:
@@ -157,6 +175,7 @@ class StoreWriter:
         folder = self.folder
         self._ids = StringsWriter(folder, "ids")
         self._texts = StringsWriter(folder, "texts")
+        self._sections = StringsWriter(folder, "sections")
         self._doc_ids = StringsWriter(folder, "doc_ids")
         self._titles = StringsWriter(folder, "titles")
         self._chunk_docs = ColumnWriter(folder / "chunk_docs", np.int32)
@@ -191,6 +210,7 @@ class StoreWriter:
         """The next chunk of the document begun last."""
         self._ids.append(chunk.id)
         self._texts.append(chunk.text)
+        self._sections.append(chunk.sections)
         self._chunk_docs.append([self.documents - 1])
         self._bounds.append([chunk.start, chunk.end])
         self._terms.append(self._vocabulary.ids(chunk.text))
@@ -209,9 +229,10 @@ class StoreWriter:
         """An unchanged document: its rows copied from the previous generation, nothing recomputed."""
         doc = self.documents
         self._document(entry)
-        for row, chunk_id, text, start, end in store.copy_rows(entry):
+        for row, chunk_id, text, sections, start, end in store.copy_rows(entry):
             self._ids.append_bytes(chunk_id)
             self._texts.append_bytes(text)
+            self._sections.append_bytes(sections)
             self._chunk_docs.append([doc])
             self._bounds.append([start, end])
             low, high = store._sentence_rows(row)
@@ -234,8 +255,8 @@ class StoreWriter:
         """Build the id and BM25 indexes, then move the folder to ``g<generation>`` (replacing a
         leftover of an ingest that died before recording that generation)."""
         writers: list[ColumnWriter | StringsWriter] = [
-            self._ids, self._texts, self._doc_ids, self._titles, self._chunk_docs, self._bounds,
-            self._sentence_ends, self._spans, self._scales, self._term_ends, self._terms,
+            self._ids, self._texts, self._sections, self._doc_ids, self._titles, self._chunk_docs,
+            self._bounds, self._sentence_ends, self._spans, self._scales, self._term_ends, self._terms,
         ]  # fmt: skip
         for writer in [*writers, *([self._vectors] if self._vectors else [])]:
             writer.close()
@@ -284,6 +305,9 @@ def prune(root: Path, keep: int) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def rows_of(texts: Iterable[tuple[str, str, int, int]]) -> list[ChunkRow]:
+def rows_of(texts: Iterable[tuple[str, str, int, int, str]]) -> list[ChunkRow]:
     """Chunks without stored sentence vectors (a rebuild from the collection)."""
-    return [ChunkRow(i, text, start, end, spans_of(text), None) for i, text, start, end in texts]
+    return [
+        ChunkRow(i, text, start, end, spans_of(text), None, sections)
+        for i, text, start, end, sections in texts
+    ]

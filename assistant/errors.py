@@ -1,5 +1,8 @@
 """Errors a user can act on. Every message is one line that says what to do; the CLI prints it as is."""
 
+from collections.abc import Sequence
+from pathlib import Path
+
 
 class AssistantError(Exception):
     """Base class: anything the CLI reports as a one-line error (exit 2)."""
@@ -15,6 +18,21 @@ class CorpusError(AssistantError):
 
 class StoreError(AssistantError):
     """The index cannot be opened or written (embedder mismatch, server gone, locked)."""
+
+
+REPAIR = "assistant ingest --repair"
+
+
+class IndexDamagedError(StoreError):
+    """The index lost data or its database cannot be read: ``assistant ingest --repair`` rebuilds it
+    from its recorded corpus."""
+
+    def __init__(self, location: str, problem: str, corpus: Sequence[Path] = ()) -> None:
+        self.location, self.problem, self.corpus = location, problem, list(corpus)
+        source = f" from {', '.join(str(p) for p in corpus)}" if corpus else ""
+        super().__init__(
+            f"the index at {location} is damaged ({problem}): run `{REPAIR}` to rebuild it{source}"
+        )
 
 
 class BackendError(AssistantError):

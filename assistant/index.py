@@ -4,6 +4,8 @@ Safety comes from determinism: a chunk's id is derived from its document's id, t
 the chunking parameters and the embedder. Re-running an interrupted ingest therefore rewrites the same
 ids (no duplicates), and deletes whatever ids a document should no longer have (no orphans). A manifest
 hash over the corpus files, written last, says whether the index is fresh without reading the files.
+What the index belongs to (its corpus, whether its last ingest completed, its generation) is kept by
+``state.py``; whether it lost data is ``integrity.py``'s business.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import hashlib
 import json
 import logging
 import os
+import re
+import shutil
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +29,7 @@ import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError, UniqueConstraintError
@@ -33,12 +38,14 @@ from .columns import create
 from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
 from .embeddings import Embedder, PassageEmbedder
 from .embeddings.chroma import chroma_function
-from .errors import CorpusError, StoreError
+from .errors import CorpusError, IndexDamagedError, StoreError
 from .ingest import Chunker, Corpus, FileRef, Limit, scan
 from .ingestion import Ingestion
 from .lease import Lease
-from .models import Chunk, IngestProgress, IngestReport, SkippedFile, StoredChunk
-from .settings import Settings, redact_url, state_dir
+from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredChunk
+from .private import FILE_MODE, owner_only_umask, private_dir, tighten
+from .settings import Settings, default_corpus, redact_url, state_dir
+from .state import IndexState, read_state_file, write_state_file
 from .tokens import encoding
 
 log = logging.getLogger(__name__)
@@ -60,7 +67,7 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
 
 
-INDEX_FORMAT = 2  # bump when what is stored beside a chunk changes: every document is redone
+INDEX_FORMAT = 3  # bump when what is stored beside a chunk changes: every document is redone
 
 
 def chunking_signature(settings: Settings, embedder: Embedder) -> str:
@@ -75,19 +82,38 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-class Index:
-    """A Chroma collection of chunks: embedded on disk by default, or on a server by URL."""
+# SQLite's words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), as Chroma passes them on
+_CORRUPT = re.compile(r"malformed|not a database|\(code: (11|26)\)", re.IGNORECASE)
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+
+class Index:
+    """A Chroma collection of chunks: embedded on disk by default, or on a server by URL.
+
+    ``reset_unreadable``: an embedded database that SQLite cannot read is removed and created anew
+    (for ``assistant ingest --repair``); otherwise it is an ``IndexDamagedError`` naming that command.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder, *, reset_unreadable: bool = False) -> None:
         self.settings = settings
         self.embedder = embedder
         self.location = redact_url(settings.chroma_url) if settings.chroma_url else str(settings.index_dir)
+        self.reset: str | None = None  # why the database was removed, when it was
+        self._locks: dict[str, filelock.FileLock] = {}
         self._lease: Lease | None = None
+        self._building: list[Path] | None = None  # the roots an ingest will record before its first write
         # Opening may create the database and the collection; two processes doing that at once (two
         # first ingests) race on the same tables, so opening is serialised too (it takes a moment).
-        with self._file_lock("open", "process opening"):
-            self._client = self._connect()
+        with self._file_lock("open", "process opening"), owner_only_umask():
+            try:
+                self._client = self._connect()
+            except IndexDamagedError as exc:
+                if not reset_unreadable or settings.chroma_url:
+                    raise
+                self.reset = exc.problem
+                remove_database(settings.index_dir)
+                self._client = self._connect()
             self._collection = self._open()
+        self._tighten()
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -96,8 +122,12 @@ class Index:
         url = self.settings.chroma_url
         with self._translate_errors("connect to"):
             if url is None:
-                self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-                return chromadb.PersistentClient(str(self.settings.index_dir), settings=chroma_settings)
+                private_dir(self.settings.index_dir)
+                try:
+                    return chromadb.PersistentClient(str(self.settings.index_dir), settings=chroma_settings)
+                except Exception:
+                    _forget_client(self.settings.index_dir)
+                    raise
             parts = urlsplit(url)
             return chromadb.HttpClient(
                 host=parts.hostname or "127.0.0.1",
@@ -137,9 +167,40 @@ class Index:
             yield
         except (ChromaError, httpx.HTTPError, OSError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if not self.settings.chroma_url and _CORRUPT.search(reason):
+                recorded = read_state_file(self.settings)
+                problem = re.sub(r"^error returned from database: (\(code: \d+\) )?", "", reason)
+                raise IndexDamagedError(self.location, problem, recorded.corpus if recorded else ()) from None
             if self.settings.chroma_url:
                 raise StoreError(f"cannot {action} the Chroma server at {self.location}: {reason}") from None
             raise StoreError(f"cannot {action} the index at {self.location}: {reason}") from None
+
+    # -- for the integrity check -------------------------------------------------------------
+
+    @property
+    def collection(self) -> Collection:
+        """The Chroma collection itself."""
+        return self._collection
+
+    def guarded(self, action: str) -> AbstractContextManager[None]:
+        """Chroma and network failures while doing ``action`` become one line that names the index."""
+        return self._translate_errors(action)
+
+    def reconnect(self) -> bool:
+        """For the embedded index, open the database afresh: Chroma keeps one client per folder for the
+        whole process, and its vector index does not see what other processes wrote since it was
+        loaded. False for a server's index (always current)."""
+        if self.settings.chroma_url:
+            return False
+        with self._file_lock("open", "process opening"), owner_only_umask():
+            _forget_client(self.settings.index_dir)
+            self._client = self._connect()
+            self._collection = self._open()
+        return True
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Held while no ingest may run (the lock an ingest takes; it may be taken again inside)."""
+        return self._ingest_lock()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -156,10 +217,14 @@ class Index:
             )
             return dict(self._collection.metadata or {})
 
+    def state(self) -> IndexState:
+        """What the collection records of its corpus and of its last ingest."""
+        return IndexState.from_metadata(self.metadata)
+
     def recorded_corpus(self) -> list[Path] | None:
-        """The corpus the last ingest synchronised to, if any."""
-        roots = self.metadata.get("corpus")
-        return [Path(p) for p in json.loads(roots)] if roots else None
+        """The corpus this index belongs to: recorded before an ingest's first write, so it names the
+        corpus of an ingest that was interrupted too."""
+        return self.state().corpus or None
 
     def pages(self, include: list[str]) -> Iterator[GetResult]:
         """The whole collection, ``page_size`` rows per read: one read of everything fails past
@@ -185,6 +250,7 @@ class Index:
                     text=text,
                     start=int(meta["start"]),  # type: ignore[arg-type]
                     end=int(meta["end"]),  # type: ignore[arg-type]
+                    sections=_sections(meta.get("sections")),
                 )
                 for chunk_id, text, meta in zip(
                     page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
@@ -220,7 +286,9 @@ class Index:
         return _digest(*parts)
 
     def is_fresh(self, roots: list[Path]) -> bool:
-        return self.metadata.get("manifest") == self.manifest(roots)
+        """The last ingest completed, for exactly these files as they are now."""
+        state = self.state()
+        return state.state == "complete" and state.manifest == self.manifest(roots)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -236,10 +304,11 @@ class Index:
         saying so (a silent wait of minutes looks like a hang)."""
         path = self._lock_path(name)
         timeout = self.settings.lock_timeout
-        lock = filelock.FileLock(str(path), timeout=timeout)
+        # one object per lock, so that holding it and calling what takes it again does not wait for itself
+        lock = self._locks.setdefault(name, filelock.FileLock(str(path), timeout=timeout, mode=FILE_MODE))
         patience = min(1.0, timeout)  # a lock held for a moment (another process opening) goes unsaid
         with self._translate_errors("lock"):  # an unwritable folder
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             busy = not _acquire(lock, patience)
             if busy and timeout > patience:
                 log.warning(
@@ -258,11 +327,15 @@ class Index:
 
     @contextmanager
     def _ingest_lock(self) -> Iterator[None]:
-        """One writer at a time (an ingest, or a rebuild of the derived data): a file lock for an
-        embedded index, a lease in the server for a server's (clients may be on other machines)."""
+        """One writer at a time (an ingest, a repair, a rebuild of the derived data): a file lock for an
+        embedded index, a lease in the server for a server's (its clients may be on other machines).
+        Taken again inside, it is already held."""
         if not self.settings.chroma_url:
             with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
                 yield
+            return
+        if self._lease is not None:
+            yield
             return
         lease = Lease(
             self._client,
@@ -278,63 +351,106 @@ class Index:
             finally:
                 self._lease = None
 
-    def _check_lease(self) -> None:
-        """Before each write: stop if another client has taken the lease over."""
+    def _before_write(self) -> None:
+        """Before each write: stop if another client has taken the lease over; before the first one,
+        record the corpus the index is being built for (``state = building``)."""
         if self._lease is not None:
             self._lease.check()
+        if self._building is not None:
+            roots, self._building = self._building, None
+            self._record(self.state().building(roots))
 
-    def sync(self, roots: list[Path], progress: IngestProgress | None = None) -> IngestReport:
-        """Make the index hold exactly the documents under ``roots``."""
+    def sync(
+        self,
+        roots: list[Path] | None = None,
+        progress: Progress | None = None,
+        *,
+        if_stale: bool = False,
+        rebuild: bool = False,
+    ) -> IngestReport:
+        """Make the index hold exactly the documents under ``roots``.
+
+        ``roots`` None: the corpus this index belongs to (else the bundled one), decided once the lock
+        is held, so that a process that waited for another's first ingest follows it rather than
+        replacing it. ``if_stale``: nothing is done when, the lock held, the index is fresh.
+        ``rebuild``: the collection is emptied first (``assistant ingest --repair``).
+        """
         started = time.perf_counter()
-        with self._ingest_lock():
+        with self._ingest_lock(), owner_only_umask():
+            state = self.state()
+            roots = roots or state.corpus or default_corpus()
+            if if_stale and not rebuild and self.is_fresh(roots):
+                return IngestReport(chunks=self.count(), seconds=_since(started))
+            if state.state == "building" and state.corpus == [r.resolve() for r in roots]:
+                log.warning("finishing the interrupted ingest of %s", ", ".join(str(p) for p in state.corpus))
             refs, skipped = scan(roots)
             manifest = self._manifest(roots, refs, skipped)  # before reading: a change stays visible
-            recorded = self.metadata
-            generation = int(recorded.get("generation", 0))
-            store = self._store(generation)
+            if rebuild:
+                prune(self._store_root(), keep=-1)  # what was derived from the old collection goes too
+                self._drop(roots)
+            store = self._store(self.state().generation)
             count = self.count()
-            if recorded.get("manifest") == manifest and count == len(store):  # nothing changed since
+            if (
+                state.state == "complete"
+                and state.manifest == manifest
+                and count == len(store)
+                and not rebuild
+            ):
+                # nothing changed since the last complete ingest: no file is read
                 report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
                 return report.model_copy(update={"chunks": count, "seconds": _since(started)})
-            corpus = Corpus(roots=list(roots), skipped=skipped)
-            orphans = self._orphans(store) if count != len(store) else set()
-            writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions())
-            try:
-                ingestion = Ingestion(self, store, writer, progress)
-                plan = ingestion.run(refs, corpus)
-                if not plan.unchanged and not plan.added + plan.updated:
-                    raise CorpusError(_no_documents(corpus))
-                plan.stale |= {i for i in orphans if not ingestion.wrote(i)}
-                self._delete(plan.stale)  # only once every new chunk is in
-                if plan.changed or plan.touched:
-                    generation += 1
-                    store = writer.publish(generation, self.embedder.name)
-                else:
-                    writer.abandon()
-            except BaseException:
-                writer.abandon()
-                raise
-            _write_skipped(store, corpus.skipped)
-            with self._translate_errors("write"):
-                meta = dict(self._collection.metadata or {})
-                meta.update(
-                    corpus=json.dumps([str(r.resolve()) for r in roots]),
-                    manifest=manifest if not corpus.warnings else "",
-                    embedder=self.embedder.name,
-                    generation=generation,
+            report = self._apply(roots, refs, skipped, store, progress, orphans=count != len(store))
+            documents = report.unchanged + report.added + report.updated
+            self._record(
+                self.state().completed(
+                    roots, manifest if not report.warnings else "", report.chunks, documents
                 )
-                self._check_lease()
-                self._collection.modify(metadata=meta)
-                total = self._collection.count()
-            prune(self._store_root(), generation)
+            )
+            prune(self._store_root(), self.state().generation)
+        self._tighten()
+        return report.model_copy(update={"seconds": _since(started)})
+
+    def _apply(
+        self,
+        roots: list[Path],
+        refs: list[FileRef],
+        skipped: list[SkippedFile],
+        store: Store,
+        progress: Progress | None,
+        orphans: bool,
+    ) -> IngestReport:
+        """Stream the corpus into the collection (``ingestion.py``) and write the next generation of
+        derived data, under the generation the completed ingest is about to record."""
+        corpus = Corpus(roots=list(roots), skipped=skipped)
+        leftovers = self._orphans(store) if orphans else set()
+        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions())
+        generation = self.state().generation + 1
+        self._building = list(roots)
+        try:
+            ingestion = Ingestion(self, store, writer, progress)
+            plan = ingestion.run(refs, corpus)
+            if not plan.unchanged and not plan.added + plan.updated:
+                raise CorpusError(_no_documents(corpus))
+            plan.stale |= {i for i in leftovers if not ingestion.wrote(i)}
+            self._delete(plan.stale)  # only once every new chunk is in
+            if plan.changed or plan.touched:
+                published = writer.publish(generation, self.embedder.name)
+            else:  # the same rows: the store moves to the new generation as it is
+                writer.abandon()
+                published = store.renamed(generation)
+        except BaseException:
+            writer.abandon()
+            raise
+        finally:
+            self._building = None
+        _write_skipped(published, corpus.skipped)
         return IngestReport(
             added=plan.added,
             updated=plan.updated,
             unchanged=plan.unchanged,
             removed=plan.removed,
-            chunks=total,
+            chunks=self.count(),
             embedded=plan.embedded,
-            seconds=_since(started),
             skipped=corpus.skipped,
             warnings=corpus.warnings,
         )
@@ -343,6 +459,30 @@ class Index:
         """Ids the collection holds but ``store``'s generation does not: chunks of an ingest that was
         interrupted (read, ids only and paged, when the counts differ)."""
         return {i for page in self.pages([]) for i in page["ids"] if store.row(i) is None}
+
+    def _record(self, state: IndexState) -> None:
+        """The state in the collection's metadata, then in the state file (which thus never runs ahead
+        of a healthy database)."""
+        with self._translate_errors("write"):
+            meta = dict(self._collection.metadata or {})
+            meta.update(state.model_copy(update={"embedder": self.embedder.name}).metadata())
+            self._collection.modify(metadata=meta)
+        write_state_file(self.settings, state)
+
+    def _drop(self, roots: list[Path]) -> None:
+        """Empty the collection by deleting and creating it. Its generation count goes on from the highest
+        recorded, so that nothing keyed by an older generation ever matches the rebuilt one."""
+        recorded = read_state_file(self.settings)
+        generation = max(self.state().generation, recorded.generation if recorded else 0)
+        with self._translate_errors("rebuild"):
+            self._client.delete_collection(self.settings.collection)
+            self._collection = self._open()
+        self._record(IndexState(generation=generation).building(roots))
+
+    def _tighten(self) -> None:
+        """Whatever Chroma created in the embedded index's folder, owner-only."""
+        if not self.settings.chroma_url:
+            tighten(self.settings.index_dir)
 
     # -- derived data -------------------------------------------------------------------------
 
@@ -353,18 +493,14 @@ class Index:
             return state_dir() / "derived" / server / self.settings.collection
         return self.settings.index_dir / "derived" / self.settings.collection
 
-    def generation(self) -> int:
-        return int(self.metadata.get("generation", 0))
-
     def store(self) -> Store:
         """The derived data of the collection's current generation, memory-mapped; rebuilt from the
         collection (paged reads) when this machine has none for it."""
-        generation = self.generation()
-        store = open_store(self._store_root(), generation, self.embedder.name)
+        store = open_store(self._store_root(), self.state().generation, self.embedder.name)
         if store is not None:
             return store
         with self._ingest_lock():
-            return self._store(self.generation())
+            return self._store(self.state().generation)
 
     def _store(self, generation: int) -> Store:
         """``store`` for a caller holding the ingest lock."""
@@ -423,7 +559,16 @@ class Index:
         for entry, ids in batch:
             if any(i not in rows for i in ids):
                 continue
-            chunks = [(i, rows[i][0], int(rows[i][1]["start"]), int(rows[i][1]["end"])) for i in ids]  # type: ignore[arg-type]
+            chunks = [
+                (
+                    i,
+                    rows[i][0],
+                    int(rows[i][1]["start"]),
+                    int(rows[i][1]["end"]),
+                    str(rows[i][1].get("sections") or "[]"),
+                )  # type: ignore[arg-type]
+                for i in ids
+            ]
             writer.add(entry, rows_of(chunks))
 
     # -- writing, for ``Ingestion`` -----------------------------------------------------------
@@ -455,14 +600,15 @@ class Index:
             return self.embedder.embed_passages(texts, spans)
         return self.embedder.embed(texts), [None] * len(texts)
 
-    def write(self, rows: list[tuple[DocumentEntry, Chunk]], vectors: np.ndarray) -> None:
-        """Upsert embedded chunks (of any documents), with the document facts stored beside each."""
-        self._check_lease()
+    def write(self, rows: list[tuple[DocumentEntry, Chunk, str]], vectors: np.ndarray) -> None:
+        """Upsert embedded chunks (of any documents), with the document facts (and the sections in
+        effect within each chunk, as JSON) stored beside each."""
+        self._before_write()
         with self._translate_errors("write"):
             self._collection.upsert(
-                ids=[chunk.id for _, chunk in rows],
+                ids=[chunk.id for _, chunk, _ in rows],
                 embeddings=vectors,
-                documents=[chunk.text for _, chunk in rows],
+                documents=[chunk.text for _, chunk, _ in rows],
                 metadatas=[
                     {
                         "doc_id": doc.id,
@@ -476,8 +622,9 @@ class Index:
                         "start": chunk.start,
                         "end": chunk.end,
                         "tokens": chunk.tokens,
+                        "sections": sections,
                     }
-                    for doc, chunk in rows
+                    for doc, chunk, sections in rows
                 ],
             )
 
@@ -486,13 +633,15 @@ class Index:
         self._touch(set(ids), mtime_ns)
 
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
-        self._check_lease()
+        self._before_write()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
                 self._collection.update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
 
     def _delete(self, ids: set[str]) -> None:
-        self._check_lease()
+        if not ids:
+            return
+        self._before_write()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
                 self._collection.delete(ids=part)
@@ -501,6 +650,38 @@ class Index:
         """At most ``page_size`` ids per statement (SQLite's variable limit)."""
         size = self.settings.page_size
         return (ids[i : i + size] for i in range(0, len(ids), size))
+
+
+def _sections(stored: Any) -> tuple[Section, ...]:
+    """The sections stored beside a chunk (a JSON list of [start, label])."""
+    if not isinstance(stored, str) or not stored:
+        return ()
+    return tuple(
+        Section.model_construct(start=int(start), label=str(label)) for start, label in json.loads(stored)
+    )
+
+
+def remove_database(index_dir: Path) -> None:
+    """Chroma's files in ``index_dir`` (its SQLite database and the vector segment folders, named by
+    UUID): what ``reset_unreadable`` starts again without. Lock and state files stay."""
+    for path in index_dir.iterdir():
+        if path.name.startswith("chroma.sqlite3"):
+            path.unlink()
+        elif path.is_dir() and not path.is_symlink() and _is_uuid(path.name):
+            shutil.rmtree(path)
+
+
+def _forget_client(index_dir: Path) -> None:
+    """Chroma keeps one client per folder for the whole process, also one whose start failed (an
+    unreadable database), and hands that broken one out again: forget it, so that the next attempt
+    (after ``remove_database``, or once the file is back) starts afresh. Chroma is pinned (1.5.9)."""
+    identifier = str(index_dir)
+    SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
+def _is_uuid(name: str) -> bool:
+    return re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", name) is not None
 
 
 def _acquire(lock: filelock.FileLock, timeout: float) -> bool:

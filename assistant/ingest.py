@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from stat import S_ISREG
+from typing import BinaryIO, TypeVar
 
 from .errors import CorpusError
-from .models import Chunk, Document, SkippedFile
+from .formats import CONTAINER_FACTOR, CONTAINERS, SUFFIXES, TextTooLarge, Unreadable, extract, supported
+from .models import Chunk, Document, Section, SkippedFile
 from .text import Span, sentence_spans
 
-SUFFIXES = (".txt", ".md")
-_SNIFF_BYTES = 8192
+_UNSUPPORTED = f"not a supported file type ({', '.join(SUFFIXES)})"
 
 # -- loading -------------------------------------------------------------------------------------
 
@@ -41,6 +43,10 @@ class FileRef:
     mtime_ns: int
 
 
+NOT_REGULAR = "not a regular file (a FIFO, socket or device): not read"
+SYMLINK_LOOP = "symlink loop: not followed"
+
+
 def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
     """Find candidate files without reading them: cheap enough to check freshness."""
     found: dict[str, FileRef] = {}
@@ -53,7 +59,11 @@ def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
             try:
                 stat = path.stat()
             except OSError as exc:
-                skipped.append(SkippedFile(path=path, reason=f"unreadable ({exc.strerror})"))
+                reason = SYMLINK_LOOP if exc.errno == errno.ELOOP else f"unreadable ({exc.strerror})"
+                skipped.append(SkippedFile(path=path, reason=reason))
+                continue
+            if not S_ISREG(stat.st_mode):  # a FIFO would block the reader forever, a device never end
+                skipped.append(SkippedFile(path=path, reason=NOT_REGULAR))
                 continue
             if doc_id in found:
                 raise CorpusError(
@@ -66,139 +76,96 @@ def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
 
 def _walk(root: Path, base: Path, skipped: list[SkippedFile]) -> Iterator[tuple[Path, str]]:
     if root.is_file():
-        if root.suffix.lower() in SUFFIXES:
+        if supported(root):
             yield root, root.name
         else:
-            skipped.append(SkippedFile(path=root, reason="not a .txt or .md file"))
+            skipped.append(SkippedFile(path=root, reason=_UNSUPPORTED))
         return
-    for folder, dirs, names in os.walk(root, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        skipped.append(
+            SkippedFile(path=Path(error.filename or root), reason=f"unreadable folder ({error.strerror})")
+        )
+
+    for folder, dirs, names in os.walk(root, followlinks=False, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in [d for d in dirs if (Path(folder) / d).is_symlink()]:
             # Never walked (it could lead anywhere, or in a circle): say so rather than pass in silence.
             dirs.remove(name)
             link = Path(folder) / name
-            inside = link.resolve().is_relative_to(base)
+            inside = _inside(link, base)
             reason = "symlink to a folder, not followed" if inside else "symlink to outside the corpus"
-            skipped.append(SkippedFile(path=link, reason=reason))
+            skipped.append(SkippedFile(path=link, reason=SYMLINK_LOOP if inside is None else reason))
         for name in sorted(names):
             if name.startswith("."):
                 continue
             path = Path(folder) / name
-            if path.suffix.lower() not in SUFFIXES:
-                skipped.append(SkippedFile(path=path, reason="not a .txt or .md file"))
+            if not supported(path):
+                skipped.append(SkippedFile(path=path, reason=_UNSUPPORTED))
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(base):
-                skipped.append(SkippedFile(path=path, reason="symlink to outside the corpus"))
+            if path.is_symlink() and not (inside := _inside(path, base)):
+                reason = SYMLINK_LOOP if inside is None else "symlink to outside the corpus"
+                skipped.append(SkippedFile(path=path, reason=reason))
                 continue
             yield path, path.relative_to(root).as_posix()
 
 
-LARGE_BYTES = 16_000_000  # larger files are never held whole: read in windows (bounded memory)
-WINDOW_BYTES = 4_000_000  # a window ends at the last line break within this many bytes
-
-
-@dataclass(frozen=True)
-class LargeDocument:
-    """A file too large to hold as one string: what a ``Document`` says of it but the text, and
-    where each window of its text starts (byte and character offsets; windows end at line breaks,
-    which always end a sentence). ``windows()`` reads them again, one at a time."""
-
-    id: str
-    title: str
-    path: Path
-    sha256: str
-    size: int
-    mtime_ns: int
-    starts: tuple[tuple[int, int], ...]
-
-    def windows(self) -> Iterator[tuple[int, str]]:
-        """(character offset, text) of each window, in order."""
-        ends = [byte for byte, _ in self.starts[1:]] + [self.size]
-        with self.path.open("rb") as file:
-            for (byte, char), end in zip(self.starts, ends, strict=True):
-                file.seek(byte)
-                yield char, file.read(end - byte).decode("utf-8")
-
-
-def read_large(ref: FileRef, max_bytes: int | None) -> LargeDocument | SkippedFile:
-    """Check, hash and cut a large file into windows without keeping its text."""
-    if max_bytes is not None and ref.size > max_bytes:
-        return _too_large(ref, max_bytes)
-    digest = hashlib.sha256()
-    starts: list[tuple[int, int]] = []
-    head, chars, position, blank, carry, first = "", 0, 0, True, b"", True
+def _inside(link: Path, base: Path) -> bool | None:
+    """Whether a symlink leads inside ``base`` (a dangling one counts where it points); None when it
+    leads round in a circle."""
     try:
-        with ref.path.open("rb") as file:
-            while True:
-                block = file.read(WINDOW_BYTES)
-                digest.update(block)
-                if first:
-                    if b"\x00" in block[:_SNIFF_BYTES]:
-                        return SkippedFile(path=ref.path, reason="binary, not text")
-                    position = 3 if block.startswith(codecs.BOM_UTF8) else 0  # the text starts after it
-                    block, first = block[position:], False
-                data = carry + block
-                cut = len(data) if not block else data.rfind(b"\n") + 1 or _char_boundary(data)
-                text = data[:cut].decode("utf-8")
-                if text:
-                    starts.append((position, chars))
-                head = head or text[:65536]
-                blank = blank and not text.strip()
-                chars, position, carry = chars + len(text), position + cut, data[cut:]
-                if not block:
-                    break
-    except OSError as exc:
-        return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
-    except UnicodeDecodeError as exc:
-        return SkippedFile(path=ref.path, reason=f"not UTF-8 (byte {position + exc.start})")
-    if blank:
-        return SkippedFile(path=ref.path, reason="empty")
-    return LargeDocument(
-        id=ref.doc_id, title=_title(ref.path, head), path=ref.path, sha256=digest.hexdigest(),
-        size=position, mtime_ns=ref.mtime_ns, starts=tuple(starts),
-    )  # fmt: skip
+        return link.resolve().is_relative_to(base)
+    except RuntimeError:  # "Symlink loop" (Python < 3.13; later ones leave it to stat: ELOOP)
+        return None
 
 
-def _char_boundary(data: bytes) -> int:
-    """A cut that does not split a UTF-8 character (a window with no line break at all)."""
-    cut = len(data)
-    while cut > 0 and data[cut - 1] & 0xC0 == 0x80:
-        cut -= 1
-    return cut - 1 if cut and data[cut - 1] >= 0xC0 else cut
-
-
-def _too_large(ref: FileRef, max_bytes: int) -> SkippedFile:
-    return SkippedFile(
-        path=ref.path,
-        reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
-        "(raise it to index this file)",
-    )
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; anything else (swapped in for a FIFO since the scan) is refused
+    without blocking."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as file:
+        if not S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(0, NOT_REGULAR)
+        return file.read()
 
 
 def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile:
-    """Read one file as UTF-8 text, or say why it cannot be a document (``max_bytes``: None for no limit)."""
-    if max_bytes is not None and ref.size > max_bytes:
-        return _too_large(ref, max_bytes)
+    """Read one file and extract its text, or say why it cannot be a document.
+
+    ``max_bytes`` bounds the text; a PDF, web page or Word file may itself be larger (images,
+    markup), up to ``CONTAINER_FACTOR`` times. None: no limit.
+    """
+    container = ref.path.suffix.lower() in CONTAINERS
+    if max_bytes is not None and ref.size > max_bytes * (CONTAINER_FACTOR if container else 1):
+        allowed = f"{CONTAINER_FACTOR} × " if container else ""
+        return SkippedFile(
+            path=ref.path,
+            reason=f"too large: {ref.size / 1e6:.3g} MB, over {allowed}ASSISTANT_MAX_FILE_MB="
+            f"{max_bytes / 1e6:g} (raise it to index this file)",
+        )
     try:
-        data = ref.path.read_bytes()
+        data = _read_regular(ref.path)
     except OSError as exc:
         return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        return SkippedFile(path=ref.path, reason="binary, not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return SkippedFile(path=ref.path, reason=f"not UTF-8 (byte {exc.start})")
-    if not text.strip():
-        return SkippedFile(path=ref.path, reason="empty")
+        extracted = extract(ref.path, data, max_bytes)
+    except TextTooLarge as exc:
+        return SkippedFile(
+            path=ref.path,
+            reason=f"too large: {exc}, over ASSISTANT_MAX_FILE_MB={exc.limit / 1e6:g} "
+            "(raise it to index this file)",
+        )
+    except Unreadable as exc:
+        return SkippedFile(path=ref.path, reason=str(exc))
     return Document(
         id=ref.doc_id,
-        title=_title(ref.path, text),
-        text=text,
+        title=extracted.title or _title(ref.path, extracted.text),
+        text=extracted.text,
         path=ref.path,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         mtime_ns=ref.mtime_ns,
+        sections=extracted.sections,
     )
 
 
@@ -232,14 +199,14 @@ def load_corpus(roots: Sequence[Path], max_bytes: int | None) -> Corpus:
 def admit(
     ref: FileRef, max_bytes: int | None, corpus: Corpus, by_hash: dict[str, str]
 ) -> Document | LargeDocument | None:
-    """Read one file as a document of ``corpus`` (a large one in windows, never whole), or record why
-    not (skipped, a duplicate of a document in ``by_hash``, or changed while it was read)."""
-    if ref.size > LARGE_BYTES:
+    """Read one file as a document of ``corpus`` (a large plain-text one in windows, never whole), or
+    record why not (skipped, a duplicate of a document in ``by_hash``, or changed while it was read)."""
+    if ref.size > LARGE_BYTES and ref.path.suffix.lower() in LARGE_SUFFIXES:
         return _accept(read_large(ref, max_bytes), ref, corpus, by_hash)
     return _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
 
 
-_Read = TypeVar("_Read", Document, LargeDocument)
+_Read = TypeVar("_Read", Document, "LargeDocument")
 
 
 def _accept(
@@ -263,6 +230,104 @@ def _accept(
         corpus.warnings.append(f"{ref.path} disappeared while it was read")
     by_hash[result.sha256] = result.id
     return result
+
+
+# -- large plain-text files ----------------------------------------------------------------------
+
+LARGE_BYTES = 16_000_000  # larger plain-text files are never held whole: read in windows
+WINDOW_BYTES = 4_000_000  # a window ends at the last line break within this many bytes
+LARGE_SUFFIXES = (".txt", "")  # UTF-8 text without sections; other formats are read whole
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class LargeDocument:
+    """A plain-text file too large to hold as one string: what a ``Document`` says of it but the
+    text, and where each window of its text starts (byte and character offsets; windows end at line
+    breaks, which always end a sentence). ``windows()`` reads them again, one at a time."""
+
+    id: str
+    title: str
+    path: Path
+    sha256: str
+    size: int
+    mtime_ns: int
+    starts: tuple[tuple[int, int], ...]
+    sections: tuple[Section, ...] = ()  # plain text has none
+
+    def windows(self) -> Iterator[tuple[int, str]]:
+        """(character offset, text) of each window, in order."""
+        ends = [byte for byte, _ in self.starts[1:]] + [self.size]
+        with _open_regular(self.path) as file:
+            for (byte, char), end in zip(self.starts, ends, strict=True):
+                file.seek(byte)
+                yield char, file.read(end - byte).decode("utf-8")
+
+
+def read_large(ref: FileRef, max_bytes: int | None) -> LargeDocument | SkippedFile:
+    """Check, hash and cut a large UTF-8 text file into windows without keeping its text (a UTF-16
+    file, with its byte-order mark, is read whole like any other)."""
+    if max_bytes is not None and ref.size > max_bytes:
+        return SkippedFile(
+            path=ref.path,
+            reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
+            "(raise it to index this file)",
+        )
+    digest = hashlib.sha256()
+    starts: list[tuple[int, int]] = []
+    head, chars, position, blank, carry, first = "", 0, 0, True, b"", True
+    try:
+        with _open_regular(ref.path) as file:
+            while True:
+                block = file.read(WINDOW_BYTES)
+                digest.update(block)
+                if first:
+                    if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                        return read_document(ref, max_bytes)
+                    if b"\x00" in block[:_SNIFF_BYTES]:
+                        return SkippedFile(path=ref.path, reason="binary, not text")
+                    position = 3 if block.startswith(codecs.BOM_UTF8) else 0  # the text starts after it
+                    block, first = block[position:], False
+                data = carry + block
+                cut = len(data) if not block else data.rfind(b"\n") + 1 or _char_boundary(data)
+                text = data[:cut].decode("utf-8")
+                if "\x00" in text:
+                    return SkippedFile(path=ref.path, reason="binary, not text")
+                if text:
+                    starts.append((position, chars))
+                head = head or text[:65536]
+                blank = blank and not text.strip()
+                chars, position, carry = chars + len(text), position + cut, data[cut:]
+                if not block:
+                    break
+    except OSError as exc:
+        return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
+    except UnicodeDecodeError as exc:
+        return SkippedFile(path=ref.path, reason=f"not UTF-8 (byte {position + exc.start})")
+    if blank:
+        return SkippedFile(path=ref.path, reason="empty")
+    return LargeDocument(
+        id=ref.doc_id, title=_title(ref.path, head), path=ref.path, sha256=digest.hexdigest(),
+        size=position, mtime_ns=ref.mtime_ns, starts=tuple(starts),
+    )  # fmt: skip
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """A regular file opened for reading without blocking (a FIFO swapped in is refused)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    file = os.fdopen(descriptor, "rb")
+    if not S_ISREG(os.fstat(file.fileno()).st_mode):
+        file.close()
+        raise OSError(0, NOT_REGULAR)
+    return file
+
+
+def _char_boundary(data: bytes) -> int:
+    """A cut that does not split a UTF-8 character (a window with no line break at all)."""
+    cut = len(data)
+    while cut > 0 and data[cut - 1] & 0xC0 == 0x80:
+        cut -= 1
+    return cut - 1 if cut and data[cut - 1] >= 0xC0 else cut
 
 
 # -- chunking ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ once every new chunk is in are stale ids deleted. Progress is reported per stage
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,14 +23,14 @@ import numpy as np
 
 from .derived import ChunkRow, DocumentEntry, Store, StoreWriter, spans_of
 from .ingest import Chunker, Corpus, FileRef, LargeDocument, admit
-from .models import Chunk, Document, IngestProgress
+from .models import Chunk, Document, Progress, Section
 
 WINDOW = 256  # chunks embedded and upserted together (sorted by length inside: little padding)
 PROGRESS_SECONDS = 0.2  # reading and chunking report at most this often (a corpus of many small files)
 
 
 Embedded = tuple[np.ndarray, Sequence[np.ndarray | None]]
-Window = list[tuple[DocumentEntry, Chunk]]
+Window = list[tuple[DocumentEntry, Chunk, str]]  # with the chunk's sections, as JSON
 
 
 class Target(Protocol):
@@ -69,9 +70,7 @@ class Plan:
 class Ingestion:
     """Brings the collection from ``store``'s generation to the files ``refs``."""
 
-    def __init__(
-        self, index: Target, store: Store, writer: StoreWriter, progress: IngestProgress | None
-    ) -> None:
+    def __init__(self, index: Target, store: Store, writer: StoreWriter, progress: Progress | None) -> None:
         self._index = index
         self._store = store
         self._writer = writer
@@ -166,7 +165,7 @@ class Ingestion:
             new = _entry(document, signature, len(chunks))
             self._start(new, entry)
             for chunk in chunks:
-                self._add(new, chunk)
+                self._add(new, chunk, document.sections)
             return
         # Too large to hold: chunk window by window keeping only the cuts, then cut again and embed.
         cuts: list[list[tuple[int, int, int]]] = []
@@ -182,7 +181,7 @@ class Ingestion:
                     id=f"{prefix}::{index}", doc_id=document.id, index=index,
                     text=text[start - offset : end - offset], start=start, end=end, tokens=tokens,
                 )  # fmt: skip
-                self._add(new, chunk)
+                self._add(new, chunk, document.sections)
                 index += 1
 
     def _start(self, new: DocumentEntry, old: DocumentEntry | None) -> None:
@@ -193,8 +192,9 @@ class Ingestion:
         else:
             self.plan.added += 1
 
-    def _add(self, entry: DocumentEntry, chunk: Chunk) -> None:
-        self._window.append((entry, chunk))
+    def _add(self, entry: DocumentEntry, chunk: Chunk, sections: Sequence[Section]) -> None:
+        within = [[s.start, s.label] for s in sections_within(sections, chunk.start, chunk.end)]
+        self._window.append((entry, chunk, json.dumps(within)))
         if len(self._window) >= WINDOW:
             self._flush()
 
@@ -203,8 +203,8 @@ class Ingestion:
         if not self._window:
             return
         window, self._window = self._window, []
-        spans = [spans_of(chunk.text) for _, chunk in window]
-        future = self._model.submit(self._index.embed_chunks, [chunk.text for _, chunk in window], spans)
+        spans = [spans_of(chunk.text) for _, chunk, _ in window]
+        future = self._model.submit(self._index.embed_chunks, [chunk.text for _, chunk, _ in window], spans)
         self._drain()
         self._embedding = (window, spans, future)
 
@@ -217,11 +217,11 @@ class Ingestion:
         self._embedding = None
         vectors, sentences = future.result()
         self._index.write(window, vectors)
-        for (entry, chunk), chunk_spans, sentence_vectors in zip(window, spans, sentences, strict=True):
+        for (entry, chunk, sections), chunk_spans, vectors_of in zip(window, spans, sentences, strict=True):
             if chunk.index == 0:
                 self._writer.begin(entry)
             self._writer.add_chunk(
-                ChunkRow(chunk.id, chunk.text, chunk.start, chunk.end, chunk_spans, sentence_vectors)
+                ChunkRow(chunk.id, chunk.text, chunk.start, chunk.end, chunk_spans, vectors_of, sections)
             )
         self.plan.embedded += len(window)
         self._report("embedding", self.plan.embedded, self._known, final=True)
@@ -233,6 +233,12 @@ class Ingestion:
         if final or now - self._reported >= PROGRESS_SECONDS:
             self._reported = now
             self._progress(stage, done, total)
+
+
+def sections_within(sections: Sequence[Section], start: int, end: int) -> list[Section]:
+    """The sections in effect somewhere in ``start:end``: the one it begins in, and those begun inside."""
+    before = [s for s in sections if s.start <= start]
+    return before[-1:] + [s for s in sections if start < s.start < end]
 
 
 def _entry(document: Document | LargeDocument, signature: str, chunks: int) -> DocumentEntry:

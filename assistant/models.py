@@ -4,8 +4,11 @@ stage, so the pipeline reads one way (see ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -13,6 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Section(_Record):
+    """Where a part of a document begins: from ``start`` on, the text is under ``label``."""
+
+    start: int = Field(description="Offset in the document's text.")
+    label: str = Field(description="What a person looks up: 'p. 12' in a PDF, '§ Results' under a heading.")
+
+
+def locate(sections: Sequence[Section], offset: int) -> str | None:
+    """The label in effect at ``offset``: the last section that begins at or before it."""
+    index = bisect.bisect_right([s.start for s in sections], offset) - 1
+    return sections[index].label if index >= 0 else None
 
 
 class Document(_Record):
@@ -25,6 +41,9 @@ class Document(_Record):
     sha256: str = Field(description="Hash of the file's bytes.")
     size: int
     mtime_ns: int
+    sections: list[Section] = Field(
+        default_factory=list, description="In order of ``start``; none for plain text."
+    )
 
 
 class SkippedFile(_Record):
@@ -53,6 +72,7 @@ class StoredChunk(_Record):
     text: str
     start: int
     end: int
+    sections: tuple[Section, ...] = ()
 
     def as_passage(self, rank: int, score: float, **scores: float | None) -> Passage:
         """This chunk as a ranked search result."""
@@ -64,6 +84,7 @@ class StoredChunk(_Record):
             text=self.text,
             start=self.start,
             end=self.end,
+            sections=list(self.sections),
             score=score,
             **scores,
         )
@@ -79,6 +100,9 @@ class Passage(_Record):
     text: str
     start: int
     end: int
+    sections: list[Section] = Field(
+        default_factory=list, description="The document's sections in effect within it (page, heading)."
+    )
     score: float = Field(description="Fused score: higher is better; comparable within one query.")
     vector_score: float | None = Field(default=None, description="Cosine similarity, -1..1.")
     lexical_score: float | None = Field(default=None, description="BM25 score.")
@@ -103,6 +127,7 @@ class Evidence(_Record):
     similarity: float = Field(description="Cosine similarity of sentence and question.")
     coverage: float = Field(description="Share of the question's terms found in the sentence.")
     relevance: float
+    section: str | None = Field(default=None, description="Its page or heading: 'p. 12', '§ Results'.")
     vector: bytes | None = Field(
         default=None,
         exclude=True,
@@ -125,6 +150,9 @@ class Citation(_Record):
     quote: str
     start: int
     end: int
+    section: str | None = Field(
+        default=None, description="Where a person finds it in the document: 'p. 12', '§ Results'."
+    )
 
 
 class Turn(_Record):
@@ -208,9 +236,26 @@ class IngestReport(_Record):
         return bool(self.added or self.updated or self.removed)
 
 
-Progress = Callable[[int, int], None]
-"""Called with (done, total): cases of an eval run."""
+class IndexStatus(_Record):
+    """What an index holds and whether it can be trusted: what ``assistant status`` shows."""
 
-IngestProgress = Callable[[str, int, int], None]
-"""Called during an ingest with (stage, done, total): "reading" and "chunking" count files to read,
-"embedding" counts chunks (its total grows while files are still being read)."""
+    location: str = Field(description="The embedded index's folder, or the Chroma server's URL.")
+    collection: str
+    corpus: list[Path] = Field(
+        default_factory=list, description="The roots it belongs to (resolved); empty before any ingest."
+    )
+    bundled: bool = Field(description="The corpus is the bundled one.")
+    condition: Literal["empty", "fresh", "stale", "incomplete", "damaged"]
+    documents: int | None = Field(default=None, description="Documents, once an ingest has completed.")
+    chunks: int = 0
+    embedder: str
+    generation: int = Field(default=0, description="Complete ingests so far.")
+    built_at: datetime | None = Field(default=None, description="When the last ingest completed.")
+    problems: list[str] = Field(default_factory=list, description="What is damaged.")
+    fix: str | None = Field(default=None, description="The command that makes it fresh.")
+    full_check: bool = Field(default=False, description="Every chunk was checked, not a sample.")
+
+
+Progress = Callable[[str, int, int], None]
+"""Called during an ingest with (stage, done, total): stage ``reading`` or ``chunking`` (files to
+read), or ``embedding`` (chunks; its total grows while files are still being read)."""

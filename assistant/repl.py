@@ -11,10 +11,9 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+import termios
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
-from typing import Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -22,13 +21,10 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import CompleteStyle
-from rich.console import Console
-from rich.text import Text
 
 from . import present
 from .core import Assistant
 from .errors import AssistantError
-from .models import IngestProgress
 from .settings import state_dir
 
 PROMPT = "> "
@@ -58,7 +54,7 @@ KEYS = (
 def run(assistant: Assistant) -> None:
     """Chat until the user leaves or input ends; library errors never end the session."""
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    repl = Repl(assistant, present.console(), present.console(stderr=True), echo=not interactive)
+    repl = Repl(assistant, present.Presenter(), echo=not interactive)
     repl.start(banner=interactive)
     if interactive:
         _interactive(repl)
@@ -77,10 +73,29 @@ def _interactive(repl: Repl) -> None:
         except EOFError:  # Ctrl-D, or Ctrl-C at an empty prompt
             return
         try:
-            if not repl.handle(line):
-                return
+            with _typing_hidden():
+                if not repl.handle(line):
+                    return
         except KeyboardInterrupt:
-            repl.cancelled()
+            repl.show.cancelled()
+
+
+@contextmanager
+def _typing_hidden() -> Iterator[None]:
+    """No echo while a line is handled: keys typed meanwhile (and the ^C of a cancel) would land in
+    the middle of the answer. Typed text is kept for the next prompt, as in a shell."""
+    try:
+        saved = termios.tcgetattr(sys.stdin.fileno())
+    except (termios.error, ValueError, OSError):  # not a terminal after all
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, saved)
 
 
 def _piped(repl: Repl, lines: Iterable[str]) -> None:
@@ -93,10 +108,9 @@ def _piped(repl: Repl, lines: Iterable[str]) -> None:
 class Repl:
     """What one line of input does. Kept apart from the input loop so both loops share it."""
 
-    def __init__(self, assistant: Assistant, out: Console, err: Console, echo: bool = False) -> None:
+    def __init__(self, assistant: Assistant, show: present.Presenter, echo: bool = False) -> None:
         self.assistant = assistant
-        self.out = out  # answers, sources, passages: what a script would capture
-        self.err = err  # status, hints and errors
+        self.show = show
         self.echo = echo  # piped: repeat each question, so the output reads like a transcript
         self.conversation = assistant.chat()
         self.history_path = state_dir() / "history"
@@ -109,13 +123,10 @@ class Repl:
         if banner:
             self.history = self._open_history()
         try:
-            with self._indexing("Opening the index…") as progress:
-                report = self.assistant.ensure_ready(progress)
-            line = present.indexed_line(report) if report else None
-            if line:
-                self.err.print(line, style="dim")
+            with self.show.progress("opening the index") as progress:
+                self.show.indexed(self.assistant.ensure_ready(progress))
         except AssistantError as exc:
-            self.error(str(exc))
+            self.show.error(str(exc))
         if banner:
             self._banner()
 
@@ -127,40 +138,23 @@ class Repl:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, HISTORY_MODE))
             os.chmod(path, HISTORY_MODE)  # an older, wider file, or a umask that trimmed the mode
         except OSError as exc:
-            self.err.print(
-                Text(f"history is not saved: {path}: {exc.strerror or exc}", style="yellow"), soft_wrap=True
-            )
+            self.show.hint(f"history is not saved: {path}: {exc.strerror or exc}")
             return InMemoryHistory()
         return FileHistory(str(path))
 
     def _banner(self) -> None:
-        settings = self.assistant.settings
         try:
-            model = self.assistant.backend.model
+            model = self._model()
         except AssistantError as exc:  # e.g. no API key: say so now, keep the REPL for /settings
-            model = settings.model
-            self.error(str(exc))
-        line = Text("assistant chat", style="bold")
-        line.append(f" · {settings.backend} backend · model {model}")
-        self.out.print(line)
+            model = self.assistant.settings.model
+            self.show.error(str(exc))
+        status = None
         with suppress(AssistantError):  # an index that cannot be read was reported by start()
-            corpus = ", ".join(_home(p) for p in self.assistant.corpus())
-            self.out.print(f"corpus {corpus} · {self.assistant.index.count()} chunks indexed", markup=False)
-        self.out.print(
-            Text("Ask about the documents. /help for commands; Esc Enter for a new line.", style="dim")
-        )
-        self.out.print()
+            status = self.assistant.status()
+        self.show.banner(self.assistant.settings, model, status)
 
-    @contextmanager
-    def _indexing(self, message: str) -> Iterator[IngestProgress]:
-        """A spinner while the index is checked, counting chunks once embedding starts."""
-        with self.err.status(message) as status:
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage == "embedding" and total:
-                    status.update(f"Indexing the corpus: {done}/{total} chunks…")
-
-            yield progress
+    def _model(self) -> str:
+        return self.assistant.backend.model
 
     # -- one line ------------------------------------------------------------------------------
 
@@ -174,8 +168,8 @@ class Repl:
         if not text:
             return True
         if self.echo:
-            self.out.print(Text(PROMPT + text, style="bold"), soft_wrap=True)
-        with present.reported_errors(self.error):  # a bug must not cost the user the session
+            self.show.echo(PROMPT, text)
+        with present.reported_errors(self.show.error):  # a bug must not cost the user the session
             if text.startswith("/"):
                 return self.command(text)
             if text.lower() in EXIT_WORDS:
@@ -202,101 +196,70 @@ class Repl:
             self.unknown(name)
         else:
             handler(argument)
-            self.out.print()
+            self.show.line()
         return True
 
     # -- answering -----------------------------------------------------------------------------
 
     def ask(self, question: str) -> None:
         """Stream the verified sentences, then the sources; the conversation keeps the turn."""
+        waiting = present.waiting_message(self.assistant.settings, self._model())
         stream = self.conversation.stream(question)
         try:
-            answer = present.stream_answer(self.out, stream)
+            answer = self.show.stream_answer(stream, waiting)
         finally:
             close = getattr(stream, "close", None)  # a generator: on Ctrl-C or an error, stop its work
             if close is not None:
                 close()
-        if answer.standalone_question.strip() != answer.question.strip():
-            self.out.print(Text(f"(read as: {answer.standalone_question})", style="dim"), soft_wrap=False)
-        if answer.dropped:
-            n = len(answer.dropped)
-            self.out.print(
-                Text(f"({n} sentence(s) removed by verification: /sources shows them)", style="dim")
-            )
-        if answer.citations or answer.evidence:
-            self.out.print()
-            present.print_sources(self.out, answer)
-        self.out.print()
+        self.show.answer_details(answer, chat=True)
+        self.show.line()
 
     # -- commands ------------------------------------------------------------------------------
 
     def help(self, _argument: str = "") -> None:
-        self.out.print("Ask a question in plain words; follow-ups build on the earlier turns.")
-        self.out.print()
-        width = max(len(usage) for usage, _ in COMMANDS.values()) + 2
-        for usage, what in COMMANDS.values():
-            line = Text(f"  {usage:<{width}}", style="bold")
-            line.append(what)
-            self.out.print(line)
-        self.out.print()
-        self.out.print(KEYS, markup=False)
-        self.out.print(Text(f"History: {_home(self.history_path)}", style="dim"))
+        self.show.help(COMMANDS, KEYS, self.history_path)
 
     def sources(self, _argument: str = "") -> None:
         if not self.conversation.answers:
-            self.out.print(Text("No answer yet: ask a question first.", style="yellow"))
+            self.show.line("No answer yet: ask a question first.", style="yellow")
             return
         answer = self.conversation.answers[-1]
         if not (answer.citations or answer.evidence or answer.dropped):
-            self.out.print(Text("The last answer has no sources.", style="yellow"))
+            self.show.line("The last answer has no sources.", style="yellow")
             return
-        present.print_sources(self.out, answer, full=True)
+        self.show.sources(answer, full=True)
 
     def reset(self, _argument: str = "") -> None:
         self.conversation.reset()
-        self.out.print(Text("New conversation: earlier questions are forgotten.", style="dim"))
+        self.show.line("New conversation: earlier questions are forgotten.", style="dim")
 
     def search(self, query: str) -> None:
         if not query:
-            self.hint("usage: /search QUERY")
+            self.show.hint("usage: /search QUERY")
             return
-        present.print_passages(self.out, self.assistant.search(query))
+        self.show.passages(self.assistant.search(query))
 
     def ingest(self, path: str) -> None:
         paths = [_unquote(path)] if path else None
-        with self._indexing("Reading the corpus…") as progress:
+        with self.show.progress("reading the corpus") as progress:
             report = self.assistant.ingest(paths, progress=progress)
-        present.print_ingest_report(self.out, report)
+        self.show.ingest_report(report)
 
     def show_settings(self, _argument: str = "") -> None:
-        """Every setting, secrets masked (``public_dict``), with the corpus actually in use."""
+        """Every setting, secrets masked (``public_dict``), with the corpus and model actually in use."""
         data = self.assistant.settings.public_dict()
         with suppress(AssistantError):  # the index's recorded corpus, when it can be read
-            data["corpus"] = [str(p) for p in self.assistant.corpus()]
+            data["corpus"] = [present.home(p) for p in self.assistant.corpus()]
+        with suppress(AssistantError):  # the offline backend's model is not ASSISTANT_MODEL
+            data["model"] = self._model()
         first = ["backend", "model", "base_url", "api_key", "corpus", "index_dir", "chroma_url"]
         names = [n for n in first if n in data] + sorted(n for n in data if n not in first)
-        width = max(map(len, names)) + 2
-        for name in names:
-            line = Text(f"{name:<{width}}", style="bold")
-            line.append(_show(data[name]))
-            self.out.print(line)
-        self.out.print(Text("Change them with ASSISTANT_<NAME> variables or a .env file.", style="dim"))
+        self.show.settings({name: data[name] for name in names})
 
     def unknown(self, name: str) -> None:
         close = difflib.get_close_matches(name, [*COMMANDS, "/quit"], n=1)
         suggestion = f"did you mean {close[0]}? " if close else ""
-        self.hint(f"unknown command {name} — {suggestion}try /help")
-
-    # -- messages ------------------------------------------------------------------------------
-
-    def error(self, message: str) -> None:
-        self.err.print(Text(f"error: {message}", style="bold red"), soft_wrap=True)
-
-    def hint(self, message: str) -> None:
-        self.err.print(Text(message, style="yellow"), soft_wrap=True)
-
-    def cancelled(self) -> None:
-        self.err.print(Text("cancelled", style="yellow"))
+        self.show.hint(f"unknown command {name} — {suggestion}try /help")
 
 
 # -- prompt_toolkit -------------------------------------------------------------------------------
@@ -346,23 +309,7 @@ class _SlashCompleter(Completer):
 # -- small helpers --------------------------------------------------------------------------------
 
 
-def _home(path: Path) -> str:
-    """``~/…`` for paths in the home directory: shorter, and fits 80 columns more often."""
-    try:
-        return "~/" + str(path.resolve().relative_to(Path.home()))
-    except (ValueError, RuntimeError):  # elsewhere, or no home directory known
-        return str(path)
-
-
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
     return text
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)

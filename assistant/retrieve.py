@@ -19,7 +19,7 @@ import numpy as np
 
 from .derived import spans_of
 from .embeddings import Embedder, PassageEmbedder
-from .models import Evidence, Passage
+from .models import Evidence, Passage, locate
 from .settings import Settings
 from .text import coverage
 
@@ -110,6 +110,7 @@ class Retriever:
                         similarity=0.0,
                         coverage=0.0,
                         relevance=0.0,
+                        section=locate(passage.sections, start),
                         vector=np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
                     )
                 )

@@ -1,14 +1,23 @@
-"""Typed configuration: environment (``ASSISTANT_*``), an optional ``.env`` file, or keyword overrides."""
+"""Typed configuration: environment (``ASSISTANT_*``), an optional ``.env`` file, or keyword overrides.
+
+An empty variable means the default. Lines of ``.env`` that are not the assistant's (``DATABASE_URL=…``)
+are left to their owners; an ``ASSISTANT_*`` name that is no setting gets a warning, and a keyword
+argument that is no setting is an error.
+"""
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
+from dotenv import dotenv_values
 from pydantic import (
     AliasChoices,
     Field,
@@ -24,11 +33,20 @@ from .errors import ConfigError
 from .registry import BACKENDS, EMBEDDERS
 from .resources import data_dir
 
+log = logging.getLogger(__name__)
+
 ENV_PREFIX = "ASSISTANT_"
+ENV_FILE = ".env"
+# ASSISTANT_* variables that are read elsewhere, not settings: no warning for them.
+OTHER_VARIABLES = frozenset({"ASSISTANT_DEBUG", "ASSISTANT_ONNX_THREADS", "ASSISTANT_TEST_CHROMA_URL"})
 
 
 def default_corpus() -> list[Path]:
     return [data_dir("corpus")]
+
+
+def default_index_dir() -> Path:
+    return platformdirs.user_data_path("assistant") / "index"
 
 
 def state_dir() -> Path:
@@ -41,9 +59,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
-        extra="forbid",
+        dotenv_filtering="only_existing",  # other programs' lines in .env are theirs
+        env_ignore_empty=True,  # ASSISTANT_INDEX_DIR= means the default, not the current folder
+        extra="forbid",  # a keyword argument that is no setting is a mistake
+        allow_inf_nan=False,  # "inf" seconds or megabytes is no limit anyone means
         validate_default=True,
     )
 
@@ -53,21 +74,21 @@ class Settings(BaseSettings):
         description="Files or folders to answer from (comma-separated in the environment).",
     )
     index_dir: Path = Field(
-        default_factory=lambda: platformdirs.user_data_path("assistant") / "index",
-        description="Where the embedded Chroma index lives.",
+        default_factory=default_index_dir, description="Where the embedded Chroma index lives."
     )
     chroma_url: str | None = Field(
         default=None,
         description="A Chroma server (http://host:port); the embedded index when unset.",
     )
     collection: str = Field(default="assistant", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$")
-    max_file_mb: float = Field(default=10.0, gt=0, description="Larger files are skipped.")
+    max_file_mb: float = Field(default=10.0, gt=0, le=1024, description="Larger files are skipped.")
     lock_timeout: float = Field(
-        default=300.0, ge=0, description="Seconds an ingest waits for another one to finish."
+        default=300.0, ge=0, le=86_400, description="Seconds an ingest waits for another one to finish."
     )
     lease_seconds: float = Field(
         default=60.0,
         ge=5,
+        le=86_400,
         description="With a Chroma server: how long an ingest's lease in the server lasts unrenewed "
         "(it is renewed every third of that while the ingest runs; a crashed ingest's lease expires).",
     )
@@ -101,9 +122,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ASSISTANT_BASE_URL", "OPENAI_BASE_URL", "base_url"),
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    timeout: float = Field(default=60.0, gt=0, description="Seconds per model request.")
+    timeout: float = Field(default=60.0, gt=0, le=3600, description="Seconds per model request.")
     connect_timeout: float = Field(
-        default=3.0, gt=0, description="Seconds to reach a model server (a refused connection fails at once)."
+        default=3.0,
+        gt=0,
+        le=600,
+        description="Seconds to reach a model server (a refused connection fails at once).",
     )
     max_retries: int = Field(default=2, ge=0, le=10)
     context_tokens: int = Field(default=1000, ge=100, description="Token budget for sources.")
@@ -117,8 +141,8 @@ class Settings(BaseSettings):
         "a model. 0.25 is the highest value that refuses no answerable question of evals/dev.yaml "
         "(lowest: 0.28), less a margin.",
     )
-    price_per_mtok_prompt: float | None = Field(default=None, ge=0)
-    price_per_mtok_completion: float | None = Field(default=None, ge=0)
+    price_per_mtok_prompt: float | None = Field(default=None, ge=0, le=10_000)
+    price_per_mtok_completion: float | None = Field(default=None, ge=0, le=10_000)
 
     @field_validator("corpus", mode="before")
     @classmethod
@@ -146,6 +170,12 @@ class Settings(BaseSettings):
         if value not in known:
             raise ValueError(f"must be one of: {', '.join(known)} (not {value!r})")
         return value
+
+    @field_validator("index_dir", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any) -> Any:
+        """``index_dir=""`` would be the current folder: a blank path means the default instead."""
+        return default_index_dir() if isinstance(value, str) and not value.strip() else value
 
     @field_validator("index_dir")
     @classmethod
@@ -211,26 +241,105 @@ def mask(secret: SecretStr | None) -> str | None:
 
 def load_settings(base: Settings | None = None, **overrides: Any) -> Settings:
     """Build settings from the environment (or ``base``) plus overrides, with one clear error."""
+    if base is not None and not overrides:
+        return base
+    check_env_file()
+    values = overrides
+    if base is not None:
+        values = {**base.model_dump(exclude_unset=True, by_alias=False), **overrides}
     try:
-        if base is None:
-            return Settings(**overrides)
-        if not overrides:
-            return base
-        merged = base.model_dump(exclude_unset=True, by_alias=False)
-        merged.update(overrides)
-        return Settings(**merged)
+        settings = Settings(**values)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+    warn_unknown_variables()
+    return settings
+
+
+def check_env_file() -> None:
+    """A ``.env`` that cannot be read is one clear error, not a decoding traceback."""
+    path = Path(ENV_FILE)
+    try:
+        if path.is_file():
+            path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read {path.resolve()}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path.resolve()}: {exc.strerror or exc}") from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:
     """``invalid setting ASSISTANT_TOP_K: Input should be ...`` for the first problem, and a count."""
     errors = exc.errors(include_url=False, include_input=False)
     first = errors[0]
-    field = ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
-    name = field.split(".")[0]
+    name = str(first["loc"][0]) if first["loc"] else ""
     message = first["msg"].removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     if not name:
         return f"invalid settings: {message}{more}"
-    return f"invalid setting {ENV_PREFIX}{name.upper()}: {message}{more}"
+    if first["type"] == "extra_forbidden":
+        hint = difflib.get_close_matches(
+            name.lower().removeprefix(ENV_PREFIX.lower()), Settings.model_fields, n=1
+        )
+        return f"unknown setting {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") + more
+    return f"invalid setting {variable_name(name)}: {message}{more}"
+
+
+def variable_name(name: str) -> str:
+    """The variable to blame for a bad value: ``ASSISTANT_<FIELD>``, or for a setting with several
+    names (``ASSISTANT_BASE_URL``, ``OPENAI_BASE_URL``) the one the user set, since pydantic reports
+    the first of them whichever it read (the environment wins over ``.env``)."""
+    if name in Settings.model_fields:
+        return f"{ENV_PREFIX}{name.upper()}"
+    field = _field_of_alias(name)
+    if field is None:
+        return name
+    for keys in ({key.upper() for key in os.environ}, {key.upper() for key in _env_file_keys()}):
+        found = [alias for alias in _aliases(field) if alias in keys]
+        if found:
+            return found[0]
+    return name.upper()
+
+
+def _aliases(field: str) -> list[str]:
+    """The variable names of a field with a validation alias, in order of precedence."""
+    alias = Settings.model_fields[field].validation_alias
+    if not isinstance(alias, AliasChoices):
+        return []
+    return [choice.upper() for choice in alias.choices if isinstance(choice, str) and choice != field]
+
+
+def _field_of_alias(name: str) -> str | None:
+    return next((field for field in Settings.model_fields if name.upper() in _aliases(field)), None)
+
+
+def _env_file_keys() -> list[str]:
+    path = Path(ENV_FILE)
+    try:
+        return [key for key in dotenv_values(path) if key] if path.is_file() else []
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+_warned: set[str] = set()
+
+
+def warn_unknown_variables() -> None:
+    """Say once when an ``ASSISTANT_*`` variable names no setting: a typo would otherwise do nothing."""
+    known = {f"{ENV_PREFIX}{field.upper()}" for field in Settings.model_fields} | OTHER_VARIABLES
+    known |= {alias for field in Settings.model_fields for alias in _aliases(field)}
+    for where, names in (("in the environment", list(os.environ)), (f"in {ENV_FILE}", _env_file_keys())):
+        for name in names:
+            upper = name.upper()
+            if not upper.startswith(ENV_PREFIX) or upper in known or upper in _warned:
+                continue
+            _warned.add(upper)
+            hint = difflib.get_close_matches(upper, sorted(known), n=1)
+            log.warning(
+                "ignoring %s %s: no such setting%s",
+                name,
+                where,
+                f" (did you mean {hint[0]}?)" if hint else "",
+            )

@@ -10,17 +10,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import simplemma
-
-# A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by white space and something
-# that can start a sentence. Line breaks always end a sentence (headings, list items).
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[\w$€£¥])""")
-_LINE = re.compile(r"[^\n]+")
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:[A-Z]\.){1,3}[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|No|vs"
-    r"|etc|e\.g|i\.e|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.?$"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,23 +24,281 @@ class Span:
 
 
 def sentence_spans(text: str) -> list[Span]:
-    """Sentences of ``text`` as spans, stripped of surrounding white space."""
+    """Sentences of ``text`` as spans, stripped of surrounding white space.
+
+    A hard-wrapped paragraph reads as the sentences it was written as: inside a paragraph a line break
+    is white space, unless the line is a heading or too short to have been wrapped, or the next line
+    starts a list item or a numbered section. A blank line always ends a sentence. A span covers the
+    original characters, line breaks and indentation included (see :func:`flatten` for display).
+    """
     spans: list[Span] = []
-    for line in _LINE.finditer(text):
-        start = line.start()
-        for boundary in _BOUNDARY.finditer(line.group()):
-            cut = line.start() + boundary.start()
-            before = text[start:cut].rstrip(".")
-            if (
-                _ABBREVIATION.search(before)
-                and not text[cut : line.start() + boundary.end()].strip(".").strip()
-            ):
-                continue
-            end = line.start() + boundary.end()
-            _append_stripped(text, start, end, spans)
-            start = end
-        _append_stripped(text, start, line.end(), spans)
+    for start, end in _blocks(text):
+        _split_block(text, start, end, spans)
     return spans
+
+
+def iter_sentences(text: str) -> Iterator[str]:
+    """The sentences of ``text``, as they appear in it."""
+    for span in sentence_spans(text):
+        yield text[span.start : span.end]
+
+
+def flatten(text: str) -> str:
+    """A quote on one line with single spaces, for display; the citation keeps the original text."""
+    return " ".join(text.split())
+
+
+# -- blocks: paragraphs, headings and list items, with soft-wrapped lines joined ------------------
+
+MIN_WRAP_WIDTH = 40  # a line shorter than this was ended on purpose (a title, an address line), not wrapped
+_WRAP_EVIDENCE = 3  # lines needed to trust the measured wrap width rather than how a line looks
+
+_TEXT_LINE = re.compile(r"[^\r\n]+")
+# Lines that stand alone: Markdown headings, table rows, rules and setext underlines; and code.
+_BLOCK_LINE = re.compile(r"#{1,6}(?:\s|$)|\||[=\-*_]{3,}\s*$")
+_FENCE = re.compile(r"```|~~~")
+# Markers that start a list item wherever they appear at the start of a line.
+_STRONG_MARKER = re.compile(
+    r"(?:[•◦▪‣●○■□►▸➢✓✔]|\((?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,6}|[IVXLCDM]{1,6})\))(?:\s+|$)"
+)
+# Markers that a wrapped sentence can also put at the start of a line ("… a vote of 6 to / 1. Mayor").
+_WEAK_MARKER = re.compile(
+    r"(?:(?P<bullet>[-*+–])"
+    r"|(?P<number>\d{1,3}(?:\.\d{1,3})*[.)])"
+    r"|(?P<letter>[a-zA-Z][.)]|(?:[ivxlcdm]{1,6}|[IVXLCDM]{1,6})[.)])"
+    r"|(?P<section>\d{1,3}(?:\.\d{1,3})+"
+    r"|(?:Section|SECTION|Article|ARTICLE|Chapter|CHAPTER|Part|PART|Clause|Schedule|Appendix|Annex|§{1,2})"
+    r"\s*(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6}|[A-Z])[.:)]?))"
+    r"(?:\s+|$)"
+)
+_ENDS_CLAUSE = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+# A line ending like this goes on: "… the", "… and", "… 2024,", "… well-".
+_CONTINUES = re.compile(
+    r"(?:[,(\-–—/&]|\b(?:a|an|the|and|or|nor|but|of|to|in|on|at|by|for|with|from|into|as|than|that"
+    r"|which|who|whose|is|are|was|were|be|been|has|have|had|its|their|his|her|our|my|your|this|these"
+    r"|those|not))$"
+)
+_OPENING = "\"'“‘([{`*_"  # what can come before a line's first letter: "(`unknown command` …"
+_CLOSING = "\"'”’)]"
+_ROMAN = "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split()
+_TITLE_SMALL = frozenset("a an the and or nor but of to in on at by for with from into vs".split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    start: int
+    end: int
+    body: str  # without the indentation and trailing white space
+    indent: int
+    length: int  # up to the end of the body
+    verbatim: bool  # a line that stands alone: code, a table row, a Markdown heading
+
+
+def _blocks(text: str) -> Iterator[tuple[int, int]]:
+    """Runs of lines that read as one piece of prose: ``(start, end)`` offsets."""
+    paragraphs = _paragraphs(text)
+    width, confident = _wrap_width(paragraphs)
+    for lines in paragraphs:
+        first = lines[0]
+        for previous, line in pairwise(lines):
+            if _hard_break(previous, line, first, width, confident):
+                yield first.start, previous.end
+                first = line
+        yield first.start, lines[-1].end
+
+
+def _paragraphs(text: str) -> list[list[_Line]]:
+    """Non-blank lines, grouped by the blank lines between them."""
+    paragraphs: list[list[_Line]] = []
+    previous_end = -1
+    in_code = False
+    for match in _TEXT_LINE.finditer(text):
+        raw = match.group()
+        if raw.isspace():
+            previous_end = -1
+            continue
+        body = raw.strip()
+        fence = bool(_FENCE.match(body))
+        indent = len(raw) - len(raw.lstrip())
+        verbatim = in_code or fence or bool(_BLOCK_LINE.match(body))
+        line = _Line(match.start(), match.end(), body, indent, indent + len(body), verbatim)
+        in_code ^= fence
+        gap = text[previous_end : line.start] if previous_end >= 0 else ""
+        if previous_end >= 0 and gap.count("\n") + gap.count("\r") - gap.count("\r\n") == 1:
+            paragraphs[-1].append(line)
+        else:
+            paragraphs.append([line])
+        previous_end = line.end
+    return paragraphs
+
+
+def _wrap_width(paragraphs: list[list[_Line]]) -> tuple[int, bool]:
+    """The width the text seems wrapped at (a high percentile of the lengths of lines that go on,
+    robust to a few long unwrapped lines), and whether enough lines were seen to trust it."""
+    lengths = sorted(
+        line.length
+        for lines in paragraphs
+        for line in lines[:-1]
+        if not line.verbatim and len(line.body.split(maxsplit=1)) > 1
+    )
+    if not lengths:
+        return MIN_WRAP_WIDTH, False
+    return max(lengths[int(0.8 * (len(lengths) - 1))], MIN_WRAP_WIDTH), len(lengths) >= _WRAP_EVIDENCE
+
+
+def _hard_break(line: _Line, following: _Line, first: _Line, width: int, confident: bool) -> bool:
+    """Whether the break between two lines of a paragraph ends a block (``first`` opened the block).
+
+    A line was wrapped when the next line's first word would not have fitted on it.
+    """
+    body, next_body = line.body, following.body
+    if line.verbatim or following.verbatim or _STRONG_MARKER.match(next_body):
+        return True
+    full = line.length + 1 + len(next_body.split(maxsplit=1)[0]) > width
+    item = _item(first.body)
+    marker = _WEAK_MARKER.match(next_body)
+    if marker and (_ends_clause(body) or not full or _next_item(item, marker)):
+        return True
+    if (own := _item(body)) is not None and own.end() == len(body):  # "1.7." alone: its text follows
+        return False
+    if item is not None and following.indent == first.indent + item.end() > first.indent:
+        return False  # a list item's hanging indent
+    if next_body.lstrip(_OPENING)[:1].islower() or _CONTINUES.search(body):
+        return False
+    if _all_caps(body):
+        return not (_all_caps(next_body) and full)
+    if _all_caps(next_body) and len(next_body.split()) > 1 and not _ENDS_CLAUSE.search(next_body):
+        return True
+    if _title(body) and (following.indent > line.indent or not confident):
+        return True
+    return not full
+
+
+def _item(body: str) -> re.Match[str] | None:
+    """The list or section marker a line starts with, if any."""
+    return _STRONG_MARKER.match(body) or _WEAK_MARKER.match(body)
+
+
+def _ends_clause(body: str) -> bool:
+    """A line that ends a sentence or a clause ("… as follows:"), not at an abbreviation ("… the U.S.")."""
+    if not _ENDS_CLAUSE.search(body):
+        return False
+    if not body.endswith(".") or body.endswith(".."):
+        return True
+    before = body[:-1].rsplit(maxsplit=1)
+    return not (before and _abbreviation(_TOKEN_PART.split(before[-1])[-1].lstrip(_OPENING)))
+
+
+def _next_item(item: re.Match[str] | None, marker: re.Match[str]) -> bool:
+    """Whether ``marker`` goes on with the list that ``item`` opened: the same bullet, the next number
+    ("2." after "1.", "1.8." after "1.7.") or letter ("b)" after "a)", "iv." after "iii.").
+
+    "J. R. R. Tolkien" wrapped before "R." is not a list, though "J." opened the paragraph.
+    """
+    kind = marker.lastgroup
+    if item is None or kind not in ("bullet", "number", "letter") or item.lastgroup != kind:
+        return False
+    this, that = item.group(kind).rstrip(".)"), marker.group(kind).rstrip(".)")
+    if kind == "bullet":
+        return this == that
+    if kind == "number":
+        before, after = [int(n) for n in this.split(".")], [int(n) for n in that.split(".")]
+        return before <= after and after[0] - before[0] <= 1
+    following = {chr(ord(this) + 1)} if len(this) == 1 and this.lower() != "z" else set()
+    if this.lower() in _ROMAN[:-1]:
+        numeral = _ROMAN[_ROMAN.index(this.lower()) + 1]
+        following.add(numeral.upper() if this.isupper() else numeral)
+    return that in following
+
+
+def _all_caps(body: str) -> bool:
+    """Capitals only, at least three of them: "GNU GENERAL PUBLIC LICENSE"."""
+    return body.isupper() and sum(c.isupper() for c in body) >= 3
+
+
+def _title(body: str) -> bool:
+    """A short line in title case without a full stop: "Extended Opening Hours", "Preamble"."""
+    words = body.split()
+    return (
+        len(words) <= 6
+        and body[-1] not in ".,;:!?"
+        and words[0][0].isupper()
+        and words[-1] not in _TITLE_SMALL
+        and all(w[0].isupper() or w[0].isdigit() or w in _TITLE_SMALL for w in words)
+    )
+
+
+# -- sentences inside a block --------------------------------------------------------------------
+
+# A sentence can end at . ! ? or … (plus closing quotes/brackets) followed by white space and something
+# that can start a sentence (code, a tag, a bullet too: "… [1]. - `Keywords` …" in an answer);
+# _continues rules out abbreviations, numbering and the like.
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[<`*#§]?[\w$€£¥]|[-*•–]\s)""")
+_NEXT_WORD = re.compile(r"""["'“‘(\[]?([\w$€£¥][\w'’]*)""")
+# An answer's citation markers before a sentence: "[1] 4. Limitations …" still starts with a number.
+_MARKERS = re.compile(r"^(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
+# "1.7.", "2.", "(a).", "IV.", "Section 4.": a number, not a sentence.
+_ENUMERATOR = re.compile(
+    r"(?:\((?:\d{1,3}|[a-zA-Z]|[ivxlcdm]{1,6}|[IVXLCDM]{1,6})\)|(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]"
+    r"|[ivxlcdm]{1,6}|[IVXLCDM]{1,6})\)?)\."
+    r"|(?:Section|SECTION|Article|ARTICLE|Chapter|CHAPTER|Part|PART|Clause|Schedule|Appendix|Annex|§{1,2})"
+    r"\s*(?:\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6}|[A-Z])\."
+)
+# Abbreviations that do not end a sentence ("Dr. Smith", "e.g. Python", "Roe v. Wade") ...
+_NEVER_FINAL = frozenset(
+    """mr mrs ms mx dr prof gen sen rep gov lt col capt sgt rev hon mt vs v cf e.g i.e viz approx ca
+    fig figs eq incl esp resp ibid""".split()
+)
+# ... or only before a number ("No. 5", "p. 12") ...
+_BEFORE_NUMBER = frozenset("no nos art sec ch p pp para vol pg op ex ref".split())
+# ... and those that end one only when a capitalised opening word follows ("in the U.S. The …",
+# "Acme Inc. It …", but "U.S. President", "J. R. R. Tolkien", "9 p.m. on"); initials and dotted
+# acronyms alike.
+_MAYBE_FINAL = frozenset(
+    """etc inc ltd co corp llc plc bros jr sr st al esq jan feb mar apr jun jul aug sep sept oct nov
+    dec dept govt univ misc min max avg est tel ext""".split()
+)
+_ABBREVIATIONS = _NEVER_FINAL | _BEFORE_NUMBER | _MAYBE_FINAL
+_TOKEN_PART = re.compile(r"[-–—/]")
+_ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]|[A-Z]")
+
+
+def _split_block(text: str, start: int, end: int, spans: list[Span]) -> None:
+    sentence = start
+    for boundary in _BOUNDARY.finditer(text, start, end):
+        if not _continues(text, sentence, boundary):
+            _append_stripped(text, sentence, boundary.end(), spans)
+            sentence = boundary.end()
+    _append_stripped(text, sentence, end, spans)
+
+
+def _continues(text: str, sentence: int, boundary: re.Match[str]) -> bool:
+    """Whether the sentence goes on past this full stop (or ! ? …).
+
+    A plain full stop before a lower-case word still ends a sentence ("… translators.  man-db uses
+    gettext"), unless it ends an abbreviation ("e.g. an apple", "9 p.m. on Mondays").
+    """
+    following = _NEXT_WORD.match(text, boundary.end())
+    word = following.group(1) if following else ""
+    mark = boundary.group().rstrip()
+    head = _MARKERS.sub("", text[sentence : boundary.start() + len(mark)].strip())
+    if _ENUMERATOR.fullmatch(head):
+        return True
+    if mark != ".":  # "Why?" he asked; he paused... then went on; but "… controls? zlib is not …"
+        return word[:1].islower() and (mark[-1] in _CLOSING or mark.startswith(("..", "…")))
+    before = text[sentence : boundary.start()].rsplit(maxsplit=1)
+    token = _TOKEN_PART.split(before[-1])[-1].lstrip(_OPENING) if before else ""  # "Japan-U.S." → "U.S"
+    key = token.lower()
+    if key in _NEVER_FINAL or (key in _BEFORE_NUMBER and word[:1].isdigit()):
+        return True
+    if _abbreviation(token):
+        return word[:1].islower() or not (len(word) > 1 and word.lower() in _SENTENCE_OPENERS)
+    return False
+
+
+def _abbreviation(token: str) -> bool:
+    """A word that a full stop may follow without ending the sentence: "Dr", "U.S", "No", "J"."""
+    return token.lower() in _ABBREVIATIONS or bool(_ACRONYM.fullmatch(token))
 
 
 def _append_stripped(text: str, start: int, end: int, spans: list[Span]) -> None:
@@ -75,9 +325,11 @@ STOPWORDS = frozenset(
     why will with would you your yours yourself yourselves also may might must shall us said say says
     according one ones s t""".split()
 )
-# Words that frame a question about a text rather than carry its meaning.
+# Words that frame a question about a text rather than carry its meaning (and their lemmas:
+# "according" is looked up as "accord").
 GENERIC = frozenset(
-    "article document text source story report mention mentioned name named according state stated".split()
+    """article document text source story report mention mentioned name named according accord state
+    stated""".split()
 )
 QUESTION_WORDS = frozenset("what when where who whom whose which why how".split())
 NEGATIONS = frozenset("not no never neither nor without cannot n't none".split())
@@ -96,6 +348,8 @@ OPENERS = frozenset(
     """however also still yet meanwhile additionally furthermore moreover instead overall both
     either yes in on at as after before during while since although though therefore thus""".split()
 )
+# Words that open a sentence after an abbreviation that can also end one ("… in the U.S. The …").
+_SENTENCE_OPENERS = STOPWORDS | OPENERS | QUESTION_WORDS
 TIME_WORDS = frozenset(
     """january february march april june july august september october november december
     spring summer autumn fall winter monday tuesday wednesday thursday friday saturday sunday
@@ -205,11 +459,13 @@ _HEDGES = frozenset({"yet", "be", "been", "being", "have", "has", "also", "even"
 
 
 def negated_words(text: str) -> set[str]:
-    """The words a negation applies to: "has not yet confirmed the call" → {"confirm"}."""
-    tokens = [normalize(w) for w, _, _ in words(text)]
+    """The words a negation applies to: "has not yet confirmed the call" → {"confirm"},
+    "didn't respond" → {"respond"} (looked for before lemmatizing, which turns "didn't" into "do")."""
+    found_words = [w.lower().replace("’", "'") for w, _, _ in words(text)]
+    tokens = [normalize(w) for w in found_words]
     found = set()
-    for i, token in enumerate(tokens):
-        if token in NEGATIONS or token.endswith("n't"):
+    for i, word in enumerate(found_words):
+        if word in NEGATIONS or word.endswith("n't"):
             following = [t for t in tokens[i + 1 : i + 5] if t not in _HEDGES]
             if following:
                 found.add(following[0])
@@ -241,8 +497,3 @@ def key_terms(text: str) -> set[str]:
             found.add(term)
         sentence_start = False
     return found - {"i"}
-
-
-def iter_sentences(text: str) -> Iterator[str]:
-    for span in sentence_spans(text):
-        yield text[span.start : span.end]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .embeddings import Embedder
-from .models import Citation, DroppedSentence, Source
+from .models import Citation, DroppedSentence, Source, locate
 from .text import (
     STOPWORDS,
     Span,
@@ -32,12 +32,14 @@ from .text import (
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _PARTIAL_MARKER = re.compile(r"\[[\d\s,;]*$")  # "[1" while the stream is still writing "[12]"
+_CLOSED_BY_MARKER = re.compile(r"(?<=\][.!?…])\s+|(?<=[.!?…][\"'”’)] \[\d\])\s+")
+_CLOSED_QUOTE = re.compile(r"""[.!?…]["'”’)\]]+$""")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _REFUSAL = re.compile(
     r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
     r"(?:say|contain|mention|answer|provide|specify)|cannot\s+answer|can't\s+answer)\b"
 )
-# Calibrated on evals/claims.yaml (47 supported paraphrases, 49 unsupported claims): see the README.
+# Calibrated on the first 96 claims of evals/claims/article.yaml (47 true paraphrases, 49 false claims).
 SUPPORT_THRESHOLD = 0.5  # cosine between a claim and the sentence that supports it
 NOVEL_SHARE = 0.15  # share of a claim's words its source may say otherwise (paraphrase)
 SHORT_CLAIM = 6  # a claim of this many words or fewer must use the source's words
@@ -81,10 +83,11 @@ def is_refusal(text: str) -> bool:
 
 
 def split_claims(draft: str) -> list[Claim]:
-    """Sentences of a draft, each with the numbers it cites (markers after a full stop included)."""
+    """Sentences of a draft, each with the numbers it cites (markers after a full stop included).
+    A citation marker that closes a sentence ends it, whatever follows ("… [1]. zlib is …")."""
     merged: list[str] = []
-    for span in sentence_spans(draft):
-        piece = draft[span.start : span.end]
+    for span in (s for part in _CLOSED_BY_MARKER.split(draft) for s in _spans_of(part)):
+        piece = span
         leading = _LEADING_MARKERS.match(piece)
         if leading and merged:
             merged[-1] += leading.group()
@@ -97,6 +100,10 @@ def split_claims(draft: str) -> list[Claim]:
         text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", piece)).strip()
         claims.append(Claim(text=text, cited=cited))
     return claims
+
+
+def _spans_of(text: str) -> list[str]:
+    return [text[span.start : span.end] for span in sentence_spans(text)]
 
 
 def _flatten(text: str) -> str:
@@ -297,11 +304,16 @@ class AnswerBuilder:
                     quote=unit.text,
                     start=unit.start,
                     end=unit.end,
+                    section=locate(unit.source.passage.sections, unit.start),
                 )
             )
         text = check.claim.text
-        body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
-        sentence = f"{body.rstrip()} [{self._numbers[key]}]{stop}"
+        marker = f"[{self._numbers[key]}]"
+        if _CLOSED_QUOTE.search(text):  # '… from Gaul."': the marker follows the quote, no stop after it
+            sentence = f"{text} {marker}"
+        else:
+            body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
+            sentence = f"{body.rstrip()} {marker}{stop}"
         self.result.sentences.append(sentence)
         return sentence
 

@@ -126,6 +126,13 @@ class ChromaServer:
         self.stop()
         raise RuntimeError("chroma run did not become ready")
 
+    def kill(self) -> None:
+        """``kill -9``: no shutdown code runs."""
+        assert self._process is not None
+        self._process.kill()
+        self._process.wait()
+        self._process = None
+
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             self._process.terminate()

@@ -2,8 +2,9 @@
 
 Each request to ``/v1/chat/completions`` gets the next scripted reply (the last one repeats): an answer
 (streamed as server-sent events when asked to stream), an HTTP error with an optional ``Retry-After``,
-malformed JSON, a stream cut off in the middle, or a reply slower than the client's timeout. Every
-request is recorded, so a test can count retries and read the prompt that was sent.
+malformed JSON, a stream cut off in the middle, a reply slower than the client's timeout, or one held
+until the test releases it. Every request is recorded, so a test can count retries and read the prompt
+that was sent.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-Kind = Literal["answer", "status", "malformed", "cut", "slow"]
+Kind = Literal["answer", "status", "malformed", "cut", "slow", "held"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,12 @@ def slow(delay: float, text: str = "This spring [1].") -> Reply:
     return Reply("slow", text=text, delay=delay)
 
 
+def held(text: str) -> Reply:
+    """Nothing until the test calls ``release()``, then an answer: a model that is slow for as long as
+    the test needs, with no timing to guess."""
+    return Reply("held", text=text)
+
+
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -78,6 +85,7 @@ class FaultServer:
         self._script = list(script) or [answer("This spring [1].")]
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._released = threading.Event()
         self.requests: list[dict[str, Any]] = []
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self.port = int(self._server.server_address[1])
@@ -97,11 +105,17 @@ class FaultServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
+    def release(self) -> None:
+        """Let ``held`` replies go."""
+        self._released.set()
+
     def script(self, *replies: Reply) -> None:
-        """Replace what the next requests get (the last reply repeats) and forget earlier requests."""
+        """Replace what the next requests get (the last reply repeats) and forget earlier requests;
+        ``held`` replies wait for a new ``release()``."""
         with self._lock:
             self._script = list(replies)
             self.requests.clear()
+            self._released.clear()
 
     def _next(self, request: dict[str, Any]) -> Reply:
         with self._lock:
@@ -143,6 +157,11 @@ class FaultServer:
                 if reply.kind == "slow":
                     if server._closing.wait(reply.delay):
                         return
+                    reply = answer(reply.text)
+                if reply.kind == "held":
+                    while not server._released.wait(0.05):
+                        if server._closing.is_set():
+                            return
                     reply = answer(reply.text)
                 streaming = bool(body.get("stream"))
                 if reply.kind == "status":

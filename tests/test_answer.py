@@ -12,7 +12,7 @@ import pytest
 
 import assistant as assistant_module
 from assistant import Answer, Assistant, ConfigError, QuestionError
-from assistant.models import Source
+from assistant.models import Passage, Source
 from assistant.settings import load_settings
 from assistant.verify import StreamingVerifier, Verifier, split_claims, verify_text
 
@@ -193,6 +193,38 @@ def test_supported_claims_pass_with_a_verbatim_quote(verifier: Verifier, draft: 
     assert TEXT[quote.start : quote.end] == quote.quote
 
 
+@pytest.mark.parametrize(
+    ("text", "claims"),
+    [
+        (
+            "This spring [1]. Japan’s ministry said so [1].",
+            [("This spring.", (1,)), ("Japan’s ministry said so.", (1,))],
+        ),
+        ("Is it? [1] zlib is free [2].", [("Is it?", (1,)), ("zlib is free.", (2,))]),
+        (
+            "It counts past 4 GB, e.g. in gzip [1]. zlib is a library [2].",
+            [("It counts past 4 GB, e.g. in gzip.", (1,)), ("zlib is a library.", (2,))],
+        ),
+        ("A [1][2]. B [3, 4].", [("A.", (1, 2)), ("B.", (3, 4))]),
+    ],
+)
+def test_a_citation_marker_ends_its_sentence(text: str, claims: list[tuple[str, tuple[int, ...]]]) -> None:
+    """An answer's sentences are re-split as written, even when the next starts in lower case."""
+    assert [(c.text, c.cited) for c in split_claims(text)] == claims
+
+
+def test_a_sentence_that_ends_in_a_quotation_keeps_its_citation_whole(assistant: Assistant) -> None:
+    """'… from Gaul." [1]' — the marker follows the closing quote; no stray '.' becomes a claim."""
+    text = 'Servius wrote "The Rhine is a river of Gaul." The river is long.'
+    passage = Passage(
+        rank=1, chunk_id="c", doc_id="d", title="t", text=text, start=0, end=len(text), score=1.0
+    )
+    verifier = Verifier([Source(number=1, passage=passage)], assistant.embedder)
+    result = verify_text('Servius wrote "The Rhine is a river of Gaul." [1]', verifier)
+    assert result.text == 'Servius wrote "The Rhine is a river of Gaul." [1]'
+    assert [c.text for c in split_claims(result.text)] == ['Servius wrote "The Rhine is a river of Gaul."']
+
+
 def test_streaming_verification_matches_batch_verification(verifier: Verifier) -> None:
     draft = (
         "Takaichi and Trump agreed that the visit would occur this spring. [1] "
@@ -300,3 +332,24 @@ def test_cli_missing_key_is_one_line(shared_index: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: no API key: set OPENAI_API_KEY")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_hard_wrapped_document_answers_with_whole_sentences(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (
+        "MILLBROOK CITY COUNCIL - PUBLIC NOTICE\n\n"
+        "On 14 March 2024 the Millbrook City Council approved the Riverside Park\n"
+        "renovation by a vote of 6 to 1. The contract was awarded to Hartwell\n"
+        "Construction, which will begin work on 3 June 2024 and finish by 30\n"
+        "November 2024.\n"
+    )
+    (corpus / "notice.txt").write_text(text, encoding="utf-8")
+    answer = Assistant(load_settings(corpus=[corpus])).ask("Who was awarded the contract?")
+    assert "Hartwell Construction" in answer.text and "\n" not in answer.text, answer.text
+    quote = (
+        "The contract was awarded to Hartwell\nConstruction, which will begin work on 3 June 2024 and "
+        "finish by 30\nNovember 2024."
+    )
+    assert [c.quote for c in answer.citations] == [quote]
+    assert text[answer.citations[0].start : answer.citations[0].end] == quote

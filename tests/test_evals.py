@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,28 @@ def test_with_a_model_the_judge_rules_on_every_claim(tmp_path: Path, llama_serve
         assert len(turn.judged) == turn.claims
     assert report.summary.citation_validity == 1.0
     assert report.summary.unsupported_claims == 0
+
+
+def test_squad_sets_and_lead_span_metrics(tmp_path: Path) -> None:
+    """SQuAD 2.0 JSON as it is: one document per article, answerable questions with their gold
+    answers, unanswerable ones as refusals, a paragraph range for calibrate/report splits."""
+    from assistant.evaluation.squad import exact_match, f1, lead_span, load_squad, parse_range
+
+    dataset = load_squad(ROOT / "evals/squad/rhine.json", (23, 44), cache_dir=tmp_path)
+    assert len(dataset.cases) == 204
+    assert sum(case.kind == "unanswerable" for case in dataset.cases) == 101
+    (document,) = dataset.corpus.glob("*.txt")
+    text = document.read_text(encoding="utf-8")
+    for case in dataset.cases:
+        for turn in case.turns:
+            assert all(quote in text for quote in turn.evidence)
+            assert turn.refuse or any(re.search(p, " ".join(turn.evidence)) for p in turn.one_of)
+    assert len(load_squad(ROOT / "evals/squad/rhine.json", cache_dir=tmp_path).cases) == 498
+    assert lead_span("North Sea [1]. It empties into the North Sea [1].") == "North Sea"
+    assert lead_span("It empties into the North Sea.") == "It empties into the North Sea."
+    assert exact_match("the North Sea", ["North Sea"]) == 1.0
+    assert f1("North Sea in the Netherlands", ["North Sea"]) == pytest.approx(2 * 0.5 * 1 / 1.5)
+    assert f1("Danube", ["North Sea"]) == 0.0
+    assert parse_range("23-44") == (23, 44) and parse_range("7") == (7, 7)
+    with pytest.raises(ConfigError, match="FIRST-LAST"):
+        parse_range("x")

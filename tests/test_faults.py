@@ -189,7 +189,7 @@ def test_cli_ingest_names_every_skipped_file_and_indexes_the_rest(tmp_path: Path
         ("b-copy.txt", "same content as a-original.txt"),
         ("huge.txt", "too large: 52.4 MB, over ASSISTANT_MAX_FILE_MB=10 (raise it to index this file)"),
         ("blob.txt", "binary, not text"),
-        ("photo.png", "not a .txt or .md file"),
+        ("photo.png", "not a supported file type (.txt, .md, .pdf, .html, .htm, .docx)"),
         ("vault.txt", "symlink to outside the corpus"),
         ("elsewhere", "symlink to outside the corpus"),
     ]:
@@ -219,7 +219,7 @@ def test_an_empty_or_unreadable_corpus_leaves_the_index_intact(tmp_path: Path, c
     assert_one_error_line(
         cli("ingest", str(binary)),
         f"no readable .txt or .md documents in {binary} "
-        "(skipped 2 files: binary, not text; not a .txt or .md file)",
+        "(skipped 2 files: binary, not text; not a readable PDF (Stream has ended unexpectedly))",
     )
     assert chunks_of(index_dir, corpus_dir) == before, "a failed ingest deletes nothing"
     assistant = Assistant()  # the corpus the index was last built from

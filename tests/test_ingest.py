@@ -146,7 +146,7 @@ def test_bad_files_are_skipped_with_a_reason_that_names_them(tmp_path: Path) -> 
     assert reasons["binary.txt"].startswith("binary")
     assert reasons["empty.md"] == "empty"
     assert reasons["latin1.txt"].startswith("not UTF-8")
-    assert reasons["image.png"] == "not a .txt or .md file"
+    assert reasons["image.png"].startswith("not a supported file type (.txt, .md, .pdf")
     assert reasons["broken.txt"].startswith("unreadable")
 
 
@@ -192,3 +192,41 @@ def test_unreadable_files_are_skipped(tmp_path: Path) -> None:
     locked.chmod(0)
     corpus = load_corpus([tmp_path], MAX_BYTES)
     assert corpus.skipped[0].reason.startswith("unreadable")
+
+
+@pytest.mark.timeout(60)
+def test_fifos_symlink_loops_and_utf16_neither_hang_nor_abort_the_ingest(tmp_path: Path) -> None:
+    """A FIFO is never opened (it would block forever), a symlink loop is skipped, not fatal, and a
+    UTF-16 file with a byte-order mark is read; each skip says why."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text("The bridge is 503 metres long.", encoding="utf-8")
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "loop-a.txt").symlink_to("loop-b.txt")
+    (corpus / "loop-b.txt").symlink_to("loop-a.txt")
+    (corpus / "wide.txt").write_bytes("The museum opens at noon.".encode("utf-16"))
+    loaded = load_corpus([corpus], max_bytes=None)
+    assert {d.id: d.text for d in loaded.documents} == {
+        "note.txt": "The bridge is 503 metres long.",
+        "wide.txt": "The museum opens at noon.",
+    }
+    assert {s.path.name: s.reason for s in loaded.skipped} == {
+        "pipe.txt": "not a regular file (a FIFO, socket or device): not read",
+        "loop-a.txt": "symlink loop: not followed",
+        "loop-b.txt": "symlink loop: not followed",
+    }
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def test_an_unreadable_folder_is_named(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "private").mkdir(parents=True)
+    (corpus / "note.txt").write_text("The bridge is 503 metres long.", encoding="utf-8")
+    (corpus / "private").chmod(0)
+    try:
+        loaded = load_corpus([corpus], max_bytes=None)
+    finally:
+        (corpus / "private").chmod(0o700)
+    assert [(s.path.name, s.reason.split(" (")[0]) for s in loaded.skipped] == [
+        ("private", "unreadable folder")
+    ]

@@ -6,9 +6,10 @@ inherits them through ``os.environ``. ``NO_COLOR`` keeps the output plain enough
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -18,12 +19,16 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from assistant import Assistant
 from assistant.settings import state_dir
 
 from .conftest import free_port
+from .fault_server import FaultServer, held
+from .test_output import BRIDGE, NEWLINE_NAME, TOWER
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
-TIMEOUT = 120  # a bound for a loaded machine (start-up alone took 27 s at load 16), never a wait
+TIMEOUT = 120  # seconds: generous, the machine may be busy; a test never waits this long when it passes
+ANSWER = "Takaichi and Trump agreed to coordinate for the visit to occur this spring [1]."
 # prompt_toolkit switches bracketed paste on each time it starts waiting for a line: the prompt is up
 READY = "\x1b[?2004h"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>]|[\r\x08]")
@@ -49,6 +54,8 @@ class Chat:
         self.child = pexpect.spawn(
             ASSISTANT, ["chat"], env=env, dimensions=(40, 100), encoding="utf-8", timeout=TIMEOUT
         )
+        self.transcript = io.StringIO()  # every character the terminal received, escapes and all
+        self.child.logfile_read = self.transcript
         self.startup = self.wait()
 
     def wait(self) -> str:
@@ -70,16 +77,22 @@ class Chat:
 
 @pytest.fixture
 def chat_env() -> dict[str, str]:
+    """A fresh index: the chat builds it on start."""
     return child_env()
 
 
 @pytest.fixture
-def hanging_server() -> Iterator[socket.socket]:
-    """A loopback port that accepts connections and never answers: an answer that never comes."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(8)
-        server.settimeout(TIMEOUT)
+def built(assistant: Assistant, shared_index: Path) -> dict[str, str]:
+    """The session's index of the bundled corpus, already built: a test that is not about indexing
+    does not wait for it (the chat only reads it)."""
+    assistant.ensure_ready()
+    return {"ASSISTANT_INDEX_DIR": str(shared_index)}
+
+
+@pytest.fixture
+def model_server() -> Iterator[FaultServer]:
+    """An OpenAI-compatible server on loopback whose replies the test scripts (and holds)."""
+    with FaultServer() as server:
         yield server
 
 
@@ -90,8 +103,9 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
     history.chmod(0o644)  # an older, too-open file: the REPL narrows it
 
     chat = Chat(chat_env)
-    assert "indexed 1 document(s)" in chat.startup
-    assert "offline backend" in chat.startup
+    assert "indexed 1 document, 7 chunks in" in chat.startup
+    assert "offline backend · model extractive" in chat.startup
+    assert "corpus the bundled article · 1 document · 7 chunks · fresh" in chat.startup  # no machine path
     assert "/help" in chat.startup
 
     assert "spring" in chat.say(UP)  # ↑ recalls the question saved by an earlier session
@@ -115,6 +129,7 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
     unknown = chat.say("/foo")
     assert "unknown command /foo — try /help" in unknown
     assert "Esc then Enter" in chat.say("/help")  # still there after the unknown command
+    assert re.search(r"model +extractive", chat.say("/settings")), "the model in use, as in the banner"
 
     multi_line = chat.say("Tell me:" + ESC_ENTER + "When is the visit?")
     assert "… When is the visit?" in multi_line  # shown on a continuation line
@@ -130,8 +145,8 @@ def test_a_session_answers_follows_up_and_shows_sources(chat_env: dict[str, str]
     assert "Traceback" not in chat.child.before
 
 
-def test_ctrl_c_at_an_empty_prompt_leaves(chat_env: dict[str, str]) -> None:
-    chat = Chat(chat_env)
+def test_ctrl_c_at_an_empty_prompt_leaves(built: dict[str, str]) -> None:
+    chat = Chat(child_env(**built))
     chat.child.send("abc" + CTRL_C)  # with text typed, Ctrl-C only drops the line
     chat.wait()
     chat.child.send(CTRL_C)
@@ -140,37 +155,58 @@ def test_ctrl_c_at_an_empty_prompt_leaves(chat_env: dict[str, str]) -> None:
     assert stat.S_IMODE(history.stat().st_mode) == 0o600  # created private
 
 
-def test_ctrl_d_leaves(chat_env: dict[str, str]) -> None:
-    chat = Chat(chat_env)
+def test_ctrl_d_leaves(built: dict[str, str]) -> None:
+    chat = Chat(child_env(**built))
     chat.child.send(CTRL_D)
     assert chat.ends() == 0
 
 
-def test_ctrl_c_cancels_an_answer_and_the_repl_goes_on(hanging_server: socket.socket) -> None:
-    port = hanging_server.getsockname()[1]
+def test_while_the_model_thinks_the_chat_says_so_and_typing_waits(
+    model_server: FaultServer, built: dict[str, str]
+) -> None:
     env = child_env(
+        **built,
         ASSISTANT_BACKEND="openai",
-        ASSISTANT_BASE_URL=f"http://127.0.0.1:{port}/v1",
+        ASSISTANT_BASE_URL=model_server.url,
+        ASSISTANT_API_KEY="sk-test-0123456789abcdefWXYZ",
         ASSISTANT_MAX_RETRIES="0",
     )
     chat = Chat(env)
+    waiting = f"waiting for gpt-4o-mini at 127.0.0.1:{model_server.port}…"
+
+    model_server.script(held(ANSWER))
     chat.child.send("When is the visit?\r")
-    connection, _ = hanging_server.accept()  # the answer is under way: the model is being asked
-    with connection:
-        chat.child.send(CTRL_C)
-        cancelled = chat.wait()
-    assert "cancelled" in cancelled
+    chat.child.expect_exact(waiting)  # the model is slow: the chat says what it waits for
+    chat.child.send("/sources")  # typed during the answer: not echoed into it
+    model_server.release()
+    answered = chat.wait()
+    assert "this spring [1]" in answered
+    assert "/sources" not in answered
+    chat.child.expect_exact("/sources")  # the typed text is at the next prompt
+    assert "“" in chat.say("")
+
+    model_server.script(held(ANSWER))
+    chat.child.send("When is the visit?\r")
+    chat.child.expect_exact(waiting)
+    chat.child.send("abc")
+    chat.child.send(CTRL_C)
+    cancelled = chat.wait()
+    assert re.search(r"(^|\n)cancelled\r?\n", ANSI.sub("", chat.child.before))  # on a line of its own
+    assert "^C" not in cancelled
+    assert "abc" not in cancelled
     assert "Traceback" not in cancelled
-    assert LOCATION.search(chat.say("/search military drills"))  # the REPL goes on
+    assert "score" in chat.say("/search military drills")  # the REPL goes on; "abc" was dropped
     chat.child.send("/exit\r")
     assert chat.ends() == 0
 
 
-def test_a_dead_server_is_one_error_line_and_the_repl_goes_on() -> None:
+def test_a_dead_server_is_one_error_line_and_the_repl_goes_on(built: dict[str, str]) -> None:
     key = "sk-test-0123456789abcdefWXYZ"
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     env = child_env(
+        **built,
         ASSISTANT_BACKEND="openai",
-        ASSISTANT_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",  # nothing listens there
+        ASSISTANT_BASE_URL=url,
         ASSISTANT_MAX_RETRIES="0",
         ASSISTANT_TIMEOUT="2",
         ASSISTANT_API_KEY=key,
@@ -178,8 +214,13 @@ def test_a_dead_server_is_one_error_line_and_the_repl_goes_on() -> None:
     chat = Chat(env)
     failed = chat.say("When is the visit?")
     assert failed.count("error:") == 1
-    assert "cannot reach the server" in failed
     assert "Traceback" not in failed
+    screen = ANSI.sub("", chat.child.before)
+    error = list(itertools.takewhile(bool, screen[screen.index("error: ") :].split("\n")))
+    assert len(error) == 2 and error[1].startswith("       "), "wrapped at a word, continuation indented"
+    assert all(len(line) <= 100 for line in error)
+    message = f"error: {url}: cannot reach the server: is it running, and is ASSISTANT_BASE_URL right?"
+    assert " ".join(line.strip() for line in error) == message
 
     settings = chat.say("/settings")
     assert "openai" in settings
@@ -189,6 +230,24 @@ def test_a_dead_server_is_one_error_line_and_the_repl_goes_on() -> None:
     assert chat.ends() == 0
 
 
+def test_document_escapes_never_reach_the_terminal(tmp_path: Path) -> None:
+    corpus = tmp_path / "probe"
+    corpus.mkdir()
+    (corpus / "bridge.txt").write_bytes(BRIDGE)
+    (corpus / NEWLINE_NAME).write_bytes(TOWER)
+    chat = Chat(child_env(ASSISTANT_CORPUS=str(corpus)))
+    assert "503 metres long" in chat.say("How long is the bridge?")
+    assert "The bridge is 503 metres long." in chat.say("/sources")
+    search = chat.say("/search What colour is the gate? Is the museum open?")
+    assert "tower\\nnotes.txt:" in search
+    assert "The gate is red and green." in search
+    chat.child.send("/exit\r")
+    assert chat.ends() == 0
+    received = chat.transcript.getvalue()
+    for sequence in ["\x1b]", "\x07", "\x1b[2J", "\x9b", "\x9c", "\x9d", "\u202e", "\u200b"]:
+        assert sequence not in received, sequence
+
+
 def piped(text: str, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [ASSISTANT, "chat"],
@@ -196,13 +255,13 @@ def piped(text: str, **extra: str) -> subprocess.CompletedProcess[str]:
         env=child_env(**extra),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIMEOUT,
         check=False,
     )
 
 
-def test_piped_questions_are_answered_one_per_line() -> None:
-    result = piped("When is the visit?\n\n/unknown\nWhat did China do?\n")
+def test_piped_questions_are_answered_one_per_line(built: dict[str, str]) -> None:
+    result = piped("When is the visit?\n\n/unknown\nWhat did China do?\n", **built)
     assert result.returncode == 0, result.stderr
     out = plain(result.stdout)
     assert "spring" in out
@@ -213,8 +272,8 @@ def test_piped_questions_are_answered_one_per_line() -> None:
     assert "\x1b[" not in result.stdout  # not a terminal: no escape sequences
 
 
-def test_piped_follow_up_when_will_she_go() -> None:
-    result = piped("Who invited Japan's prime minister?\nWhen will she go?\n")
+def test_piped_follow_up_when_will_she_go(built: dict[str, str]) -> None:
+    result = piped("Who invited Japan's prime minister?\nWhen will she go?\n", **built)
     assert result.returncode == 0
     follow_up = plain(result.stdout).split("When will she go?", 1)[1]
     assert "spring" in follow_up.split("[1]", 1)[0]

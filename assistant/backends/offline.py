@@ -28,6 +28,7 @@ from ..text import (
     STOPWORDS,
     TIME_WORDS,
     canonical_names,
+    flatten,
     is_instruction,
     iter_sentences,
     key_terms,
@@ -181,10 +182,12 @@ class OfflineBackend:
         pieces: list[str] = []
         for pick in picks:
             number = request.sources[pick.sentence.passage_index].number
+            sentence = flatten(pick.sentence.text)  # one line, though the file may wrap it
             if pick.span:
-                pieces.append(f"{pick.span[0].upper()}{pick.span[1:]} [{number}].")
-            if not any(pick.sentence.text in piece for piece in pieces):
-                pieces.append(f"{pick.sentence.text} [{number}]")
+                span = flatten(pick.span)
+                pieces.append(f"{span[0].upper()}{span[1:]} [{number}].")
+            if not any(sentence in piece for piece in pieces):
+                pieces.append(f"{sentence} [{number}]")
         yield " ".join(pieces)
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:

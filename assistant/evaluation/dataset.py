@@ -35,11 +35,18 @@ class Expectation(BaseModel):
 
     question: str = Field(min_length=1)
     facts: list[str] = Field(default_factory=list, description="Regexes; every one must match.")
+    one_of: list[str] = Field(
+        default_factory=list, description="Regexes, alternative right answers: at least one must match."
+    )
+    answers: list[str] = Field(
+        default_factory=list,
+        description="Gold short answers (plain text), for exact match and F1 of the answer's lead span.",
+    )
     evidence: list[str] = Field(default_factory=list, description="Verbatim corpus text needed.")
     forbid: list[str] = Field(default_factory=list, description="Regexes that must not match.")
     refuse: bool = False
 
-    @field_validator("facts", "forbid")
+    @field_validator("facts", "one_of", "forbid")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
@@ -51,14 +58,16 @@ class Expectation(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Expectation:
-        if self.refuse and self.facts:
+        if self.refuse and (self.facts or self.one_of or self.answers):
             raise ValueError("a refusal cannot expect facts")
-        if not self.refuse and not (self.facts and self.evidence):
+        if not self.refuse and not ((self.facts or self.one_of) and self.evidence):
             raise ValueError("an answerable question needs facts and evidence")
         quoted = "\n".join(self.evidence)
         for pattern in self.facts:
             if not re.search(pattern, quoted):
                 raise ValueError(f"fact {pattern!r} does not match its own evidence")
+        if self.one_of and not any(re.search(pattern, quoted) for pattern in self.one_of):
+            raise ValueError("no one_of pattern matches its own evidence")
         for pattern in self.forbid:
             if quoted and re.search(pattern, quoted):
                 raise ValueError(f"forbid {pattern!r} matches its own evidence")
@@ -109,8 +118,9 @@ class Dataset(BaseModel):
         return {doc.id: doc.text for doc in load_corpus([self.corpus], max_bytes=None).documents}
 
 
-def load_dataset(path: Path) -> Dataset:
-    """Read and validate an eval set; every evidence string must occur in its corpus."""
+def load_yaml_set(path: Path) -> Dataset:
+    """Read and validate an eval set in the project's YAML format; every evidence string must occur
+    in its corpus."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

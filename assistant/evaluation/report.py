@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..present import shorten
+from ..sanitize import safe_line
 from .runner import CaseResult, EvalReport, TurnResult
 
 # -- metrics, shared by the terminal and the HTML report -------------------------------------------
@@ -44,6 +45,8 @@ def metrics(report: EvalReport) -> list[tuple[str, str]]:
     rows += [
         ("refusal precision", _percent(s.refusal_precision)),
         ("refusal recall", _percent(s.refusal_recall)),
+        *([("lead span EM / F1", f"{_percent(s.exact_match)} / {_percent(s.f1)}")] if s.f1 else []),
+        ("mean answer length", "n/a" if s.answer_chars is None else f"{s.answer_chars:,.0f} characters"),
         ("latency p50 / p95", f"{s.latency_p50_ms:,.1f} / {s.latency_p95_ms:,.1f} ms"),
         (
             "tokens per answer",
@@ -112,6 +115,6 @@ def print_report(console: Console, report: EvalReport) -> None:
         line = Text("✗ ", style="red")
         line.append(turn_label(case, number), style="bold")
         line.append(f" ({case.kind})  ")
-        line.append(shorten(turn.question, max(30, console.width - len(line) - 1)))
+        line.append(shorten(safe_line(turn.question), max(30, console.width - len(line) - 1)))
         console.print(line, no_wrap=True, overflow="ellipsis")
-        console.print(Text("    " + "; ".join(turn.reasons), style="dim"), overflow="fold")
+        console.print(Text("    " + safe_line("; ".join(turn.reasons)), style="dim"), overflow="fold")

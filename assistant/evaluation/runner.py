@@ -5,17 +5,18 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
 from ..core import Assistant
-from ..models import Answer, Passage, Progress, Source
+from ..models import Answer, Passage, Source
 from ..settings import Settings, load_settings
 from ..verify import Verifier, split_claims
 from .dataset import Case, Dataset, Expectation
 from .judge import JudgedClaim, judge_claims
+from .squad import exact_match, f1, lead_span
 
 
 class TurnResult(BaseModel):
@@ -29,6 +30,8 @@ class TurnResult(BaseModel):
     hit: bool | None = Field(description="All evidence within the top-k passages (None: no evidence).")
     reciprocal_rank: float | None
     correct: bool
+    exact_match: float | None = Field(default=None, description="Lead span vs gold answers (SQuAD EM).")
+    f1: float | None = Field(default=None, description="Lead span vs gold answers (SQuAD F1).")
     invalid_citations: list[str] = Field(
         description="Quotes not verbatim at their offsets: citation numbers, e1… for refusal evidence."
     )
@@ -68,6 +71,9 @@ class Summary(BaseModel):
     judge_faithfulness: float | None = None
     refusal_precision: float | None
     refusal_recall: float | None
+    exact_match: float | None = Field(default=None, description="Mean SQuAD EM of lead spans, refusals 0.")
+    f1: float | None = Field(default=None, description="Mean SQuAD F1 of lead spans, refusals 0.")
+    answer_chars: float | None = Field(default=None, description="Mean length of the answers given.")
     latency_p50_ms: float
     latency_p95_ms: float
     prompt_tokens_per_answer: float
@@ -93,7 +99,7 @@ def run_eval(
     dataset: Dataset,
     settings: Settings | None = None,
     judge: bool | None = None,
-    progress: Progress | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvalReport:
     """Ask every case of ``dataset`` (each conversation fresh) and grade the answers.
 
@@ -160,6 +166,8 @@ def grade(
             reasons.append("answered, but the documents do not support an answer")
     else:
         missing = [p for p in expect.facts if not re.search(p, answer.text)]
+        if expect.one_of and not any(re.search(p, answer.text) for p in expect.one_of):
+            missing.append(f"one of {' | '.join(expect.one_of)}")
         correct = not answer.refused and not missing
         if answer.refused:
             reasons.append("refused, but the documents answer it")
@@ -184,6 +192,7 @@ def grade(
     judged = None
     if use_judge and not answer.refused:
         judged = judge_claims(assistant, answer)
+    lead = "" if answer.refused else lead_span(answer.text)
     return TurnResult(
         question=expect.question,
         expect=expect,
@@ -192,6 +201,8 @@ def grade(
         hit=hit,
         reciprocal_rank=reciprocal_rank,
         correct=correct,
+        exact_match=exact_match(lead, expect.answers) if expect.answers else None,
+        f1=f1(lead, expect.answers) if expect.answers else None,
         invalid_citations=invalid,
         unsupported=unsupported,
         claims=claims,
@@ -279,6 +290,8 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
     expected_refusals = [t for t in turns if t.expect.refuse]
     refusals = [t for t in turns if t.answer.refused]
     answers = [t.answer for t in turns]
+    given = [len(a.text) for a in answers if not a.refused]
+    spans = [t for t in turns if t.f1 is not None]
     costs = [a.usage.cost_usd for a in answers if a.usage.cost_usd is not None]
     kinds: dict[str, list[bool]] = {}
     for case in results:
@@ -298,6 +311,9 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
         judge_faithfulness=_ratio(sum(j.supported for j in judged), len(judged)),
         refusal_precision=_ratio(sum(t.expect.refuse for t in refusals), len(refusals)),
         refusal_recall=_ratio(sum(t.answer.refused for t in expected_refusals), len(expected_refusals)),
+        exact_match=_ratio(sum(t.exact_match or 0.0 for t in spans), len(spans)),
+        f1=_ratio(sum(t.f1 or 0.0 for t in spans), len(spans)),
+        answer_chars=round(statistics.fmean(given), 1) if given else None,
         latency_p50_ms=_percentile([t.latency_ms for t in turns], 50),
         latency_p95_ms=_percentile([t.latency_ms for t in turns], 95),
         prompt_tokens_per_answer=round(statistics.fmean(a.usage.prompt_tokens for a in answers), 1)
