@@ -1,92 +1,166 @@
-"""Stage 5: check every sentence of a draft answer against the sources it cites.
+"""Stage 5: check every sentence of a draft answer against the source sentences it cites.
 
-A sentence survives only if a sentence of a cited source (or two adjacent ones) supports it: it is a
-verbatim part of it, or it carries all of its names, numbers and dates, agrees on negation and is
-close in meaning. The supporting text becomes the citation's quote, with exact document offsets. What
-does not survive is recorded with the reason; an answer with nothing left becomes a refusal.
+A draft cites a passage (``[3]``) or sentences of it (``[3.2]``, ``[3.2, 4.1]``: the 1-based sentence
+numbers that :func:`numbered_sentences` shows the model). A claim is checked against exactly what it
+cites (a whole passage: any of its sentences, or two adjacent ones; no citation: every sentence given).
 
-The same check runs for every backend, and it runs sentence by sentence, so a streamed answer shows
-only sentences that have already passed.
+Each claim gets a decision with its reason (``verification.rules`` does the reading):
+
+- ``supported``: a cited sentence says it — verbatim, or with the same names, numbers, dates and
+  negation, nobody's role swapped, every other word the source's or a near synonym, and close in
+  meaning by the sentence embeddings;
+- ``unsupported``: the cited sentences lack one of its names, numbers or dates, or say otherwise;
+- ``undecided``: the rules cannot tell (a paraphrase too free to check word by word). An
+  :class:`Entailer` (a model), when one is given, judges all undecided claims of an answer in one
+  call; without one they are dropped.
+
+The supporting text becomes the citation's quote, with exact document offsets. What does not survive
+is recorded with the reason; an answer with nothing left becomes a refusal. The same check runs for
+every backend, sentence by sentence, so a streamed answer shows only sentences that have passed.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal, Protocol
+
+import numpy as np
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source, locate
-from .text import (
-    STOPWORDS,
-    Span,
-    is_instruction,
-    key_terms,
-    negated_words,
-    normalize,
-    same_term,
-    sentence_spans,
-    terms,
-    words,
-)
+from .text import Span, is_instruction, normalize, same_term, sentence_spans, words
+from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
+from .verification.decide import features, model
+from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
 
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_PARTIAL_MARKER = re.compile(r"\[[\d\s,;]*$")  # "[1" while the stream is still writing "[12]"
-_CLOSED_BY_MARKER = re.compile(r"(?<=\][.!?…])\s+|(?<=[.!?…][\"'”’)] \[\d\])\s+")
+_ID = r"\d+(?:\.\d+)?"
+MARKER = re.compile(rf"\[({_ID}(?:\s*[,;]\s*{_ID})*)\]")
+_PARTIAL_MARKER = re.compile(r"\[[\d\s.,;]*$")  # "[1" while the stream is still writing "[12]"
+# A marker right after a sentence's stop ends it, whatever follows ("… [1]. zlib is …", '…." [1] zlib').
+_CLOSED_BY_MARKER = re.compile(rf"(?<=\][.!?…])\s+|(?<=[.!?…][\"'”’)] )(\[{_ID}(?:\s*[,;]\s*{_ID})*\])\s+")
 _CLOSED_QUOTE = re.compile(r"""[.!?…]["'”’)\]]+$""")
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+_LEADING_MARKERS = re.compile(rf"^(?:\s*\[{_ID}(?:\s*[,;]\s*{_ID})*\])+")
 _REFUSAL = re.compile(
     r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
     r"(?:say|contain|mention|answer|provide|specify)|cannot\s+answer|can't\s+answer)\b"
 )
-# Calibrated on the first 96 claims of evals/claims/article.yaml (47 true paraphrases, 49 false claims).
-SUPPORT_THRESHOLD = 0.5  # cosine between a claim and the sentence that supports it
-NOVEL_SHARE = 0.15  # share of a claim's words its source may say otherwise (paraphrase)
-SHORT_CLAIM = 6  # a claim of this many words or fewer must use the source's words
-PAIR_MIN_TERMS = 10  # shorter claims state one fact: a two-sentence quote cannot carry them
-NAME_REACH = 4  # content words around a name in the source where its claim neighbour may stand
+# Calibrated on evals/claims/article.yaml and rhine.yaml (python -m assistant.evaluation.claims).
+LOW_THRESHOLD = 0.35  # cosine below which no cited text is about the claim at all
+NOVEL_SHARE = 0.34  # share of a part's words (of a merged claim) its sentence may not use
+CANDIDATES = 6  # cited units read closely per claim, the most overlapping first
+WORD_CANDIDATES = 3  # of those, the ones whose words a claim's unmatched words are compared with
 PAIR_HALF = 0.3  # each sentence of a two-sentence quote must be on topic by itself
+JOINT_SENTENCES = 4  # sentences cited from several sources that a claim may merge
+
+Verdict = Literal["supported", "unsupported", "undecided"]
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One sentence of a draft, without its citation markers."""
+    """One sentence of a draft, without its citation markers: ``refs`` are (source, sentence) pairs,
+    the sentence ``None`` when the whole source is cited."""
 
     text: str
-    cited: tuple[int, ...]
+    refs: tuple[tuple[int, int | None], ...] = ()
+
+    @property
+    def cited(self) -> tuple[int, ...]:
+        """The source numbers it cites, in order."""
+        return tuple(dict.fromkeys(n for n, _ in self.refs))
 
 
 @dataclass(frozen=True)
 class _Unit:
-    """A sentence, or two adjacent sentences, of a source: what a claim can be checked against."""
+    """Cited text a claim is checked against: a sentence, adjacent sentences, or sentences cited
+    together from several sources. ``pieces`` are the quotes, each contiguous in its document."""
 
-    source: Source
-    start: int  # document offsets
-    end: int
+    pieces: tuple[tuple[Source, int, int], ...]  # (source, document start, document end)
     text: str
-    parts: tuple[str, ...]  # the sentence, or the two sentences of a pair
-    normalized: str
-    words: frozenset[str]
+    parts: tuple[str, ...]  # the sentences
+    before: str  # the sentence before it, whose names its pronouns may stand for ("" if none)
+
+    @property
+    def source(self) -> Source:
+        return self.pieces[0][0]
+
+    @property
+    def start(self) -> int:
+        return self.pieces[0][1]
+
+    @property
+    def end(self) -> int:
+        return self.pieces[0][2]
+
+    @cached_property
+    def context(self) -> Referents:
+        return analyse(self.before).referents if self.before else NO_REFERENTS
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        return analyse(self.text)
+
+    @cached_property
+    def lemmas(self) -> frozenset[str]:
+        """Its words' lemmas, cheaply: enough to tell which units a claim shares words with."""
+        return frozenset(normalize(w) for w, _, _ in words(self.text))
+
+    def sentences(self) -> list[Sentence]:
+        """Its sentences, each with the names its pronouns may stand for (those of the one before)."""
+        found, context = [], self.context
+        for part in self.parts:
+            analysis = analyse(part)
+            found.append(Sentence(analysis, context))
+            context = analysis.referents
+        return found
 
 
 @dataclass
 class ClaimCheck:
-    """The outcome of checking one claim: the source text that supports it, or why none does."""
+    """The outcome of checking one claim: the decision, the text that supports it, and why."""
 
     claim: Claim
     support: _Unit | None
     reason: str = ""
+    verdict: Verdict = "supported"
+    signals: dict[str, float] | None = None  # what the fitted model weighed, when it was asked
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A model's judgement of one claim against its cited text."""
+
+    supported: bool
+    reason: str
+
+
+class Entailer(Protocol):
+    """Judges claims the rules leave undecided: one call for all (claim, cited text) pairs of an answer."""
+
+    def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Decision]: ...
 
 
 def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 
 
+def parse_refs(marker_body: str) -> list[tuple[int, int | None]]:
+    """ "3.2, 4" → [(3, 2), (4, None)]."""
+    refs: list[tuple[int, int | None]] = []
+    for item in re.split(r"[,;]", marker_body):
+        number, _, sentence = item.strip().partition(".")
+        refs.append((int(number), int(sentence) if sentence else None))
+    return refs
+
+
 def split_claims(draft: str) -> list[Claim]:
-    """Sentences of a draft, each with the numbers it cites (markers after a full stop included).
-    A citation marker that closes a sentence ends it, whatever follows ("… [1]. zlib is …")."""
+    """Sentences of a draft, each with what it cites (markers after a full stop included). A citation
+    marker that closes a sentence ends it, whatever follows ("… [1]. zlib is …")."""
     merged: list[str] = []
-    for span in (s for part in _CLOSED_BY_MARKER.split(draft) for s in _spans_of(part)):
+    for span in (s for part in _CLOSED_BY_MARKER.split(draft) if part for s in _spans_of(part)):
         piece = span
         leading = _LEADING_MARKERS.match(piece)
         if leading and merged:
@@ -96,14 +170,25 @@ def split_claims(draft: str) -> list[Claim]:
             merged.append(piece)
     claims = []
     for piece in merged:
-        cited = tuple(int(n) for group in MARKER.findall(piece) for n in re.split(r"[,;]", group))
+        refs = tuple(dict.fromkeys(ref for body in MARKER.findall(piece) for ref in parse_refs(body)))
         text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", piece)).strip()
-        claims.append(Claim(text=text, cited=cited))
+        claims.append(Claim(text=text, refs=refs))
     return claims
 
 
 def _spans_of(text: str) -> list[str]:
     return [text[span.start : span.end] for span in sentence_spans(text)]
+
+
+def numbered_sentences(source: Source) -> list[tuple[str, str]]:
+    """The source's sentences with the ids a draft cites them by: ``("3.2", text)``. Text addressed to
+    an AI keeps its number (so ids stay stable) but is left out: it never supports a claim."""
+    text = source.passage.text
+    return [
+        (f"{source.number}.{k}", text[span.start : span.end])
+        for k, span in enumerate(sentence_spans(text), start=1)
+        if not is_instruction(text[span.start : span.end])
+    ]
 
 
 def _flatten(text: str) -> str:
@@ -115,152 +200,258 @@ def _flatten(text: str) -> str:
 class Verifier:
     """Checks claims against a fixed set of numbered sources."""
 
-    def __init__(self, sources: Sequence[Source], embedder: Embedder, threshold: float = SUPPORT_THRESHOLD):
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        embedder: Embedder,
+        entailer: Entailer | None = None,
+    ):
         self._sources = {s.number: s for s in sources}
         self._embedder = embedder
-        self._threshold = threshold
+        self.entailer = entailer
+        self._sentences: dict[int, list[tuple[int, Span]]] = {}
         self._units: dict[int, list[_Unit]] = {}
+        self._names: dict[int, frozenset[str]] = {}
+
+    # -- what a claim is checked against ------------------------------------------------------------
+
+    def sentences(self, number: int) -> list[tuple[int, Span]]:
+        """(1-based sentence number, span in the passage) of the sentences that may support a claim."""
+        if number not in self._sentences:
+            text = self._sources[number].passage.text
+            self._sentences[number] = [
+                (k, span)
+                for k, span in enumerate(sentence_spans(text), start=1)
+                if not is_instruction(text[span.start : span.end])
+            ]
+        return self._sentences[number]
 
     def units(self, number: int) -> list[_Unit]:
+        """Each sentence of a source, and each two adjacent sentences of one paragraph."""
         if number not in self._units:
-            self._units[number] = list(_units_of(self._sources[number]))
+            source = self._sources[number]
+            text = source.passage.text
+            spans = self.sentences(number)
+            units = []
+            for i, (k, span) in enumerate(spans):
+                before = spans[i - 1] if i and spans[i - 1][0] == k - 1 else None
+                units.append(self._unit(source, [span], before[1] if before else None))
+                if i + 1 < len(spans) and spans[i + 1][0] == k + 1:
+                    following = spans[i + 1][1]
+                    if "\n\n" not in text[span.end : following.start]:
+                        units.append(self._unit(source, [span, following], before[1] if before else None))
+            self._units[number] = units
         return self._units[number]
 
-    def check(self, claim: Claim) -> ClaimCheck:
-        unknown = [n for n in claim.cited if n not in self._sources]
-        if unknown:
-            return ClaimCheck(claim, None, f"cites [{unknown[0]}], which is not one of the sources given")
-        numbers = claim.cited or tuple(self._sources)
-        candidates = [unit for n in dict.fromkeys(numbers) for unit in self.units(n)]
-        if not candidates:
-            return ClaimCheck(claim, None, "no source to check it against")
-        flat = _flatten(claim.text)
-        claim_terms = set(terms(claim.text))
-        if claim_terms:
-            verbatim = [u for u in candidates if flat and flat in u.normalized]
-            if verbatim:
-                return ClaimCheck(claim, min(verbatim, key=lambda u: u.end - u.start))
-        else:
-            return ClaimCheck(claim, None, "says nothing that a source could support")
-        needed = key_terms(claim.text)
-        negated = "not" in needed
-        needed.discard("not")
-        named = [u for u in candidates if needed <= u.words]
-        if not named:
-            missing = sorted(needed - set().union(*(u.words for u in candidates)))
-            if missing:
-                return ClaimCheck(claim, None, f"{', '.join(missing)} not in the cited source")
-            return ClaimCheck(claim, None, "no single cited sentence has all its names and numbers")
-        fitting = [u for u in named if _agrees_on_negation(claim_terms, negated, u)]
-        if not fitting:
-            return ClaimCheck(claim, None, "the cited source says the opposite")
-        if len(claim_terms) < PAIR_MIN_TERMS:  # one fact: one sentence must carry it
-            fitting = [u for u in fitting if len(u.parts) == 1]
-        fitting = [u for u in fitting if _names_in_place(claim.text, u.text)]
-        worded = [(u, _novel(claim_terms, u)) for u in fitting]
-        allowed = int(NOVEL_SHARE * len(claim_terms)) if len(claim_terms) > SHORT_CLAIM else 0
-        worded = [(u, novel) for u, novel in worded if len(novel) <= allowed]
-        if not worded:
-            if not fitting:
-                return ClaimCheck(claim, None, "no single cited sentence says all of it")
-            fewest = min((_novel(claim_terms, u) for u in fitting), key=len)
-            return ClaimCheck(claim, None, f"the cited source does not say: {', '.join(sorted(fewest))}")
-        texts = list(dict.fromkeys(t for u, _ in worded for t in (u.text, *u.parts)))
-        vectors = dict(zip(texts, self._embedder.embed([claim.text, *texts])[1:], strict=True))
-        claim_vector = self._embedder.embed([claim.text])[0]
-
-        def closeness(unit: _Unit) -> float:
-            """Cosine to the unit; for a pair, each half must be on topic too."""
-            whole = float(vectors[unit.text] @ claim_vector)
-            if len(unit.parts) > 1 and min(float(vectors[p] @ claim_vector) for p in unit.parts) < PAIR_HALF:
-                return 0.0
-            return whole
-
-        best_score, best = max(
-            ((closeness(u), u) for u, _ in worded), key=lambda pair: (pair[0], -(pair[1].end - pair[1].start))
-        )
-        if best_score < self._threshold:
-            return ClaimCheck(
-                claim, None, f"not close enough in meaning to any cited sentence ({best_score:.2f})"
+    def names(self, number: int) -> frozenset[str]:
+        """The words a source writes as names (capitalized inside a sentence)."""
+        if number not in self._names:
+            self._names[number] = frozenset().union(
+                *(u.analysis.capitalized for u in self.units(number) if len(u.parts) == 1)
             )
-        return ClaimCheck(claim, best)
+        return self._names[number]
 
+    def _unit(self, source: Source, spans: list[Span], before: Span | None) -> _Unit:
+        text = source.passage.text
+        start, end = spans[0].start, spans[-1].end
+        return _Unit(
+            pieces=((source, source.passage.start + start, source.passage.start + end),),
+            text=text[start:end],
+            parts=tuple(text[s.start : s.end] for s in spans),
+            before=text[before.start : before.end] if before else "",
+        )
 
-def _content(text: str) -> list[tuple[str, bool]]:
-    """The words that carry meaning, normalized, each marked when it is a name."""
-    names = key_terms(text)
-    return [(t, t in names) for w, _, _ in words(text) if (t := normalize(w)) not in STOPWORDS]
+    def _scope(self, claim: Claim) -> list[_Unit] | str:
+        """The units a claim may be supported by, or why it cannot be checked."""
+        refs = claim.refs or tuple((n, None) for n in self._sources)
+        units: list[_Unit] = []
+        chosen: dict[int, list[int]] = {}
+        for number, sentence in refs:
+            if number not in self._sources:
+                return f"cites [{number}], which is not one of the sources given"
+            if sentence is None:
+                units.extend(self.units(number))
+                continue
+            spans = dict(self.sentences(number))
+            if sentence not in spans:
+                return f"cites [{number}.{sentence}], which is not a sentence of source {number}"
+            chosen.setdefault(number, []).append(sentence)
+        for number, ks in chosen.items():
+            for k in ks:
+                units.extend(
+                    u for u in self.units(number) if len(u.parts) == 1 and u.text == self._text(number, k)
+                )
+        cited = [(n, k) for n, ks in chosen.items() for k in sorted(set(ks))]
+        if 1 < len(cited) <= JOINT_SENTENCES:
+            units.append(self._joint(cited))
+        elif claim.refs and not chosen and 1 < len(claim.cited) <= JOINT_SENTENCES:
+            whole = [(n, k) for n in claim.cited for k, _ in self.sentences(n)]
+            if 1 < len(whole) <= JOINT_SENTENCES:
+                units.append(self._joint(whole))
+        return units
 
+    def _text(self, number: int, k: int) -> str:
+        span = dict(self.sentences(number))[k]
+        return self._sources[number].passage.text[span.start : span.end]
 
-def _names_in_place(claim: str, source: str) -> bool:
-    """Each name of the claim keeps a neighbour it has in the source: "exercises off Japan" is not
-    supported by "exercises off Taiwan … Japan and China", nor "Takaichi invited" by "invited …
-    Takaichi". Word order beyond that is not checked."""
-    said, found = _content(claim), _content(source)
-    for i, (term, is_name) in enumerate(said):
-        if not is_name or term[:1].isdigit():
-            continue
-        mine = {said[j][0] for j in (i - 1, i + 1) if 0 <= j < len(said)}
-        if not mine:
-            continue
-        theirs = {
-            found[j][0]
-            for k, (other, _) in enumerate(found)
-            if same_term(other, [term])
-            for j in range(k - NAME_REACH, k + NAME_REACH + 1)
-            if 0 <= j < len(found) and j != k
+    def _joint(self, cited: list[tuple[int, int]]) -> _Unit:
+        """Sentences cited together: one quote per run of adjacent sentences of a source."""
+        pieces: list[tuple[Source, int, int]] = []
+        parts: list[str] = []
+        previous: tuple[int, int] | None = None
+        for number, k in cited:
+            source = self._sources[number]
+            span = dict(self.sentences(number))[k]
+            parts.append(source.passage.text[span.start : span.end])
+            begin, stop = source.passage.start + span.start, source.passage.start + span.end
+            if previous == (number, k - 1) and pieces:
+                pieces[-1] = (source, pieces[-1][1], stop)
+            else:
+                pieces.append((source, begin, stop))
+            previous = (number, k)
+        return _Unit(pieces=tuple(pieces), text=" ".join(parts), parts=tuple(parts), before="")
+
+    # -- the decision -------------------------------------------------------------------------------
+
+    def check(self, claim: Claim) -> ClaimCheck:
+        scope = self._scope(claim)
+        if isinstance(scope, str):
+            return ClaimCheck(claim, None, scope, "unsupported")
+        if not scope:
+            return ClaimCheck(claim, None, "no source to check it against", "unsupported")
+        flat = _flatten(claim.text)
+        analysis = analyse(claim.text)
+        if not any(t.content for t in analysis.tokens):
+            return ClaimCheck(claim, None, "says nothing that a source could support", "unsupported")
+        verbatim = [u for u in scope if flat and flat in _flatten(u.text)]
+        if verbatim:
+            return ClaimCheck(claim, min(verbatim, key=lambda u: len(u.text)), "verbatim")
+        candidates = _closest(analysis, scope)
+        similar = self._word_similarity(analysis, candidates)
+        names = frozenset().union(*(self.names(n) for n in {u.source.number for u in scope}))
+        assessed = [
+            (
+                u,
+                assess(analysis, u.analysis, u.context, names, similar)
+                if len(u.parts) == 1
+                else assess_merged(claim.text, u.sentences(), names, similar, _part_fits),
+            )
+            for u in candidates
+        ]
+        clean = sorted((ua for ua in assessed if ua[1].clean), key=lambda ua: len(ua[1].novel))[:3]
+        if not clean:
+            unit, found = assessed[0]
+            reason = (found.conflicts or [f"{', '.join(found.missing)} not in the cited source"])[0]
+            return ClaimCheck(claim, None, reason, "unsupported")
+        closeness = self._closeness(claim.text, clean)
+        score, unit, found = min(
+            ((closeness[i], u, a) for i, (u, a) in enumerate(clean)),
+            key=lambda item: (len(item[2].novel) - 2 * item[0], len(item[1].text)),
+        )
+        signals = features(found, score)
+        probability = model().probability(signals)
+        if probability >= model().accept:
+            return ClaimCheck(claim, unit, _support_reason(found, score, probability), signals=signals)
+        if max(closeness) < LOW_THRESHOLD:
+            return ClaimCheck(
+                claim, None, f"no cited sentence is about it ({max(closeness):.2f})", "unsupported"
+            )
+        if found.doubts:
+            why = found.doubts[0]
+        elif found.novel:
+            why = f"the cited source does not say: {', '.join(found.novel)}"
+        else:
+            why = "not close enough in meaning to the cited source"
+        return ClaimCheck(claim, unit, f"{why} (p={probability:.2f})", "undecided", signals)
+
+    def _closeness(self, claim: str, assessed: list[tuple[_Unit, Assessment]]) -> list[float]:
+        """Cosine of the claim to what supports it: the stretch of source its words cover, or the
+        whole unit (for two sentences, each must be on topic by itself)."""
+        spans = {u.text: " … ".join(a.evidence) for u, a in assessed if a.evidence}
+        wholes = [u for u, _ in assessed if u.text not in spans or len(u.parts) > 1]
+        texts = list(dict.fromkeys([*spans.values(), *(t for u in wholes for t in (u.text, *u.parts))]))
+        vectors = self._embedder.embed([claim, *texts])
+        claim_vector, by_text = vectors[0], dict(zip(texts, vectors[1:], strict=True))
+        scores = []
+        for unit, _ in assessed:
+            whole = float(by_text[unit.text] @ claim_vector) if unit in wholes else 0.0
+            if len(unit.parts) > 1 and min(float(by_text[p] @ claim_vector) for p in unit.parts) < PAIR_HALF:
+                whole = 0.0
+            span = float(by_text[spans[unit.text]] @ claim_vector) if unit.text in spans else 0.0
+            scores.append(max(whole, span))
+        return scores
+
+    def _word_similarity(self, claim: Analysis, units: list[_Unit]) -> Similarity:
+        """Cosine of single words by the embedder, for the claim's words against the units' words."""
+        claim_words = {
+            t.lemma for t in claim.tokens if t.content and not t.name and not t.number and not t.sides
         }
-        if not any(same_term(word, theirs) for word in mine):
-            return False
-    return True
+        unit_words = {
+            t.lemma
+            for u in units[:WORD_CANDIDATES]
+            for t in u.analysis.tokens
+            if t.content and not t.number and not t.name and not t.sides
+        }
+        novel = sorted(w for w in claim_words - unit_words if not same_term(w, unit_words))
+        if not novel:
+            return lambda a, b: 1.0 if a == b else 0.0
+        others = sorted(unit_words - claim_words)
+        vectors = self._embedder.embed(novel + others)
+        index = {w: i for i, w in enumerate(novel + others)}
+
+        def similar(a: str, b: str) -> float:
+            if a == b:
+                return 1.0
+            if a not in index or b not in index:
+                return 0.0
+            return float(np.dot(vectors[index[a]], vectors[index[b]]))
+
+        return similar
+
+    def decide(self, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
+        """Undecided checks settled: by the entailer in one call when there is one, else dropped."""
+        undecided = [c for c in checks if c.verdict == "undecided"]
+        if not undecided:
+            return list(checks)
+        if self.entailer is None:
+            settled = {
+                id(c): ClaimCheck(c.claim, None, f"undecided, no model to ask: {c.reason}", "undecided")
+                for c in undecided
+            }
+        else:
+            pairs = [(c.claim.text, c.support.text if c.support else "") for c in undecided]
+            decisions = self.entailer.judge(pairs)
+            settled = {
+                id(c): ClaimCheck(
+                    c.claim,
+                    c.support if d.supported else None,
+                    f"judged by the model: {d.reason}",
+                    "supported" if d.supported else "unsupported",
+                )
+                for c, d in zip(undecided, decisions, strict=True)
+            }
+        return [settled.get(id(c), c) for c in checks]
 
 
-def _agrees_on_negation(claim_terms: set[str], negated: bool, unit: _Unit) -> bool:
-    """A negative claim needs a source that negates one of its words. A positive claim fails when
-    the source negates one of its words ("has not yet confirmed"), or negates a word the claim
-    says otherwise ("not informed" for "was told"); a negation of something else is no matter."""
-    denied = negated_words(unit.text)
-    if negated:
-        return any(same_term(word, claim_terms) for word in denied)
-    if any(same_term(word, claim_terms) for word in denied):
-        return False
-    return not (denied and _novel(claim_terms, unit))
+def _closest(claim: Analysis, scope: list[_Unit]) -> list[_Unit]:
+    """The units that share most of the claim's words (names and numbers count double)."""
+    wanted = {t.lemma: 2 if (t.name or t.number) else 1 for t in claim.tokens if t.content}
+
+    def overlap(unit: _Unit) -> tuple[int, int]:
+        lemmas = unit.lemmas
+        return (sum(weight for lemma, weight in wanted.items() if lemma in lemmas), -len(unit.text))
+
+    return heapq.nlargest(CANDIDATES, scope, key=overlap)
 
 
-def _novel(claim_terms: set[str], unit: _Unit) -> set[str]:
-    """The claim's words that the unit does not use (in any inflection)."""
-    return {t for t in claim_terms if not same_term(t, unit.words)}
+def _part_fits(found: Assessment) -> bool:
+    """Whether a part of a merged claim uses few enough words its sentence does not."""
+    return len(found.novel) <= max(1, int(NOVEL_SHARE * found.words)) and not found.novel_verbs
 
 
-def _units_of(source: Source) -> Iterator[_Unit]:
-    """Sentences and adjacent pairs; text addressed to an AI ("ignore previous instructions") never
-    supports a claim, so a model that obeys an injected instruction cannot cite it."""
-    passage = source.passage
-    spans = [s for s in sentence_spans(passage.text) if not is_instruction(passage.text[s.start : s.end])]
-    for i, span in enumerate(spans):
-        yield _unit(source, span, span)
-        if i + 1 < len(spans) and "\n" not in passage.text[span.end : spans[i + 1].start]:
-            yield _unit(source, span, spans[i + 1])
-
-
-def _unit(source: Source, first: Span, last: Span) -> _Unit:
-    passage = source.passage
-    text = passage.text[first.start : last.end]
-    vocabulary = {normalize(w) for w, _, _ in words(text)}
-    parts = (
-        (text,)
-        if first == last
-        else (passage.text[first.start : first.end], passage.text[last.start : last.end])
-    )
-    return _Unit(
-        source=source,
-        start=passage.start + first.start,
-        end=passage.start + last.end,
-        text=text,
-        parts=parts,
-        normalized=_flatten(text),
-        words=frozenset(vocabulary | key_terms(text)),
-    )
+def _support_reason(found: Assessment, score: float, probability: float) -> str:
+    said = "".join(f"; {a} for {b}" for a, b in found.synonyms)
+    return f"the cited source says it (closeness {score:.2f}, p={probability:.2f}{said})"
 
 
 @dataclass
@@ -270,6 +461,7 @@ class VerifiedAnswer:
     sentences: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     dropped: list[DroppedSentence] = field(default_factory=list)
+    checks: list[ClaimCheck] = field(default_factory=list)  # every decision, in order
 
     @property
     def text(self) -> str:
@@ -285,30 +477,35 @@ class AnswerBuilder:
         self._said: set[str] = set()
 
     def add(self, check: ClaimCheck) -> str | None:
-        """The sentence as shown to the user (with its new marker), or None if it was dropped."""
+        """The sentence as shown to the user (with its new markers), or None if it was dropped."""
+        self.result.checks.append(check)
         unit = check.support
-        if unit is None:
+        if unit is None or check.verdict != "supported":
             self.result.dropped.append(DroppedSentence(text=check.claim.text, reason=check.reason))
             return None
         if check.claim.text in self._said:
             return None  # a model that repeats itself is shown once
         self._said.add(check.claim.text)
-        key = (unit.source.passage.doc_id, unit.start, unit.end)
-        if key not in self._numbers:
-            self._numbers[key] = len(self._numbers) + 1
-            self.result.citations.append(
-                Citation(
-                    number=self._numbers[key],
-                    doc_id=unit.source.passage.doc_id,
-                    chunk_id=unit.source.passage.chunk_id,
-                    quote=unit.text,
-                    start=unit.start,
-                    end=unit.end,
-                    section=locate(unit.source.passage.sections, unit.start),
+        numbers = []
+        for source, start, end in unit.pieces:
+            key = (source.passage.doc_id, start, end)
+            if key not in self._numbers:
+                self._numbers[key] = len(self._numbers) + 1
+                offset = source.passage.start
+                self.result.citations.append(
+                    Citation(
+                        number=self._numbers[key],
+                        doc_id=source.passage.doc_id,
+                        chunk_id=source.passage.chunk_id,
+                        quote=source.passage.text[start - offset : end - offset],
+                        start=start,
+                        end=end,
+                        section=locate(source.passage.sections, start),
+                    )
                 )
-            )
+            numbers.append(self._numbers[key])
         text = check.claim.text
-        marker = f"[{self._numbers[key]}]"
+        marker = f"[{', '.join(str(n) for n in dict.fromkeys(numbers))}]"
         if _CLOSED_QUOTE.search(text):  # '… from Gaul."': the marker follows the quote, no stop after it
             sentence = f"{text} {marker}"
         else:
@@ -320,18 +517,23 @@ class AnswerBuilder:
 
 def verify_text(draft: str, verifier: Verifier) -> VerifiedAnswer:
     builder = AnswerBuilder()
-    for claim in split_claims(draft):
-        builder.add(verifier.check(claim))
+    claims = [c for c in split_claims(draft) if not is_refusal(c.text)]
+    for check in verifier.decide([verifier.check(claim) for claim in claims]):
+        builder.add(check)
     return builder.result
 
 
 class StreamingVerifier:
-    """Feeds streamed text in; yields each sentence once it is complete and has passed."""
+    """Feeds streamed text in; yields each sentence once it is complete and has passed.
+
+    With an entailer, the first undecided sentence holds back the ones after it (so the answer keeps
+    its order) until the end, when one call judges all undecided sentences."""
 
     def __init__(self, verifier: Verifier) -> None:
         self._verifier = verifier
         self._builder = AnswerBuilder()
         self._buffer = ""
+        self._held: list[ClaimCheck] = []
 
     @property
     def result(self) -> VerifiedAnswer:
@@ -349,6 +551,8 @@ class StreamingVerifier:
     def finish(self) -> Iterator[str]:
         complete, self._buffer = self._buffer, ""
         yield from self._emit(split_claims(complete))
+        held, self._held = self._held, []
+        yield from self._add(self._verifier.decide(held))
 
     def _find_last_sentence_start(self) -> int | None:
         """Where the last sentence with any text begins, after the markers that close the one before."""
@@ -363,6 +567,14 @@ class StreamingVerifier:
         for claim in claims:
             if is_refusal(claim.text):  # "NOT IN SOURCES" is an answer about the sources, not a claim
                 continue
-            shown = self._builder.add(self._verifier.check(claim))
+            check = self._verifier.check(claim)
+            if self._held or (check.verdict == "undecided" and self._verifier.entailer is not None):
+                self._held.append(check)
+                continue
+            yield from self._add(self._verifier.decide([check]))
+
+    def _add(self, checks: Iterable[ClaimCheck]) -> Iterator[str]:
+        for check in checks:
+            shown = self._builder.add(check)
             if shown is not None:
                 yield shown

@@ -1,44 +1,61 @@
-"""The verifier against evals/claims/article.yaml: honest paraphrases of the article and claims that reuse its
-names and numbers but say something it does not. Letting a false claim through is the costly error,
-so the gate on it is tight; rejecting a true paraphrase only costs a sentence of the answer."""
+"""The verifier against the claim sets in evals/claims/: true claims written the way strong chat
+models answer, and false ones built from the documents' own words. Each claim is checked with no
+citation against every sentence of its corpus, the most permissive setting.
+
+The rules and the fitted model were calibrated on article.yaml and rhine.yaml; plaintext.yaml is
+held out. The figures asserted are those measured (``python -m assistant.evaluation.claims``): a
+change that lets one more false claim through fails here, and so does one that keeps two fewer true
+claims (one is the wobble of int8 embeddings computed in other batches). Letting a false claim
+through is the costly error; an undecided true claim only costs a sentence, or a model call where a
+model is configured."""
 
 from __future__ import annotations
 
-import yaml
+import pytest
 
-from assistant import Assistant
-from assistant.models import Source
-from assistant.verify import Claim, Verifier
+from assistant.embeddings import MiniLMEmbedder
+from assistant.evaluation.claims import CLAIM_SETS, Tally, load_claim_set, run_claim_set
 
-from .conftest import ARTICLE, ROOT
-
-CLAIMS = yaml.safe_load((ROOT / "evals" / "claims" / "article.yaml").read_text(encoding="utf-8"))
-
-
-def verifier_over_the_whole_article(assistant: Assistant) -> Verifier:
-    """Every chunk is a source: the most permissive setting (an answer cites only a few)."""
-    passages = [chunk.as_passage(i, 0.0) for i, chunk in enumerate(assistant.index.chunks(), start=1)]
-    return Verifier([Source(number=p.rank, passage=p) for p in passages], assistant.embedder)
+# (true claims accepted, false claims accepted) as measured with the hard-wrap sentence splitter.
+MEASURED = {
+    "article": (57, 1),  # of 78 true, 71 false
+    "rhine": (131, 0),  # of 153 true, 128 false
+    "plaintext": (63, 7),  # of 94 true, 78 false; held out
+}
+FALSE_LIMIT = 0.03
 
 
-def test_the_calibration_set_is_about_the_article() -> None:
-    text = ARTICLE.read_text(encoding="utf-8")
-    assert len(CLAIMS["supported"]) >= 30
-    assert len(CLAIMS["unsupported"]) >= 30
-    for item in CLAIMS["supported"]:
-        assert item["source"] in text
+@pytest.fixture(scope="module")
+def tallies() -> dict[str, Tally]:
+    embedder = MiniLMEmbedder()
+    return {name: run_claim_set(load_claim_set(CLAIM_SETS / f"{name}.yaml"), embedder) for name in MEASURED}
 
 
-def test_the_verifier_holds_its_measured_rates(assistant: Assistant) -> None:
-    """A regression floor, not the goal: on the 149 claims of evals/claims/article.yaml the verifier
-    accepts 46 of 78 true claims (59 %) and 5 of 71 false ones (7 %: three role swaps, "has confirmed
-    the call but not the invitation", "will set a precedent"). Issue 12 asks for ≥ 90 % and ≤ 2 % on
-    each claims file; that work is not in yet, so this only keeps the verifier from getting worse."""
-    assistant.ensure_ready()
-    verifier = verifier_over_the_whole_article(assistant)
-    accepted_false = [
-        c["claim"] for c in CLAIMS["unsupported"] if verifier.check(Claim(c["claim"], ())).support
-    ]
-    accepted_true = [c["claim"] for c in CLAIMS["supported"] if verifier.check(Claim(c["claim"], ())).support]
-    assert len(accepted_false) <= 5, accepted_false
-    assert len(accepted_true) >= 46
+@pytest.mark.parametrize("name", MEASURED)
+def test_acceptance_per_claim_set(tallies: dict[str, Tally], name: str) -> None:
+    true_accepted, false_accepted = MEASURED[name]
+    tally = tallies[name]
+    accepted_true, _ = tally.count(True)
+    accepted_false, total_false = tally.count(False)
+    wrongly = [o.claim.text for o in tally.outcomes if not o.claim.supported and o.accepted]
+    assert accepted_false <= false_accepted, wrongly
+    assert accepted_true >= true_accepted - 1
+
+
+HELD_OUT_MISS = pytest.mark.xfail(
+    strict=True, reason="held out: 7 of 78 false claims accepted (9 %), above the limit; issue 12 is open"
+)
+
+
+@pytest.mark.parametrize("name", ["article", "rhine", pytest.param("plaintext", marks=HELD_OUT_MISS)])
+def test_false_claims_stay_under_the_limit(tallies: dict[str, Tally], name: str) -> None:
+    accepted_false, total_false = tallies[name].count(False)
+    assert accepted_false / total_false <= FALSE_LIMIT
+
+
+def test_nothing_verbatim_is_lost_and_filler_never_passes(tallies: dict[str, Tally]) -> None:
+    for name in ("article", "rhine"):
+        tally = tallies[name]
+        assert tally.count(True, "verbatim")[0] >= tally.count(True, "verbatim")[1] - 1
+        assert tally.count(False, "outside")[0] == 0
+        assert tally.count(False, "role-swap")[0] == 0

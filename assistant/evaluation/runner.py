@@ -263,7 +263,9 @@ def _unsupported(answer: Answer, assistant: Assistant) -> tuple[list[str], int]:
     ]
     verifier = Verifier(sources, assistant.embedder)
     claims = split_claims(answer.text)
-    unsupported = [claim.text for claim in claims if not claim.cited or verifier.check(claim).support is None]
+    unsupported = [
+        claim.text for claim in claims if not claim.cited or verifier.check(claim).verdict != "supported"
+    ]
     return unsupported, len(claims)
 
 

@@ -1,0 +1,218 @@
+"""A sentence (or a claim) read once into what the rules compare: words with their lemmas and
+offsets, which of them are names, numbers as values, what is negated, hedged or given as a cause,
+and where a verb is in the passive voice ("was sold to Burgundy by Sigismund")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
+from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
+from .quantities import Quantity, quantities
+
+# Stop words that still carry a claim's meaning for the rules (compared, never ignored).
+_KEPT = frozenset("more most few fewer less least first before after over under only same all no not".split())
+_FUNCTION = (STOPWORDS - _KEPT) | QUESTION_WORDS
+# Capitalized at the start of a sentence or in a title, but never names.
+_NEVER_NAMES = frozenset(
+    """around near between among along across beyond within without despite amid since until per via
+    following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
+)
+_LEMMA_ALIASES = {"yr": "year", "yrs": "year"}
+_SENTENCE_END = re.compile(r"(?:[.!?:;]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    surface: str
+    lemma: str
+    index: int
+    start: int
+    end: int
+    name: bool  # capitalized inside a sentence ("Tokyo"), or a capitalized opener that is no common word
+    initial: bool  # opens a sentence
+    content: bool  # neither a function word nor punctuation
+    number: bool
+    sides: frozenset[tuple[int, int]]  # where it stands among opposites (lexicon.OPPOSITES), by form or lemma
+
+
+@dataclass(frozen=True)
+class Referents:
+    """Names of a sentence that the pronouns of the next one may stand for."""
+
+    subject: tuple[str, ...] = ()  # for "it", "he", "she", "they": the name, word by word
+    named: frozenset[str] = frozenset()  # for "its", "her", "their", "this"
+    last: frozenset[str] = frozenset()  # for "the latter"
+
+
+NO_REFERENTS = Referents()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    tokens: tuple[Token, ...]
+    quantities: tuple[Quantity, ...]
+    negated: frozenset[str]  # the words a negation applies to
+    negative: bool
+    hedged: bool
+    causes: frozenset[str]
+    lemmas: frozenset[str]
+    names: frozenset[str]
+    capitalized: frozenset[str]  # lemmas written with a capital anywhere but at a sentence start
+
+    @property
+    def referents(self) -> Referents:
+        """What a pronoun of the next sentence may stand for: "it", "he", "they" for its first name (the
+        subject), "its", "her", "them" for any of its names, "the latter" for its last."""
+        groups: list[list[str]] = []
+        for previous, token in zip((None, *self.tokens), self.tokens, strict=False):
+            if token.name:
+                if previous is not None and previous.name and previous.index == token.index - 1:
+                    groups[-1].append(token.lemma)
+                else:
+                    groups.append([token.lemma])
+        subject = tuple(groups[0]) if groups else ()
+        last = frozenset(groups[-1]) if groups else frozenset()
+        return Referents(subject, frozenset().union(*(frozenset(g) for g in groups)), last)
+
+    def verb_like(self, index: int) -> bool:
+        """Whether a word reads as a finite verb or a participle: "invited", "sold", "took", or a
+        present form right after its subject ("Washington seeks"). Adjectives in -er/-est are not."""
+        token = self.tokens[index]
+        surface = token.surface.lower()
+        if not token.content or token.name or token.number:
+            return False
+        if surface.endswith("ed") and surface != token.lemma:
+            return True
+        if surface.endswith("s") and index > 0:
+            return surface != token.lemma and self._after_subject(index)
+        return surface != token.lemma and not surface.endswith(("est", "er", "ing", "ly", "s"))
+
+    def _after_subject(self, index: int) -> bool:
+        previous = self.tokens[index - 1]
+        return previous.name or previous.surface.lower() in (
+            "he",
+            "she",
+            "it",
+            "they",
+            "this",
+            "which",
+            "that",
+        )
+
+    def passive(self, index: int) -> bool:
+        """A participle after a form of "be" ("was sold"), or followed closely by "by"."""
+        if not self.verb_like(index):
+            return False
+        before = [t for t in self.tokens[max(0, index - 3) : index] if t.lemma not in _ADVERBS]
+        if before and before[-1].lemma in BE:
+            return True
+        after = self.tokens[index + 1 : index + 4]
+        if after and after[0].lemma == "as":  # "known as", "described as"
+            return True
+        return any(
+            t.lemma == "by" and k + 1 < len(after) and not after[k + 1].number for k, t in enumerate(after)
+        )
+
+    def passive_agent(self, index: int) -> int | None:
+        """For a passive verb at ``index`` with a "by" agent, the index of the agent's first name:
+        "was sold to Burgundy by Sigismund" → Sigismund ("by 9000 BP" names no agent)."""
+        tokens = self.tokens
+        for j in range(index + 1, min(index + 8, len(tokens))):
+            if any(c in self.text[tokens[j - 1].end : tokens[j].start] for c in ".;"):
+                return None
+            if tokens[j].lemma == "by":
+                for k in range(j + 1, min(j + 9, len(tokens))):
+                    if tokens[k].number:
+                        return None
+                    if tokens[k].name:
+                        return k
+                return None
+        return None
+
+
+_ADVERBS = frozenset("also still already just only not never yet then now fully largely widely often".split())
+
+
+@lru_cache(maxsize=32768)
+def analyse(text: str) -> Analysis:
+    tokens = []
+    for index, (word, start, end) in enumerate(words(text)):
+        lemma = _LEMMA_ALIASES.get(word.lower(), normalize(word))
+        initial = not text[:start].strip() or bool(_SENTENCE_END.search(text[max(0, start - 8) : start]))
+        lowered = word.lower()
+        number = lemma[:1].isdigit()
+        capital = word[:1].isupper()
+        name = (
+            capital
+            and not number
+            and lowered not in _NEVER_NAMES
+            and not (initial and lowered in STOPWORDS | QUESTION_WORDS | OPENERS)
+        )
+        content = lemma not in _FUNCTION and lowered not in _FUNCTION
+        sides = OPPOSITES.get(lowered, frozenset()) | OPPOSITES.get(lemma, frozenset())
+        tokens.append(
+            Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number, sides)
+        )
+    lemmas = frozenset(t.lemma for t in tokens)
+    return Analysis(
+        text=text,
+        tokens=tuple(tokens),
+        quantities=tuple(quantities(text)),
+        negated=frozenset(_negated(tokens)),
+        negative=any(_negation(t) for t in tokens),
+        hedged=bool(lemmas & HEDGES),
+        causes=frozenset(lemmas & CAUSES),
+        lemmas=lemmas,
+        names=frozenset(t.lemma for t in tokens if t.name),
+        capitalized=frozenset(t.lemma for t in tokens if t.name and not t.initial),
+    )
+
+
+_NEGATION_HEDGES = frozenset(
+    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "really"}
+)
+
+
+def _negation(token: Token) -> bool:
+    surface = token.surface.lower().replace("’", "'")
+    return surface in NEGATIONS or surface.endswith("n't")
+
+
+# Verbs that deny the verb they govern: "prevents it from flowing", "failed to demolish".
+_DENYING = frozenset("prevent stop keep fail refuse forbid prohibit ban block".split())
+
+
+def _negated(tokens: list[Token]) -> set[str]:
+    """The words a negation applies to: "has not yet confirmed the call" → {"confirm"};
+    "hasn't confirmed" too (the lemmatizer turns "hasn't" into "have"); "prevents it from flowing" →
+    {"flow"}."""
+    found = set()
+    for i, token in enumerate(tokens):
+        if token.lemma in _DENYING:
+            for j in range(i + 1, min(i + 6, len(tokens))):
+                if tokens[j].lemma in ("from", "to") and j + 1 < len(tokens):
+                    found.add(tokens[j + 1].lemma)
+                    break
+        if _negation(token):
+            following = [t.lemma for t in tokens[i + 1 : i + 5] if t.lemma not in _NEGATION_HEDGES]
+            if following:
+                found.add(following[0])
+    return found
+
+
+def is_time(token: Token) -> bool:
+    surface = token.surface.lower()
+    return surface in TIME_WORDS or (surface.endswith("s") and surface[:-1] in TIME_WORDS)
+
+
+def is_framing(token: Token) -> bool:
+    return token.lemma in FRAME_NOUNS
+
+
+def is_pronoun(token: Token) -> bool:
+    return token.surface.lower() in PRONOUNS
+

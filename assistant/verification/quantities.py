@@ -1,0 +1,176 @@
+"""Numbers as values: "$11bn" = "$11 billion" = "11 billion dollars", "two ninths" = "2/9" ≠ "one
+ninth", "more than 40" ≠ "fewer than 40". A claim's number must be one its source states, with the
+same bound (more than / fewer than); "about" and "almost" may come and go."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+).split()
+_TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_WORD_VALUES = {word: value for value, word in enumerate(_SMALL)} | _TENS | {"dozen": 12}
+_SCALES = {
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "bn": 1e9,
+    "mn": 1e6,
+    "k": 1e3,
+}
+_DENOMINATORS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "sixth": 6,
+    "sixths": 6,
+    "seventh": 7,
+    "sevenths": 7,
+    "eighth": 8,
+    "eighths": 8,
+    "ninth": 9,
+    "ninths": 9,
+    "tenth": 10,
+    "tenths": 10,
+}
+_BOUNDS = {
+    "more than": "above",
+    "over": "above",
+    "above": "above",
+    "at least": "above",
+    "exceeding": "above",
+    "upwards of": "above",
+    "in excess of": "above",
+    "greater than": "above",
+    "fewer than": "below",
+    "less than": "below",
+    "under": "below",
+    "below": "below",
+    "up to": "below",
+    "at most": "below",
+    "no more than": "below",
+}
+_UNITS = {
+    "km": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+    "m": "m",
+    "metre": "m",
+    "metres": "m",
+    "meter": "m",
+    "meters": "m",
+    "m3/s": "m3/s",
+    "cubic metres per second": "m3/s",
+    "cubic meters per second": "m3/s",
+    "cu ft/s": "cuft/s",
+    "cubic feet per second": "cuft/s",
+    "mi": "mi",
+    "mile": "mi",
+    "miles": "mi",
+    "ft": "ft",
+    "feet": "ft",
+    "foot": "ft",
+    "cm": "cm",
+    "%": "%",
+    "percent": "%",
+    "per cent": "%",
+}
+_UNIT = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_WORDS = "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
+_NUMBER = rf"(?:[$€£¥]\s?)?(?:\d+(?:,\d{{3}})*(?:\.\d+)?|\d+\.\d+|(?:{_WORDS})(?:[-\s](?:{_WORDS}))?|an?)"
+_SCALE = "|".join(sorted(_SCALES, key=len, reverse=True))
+_DENOMINATOR = "|".join(sorted(_DENOMINATORS, key=len, reverse=True))
+_BOUND = "|".join(sorted((re.escape(b) for b in _BOUNDS), key=len, reverse=True))
+_QUANTITY = re.compile(
+    rf"(?i)(?:\b(?P<bound>{_BOUND})\s+(?:an?\s+|the\s+)?)?"
+    rf"(?P<fraction>\d+\s?/\s?\d+\b)"
+    rf"|(?:\b(?P<bound2>{_BOUND})\s+)?(?<![\w.,])(?P<number>{_NUMBER})"
+    rf"(?:(?:\s|-)?(?P<scale>{_SCALE})\b)?"
+    rf"(?:[\s-](?P<denominator>{_DENOMINATOR})\b)?"
+    r"(?P<ordinal>st|nd|rd|th)?(?![\w.,]\d)(?![^\W\d_])"
+    rf"(?:\s?(?P<unit>{_UNIT})(?![\w/]))?"
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    bound: str  # "above", "below" or "" (exact or approximate)
+    start: int
+    end: int
+    text: str
+    unit: str = ""  # km, m, m3/s, % …: a measure, when one is written right after the number
+
+
+def quantities(text: str) -> list[Quantity]:
+    """The numbers a text states, with their values and bounds ("a", "an" only before a fraction)."""
+    found = []
+    for match in _QUANTITY.finditer(text):
+        if match.group("fraction"):
+            top, bottom = (float(n) for n in re.split(r"\s?/\s?", match.group("fraction")))
+            if bottom == 0:
+                continue
+            value = top / bottom
+            bound = _BOUNDS.get((match.group("bound") or "").lower(), "")
+        else:
+            number = match.group("number")
+            denominator = match.group("denominator")
+            if number.lower() in ("a", "an") and not denominator and not match.group("scale"):
+                continue
+            parsed = _value(number)
+            if parsed is None:
+                continue
+            value = parsed * _SCALES.get((match.group("scale") or "").lower(), 1.0)
+            if denominator:
+                value /= _DENOMINATORS[denominator.lower()]
+            bound = _BOUNDS.get((match.group("bound2") or "").lower(), "")
+        unit = _UNITS.get(re.sub(r"\s+", " ", (match.group("unit") or "").lower()), "")
+        found.append(Quantity(value, bound, match.start(), match.end(), match.group(), unit))
+    return found
+
+
+def _value(number: str) -> float | None:
+    number = number.lower().lstrip("$€£¥ ").replace(",", "")
+    if number in ("a", "an"):
+        return 1.0
+    if number[:1].isdigit():
+        try:
+            return float(number)
+        except ValueError:
+            return None
+    total = 0
+    for part in re.split(r"[-\s]", number):
+        if part not in _WORD_VALUES:
+            return None
+        total += _WORD_VALUES[part]
+    return float(total)
+
+
+def same_value(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1.0)
+
+
+def same(claim: Quantity, source: Quantity) -> bool:
+    """Same value, bound and measure (a measure only one of them writes does not count)."""
+    return (
+        same_value(claim.value, source.value)
+        and claim.bound == source.bound
+        and (claim.unit == source.unit or not claim.unit or not source.unit)
+    )
+
+
+def unstated(claim: list[Quantity], source: list[Quantity]) -> list[Quantity]:
+    """The claim's numbers that the source does not state with the same value, bound and measure."""
+    return [q for q in claim if not any(same(q, s) for s in source)]

@@ -1,0 +1,569 @@
+"""A claim against one piece of source text (a sentence, or two adjacent ones): what the rules can
+tell without a model.
+
+Each claim word is aligned to a word of the source: the same lemma, or — for ordinary words — a near
+synonym by word embedding. Names, numbers, dates, negation and opposites ("east"/"west") must match
+exactly; a number must have the same value and bound; who did what to whom must not be swapped (the
+names on either side of a shared verb, with passive voice taken into account); each name and number
+must keep its own neighbours ("40 km long" is not "300 km long"). What breaks a rule is a conflict;
+what the source lacks is counted, and the caller decides with the embeddings' closeness.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ..text import same_term
+from .analysis import Analysis, Referents, Token, analyse, is_framing, is_pronoun, is_time
+from .lexicon import (
+    BE,
+    FRAME_VERBS,
+    HEDGES,
+    LIGHT_VERBS,
+    NUMBER_NOUNS,
+    RATE_UNITS,
+    SUBJECT_PRONOUNS,
+    UNIT_WORDS,
+)
+from .quantities import same, same_value, unstated
+from .roles import (
+    canonical,
+    number_word_conflict,
+    opposite_conflict,
+    order_conflict,
+    owner_conflict,
+    place_conflict,
+    place_doubt,
+    preposition_conflict,
+    quantity_conflict,
+    role_conflict,
+    subject_differs,
+)
+
+Similarity = Callable[[str, str], float]
+WORD_SIMILAR = 0.5  # MiniLM cosine of two single words above which an ordinary word may stand for another
+PLACE_REACH = 4  # items around a name or number in the source where one of its claim neighbours must stand
+BINDING_REACH = 3  # words on each side that bind a name or number to what it is said of
+_DEMONYM_ENDINGS = frozenset({"", "a", "y", "e", "ese", "an", "ian", "n", "ish", "i"})
+
+
+@dataclass
+class Assessment:
+    """What the rules found: conflicts settle a claim as unsupported by this text; the rest is counted."""
+
+    conflicts: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # names, numbers and dates the text lacks
+    novel: list[str] = field(default_factory=list)  # ordinary words the text does not use
+    novel_verbs: list[str] = field(default_factory=list)  # of those, the ones that say what happens
+    synonyms: list[tuple[str, str]] = field(default_factory=list)
+    aligned: dict[int, int] = field(default_factory=dict)  # claim token → source token
+    evidence: list[str] = field(default_factory=list)  # the stretch of source text the claim's words cover
+    doubts: list[str] = field(default_factory=list)  # names or numbers far from their claim neighbours
+    merged: bool = False  # checked part by part against several sentences
+    subject_differs: bool = False  # the source names another doer right before a shared verb
+    words: int = 0  # the claim's words that count
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts and not self.missing
+
+    @property
+    def novel_share(self) -> float:
+        return len(self.novel) / max(self.words, 1)
+
+
+def assess(
+    claim: Analysis, source: Analysis, context: Referents, names: frozenset[str], similar: Similarity
+) -> Assessment:
+    """``context``: the names of the sentence before ``source``, which its pronouns may stand for;
+    ``names``: the words the sources write as names, by which a claim's first word is told to be one."""
+    found = Assessment()
+    licensed = _licensed(source.text)
+    for token in claim.tokens:
+        if not token.content or is_framing(token) or token.lemma in licensed:
+            continue
+        if token.lemma in FRAME_VERBS:
+            _align_saying(claim, source, token, found)
+            continue
+        found.words += 1
+        if token.number or token.lemma in NUMBER_NOUNS:
+            _align_number(claim, source, token, found)
+        elif _is_name(token, names):
+            _align_name(claim, source, token, context, found)
+        elif is_time(token):
+            _align_exactly(source, token, found)
+        elif token.sides:
+            _align_opposable(claim, source, token, found)
+        else:
+            _align_word(claim, source, token, similar, found)
+    _settle(claim, source, found.aligned)
+    if found.aligned:
+        first, last = min(found.aligned.values()), max(found.aligned.values())
+        found.evidence.append(source.text[source.tokens[first].start : source.tokens[last].end])
+    _check_numbers(claim, source, found)
+    _check_directions(claim, source, found)
+    _check_negation(claim, source, found)
+    _check_hedges_and_causes(claim, source, found)
+    _check_relations(claim, source, context, found)
+    return found
+
+
+def _align_saying(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
+    """A verb of saying matches any of the source's; it counts only when it names who says it."""
+    match = next((t.index for t in source.tokens if t.lemma in FRAME_VERBS and not t.name), None)
+    if match is not None:
+        found.aligned[token.index] = match
+    elif _attributed(claim, token):
+        found.words += 1
+        found.novel.append(token.surface)
+        found.novel_verbs.append(token.surface)
+
+
+def _align_number(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
+    """A digit inside a quantity is compared as a value by _check_numbers; a lone number word exactly."""
+    quantity = next((q for q in claim.quantities if q.start <= token.start < q.end), None)
+    if quantity is None:
+        _align_exactly(source, token, found)
+        return
+    stated = next((q for q in source.quantities if same(quantity, q)), None)
+    at = next((t.index for t in source.tokens if stated and t.start >= stated.start), None)
+    if at is not None:
+        found.aligned[token.index] = at
+
+
+def _align_exactly(source: Analysis, token: Token, found: Assessment) -> None:
+    match = _find(token, source, exact=True)
+    if match is None:
+        found.missing.append(token.surface)
+    else:
+        found.aligned[token.index] = match
+
+
+def _pair_of_names(source: Analysis) -> int | None:
+    """The first of two names joined by "and" ("Takaichi and Trump"), if the source has such a pair."""
+    tokens = source.tokens
+    for k in range(len(tokens) - 2):
+        if tokens[k].name and tokens[k + 1].lemma == "and" and tokens[k + 2].name:
+            return k
+    return None
+
+
+def _align_name(
+    claim: Analysis, source: Analysis, token: Token, context: Referents, found: Assessment
+) -> None:
+    """The same name, or a pronoun that stands for it: "he" for the previous sentence's subject,
+    "its" or "her" for any of its names (unless the claim makes the name a subject), "the latter"
+    for its last."""
+    match = _find_name(token, source)
+    if match is None and _name_in(token.lemma, frozenset(context.subject)):
+        match = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
+    if match is None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
+        match = next(
+            (t.index for t in source.tokens if is_pronoun(t) and t.surface.lower() not in SUBJECT_PRONOUNS),
+            None,
+        )
+    if match is None and _name_in(token.lemma, context.last):
+        match = next((t.index for t in source.tokens if t.lemma == "latter"), None)
+    if match is None:
+        found.missing.append(token.surface)
+    else:
+        found.aligned[token.index] = match
+
+
+def _align_opposable(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
+    match, opposed = _opposite(token, source)
+    if match is not None:
+        found.aligned[token.index] = match
+    elif opposed is not None:
+        found.conflicts.append(f"it says {token.surface}, the source says {opposed}")
+    else:
+        found.novel.append(token.surface)
+        if claim.verb_like(token.index):
+            found.novel_verbs.append(token.surface)
+
+
+def _align_word(
+    claim: Analysis, source: Analysis, token: Token, similar: Similarity, found: Assessment
+) -> None:
+    """An ordinary word: the same lemma, the same stem, or a near synonym."""
+    match = _find(token, source, exact=False)
+    if match is None:
+        match = _synonym(token, source, similar)
+        if match is not None:
+            found.synonyms.append((token.surface, source.tokens[match].surface))
+    if match is not None:
+        found.aligned[token.index] = match
+        return
+    found.novel.append(token.surface)
+    if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
+        found.novel_verbs.append(token.surface)
+
+
+def _subject_of(claim: Analysis, token: Token) -> bool:
+    """Whether a name stands right before its verb ("The Kromme Rijn flows"): then only "it" or "the
+    latter" can stand for it in the source, not "its"."""
+    k = token.index + 1
+    while k < len(claim.tokens) and claim.tokens[k].name:
+        k += 1
+    return k < len(claim.tokens) and claim.verb_like(k)
+
+
+def _settle(claim: Analysis, source: Analysis, aligned: dict[int, int]) -> None:
+    """A word the source uses more than once is aligned to the use nearest the claim's neighbouring
+    words ("Iberia pushed up the Pyrenees", not "were pushed laterally" earlier on)."""
+    order = sorted(aligned)
+    for position, i in enumerate(order):
+        lemma = source.tokens[aligned[i]].lemma
+        uses = [t.index for t in source.tokens if t.lemma == lemma]
+        if len(uses) < 2:
+            continue
+        near = [aligned[order[p]] for p in (position - 1, position + 1) if 0 <= p < len(order)]
+        near = [j for j in near if source.tokens[j].lemma != lemma]
+        if near:
+            aligned[i] = min(uses, key=lambda j: min(abs(j - n) for n in near))
+
+
+def _attributed(claim: Analysis, token: Token) -> bool:
+    """Whether a verb of saying has a named speaker: "Japan's foreign ministry said" does, "is
+    described as" and "according to the article" do not."""
+    before = claim.tokens[max(0, token.index - 4) : token.index]
+    if before and before[-1].lemma in BE:
+        return False
+    return (
+        any(t.name for t in before) and "," not in claim.text[before[0].start : token.start]
+        if before
+        else False
+    )
+
+
+# -- alignment -----------------------------------------------------------------------------------
+
+
+def _is_name(token: Token, names: frozenset[str]) -> bool:
+    """A capitalized word is a name, except at the start of a sentence when the sources do not write it
+    as a name ("Most of …", "Per the ministry …")."""
+    if not token.name:
+        return False
+    return not token.initial or _name_in(token.lemma, names)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Same name, or a country and its people ("Japan" / "Japanese", "China" / "Chinese")."""
+    a, b = canonical(a), canonical(b)
+    if a == b:
+        return True
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    return common >= 4 and a[common:] in _DEMONYM_ENDINGS and b[common:] in _DEMONYM_ENDINGS
+
+
+def _name_in(lemma: str, names: frozenset[str]) -> bool:
+    return any(_same_name(lemma, other) for other in names)
+
+
+def _find_name(token: Token, source: Analysis) -> int | None:
+    return next((t.index for t in source.tokens if _same_name(token.lemma, t.lemma)), None)
+
+
+def _find(token: Token, source: Analysis, exact: bool) -> int | None:
+    for other in source.tokens:
+        if other.lemma == token.lemma:
+            return other.index
+    if exact:
+        return None
+    for other in source.tokens:
+        if (
+            other.content
+            and not other.number
+            and same_term(token.lemma, [other.lemma])
+            and not (other.sides or token.sides)
+        ):
+            return other.index
+    return None
+
+
+def _synonym(token: Token, source: Analysis, similar: Similarity) -> int | None:
+    best, best_score = None, WORD_SIMILAR
+    for other in source.tokens:
+        if not other.content or other.number or other.name or other.sides:
+            continue
+        score = similar(token.lemma, other.lemma)
+        if score >= best_score:
+            best, best_score = other.index, score
+    return best
+
+
+def _opposite(token: Token, source: Analysis) -> tuple[int | None, str | None]:
+    """The source word on the same side of the claim word's opposition, or the one on the other side."""
+    sides = token.sides
+    opposed = None
+    for other in source.tokens:
+        theirs = other.sides
+        if not theirs:
+            continue
+        if sides & theirs:
+            return other.index, None
+        if {g for g, _ in sides} & {g for g, _ in theirs}:
+            opposed = opposed or other.surface
+    return None, opposed
+
+
+def _licensed(text: str) -> frozenset[str]:
+    """Words a claim may use to spell out a unit the source writes as a symbol ("$" → dollar)."""
+    padded = f" {text} "
+    return frozenset(w for symbol, spelled in UNIT_WORDS.items() if symbol in padded for w in spelled.split())
+
+
+# -- checks --------------------------------------------------------------------------------------
+
+
+def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """Each number of the claim is one the source states; "the two" may stand for two names joined."""
+    for quantity in unstated(list(claim.quantities), list(source.quantities)):
+        if any(same_value(quantity.value, q.value) for q in source.quantities):
+            found.conflicts.append(f"{quantity.text}: the source gives another bound")
+        elif quantity.text.lower() == "two" and _pair_of_names(source) is not None:
+            continue
+        elif not any(t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens):
+            found.missing.append(quantity.text)
+
+
+def _check_directions(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """ "from X to Y" must not be the source's "from Y to X"; "per year" must be the source's "per
+    year", not "per century"."""
+    mine, theirs = _after_words(claim, "from", "to"), _after_words(source, "from", "to")
+    for start, end in mine:
+        if (end, start) in theirs and (start, end) not in theirs:
+            found.conflicts.append(f"the source says from {end} to {start}")
+            return
+    rates = {b for a, b in _after_words(source, "per")} | _licensed(source.text)
+    for _, unit in _after_words(claim, "per"):
+        if unit in RATE_UNITS and unit not in rates:
+            found.missing.append(f"per {unit}")
+
+
+def _after_words(analysis: Analysis, first: str, second: str | None = None) -> set[tuple[str, str]]:
+    """For "from X to Y": the (X, Y) lemma pairs; for "per X" (``second`` None): ("per", X)."""
+    tokens = analysis.tokens
+    found = set()
+    for k, token in enumerate(tokens):
+        if token.lemma != first:
+            continue
+        start = next((t.lemma for t in tokens[k + 1 : k + 4] if t.content), None)
+        if start is None:
+            continue
+        if second is None:
+            found.add((first, start))
+            continue
+        for m in range(k + 2, min(k + 13, len(tokens))):
+            if tokens[m].lemma == second:
+                end = next((t.lemma for t in tokens[m + 1 : m + 4] if t.content), None)
+                if end is not None:
+                    found.add((start, end))
+                break
+    return found
+
+
+def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """A negative claim needs a source that negates one of its words; a positive claim fails when a
+    word it relies on is negated in the source ("has not yet confirmed", "was not informed")."""
+    negated_sources = {t.index for t in source.tokens if t.lemma in source.negated}
+    claim_negated = {t.index for t in claim.tokens if t.lemma in claim.negated}
+    if claim.negative:
+        region = (
+            (min(found.aligned.values()) - 3, max(found.aligned.values()) + 3) if found.aligned else (0, -1)
+        )
+        ok = any(found.aligned.get(i) in negated_sources for i in claim_negated) or any(
+            i not in found.aligned and any(region[0] <= k <= region[1] for k in negated_sources)
+            for i in claim_negated
+        )
+        if not ok:
+            found.conflicts.append("the source does not say it negatively")
+            return
+    for claim_index, source_index in found.aligned.items():
+        if source_index in negated_sources and claim_index not in claim_negated:
+            found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
+            return
+    if claim.negative:
+        return
+    if found.novel and found.aligned:
+        low, high = min(found.aligned.values()), max(found.aligned.values())
+        denied = [k for k in negated_sources if low <= k <= high]
+        if denied:
+            found.conflicts.append(f"the source says not {source.tokens[denied[0]].surface}")
+
+
+def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    if found.aligned and source.hedged and not claim.hedged and not claim.negative:
+        aligned = set(found.aligned.values())
+        for k, token in enumerate(source.tokens):
+            if token.lemma not in HEDGES:
+                continue
+            governed = next(
+                (
+                    t
+                    for t in source.tokens[k + 1 : k + 8]
+                    if t.content and t.index in aligned and t.lemma not in _ADVERBS
+                ),
+                None,
+            )
+            if governed is not None:
+                found.conflicts.append(f"the source says only that it {token.surface} {governed.surface}")
+                return
+    if claim.causes and not source.causes:
+        found.conflicts.append("the source gives no cause")
+
+
+_ADVERBS = frozenset("probably possibly perhaps also even still already just only likely".split())
+
+
+def _check_relations(claim: Analysis, source: Analysis, context: Referents, found: Assessment) -> None:
+    """Roles, what names and numbers are said of, and opposites with their nouns (``roles``)."""
+    for conflict in (
+        role_conflict(claim, source, found.aligned, context.subject),
+        order_conflict(claim, source, found.aligned),
+        place_conflict(claim, source, found.aligned),
+        quantity_conflict(claim, source),
+        opposite_conflict(claim, source, found.aligned),
+        owner_conflict(claim, source, found.aligned),
+        preposition_conflict(claim, source, found.aligned),
+        number_word_conflict(claim, source, found.aligned),
+        _crossed_anchors(claim, source, found),
+    ):
+        if conflict:
+            found.conflicts.append(conflict)
+            return
+    doubt = place_doubt(claim, source, found.aligned, PLACE_REACH)
+    if doubt:
+        found.doubts.append(doubt)
+    found.subject_differs = subject_differs(claim, source, found.aligned)
+
+
+def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
+    """Two of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide"
+    against "300 km long and up to 40 km wide")."""
+    content = [t for t in claim.tokens if t.content and not is_framing(t)]
+    anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
+    for a_pos, a in enumerate(anchors):
+        for b in anchors[a_pos + 1 :]:
+            if a.lemma != b.lemma and _crossed(claim, source, found, a, b):
+                return f"{a.surface} and {b.surface} trade places"
+    return None
+
+
+def _neighbours(analysis: Analysis, index: int, lemma: str) -> set[str]:
+    """Content lemmas within BINDING_REACH content words of each occurrence of ``lemma``."""
+    content = [t for t in analysis.tokens if t.content and not is_framing(t)]
+    near: set[str] = set()
+    for position, token in enumerate(content):
+        if token.lemma == lemma or token.index == index:
+            for p in range(max(0, position - BINDING_REACH), min(len(content), position + BINDING_REACH + 1)):
+                if p != position:
+                    near.add(content[p].lemma)
+    return near
+
+
+def _crossed(claim: Analysis, source: Analysis, found: Assessment, a: Token, b: Token) -> bool:
+    a_source, b_source = source.tokens[found.aligned[a.index]], source.tokens[found.aligned[b.index]]
+    if a_source.lemma == b_source.lemma:
+        return False
+    claim_a = _neighbours(claim, a.index, a.lemma) - {a.lemma, b.lemma}
+    claim_b = _neighbours(claim, b.index, b.lemma) - {a.lemma, b.lemma}
+    source_a = _neighbours(source, a_source.index, a_source.lemma) - {a_source.lemma, b_source.lemma}
+    source_b = _neighbours(source, b_source.index, b_source.lemma) - {a_source.lemma, b_source.lemma}
+    claim_a = {_source_lemma(claim, source, found, lemma) for lemma in claim_a}
+    claim_b = {_source_lemma(claim, source, found, lemma) for lemma in claim_b}
+    keep_a, swap_a = len(claim_a & source_a), len(claim_a & source_b)
+    keep_b, swap_b = len(claim_b & source_b), len(claim_b & source_a)
+    return swap_a > keep_a and swap_b > keep_b
+
+
+def _source_lemma(claim: Analysis, source: Analysis, found: Assessment, lemma: str) -> str:
+    """A claim lemma as the source words it (its aligned word), for comparing neighbourhoods."""
+    for i, j in found.aligned.items():
+        if claim.tokens[i].lemma == lemma:
+            return source.tokens[j].lemma
+    return lemma
+
+
+# -- claims that merge sentences -----------------------------------------------------------------
+
+_CLAUSE_BREAK = re.compile(
+    r",\s+(?:and|but|while|which|where|after|before|when|whose)\s+|;\s+|:\s+|\s+[—–]\s+"
+    r"|\s+(?:and|but|while|whereas)\s+(?=\w+\s+\w+)"
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A source sentence with the names of the one before it (what its pronouns may stand for)."""
+
+    analysis: Analysis
+    context: Referents
+
+
+def assess_merged(
+    claim: str,
+    sentences: list[Sentence],
+    names: frozenset[str],
+    similar: Similarity,
+    allowed: Callable[[Assessment], bool],
+) -> Assessment:
+    """A claim made of several sentences: it must split at clause breaks into parts that each one
+    sentence says by itself (so a name of one sentence cannot take the verb of the other).
+    ``allowed`` says whether a part's unmatched words are few enough."""
+    best: Assessment | None = None
+    for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences)):
+        if found.clean and allowed(found):
+            return found
+        best = best or found
+    if best is None or best.clean:
+        best = Assessment(conflicts=["no part of it is said by one cited sentence alone"])
+    return best
+
+
+def _fits(
+    claim: str,
+    sentences: list[Sentence],
+    names: frozenset[str],
+    similar: Similarity,
+    allowed: Callable[[Assessment], bool],
+    depth: int,
+) -> Iterator[Assessment]:
+    if not claim.strip(" ,;:."):
+        return
+    for sentence in sentences:
+        yield assess(analyse(claim), sentence.analysis, sentence.context, names, similar)
+    if depth < 2:
+        return
+    for cut in _CLAUSE_BREAK.finditer(claim):
+        left, right = claim[: cut.start()], claim[cut.end() :]
+        if len(left.split()) < 2 or len(right.split()) < 2:
+            continue
+        for i, sentence in enumerate(sentences):
+            first = assess(analyse(left), sentence.analysis, sentence.context, names, similar)
+            if not (first.clean and allowed(first)):
+                continue
+            rest = sentences[:i] + sentences[i + 1 :]
+            for second in _fits(right, rest, names, similar, allowed, depth - 1):
+                if second.clean and allowed(second):
+                    yield _joined(first, second)
+
+
+def _joined(first: Assessment, second: Assessment) -> Assessment:
+    """Two parts' findings as one (token indices are per part, so alignments are not kept)."""
+    return Assessment(
+        conflicts=first.conflicts + second.conflicts,
+        missing=first.missing + second.missing,
+        novel=first.novel + second.novel,
+        synonyms=first.synonyms + second.synonyms,
+        novel_verbs=first.novel_verbs + second.novel_verbs,
+        doubts=first.doubts + second.doubts,
+        merged=True,
+        subject_differs=first.subject_differs or second.subject_differs,
+        evidence=first.evidence + second.evidence,
+        words=first.words + second.words,
+    )
