@@ -36,7 +36,7 @@ def test_acceptance_per_claim_set(tallies: dict[str, Tally], name: str) -> None:
     true_accepted, false_accepted = MEASURED[name]
     tally = tallies[name]
     accepted_true, _ = tally.count(True)
-    accepted_false, total_false = tally.count(False)
+    accepted_false, _ = tally.count(False)
     wrongly = [o.claim.text for o in tally.outcomes if not o.claim.supported and o.accepted]
     assert accepted_false <= false_accepted, wrongly
     assert accepted_true >= true_accepted - 1
