@@ -7,7 +7,7 @@ of chunks at a time (sorted by length inside the window, so batches pad little),
 Chroma, and written to the next generation; unchanged documents are copied into it row by row. Only
 once every new chunk is in are stale ids deleted. Progress is reported per stage as
 ``progress(stage, done, total)``: "reading" and "chunking" count files, "embedding" counts chunks
-(its total grows while files are still being read).
+(its total grows while files are still being read; it starts at 0 before the first window).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .ingest import Chunker, Corpus, FileRef, LargeDocument, admit
 from .models import Chunk, Document, Progress, Section
 
 WINDOW = 256  # chunks embedded and upserted together (sorted by length inside: little padding)
+FIRST_WINDOW = 64  # the first window is smaller: the first rows are in, and progress moves, early
 PROGRESS_SECONDS = 0.2  # reading and chunking report at most this often (a corpus of many small files)
 
 
@@ -195,7 +196,7 @@ class Ingestion:
     def _add(self, entry: DocumentEntry, chunk: Chunk, sections: Sequence[Section]) -> None:
         within = [[s.start, s.label] for s in sections_within(sections, chunk.start, chunk.end)]
         self._window.append((entry, chunk, json.dumps(within)))
-        if len(self._window) >= WINDOW:
+        if len(self._window) >= (WINDOW if self.plan.embedded or self._embedding else FIRST_WINDOW):
             self._flush()
 
     def _flush(self) -> None:
@@ -203,6 +204,8 @@ class Ingestion:
         if not self._window:
             return
         window, self._window = self._window, []
+        if self._embedding is None and not self.plan.embedded:
+            self._report("embedding", 0, self._known, final=True)  # every earlier file is read and chunked
         spans = [spans_of(chunk.text) for _, chunk, _ in window]
         future = self._model.submit(self._index.embed_chunks, [chunk.text for _, chunk, _ in window], spans)
         self._drain()
