@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -51,6 +52,8 @@ class Figure:
     target: Target | None = None
     note: str = ""
     fair: Stats | None = None
+    # the 1/5/15-minute load average when the figure was done: the machine is shared
+    load: tuple[float, ...] = field(default_factory=lambda: tuple(round(x, 2) for x in os.getloadavg()))
 
     def _ratio(self, other: Stats | None) -> float | None:
         if other is None or not self.project.median or not other.median:

@@ -81,6 +81,7 @@ COLUMNS = (
     "vs default",
     "target",
     "",
+    "load 1/5/15 min",
 )
 
 
@@ -104,15 +105,15 @@ def table(figures: list[Figure], title: str) -> Table:
     for figure in figures:
         target = figure.target
         verdict = "" if target is None else "[green]pass[/]" if target.passed else "[red]miss[/]"
-        grid.add_row(*_cells(figure), verdict)
+        grid.add_row(*_cells(figure), verdict, " / ".join(map(str, figure.load)))
     return grid
 
 
 def markdown(figures: list[Figure]) -> str:
     """The same table as Markdown, for BENCHMARKS.md."""
-    rows = ["| " + " | ".join(COLUMNS) + " |", "|---|---|--:|--:|--:|--:|--:|---|---|"]
+    rows = ["| " + " | ".join(COLUMNS) + " |", "|---|---|--:|--:|--:|--:|--:|---|---|--:|"]
     for f in figures:
         verdict = "" if f.target is None else "**pass**" if f.target.passed else "**MISS**"
-        rows.append("| " + " | ".join([*_cells(f), verdict]) + " |")
+        rows.append("| " + " | ".join([*_cells(f), verdict, " / ".join(map(str, f.load))]) + " |")
     notes = [f"- **{f.label}**: {f.note}" for f in figures if f.note]
     return "\n".join([*rows, "", *notes])

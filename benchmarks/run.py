@@ -150,20 +150,28 @@ def main() -> None:
         "load_average_before": report.load(),
     }
     started = time.perf_counter()
+    results: list[Figure] = []
+    details: dict[str, Any] = {}
+
+    def save(part: str, figures_: list[Figure], details_: dict[str, Any], finished: bool = False) -> None:
+        """Written after each part, so that a run stopped half-way keeps what it measured."""
+        results.extend(figures_)
+        details[part] = details_
+        meta.update(
+            finished=finished,
+            seconds=round(time.perf_counter() - started, 1),
+            load_average_after=report.load(),
+            benchmark_process_peak_rss_mb=report.own_peak_rss_mb(),
+        )
+        report.write_json(args.output, results, meta, details)
+        args.output.with_suffix(".md").write_text(report.markdown(results) + "\n", encoding="utf-8")
+
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
         workdir = Path(folder)
-        article, article_details = article_figures(workdir, sizes, step)
+        save("article", *article_figures(workdir, sizes, step))
         real, real_details, base, base_corpus = real_figures(workdir, sizes, step)
-        large, large_details = large_figures(workdir, sizes, step, base, base_corpus, args.smoke)
-    results = article + real + large
-    meta.update(
-        seconds=round(time.perf_counter() - started, 1),
-        load_average_after=report.load(),
-        benchmark_process_peak_rss_mb=report.own_peak_rss_mb(),
-    )
-    details = {"article": article_details, "real": real_details, "large": large_details}
-    report.write_json(args.output, results, meta, details)
-    args.output.with_suffix(".md").write_text(report.markdown(results) + "\n", encoding="utf-8")
+        save("real", real, real_details)
+        save("large", *large_figures(workdir, sizes, step, base, base_corpus, args.smoke), finished=True)
     out = Console(width=None if sys.stdout.isatty() else 200)
     out.print(report.table(results, f"assistant vs plain Chroma ({meta['mode']}, {meta['seconds']} s)"))
     step(f"wrote {args.output} (and {args.output.with_suffix('.md').name})")

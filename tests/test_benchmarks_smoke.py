@@ -75,12 +75,13 @@ def test_smoke_run_reports_every_figure(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
     results = json.loads(output.read_text(encoding="utf-8"))
-    assert results["meta"]["mode"] == "smoke"
+    assert (results["meta"]["mode"], results["meta"]["finished"]) == ("smoke", True)
     assert {"cpu", "cores", "ram_gib", "python", "versions"} <= set(results["meta"]["machine"])
     figures = results["figures"]
     assert set(figures) == WITH_BOTH | WITH_FAIR | WITH_DEFAULT | PROJECT_ONLY
     for key, figure in figures.items():
         _assert_stats(figure["project"], f"{key}.project")
+        assert len(figure["load"]) == 3, key  # the load average beside every figure
         for side, ratio, present in (
             ("baseline", "speedup", key in WITH_BOTH | WITH_DEFAULT),
             ("fair", "fair_speedup", key in WITH_BOTH | WITH_FAIR),

@@ -16,7 +16,7 @@ import tiktoken
 from ..embeddings import Embedder
 from ..errors import BackendError
 from ..models import Request, Turn, Usage
-from ..openai_client import BROKE_OFF, FAILURES, describe_failure, make_client
+from ..openai_client import BROKE_OFF, FAILURES, api_key, describe_failure, make_client
 from ..pricing import cost
 from ..prompts import answer_messages, condense_messages
 from ..settings import Settings, redact_url
@@ -30,7 +30,9 @@ class OpenAIBackend:
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         # Nothing heavy here (no client, no tokenizer): a server that is not there must be reported
-        # as soon as the first request is tried, not after seconds of set-up.
+        # as soon as the first request is tried, not after seconds of set-up. A missing key is cheap
+        # to find, and found now.
+        api_key(settings)
         self.model = settings.model
         self._settings = settings
         self._where = redact_url(settings.base_url) if settings.base_url else "api.openai.com"
