@@ -58,7 +58,6 @@ def ingest_pair(args: argparse.Namespace) -> dict[str, Any]:
 def ingest_one(args: argparse.Namespace) -> dict[str, Any]:
     """One large ingest by one side (the project reads the corpus; the fair baseline adds the chunk
     texts the project stored), or the model alone on those texts: the floor."""
-    import numpy as np
     import onnxruntime  # noqa: F401
     import tokenizers  # noqa: F401
 
@@ -71,15 +70,16 @@ def ingest_one(args: argparse.Namespace) -> dict[str, Any]:
         texts = json.loads(Path(args.chunks).read_text(encoding="utf-8"))
         if args.side == "fair":
             chunks = baseline.fair_ingest(Path(args.workdir), texts).count()
-        else:  # the floor: the project's model on the same texts, nothing else
+        else:  # the floor: the project's model work on the same texts (chunks and sentences), nothing else
+            from assistant.derived import spans_of
             from assistant.embeddings import MiniLMEmbedder
 
             model = MiniLMEmbedder.shared()
             model.count_tokens(["load"])
+            spans = [spans_of(text) for text in texts]
             started, cpu = time.perf_counter(), time.process_time()
             for i in range(0, len(texts), 256):
-                window = texts[i : i + 256]
-                model.embed_passages(window, [np.zeros((0, 2), np.int32) for _ in window])
+                model.embed_passages(texts[i : i + 256], spans[i : i + 256])
             chunks = len(texts)
     return {
         "seconds": time.perf_counter() - started,

@@ -281,7 +281,8 @@ def real_ingest(corpus: Path, workdir: Path, where: str) -> tuple[list[Figure], 
             "chunks/s",
             "higher",
             Stats.of([rate["floor"]]),
-            note="the project's embedder (length-sorted batches) and nothing else: the floor",
+            note="the project's embedder on the chunks and their sentences (length-sorted batches), "
+            "nothing else: the floor",
         ),
         Figure(
             "real_ingest_peak_rss_mb",

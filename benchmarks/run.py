@@ -10,6 +10,7 @@ project's embedding cache would flatter (a repeated ingest) runs in a fresh proc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -134,9 +135,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="Tiny sizes, for CI: the code cannot rot.")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON file to write.")
+    parser.add_argument("--real-mb", type=float, help="Real text for the '10k' index, in MB (full: 8).")
+    parser.add_argument("--copies", type=int, help="Copies of it in the '100k' index (full: 10).")
     args = parser.parse_args()
     _scrub_environment()
     sizes = figures.SMOKE if args.smoke else figures.FULL
+    if args.real_mb is not None:  # a smaller run on a busy machine: the tables name the chunk counts
+        sizes = dataclasses.replace(sizes, real_bytes=int(args.real_mb * 1_000_000))
+    if args.copies is not None:
+        sizes = dataclasses.replace(sizes, copies=args.copies)
     log = Console(stderr=True)
 
     def step(message: str) -> None:

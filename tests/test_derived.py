@@ -81,7 +81,7 @@ def test_a_new_question_embeds_only_the_question(corpus_dir: Path) -> None:
     evidence = assistant.retriever.evidence(question, passages)
     assert seen == [question]
     assert len(evidence) > len(passages)
-    # each sentence carries the vector the model gives it in its passage (stored at ingest)
+    # each sentence carries the vector the model gives it (stored at ingest)
     first = passages[0]
     sentences = [e for e in evidence if e.chunk_id == first.chunk_id]
     spans = np.array([(e.start - first.start, e.end - first.start) for e in sentences])

@@ -36,8 +36,8 @@ class Embedder(Protocol):
 
 @runtime_checkable
 class PassageEmbedder(Embedder, Protocol):
-    """An embedder that also gives the vectors of a passage's sentences from the same pass (stored
-    at ingest, so that answering a question embeds only the question)."""
+    """An embedder that also gives the vectors of a passage's sentences in the same call (stored at
+    ingest, so that answering a question embeds only the question)."""
 
     @property
     def dimensions(self) -> int: ...

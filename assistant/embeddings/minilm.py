@@ -113,20 +113,33 @@ class MiniLMEmbedder(CachedEmbedder):
         self, texts: Sequence[str], spans: Sequence[np.ndarray]
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Vectors of ``texts`` and of their sentences (``spans``, character offsets into each text),
-        from one pass of the model: a sentence's vector is the mean of its tokens' states in the
-        passage. Not cached: an ingest embeds each passage once."""
+        for storing at ingest. A sentence is embedded on its own, exactly as answering would embed it
+        (pooling its tokens' states in the passage's pass costs nothing extra, but the vectors differ
+        and so do answers: 77.0 % on the dev set against 78.2 %). Not cached: an ingest embeds each
+        text once; a sentence repeated by overlapping chunks is embedded once per call."""
+        vectors = self._embed_sorted(list(texts))
+        pieces = [text[a:b] for text, bounds in zip(texts, spans, strict=True) for a, b in bounds.tolist()]
+        unique = list(dict.fromkeys(pieces))
+        found = dict(zip(unique, self._embed_sorted(unique), strict=True))
+        sentences, at = [], 0
+        for bounds in spans:
+            own = pieces[at : at + len(bounds)]
+            at += len(bounds)
+            sentences.append(
+                np.stack([found[p] for p in own]) if own else np.zeros((0, self.DIMENSIONS), dtype=np.float32)
+            )
+        return vectors, sentences
+
+    def _embed_sorted(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts``, in length-sorted batches of bounded size."""
         vectors = np.zeros((len(texts), self.DIMENSIONS), dtype=np.float32)
-        sentences: list[np.ndarray] = [np.zeros((0, self.DIMENSIONS), dtype=np.float32)] * len(texts)
+        if not texts:
+            return vectors
         lengths = [min(n + 2, self.MAX_WORD_PIECES) for n in self.count_tokens(texts)]
         order = sorted(range(len(texts)), key=lengths.__getitem__)  # similar lengths pad little
         for batch in _batches(order, lengths, self.batch_size):
-            hidden, mask, encodings = self._run([texts[i] for i in batch])
-            vectors[batch] = normalise(_mean(hidden, mask))
-            for row, i in enumerate(batch):
-                sentences[i] = _pool_spans(
-                    hidden[row], encodings[row].offsets, int(mask[row].sum()), spans[i]
-                )
-        return vectors, sentences
+            vectors[batch] = self._embed_batch([texts[i] for i in batch])
+        return vectors
 
 
 def _batches(order: Sequence[int], lengths: Sequence[int], most: int) -> Iterator[list[int]]:
@@ -147,25 +160,3 @@ def _batches(order: Sequence[int], lengths: Sequence[int], most: int) -> Iterato
 def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     weights = mask[..., None].astype(np.float32)
     return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-
-
-def _pool_spans(
-    hidden: np.ndarray, offsets: Sequence[tuple[int, int]], length: int, spans: np.ndarray
-) -> np.ndarray:
-    """Mean token state of each span (tokens that start inside it), L2-normalised; [CLS] and [SEP]
-    (positions 0 and ``length - 1``) belong to no span. A span without a token of its own (cut off by
-    truncation) gets the passage's mean."""
-    if not len(spans):
-        return np.zeros((0, hidden.shape[1]), dtype=np.float32)
-    starts = np.array([start for start, _ in offsets[1 : length - 1]], dtype=np.int64)
-    tokens = hidden[1 : length - 1]
-    bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
-    low = np.searchsorted(starts, bounds[:, 0], side="left")
-    high = np.searchsorted(starts, bounds[:, 1], side="left")
-    cumulative = np.concatenate([np.zeros((1, tokens.shape[1]), dtype=np.float32), tokens.cumsum(axis=0)])
-    counts = (high - low)[:, None].astype(np.float32)
-    pooled = (cumulative[high] - cumulative[low]) / np.maximum(counts, 1.0)
-    empty = high <= low
-    if empty.any():
-        pooled[empty] = _mean(hidden[None, :length], np.ones((1, length), dtype=np.int64))[0]
-    return normalise(pooled)
