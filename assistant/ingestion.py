@@ -6,7 +6,8 @@ matches is unchanged after being read. Changed documents are read, chunked and e
 of chunks at a time (sorted by length inside the window, so batches pad little), upserted into
 Chroma, and written to the next generation; unchanged documents are copied into it row by row. Only
 once every new chunk is in are stale ids deleted. Progress is reported per stage as
-``progress(stage, done, total)``: "reading" and "chunking" count files, "embedding" counts chunks
+``progress(stage, done, total)``: "reading" and "chunking" count files, "splitting" the megabytes of a
+file too large to hold (cut into chunks before any is embedded), "embedding" counts chunks
 (its total grows while files are still being read; it starts at 0 before the first window).
 """
 
@@ -170,9 +171,13 @@ class Ingestion:
             return
         # Too large to hold: chunk window by window keeping only the cuts, then cut again and embed.
         cuts: list[list[tuple[int, int, int]]] = []
-        for offset, text in document.windows():
+        ends = [byte for byte, _ in document.starts[1:]] + [document.size]
+        for (offset, text), end in zip(document.windows(), ends, strict=True):
             found = self._chunker.chunk_text(text, document.id, prefix, offset, sum(map(len, cuts)))
             cuts.append([(c.start, c.end, c.tokens) for c in found])
+            # minutes for hundreds of MB, before the first chunk is embedded: progress in MB meanwhile
+            megabytes = round(end / 1e6), round(document.size / 1e6)
+            self._report("splitting", *megabytes, final=end == document.size)
         new = _entry(document, signature, sum(map(len, cuts)))
         self._start(new, entry)
         index = 0

@@ -54,6 +54,9 @@ def test_a_large_file_is_stored_as_a_whole_read_would_quote_it(small_windows: No
     )
     stages = [stage for stage, _, _ in seen]
     assert stages.index("reading") < stages.index("chunking") < stages.index("embedding")
+    splitting = [(done, total) for stage, done, total in seen if stage == "splitting"]
+    assert splitting and splitting[-1][0] == splitting[-1][1], "the large file's megabytes, to the last"
+    assert stages.index("splitting") < stages.index("embedding"), "reported before its chunks are embedded"
     assert seen[-1] == ("embedding", report.embedded, report.embedded)
 
 
