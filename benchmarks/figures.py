@@ -265,7 +265,7 @@ def real_ingest(corpus: Path, workdir: Path, where: str) -> tuple[list[Figure], 
     figures = [
         Figure(
             "real_ingest_chunks_per_s",
-            f"ingest, real text, {where}",
+            f"ingest, {where}",
             "chunks/s",
             "higher",
             Stats.of([rate["project"]]),
