@@ -563,10 +563,10 @@ class Index:
                 (
                     i,
                     rows[i][0],
-                    int(rows[i][1]["start"]),
-                    int(rows[i][1]["end"]),
+                    int(rows[i][1]["start"]),  # type: ignore[arg-type]
+                    int(rows[i][1]["end"]),  # type: ignore[arg-type]
                     str(rows[i][1].get("sections") or "[]"),
-                )  # type: ignore[arg-type]
+                )
                 for i in ids
             ]
             writer.add(entry, rows_of(chunks))

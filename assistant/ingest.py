@@ -206,7 +206,7 @@ def admit(
     return _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
 
 
-_Read = TypeVar("_Read", Document, "LargeDocument")
+_Read = TypeVar("_Read", bound="Document | LargeDocument")
 
 
 def _accept(
@@ -264,7 +264,7 @@ class LargeDocument:
                 yield char, file.read(end - byte).decode("utf-8")
 
 
-def read_large(ref: FileRef, max_bytes: int | None) -> LargeDocument | SkippedFile:
+def read_large(ref: FileRef, max_bytes: int | None) -> LargeDocument | Document | SkippedFile:
     """Check, hash and cut a large UTF-8 text file into windows without keeping its text (a UTF-16
     file, with its byte-order mark, is read whole like any other)."""
     if max_bytes is not None and ref.size > max_bytes:
