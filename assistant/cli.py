@@ -15,6 +15,7 @@ from . import present
 from .core import Assistant, clean_question
 from .errors import IndexDamagedError
 from .models import IndexStatus
+from .registry import BACKENDS
 from .settings import default_corpus, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,7 +50,9 @@ def backend_options(command: F) -> F:
     )
     command = click.option("--model", help="Model name for the OpenAI-compatible backend.")(command)
     return click.option(
-        "--backend", type=click.Choice(["offline", "openai"]), help="Answer offline or with a model."
+        "--backend",
+        type=click.Choice(list(BACKENDS)),
+        help="Answer offline, with a model on a server, or with a local GGUF (ASSISTANT_MODEL_PATH).",
     )(command)
 
 
@@ -209,6 +212,11 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
     help="YAML of floors (min) and ceilings (max) per set and backend; exit 1 when one is broken.",
 )
 @click.option("--judge/--no-judge", default=None, help="LLM-judge faithfulness (default: with a model).")
+@click.option(
+    "--judge-self",
+    is_flag=True,
+    help="Let the model under test judge itself (otherwise set ASSISTANT_JUDGE_MODEL to another model).",
+)
 @backend_options
 @reports_errors
 def evaluate(
@@ -218,6 +226,7 @@ def evaluate(
     html_out: Path | None,
     gate: Path | None,
     judge: bool | None,
+    judge_self: bool,
     backend: str | None,
     model: str | None,
     base_url: str | None,
@@ -233,7 +242,7 @@ def evaluate(
     settings = load_settings(**{k: v for k, v in overrides.items() if v})
     show = present.Presenter()
     with show.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
-        report = run_eval(dataset, settings, judge=judge)
+        report = run_eval(dataset, settings, judge=judge, judge_self=judge_self)
     print_report(show.out, report)
     if json_out:
         json_out.write_text(report.model_dump_json(indent=2), encoding="utf-8")

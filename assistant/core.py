@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .backends import Backend, make_backend
 from .embeddings import Embedder, make_embedder
 from .errors import CorpusError, QuestionError
+from .followup import carry_along, rewrite_problem
 from .models import (
     REFUSAL,
     Answer,
     Citation,
     Evidence,
+    FollowUp,
     IndexStatus,
     IngestReport,
     Passage,
@@ -250,7 +252,7 @@ class Assistant:
         backend = self.backend
         watch = Stopwatch()
         with watch.measure("generate"):
-            standalone, usage = self._understand(question, history)
+            standalone, follow_up, usage = self._understand(question, history)
         with watch.measure("retrieve"):
             sources, evidence = self._gather(standalone, backend)
         verified = VerifiedAnswer()
@@ -258,13 +260,19 @@ class Assistant:
             request = Request(question=standalone, sources=sources, evidence=evidence)
             verified, used = yield from self._answer(request, watch)
             usage = _add(usage, used)
-        yield self._assemble(question, standalone, verified, evidence, usage, watch)
+        answer = self._assemble(question, standalone, verified, evidence, usage, watch)
+        yield answer.model_copy(update={"follow_up": follow_up}) if follow_up else answer
 
-    def _understand(self, question: str, history: Sequence[Turn]) -> tuple[str, Usage]:
-        """The question as it stands on its own: a follow-up is rewritten in the light of the history."""
+    def _understand(self, question: str, history: Sequence[Turn]) -> tuple[str, FollowUp | None, Usage]:
+        """The question as it stands on its own: a follow-up is rewritten in the light of the history.
+        The backend's rewrite is used only when it passes ``rewrite_problem``; else the carry-along."""
         if not history:
-            return question, Usage()
-        return self.backend.condense(history, question)
+            return question, None, Usage()
+        rewrite, usage = self.backend.condense(history, question)
+        fallback = carry_along(history, question)
+        problem = None if rewrite == fallback else rewrite_problem(rewrite, question, history)
+        follow_up = FollowUp(rewrite=rewrite, accepted=problem is None, problem=problem)
+        return (rewrite if problem is None else fallback), follow_up, usage
 
     def _gather(self, question: str, backend: Backend) -> tuple[list[Source], list[Evidence]]:
         """The passages to answer from, numbered (packed to the model's budget), and their sentences

@@ -26,9 +26,9 @@ from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, op
 from .lexical import LexicalIndex, Vocabulary
 from .lexical import build as build_lexical
 from .models import Section, StoredChunk
-from .text import sentence_spans
+from .text import evidence_sentences
 
-FORMAT = 2
+FORMAT = 3  # 3: sentence spans are evidence sentences (instructions and hidden text left out)
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,9 @@ class ChunkRow:
 
 
 def spans_of(text: str) -> np.ndarray:
-    """The sentences of a chunk, as the evidence step splits it."""
-    return np.array([(s.start, s.end) for s in sentence_spans(text)], dtype=np.int32).reshape(-1, 2)
+    """The sentences of a chunk that may be evidence (``text.evidence_sentences``: none of a block
+    that addresses an AI, no hidden text), as the evidence step splits it."""
+    return np.array([(s.start, s.end) for _, s in evidence_sentences(text)], dtype=np.int32).reshape(-1, 2)
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

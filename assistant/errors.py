@@ -39,5 +39,9 @@ class BackendError(AssistantError):
     """The model backend failed after retries (server down, bad key, timeout, cut stream)."""
 
 
+class RequestRefused(BackendError):
+    """The model's server (or in-process engine) refused the request itself as invalid (HTTP 400)."""
+
+
 class QuestionError(AssistantError):
     """The question cannot be asked (empty, too long)."""

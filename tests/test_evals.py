@@ -11,7 +11,7 @@ from assistant import ConfigError
 from assistant.evaluation import Dataset, load_dataset, run_eval
 from assistant.settings import load_settings
 
-from .conftest import ROOT
+from .conftest import ROOT, SMOLLM2
 
 EVALS = ROOT / "evals"
 
@@ -123,17 +123,20 @@ def test_injected_instructions_are_never_followed_offline() -> None:
 
 
 @pytest.mark.slow
-def test_with_a_model_the_judge_rules_on_every_claim(tmp_path: Path, llama_server: str) -> None:
-    settings = load_settings(
-        backend="openai", base_url=llama_server, model="gemma-3-270m", max_answer_tokens=32
-    )
-    report = run_eval(tiny(tmp_path), settings)
-    assert report.backend == "openai"
-    assert report.summary.prompt_tokens_per_answer > 0
+def test_a_separate_judge_rules_on_every_claim(tmp_path: Path, llama_server: str) -> None:
+    """The judge is a model of its own on loopback (here judging the offline reader's answers), named
+    in the report; its schema-bound replies are all readable."""
+    settings = load_settings(judge_model=SMOLLM2, judge_base_url=llama_server, timeout=300)
+    report = run_eval(tiny(tmp_path), settings, judge=True)
+    assert report.judge == f"{SMOLLM2} ({llama_server})" and report.judge_note is None
     answered = [t for c in report.cases for t in c.turns if not t.answer.refused]
+    assert answered
     for turn in answered:
         assert turn.judged is not None
         assert len(turn.judged) == turn.claims
+        assert all(j.supported is not None for j in turn.judged), turn.judged
+    assert report.summary.judge_unreadable == 0
+    assert report.summary.judge_faithfulness is not None
     assert report.summary.citation_validity == 1.0
     assert report.summary.unsupported_claims == 0
 
@@ -161,3 +164,54 @@ def test_squad_sets_and_lead_span_metrics(tmp_path: Path) -> None:
     assert parse_range("23-44") == (23, 44) and parse_range("7") == (7, 7)
     with pytest.raises(ConfigError, match="FIRST-LAST"):
         parse_range("x")
+
+
+# -- the judge: configured apart from the model under test -------------------------------------------
+
+
+def test_judge_verdicts_are_read_from_json_or_lines_and_never_invented() -> None:
+    from assistant.evaluation.judge import parse_verdicts
+
+    assert parse_verdicts('{"verdicts": ["SUPPORTED", "UNSUPPORTED"]}\n\n', 2) == ["SUPPORTED", "UNSUPPORTED"]
+    assert parse_verdicts('Sure: {"verdicts": ["supported"]}', 2) == ["SUPPORTED", None]
+    assert parse_verdicts("1: UNSUPPORTED\n2. SUPPORTED", 2) == ["UNSUPPORTED", "SUPPORTED"]
+    # What SmolLM2 replied when it judged itself: no verdict, so no claim counts either way.
+    assert parse_verdicts("The documents do not answer this question.", 2) == [None, None]
+    assert parse_verdicts('{"verdicts": ["maybe", "SUPPORTED"]}', 2) == [None, "SUPPORTED"]
+
+
+def test_the_model_under_test_is_not_its_own_judge_unless_asked(tmp_path: Path) -> None:
+    model = {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}
+    with pytest.raises(
+        ConfigError, match=r"judge would be the model under test \(m \(http://127.0.0.1:9/v1\)\)"
+    ):
+        run_eval(tiny(tmp_path), load_settings(**model), judge=True)
+    # A judge of its own, on another server: not the model under test (nothing is called here).
+    from assistant.evaluation.judge import Judge
+
+    other = Judge(load_settings(**model, judge_model="big", judge_base_url="http://127.0.0.1:8/v1"))
+    assert not other.is_self and other.name == "big (http://127.0.0.1:8/v1)"
+    assert Judge(load_settings(**model, judge_model="big")).is_self is False
+    assert Judge(load_settings(**model)).is_self
+    local = load_settings(backend="local", judge_model="m", judge_base_url="http://127.0.0.1:8/v1")
+    assert Judge(local).is_self is False
+
+
+def test_by_default_a_self_judge_is_skipped_with_a_note_and_unreadable_verdicts_are_not_zero(
+    tmp_path: Path,
+) -> None:
+    from assistant.evaluation.judge import JudgedClaim
+    from assistant.evaluation.runner import _choose_judge, summarize
+
+    judge, note = _choose_judge(
+        load_settings(backend="openai", base_url="http://127.0.0.1:9/v1"), None, False
+    )
+    assert judge is None and note is not None and "--judge-self" in note
+    chosen, _ = _choose_judge(load_settings(backend="openai", base_url="http://127.0.0.1:9/v1"), None, True)
+    assert chosen is not None and chosen.is_self
+    report = run_eval(tiny(tmp_path), load_settings())
+    case = report.cases[0]
+    unreadable = JudgedClaim(claim="x", supported=None, verdict="no verdict: 'The documents…'")
+    turns = [case.turns[0].model_copy(update={"judged": [unreadable]})]
+    summary = summarize([case.model_copy(update={"turns": turns})])
+    assert summary.judge_faithfulness is None and summary.judge_unreadable == 1

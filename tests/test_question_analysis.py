@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.backends.offline import _contradicts, extract, head_noun, is_follow_up, parts, question_type
+from assistant.backends.offline import _contradicts, extract, head_noun, parts, question_type
+from assistant.followup import is_follow_up
 
 
 @pytest.mark.parametrize(

@@ -165,11 +165,18 @@ def test_mask(secret: str | None, expected: str | None) -> None:
 
 
 def test_public_dict_hides_the_key_and_url_passwords(env: pytest.MonkeyPatch) -> None:
-    settings = load_settings(api_key="sk-abcdefghijkl", base_url="https://u:pw@models.example/v1")
+    settings = load_settings(
+        api_key="sk-abcdefghijkl",
+        base_url="https://u:pw@models.example/v1",
+        judge_api_key="sk-judgejudgejudge",
+        judge_base_url="https://j:secret@judge.example/v1",
+    )
     shown = settings.public_dict()
     assert shown["api_key"] == "…ijkl"
     assert shown["base_url"] == "https://u:***@models.example/v1"
-    assert "pw" not in str(shown) and "abcdefgh" not in str(shown)
+    assert shown["judge_api_key"] == "…udge"
+    assert shown["judge_base_url"] == "https://j:***@judge.example/v1"
+    assert "pw" not in str(shown) and "abcdefgh" not in str(shown) and "secret" not in str(shown)
 
 
 # -- validation and its messages ----------------------------------------------------------------
@@ -185,7 +192,7 @@ def test_public_dict_hides_the_key_and_url_passwords(env: pytest.MonkeyPatch) ->
         ),
         (
             {"backend": "gpt"},
-            "invalid setting ASSISTANT_BACKEND: must be one of: offline, openai (not 'gpt')",
+            "invalid setting ASSISTANT_BACKEND: must be one of: offline, openai, local (not 'gpt')",
         ),
         ({"collection": "a"}, "invalid setting ASSISTANT_COLLECTION: String should match pattern"),
         (

@@ -18,6 +18,7 @@ import tiktoken
 
 from ..embeddings import Embedder
 from ..errors import BackendError
+from ..followup import carry_along
 from ..models import REFUSAL, Evidence, Request, Source, Turn, Usage
 from ..retrieve import score_sentences
 from ..settings import Settings
@@ -38,7 +39,6 @@ from ..text import (
     same_term,
     sentence_spans,
     split_context,
-    terms,
     words,
 )
 
@@ -121,10 +121,6 @@ _REQUEST = re.compile(
     r"(?i)^\W*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
     r"had|can|could|will|would|should|tell me|explain|describe|summari[sz]e|list)\b"
 )
-_REFERRING = re.compile(
-    r"(?i)\b(?:she|her|hers|he|him|his|it|its|they|them|their|there|then|that|those|these|this one)\b"
-    r"|^\s*(?:and|but|so|also|what about|how about)\b"
-)
 
 
 def question_type(question: str) -> str | None:
@@ -132,10 +128,6 @@ def question_type(question: str) -> str | None:
     comes first ("Which agency suggested when …" asks who), or None."""
     found = [(m.start(), i, name) for i, (name, p) in enumerate(_TYPES) if (m := p.search(question))]
     return min(found)[2] if found else None
-
-
-def is_follow_up(question: str) -> bool:
-    return bool(_REFERRING.search(question)) or not terms(question)
 
 
 def parts(question: str) -> list[str]:
@@ -194,13 +186,7 @@ class OfflineBackend:
         raise BackendError("the offline backend has no model to write text: choose a model backend")
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
-        if not history or not is_follow_up(question):
-            return question, Usage()
-        # The previous question with its own context, flattened: "When was that? (Where did they
-        # meet? Who invited her?)", never nested deeper than that.
-        own, context = split_context(history[-1].question)
-        previous = f"{own} {context}".strip()
-        return f"{question} ({previous})", Usage()
+        return carry_along(history, question), Usage()
 
 
 def _names(question: str) -> set[str]:

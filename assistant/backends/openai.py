@@ -10,7 +10,6 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
-import openai
 import tiktoken
 
 from ..embeddings import Embedder
@@ -28,18 +27,24 @@ class OpenAIBackend:
 
     name = "openai"
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        # Nothing heavy here (no client, no tokenizer): a server that is not there must be reported
-        # as soon as the first request is tried, not after seconds of set-up. A missing key is cheap
-        # to find, and found now.
-        api_key(settings)
+    def __init__(
+        self, settings: Settings, embedder: Embedder, client: Any = None, where: str | None = None
+    ) -> None:
+        """``client``: another transport with ``chat.completions.create`` (the local backend's
+        in-process model), and ``where`` names it in errors; by default an ``openai`` client, made at
+        the first request. Nothing heavy here (no client, no tokenizer): a server that is not there
+        must be reported as soon as the first request is tried, not after seconds of set-up. A
+        missing key is cheap to find, and found now."""
+        if client is None:
+            api_key(settings)
         self.model = settings.model
         self._settings = settings
-        self._where = redact_url(settings.base_url) if settings.base_url else "api.openai.com"
+        self._transport = client
+        self._where = where or (redact_url(settings.base_url) if settings.base_url else "api.openai.com")
 
     @cached_property
-    def _client(self) -> openai.OpenAI:
-        return make_client(self._settings)
+    def _client(self) -> Any:
+        return self._transport or make_client(self._settings)
 
     @cached_property
     def context_encoding(self) -> tiktoken.Encoding | None:
@@ -62,7 +67,7 @@ class OpenAIBackend:
         messages = answer_messages(request.question, request.sources)
         midway = False  # once text has arrived, a failure cuts an answer already being shown
         try:
-            stream = self._client.chat.completions.create(  # type: ignore[call-overload]
+            stream = self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,
                 temperature=self._settings.temperature,
@@ -96,7 +101,7 @@ class OpenAIBackend:
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 temperature=0.0,
                 max_tokens=max_tokens,
             )

@@ -40,8 +40,17 @@ def metrics(report: EvalReport) -> list[tuple[str, str]]:
         ("unsupported claims", f"{s.unsupported_claims} / {s.claims} claims"),
         ("groundedness", _percent(s.groundedness)),
     ]
-    if s.judge_faithfulness is not None:
-        rows.append(("judge faithfulness", _percent(s.judge_faithfulness)))
+    if report.judge or report.judge_note:
+        rows.append(("judge", report.judge or report.judge_note or ""))
+    if report.judge:
+        judged = sum(1 for t in turns for j in t.judged or [] if j.supported is not None)
+        rows.append(
+            (
+                "judge faithfulness",
+                f"{_percent(s.judge_faithfulness)} of {judged} claims judged"
+                f" ({s.judge_unreadable} without a readable verdict)",
+            )
+        )
     rows += [
         ("refusal precision", _percent(s.refusal_precision)),
         ("refusal recall", _percent(s.refusal_recall)),

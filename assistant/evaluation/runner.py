@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from ..core import Assistant
+from ..errors import ConfigError
 from ..models import Answer, Passage, Source
 from ..settings import Settings, load_settings
 from ..verify import Verifier, split_claims
 from .dataset import Case, Dataset, Expectation
-from .judge import JudgedClaim, judge_claims
+from .judge import Judge, JudgedClaim
 from .squad import exact_match, f1, lead_span
 
 
@@ -68,7 +69,10 @@ class Summary(BaseModel):
     claims: int
     unsupported_claims: int
     groundedness: float
-    judge_faithfulness: float | None = None
+    judge_faithfulness: float | None = Field(
+        default=None, description="Of the claims the judge gave a readable verdict on, the supported share."
+    )
+    judge_unreadable: int = Field(default=0, description="Claims the judge gave no readable verdict on.")
     refusal_precision: float | None
     refusal_recall: float | None
     exact_match: float | None = Field(default=None, description="Mean SQuAD EM of lead spans, refusals 0.")
@@ -88,6 +92,8 @@ class EvalReport(BaseModel):
     backend: str
     model: str
     top_k: int
+    judge: str | None = Field(default=None, description="The model that judged faithfulness, and where.")
+    judge_note: str | None = Field(default=None, description="Why faithfulness was not judged.")
     started_at: datetime
     seconds: float
     summary: Summary
@@ -100,20 +106,22 @@ def run_eval(
     settings: Settings | None = None,
     judge: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
+    judge_self: bool = False,
 ) -> EvalReport:
     """Ask every case of ``dataset`` (each conversation fresh) and grade the answers.
 
     The set's corpus is indexed in its own collection. ``judge`` adds an LLM-judge faithfulness
-    check; by default it runs whenever the backend is a model.
+    check; by default it runs whenever the backend is a model. A judge that would be the model under
+    test is refused (an error when the judge was asked for, a note otherwise) unless ``judge_self``.
     """
     settings = load_settings(
         settings,
         corpus=[dataset.corpus],
         collection=f"eval-{_slug(dataset.name)}",
     )
+    use_judge, note = _choose_judge(settings, judge, judge_self)
     assistant = Assistant(settings)
     assistant.ensure_ready()
-    use_judge = settings.backend != "offline" if judge is None else judge
     documents = dataset.documents()
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -129,6 +137,8 @@ def run_eval(
         backend=backend.name,
         model=backend.model,
         top_k=settings.top_k,
+        judge=use_judge.name if use_judge else None,
+        judge_note=note,
         started_at=started_at,
         seconds=round(time.perf_counter() - started, 3),
         summary=summarize(results),
@@ -137,7 +147,27 @@ def run_eval(
     )
 
 
-def _run_case(case: Case, assistant: Assistant, documents: dict[str, str], use_judge: bool) -> CaseResult:
+def _choose_judge(
+    settings: Settings, judge: bool | None, judge_self: bool
+) -> tuple[Judge | None, str | None]:
+    """The judge to use, or None and why not."""
+    if judge is False or (judge is None and settings.backend == "offline"):
+        return None, None
+    chosen = Judge(settings)
+    if chosen.is_self and not judge_self:
+        problem = (
+            f"the judge would be the model under test ({chosen.name}): set ASSISTANT_JUDGE_MODEL "
+            "(and ASSISTANT_JUDGE_BASE_URL / ASSISTANT_JUDGE_API_KEY), or pass --judge-self"
+        )
+        if judge:
+            raise ConfigError(f"faithfulness not judged: {problem}")
+        return None, f"not judged: {problem}"
+    return chosen, None
+
+
+def _run_case(
+    case: Case, assistant: Assistant, documents: dict[str, str], use_judge: Judge | None
+) -> CaseResult:
     conversation = assistant.chat()
     turns = []
     for expect in case.turns:
@@ -155,7 +185,7 @@ def grade(
     passages: Sequence[Passage],
     documents: dict[str, str],
     assistant: Assistant,
-    use_judge: bool,
+    use_judge: Judge | None,
     latency_ms: float,
 ) -> TurnResult:
     reasons: list[str] = []
@@ -191,7 +221,7 @@ def grade(
         reasons.append(f"unsupported sentences: {len(unsupported)}")
     judged = None
     if use_judge and not answer.refused:
-        judged = judge_claims(assistant, answer)
+        judged = use_judge.judge(answer)
     lead = "" if answer.refused else lead_span(answer.text)
     return TurnResult(
         question=expect.question,
@@ -288,7 +318,8 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
     invalid = sum(len(t.invalid_citations) for t in turns)
     claims = sum(t.claims for t in turns)
     unsupported = sum(len(t.unsupported) for t in turns)
-    judged = [j for t in turns for j in (t.judged or [])]
+    judged = [j for t in turns for j in (t.judged or []) if j.supported is not None]
+    unreadable = sum(j.supported is None for t in turns for j in (t.judged or []))
     expected_refusals = [t for t in turns if t.expect.refuse]
     refusals = [t for t in turns if t.answer.refused]
     answers = [t.answer for t in turns]
@@ -310,7 +341,8 @@ def summarize(results: Sequence[CaseResult]) -> Summary:
         claims=claims,
         unsupported_claims=unsupported,
         groundedness=_ratio(claims - unsupported, claims) or (0.0 if claims else 1.0),
-        judge_faithfulness=_ratio(sum(j.supported for j in judged), len(judged)),
+        judge_faithfulness=_ratio(sum(bool(j.supported) for j in judged), len(judged)),
+        judge_unreadable=unreadable,
         refusal_precision=_ratio(sum(t.expect.refuse for t in refusals), len(refusals)),
         refusal_recall=_ratio(sum(t.answer.refused for t in expected_refusals), len(expected_refusals)),
         exact_match=_ratio(sum(t.exact_match or 0.0 for t in spans), len(spans)),

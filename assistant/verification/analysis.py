@@ -5,12 +5,14 @@ and where a verb is in the passive voice ("was sold to Burgundy by Sigismund")."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
 from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
 from .quantities import Quantity, quantities
+from .terms import in_address, is_compound_part, is_term, quoted
 
 # Stop words that still carry a claim's meaning for the rules (compared, never ignored).
 _KEPT = frozenset("more most few fewer less least first before after over under only same all no not".split())
@@ -36,6 +38,7 @@ class Token:
     content: bool  # neither a function word nor punctuation
     number: bool
     sides: frozenset[tuple[int, int]]  # where it stands among opposites (lexicon.OPPOSITES), by form or lemma
+    term: bool = False  # a lower-case name ("zlib", "man-db"): a name wherever it stands
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ _ADVERBS = frozenset("also still already just only not never yet then now fully 
 
 @lru_cache(maxsize=32768)
 def analyse(text: str) -> Analysis:
-    tokens = []
+    tokens: list[Token] = []
     for index, (word, start, end) in enumerate(words(text)):
         lemma = _LEMMA_ALIASES.get(word.lower(), normalize(word))
         initial = not text[:start].strip() or bool(_SENTENCE_END.search(text[max(0, start - 8) : start]))
@@ -154,8 +157,28 @@ def analyse(text: str) -> Analysis:
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
         sides = OPPOSITES.get(lowered, frozenset()) | OPPOSITES.get(lemma, frozenset())
+        if lowered == "longer" and tokens and tokens[-1].surface.lower() in ("no", "any"):
+            content, sides = False, frozenset()  # "no longer allowed": a negation, not a length
+        term = (
+            not capital
+            and content
+            and not in_address(text, start, end)
+            and (is_term(lemma) or is_compound_part(text, start, end) or quoted(text, start, end))
+        )
         tokens.append(
-            Token(word, lemma, index, start, end, name and lemma != "i", initial, content, number, sides)
+            Token(
+                word,
+                lemma,
+                index,
+                start,
+                end,
+                (name and lemma != "i") or term,
+                initial,
+                content,
+                number,
+                sides,
+                term,
+            )
         )
     lemmas = frozenset(t.lemma for t in tokens)
     return Analysis(
@@ -163,7 +186,7 @@ def analyse(text: str) -> Analysis:
         tokens=tuple(tokens),
         quantities=tuple(quantities(text)),
         negated=frozenset(_negated(tokens)),
-        negative=any(_negation(t) for t in tokens),
+        negative=any(_negation(t, tokens) for t in tokens) or _denies(tokens),
         hedged=bool(lemmas & HEDGES),
         causes=frozenset(lemmas & CAUSES),
         lemmas=lemmas,
@@ -173,13 +196,32 @@ def analyse(text: str) -> Analysis:
 
 
 _NEGATION_HEDGES = frozenset(
-    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "really"}
+    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "long", "really"}
 )
 
 
-def _negation(token: Token) -> bool:
+_ARTICLES = frozenset("a an the".split())  # "not a goal" negates the goal
+
+
+def _negation(token: Token, tokens: Sequence[Token] = ()) -> bool:
+    """A word that negates: "not", "no", "doesn't" — but not the "no" of a bound ("no more than 25")."""
     surface = token.surface.lower().replace("’", "'")
+    if surface == "no" and token.index + 2 < len(tokens):
+        following = tokens[token.index + 1].lemma, tokens[token.index + 2].lemma
+        if following[0] in _COMPARATIVES and following[1] == "than":
+            return False
     return surface in NEGATIONS or surface.endswith("n't")
+
+
+_COMPARATIVES = frozenset("more less fewer later earlier greater much many".split())
+
+
+def _denies(tokens: list[Token]) -> bool:
+    """Whether a verb denies the verb it governs ("refuse to install", "prevents it from flowing")."""
+    return any(
+        token.lemma in _DENYING and any(t.lemma in ("from", "to") for t in tokens[i + 1 : i + 6])
+        for i, token in enumerate(tokens)
+    )
 
 
 # Verbs that deny the verb they govern: "prevents it from flowing", "failed to demolish".
@@ -197,8 +239,10 @@ def _negated(tokens: list[Token]) -> set[str]:
                 if tokens[j].lemma in ("from", "to") and j + 1 < len(tokens):
                     found.add(tokens[j + 1].lemma)
                     break
-        if _negation(token):
-            following = [t.lemma for t in tokens[i + 1 : i + 5] if t.lemma not in _NEGATION_HEDGES]
+        if _negation(token, tokens):
+            following = [
+                t.lemma for t in tokens[i + 1 : i + 5] if t.lemma not in _NEGATION_HEDGES | _ARTICLES
+            ]
             if following:
                 found.add(following[0])
     return found
@@ -215,4 +259,3 @@ def is_framing(token: Token) -> bool:
 
 def is_pronoun(token: Token) -> bool:
     return token.surface.lower() in PRONOUNS
-

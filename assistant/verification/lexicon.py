@@ -16,7 +16,7 @@ _OPPOSITES = [
     "upstream | downstream",
     "upper | lower",
     "left | right",
-    "before precede prior earlier | after follow subsequent later",
+    "before precede prior earlier previous | after follow subsequent later",
     "first | last | second | third | fourth | fifth",
     "early | late",
     "more | less fewer",

@@ -129,6 +129,8 @@ def quantities(text: str) -> list[Quantity]:
             denominator = match.group("denominator")
             if number.lower() in ("a", "an") and not denominator and not match.group("scale"):
                 continue
+            if number.lower() == "one" and _EVERY.search(text[: match.start()]):
+                continue  # "every one of these programs" counts nothing
             parsed = _value(number)
             if parsed is None:
                 continue
@@ -139,6 +141,9 @@ def quantities(text: str) -> list[Quantity]:
         unit = _UNITS.get(re.sub(r"\s+", " ", (match.group("unit") or "").lower()), "")
         found.append(Quantity(value, bound, match.start(), match.end(), match.group(), unit))
     return found
+
+
+_EVERY = re.compile(r"(?i)\b(?:every|each|any|no|some)\s+$")
 
 
 def _value(number: str) -> float | None:
@@ -166,9 +171,19 @@ def same(claim: Quantity, source: Quantity) -> bool:
     """Same value, bound and measure (a measure only one of them writes does not count)."""
     return (
         same_value(claim.value, source.value)
+        and _same_decimals(claim.text, source.text)
         and claim.bound == source.bound
         and (claim.unit == source.unit or not claim.unit or not source.unit)
     )
+
+
+def _same_decimals(a: str, b: str) -> bool:
+    """ "6.10" is not "6.1" (a version, not a decimal); "2.0" may be "2"."""
+    fa, fb = (re.search(r"\d\.(\d+)", t) for t in (a, b))
+    if fa is None or fb is None:
+        return True
+    x, y = fa.group(1), fb.group(1)
+    return x == y or max(len(x), len(y)) < 2
 
 
 def unstated(claim: list[Quantity], source: list[Quantity]) -> list[Quantity]:

@@ -20,15 +20,19 @@ Group = tuple[str, ...]
 Alignment = dict[int, int]  # claim token → source token
 
 _JOINERS = frozenset({"and", "or", "of", "&", ",", "nor"})
-_ALIASES = {
-    "u.s": "us",
-    "america": "us",
-    "american": "us",
-    "united": "us",
-    "unite": "us",
-    "u.k": "uk",
-    "britain": "uk",
-}
+_MONTHS = "january february march april june july august september october november december".split()
+_ALIASES = (
+    {
+        "u.s": "us",
+        "america": "us",
+        "american": "us",
+        "united": "us",
+        "unite": "us",
+        "u.k": "uk",
+        "britain": "uk",
+    }
+    | {month[:3]: month for month in _MONTHS}  # "Jan. 1997" is January 1997
+)
 PLACE_REACH = (
     4  # items (names whole, other words one by one) around a name where its claim neighbour may stand
 )
@@ -494,6 +498,88 @@ def preposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
     return None
 
 
+def object_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X for Y" must not put a word where the source puts a name: "a replacement for zip" is wrong
+    where the source says "a replacement for 'compress'" (and "zip" elsewhere)."""
+    theirs = list(_attachments(source, _OBJECT_PREPOSITIONS, names_only=False))
+    for word, preposition, thing in _attachments(claim, _OBJECT_PREPOSITIONS, names_only=False):
+        if word not in aligned or claim.tokens[thing].name:
+            continue
+        lemma = source.tokens[aligned[word]].lemma
+        said = [n for w, p, n in theirs if source.tokens[w].lemma == lemma and p == preposition]
+        named = said and all(source.tokens[n].name for n in said)
+        if named and not any(source.tokens[n].lemma == claim.tokens[thing].lemma for n in said):
+            place = " ".join(group(source, said[0]))
+            return f"the source says {claim.tokens[word].surface} {preposition} {place}"
+    return None
+
+
+_OBJECT_PREPOSITIONS = frozenset("for by with as".split())
+
+
+def swapped_attachment(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """Doer and source trade places around a shared verb: "the licensor receives a license from the
+    recipient" against "the recipient receives a license from the licensor". The verb's doer in
+    each text (a word before it, in its clause) is what the other text puts after its preposition."""
+    prepositions = _PLACE_PREPOSITIONS | _OBJECT_PREPOSITIONS
+    theirs = list(_attachments(source, prepositions, names_only=False))
+    for word, preposition, thing in _attachments(claim, prepositions, names_only=False):
+        if word not in aligned:
+            continue
+        verb, mine = aligned[word], claim.tokens[_head(claim, thing)].lemma
+        for w, p, n in theirs:
+            other = source.tokens[_head(source, n)].lemma
+            if w != verb or p != preposition or other == mine:
+                continue
+            if _before_in_clause(claim, word, other) and _before_in_clause(source, verb, mine):
+                return f"the source says {source.tokens[w].surface} {preposition} {other}, not {mine}"
+    return None
+
+
+def definition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X means Y" needs a source that says "means", and the claim's Y must begin where the source's
+    does: "A Larger Work means code not governed by this License" is wrong where "'Larger Work' means
+    a work which combines Covered Code … with code not governed by the terms of this License"."""
+    for token in claim.tokens:
+        if token.lemma in _DEFINING and token.index not in aligned:
+            return "the source defines nothing"
+    for i, j in aligned.items():
+        if claim.tokens[i].lemma not in _DEFINING or source.tokens[j].lemma != claim.tokens[i].lemma:
+            continue
+        mine = next((t.index for t in claim.tokens[i + 1 :] if t.content and t.lemma not in _EITHER), None)
+        theirs = next((t.index for t in source.tokens[j + 1 :] if t.content and t.lemma not in _EITHER), None)
+        if mine is None or theirs is None or mine not in aligned:
+            continue
+        if aligned[mine] != theirs and source.tokens[aligned[mine]].lemma != source.tokens[theirs].lemma:
+            return f"the source says {source.tokens[j].surface} {source.tokens[theirs].surface}"
+    return None
+
+
+_DEFINING = frozenset("mean means".split())
+_EITHER = frozenset("either both".split())
+
+
+def _head(analysis: Analysis, k: int) -> int:
+    """The last word of the run of content words from ``k`` ("original licensor" → licensor)."""
+    tokens = analysis.tokens
+    while (
+        k + 1 < len(tokens)
+        and tokens[k + 1].content
+        and not tokens[k + 1].number
+        and not analysis.text[tokens[k].end : tokens[k + 1].start].strip()
+    ):
+        k += 1
+    return k
+
+
+def _before_in_clause(analysis: Analysis, k: int, lemma: str) -> bool:
+    """Whether a word stands before word ``k`` in its clause."""
+    tokens = analysis.tokens
+    return any(
+        t.lemma == lemma and not _clause_between(analysis.text, t.end, tokens[k].start) for t in tokens[:k]
+    )
+
+
 def _modifier(analysis: Analysis, k: int) -> Token | None:
     """An opposable word right before word ``k`` ("upper canal")."""
     before = [t for t in analysis.tokens[max(0, k - 2) : k] if t.sides and not t.name]
@@ -507,14 +593,16 @@ def _opposed(a: Token, b: Token | None) -> bool:
     return bool({g for g, _ in mine} & {g for g, _ in theirs}) and not mine & theirs
 
 
-def _attachments(analysis: Analysis) -> Iterator[tuple[int, str, int]]:
+def _attachments(
+    analysis: Analysis, prepositions: frozenset[str] = _PLACE_PREPOSITIONS, names_only: bool = True
+) -> Iterator[tuple[int, str, int]]:
     """(word, preposition, name) for "exercises off Taiwan", "Alemannia on the High Rhine", "branches
     off from the Oude Maas", and for a verb past its object: "sold (the Alsace) to Burgundy"."""
     tokens = analysis.tokens
     for k, token in enumerate(tokens):
         if not token.content:
             continue
-        j = _preposition_after(analysis, k)
+        j = _preposition_after(analysis, k, prepositions)
         if j is None:
             continue
         if "," in analysis.text[token.end : tokens[j].start]:
@@ -524,13 +612,13 @@ def _attachments(analysis: Analysis) -> Iterator[tuple[int, str, int]]:
             n += 1
         if (
             n < len(tokens)
-            and tokens[n].name
+            and (tokens[n].name or (not names_only and tokens[n].content))
             and not _clause_between(analysis.text, token.end, tokens[n].start)
         ):
             yield k, tokens[j].lemma, n
 
 
-def _preposition_after(analysis: Analysis, k: int) -> int | None:
+def _preposition_after(analysis: Analysis, k: int, prepositions: frozenset[str]) -> int | None:
     """The preposition right after word ``k`` (a particle aside), or within five words after a verb
     ("sold the Alsace to"), in the same clause."""
     tokens = analysis.tokens
@@ -538,7 +626,7 @@ def _preposition_after(analysis: Analysis, k: int) -> int | None:
     for j in range(k + 1, min(k + 1 + reach, len(tokens))):
         if tokens[j].lemma in _PARTICLES and j == k + 1:
             continue
-        if tokens[j].lemma in _PLACE_PREPOSITIONS:
+        if tokens[j].lemma in prepositions:
             return j
         if analysis.verb_like(j) or "," in analysis.text[tokens[j - 1].end : tokens[j].start]:
             return None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..text import same_term
 from .analysis import Analysis, Referents, Token, analyse, is_framing, is_pronoun, is_time
+from .clauses import crossed_clauses
 from .lexicon import (
     BE,
     FRAME_VERBS,
@@ -30,7 +31,10 @@ from .lexicon import (
 from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
+    definition_conflict,
+    group,
     number_word_conflict,
+    object_conflict,
     opposite_conflict,
     order_conflict,
     owner_conflict,
@@ -40,6 +44,7 @@ from .roles import (
     quantity_conflict,
     role_conflict,
     subject_differs,
+    swapped_attachment,
 )
 
 Similarity = Callable[[str, str], float]
@@ -64,6 +69,7 @@ class Assessment:
     merged: bool = False  # checked part by part against several sentences
     subject_differs: bool = False  # the source names another doer right before a shared verb
     words: int = 0  # the claim's words that count
+    untold: list[str] = field(default_factory=list)  # names the source leaves to its document's name
 
     @property
     def clean(self) -> bool:
@@ -75,15 +81,25 @@ class Assessment:
 
 
 def assess(
-    claim: Analysis, source: Analysis, context: Referents, names: frozenset[str], similar: Similarity
+    claim: Analysis,
+    source: Analysis,
+    context: Referents,
+    names: frozenset[str],
+    similar: Similarity,
+    given: frozenset[str] = frozenset(),
 ) -> Assessment:
     """``context``: the names of the sentence before ``source``, which its pronouns may stand for;
-    ``names``: the words the sources write as names, by which a claim's first word is told to be one."""
+    ``names``: the words the sources write as names, by which a claim's first word is told to be one;
+    ``given``: the words of the document's title, which every sentence of it is about ("zlib" in the
+    zlib FAQ's "Versions 1.1.3 and before were subject to a double-free vulnerability")."""
     found = Assessment()
     licensed = _licensed(source.text)
+    bounds = [(q.start, q.end) for q in claim.quantities if q.bound]
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
             continue
+        if not token.number and any(a <= token.start < b for a, b in bounds):
+            continue  # "no more than 25": the bound is compared with the number
         if token.lemma in FRAME_VERBS:
             _align_saying(claim, source, token, found)
             continue
@@ -91,7 +107,7 @@ def assess(
         if token.number or token.lemma in NUMBER_NOUNS:
             _align_number(claim, source, token, found)
         elif _is_name(token, names):
-            _align_name(claim, source, token, context, found)
+            _align_name(claim, source, token, context, found, given)
         elif is_time(token):
             _align_exactly(source, token, found)
         elif token.sides:
@@ -99,10 +115,13 @@ def assess(
         else:
             _align_word(claim, source, token, similar, found)
     _settle(claim, source, found.aligned)
+    if found.untold and not _subject_said(source, found.aligned):
+        found.missing.extend(found.untold)
     if found.aligned:
         first, last = min(found.aligned.values()), max(found.aligned.values())
         found.evidence.append(source.text[source.tokens[first].start : source.tokens[last].end])
     _check_numbers(claim, source, found)
+    _check_literals(claim, source, found)
     _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
@@ -151,12 +170,19 @@ def _pair_of_names(source: Analysis) -> int | None:
 
 
 def _align_name(
-    claim: Analysis, source: Analysis, token: Token, context: Referents, found: Assessment
+    claim: Analysis,
+    source: Analysis,
+    token: Token,
+    context: Referents,
+    found: Assessment,
+    given: frozenset[str] = frozenset(),
 ) -> None:
     """The same name, or a pronoun that stands for it: "he" for the previous sentence's subject,
     "its" or "her" for any of its names (unless the claim makes the name a subject), "the latter"
     for its last."""
     match = _find_name(token, source)
+    if match is None:
+        match = _spelled_out(token, source)
     if match is None and _name_in(token.lemma, frozenset(context.subject)):
         match = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
     if match is None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
@@ -166,7 +192,9 @@ def _align_name(
         )
     if match is None and _name_in(token.lemma, context.last):
         match = next((t.index for t in source.tokens if t.lemma == "latter"), None)
-    if match is None:
+    if match is None and token.lemma in given and _unnamed(claim, token, source):
+        found.untold.append(token.surface)  # the document's subject, named by its file name
+    elif match is None:
         found.missing.append(token.surface)
     else:
         found.aligned[token.index] = match
@@ -199,6 +227,32 @@ def _align_word(
     found.novel.append(token.surface)
     if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
         found.novel_verbs.append(token.surface)
+
+
+def _unnamed(claim: Analysis, token: Token, source: Analysis) -> bool:
+    """Whether no other word of the claim's name ("man" of "man-db") is in the source."""
+    whole = group(claim, token.index)
+    return not any(_find_name(t, source) is not None for t in claim.tokens if t.name and t.lemma in whole)
+
+
+def _subject_said(source: Analysis, aligned: dict[int, int]) -> bool:
+    """Whether every word before the source's first verb is one the claim says too: then the source's
+    subject is the claim's, with its name left to the document ("Versions 1.1.3 and before were …",
+    "This software is copyright …"), and not another thing ("The gzip format was designed …" for the
+    zlib format). Hedges and opposable words aside ("former maintainer")."""
+    tokens = source.tokens
+    first_verb = next(
+        (t.index for t in tokens if source.verb_like(t.index) or t.lemma in BE or t.lemma in _MODALS),
+        len(tokens),
+    )
+    said = set(aligned.values())
+    return all(
+        t.index in said or not t.content or t.number or is_pronoun(t) or t.lemma in HEDGES or t.sides
+        for t in tokens[:first_verb]
+    )
+
+
+_MODALS = frozenset("will would can could may might shall should must do does did have has had".split())
 
 
 def _subject_of(claim: Analysis, token: Token) -> bool:
@@ -246,7 +300,7 @@ def _is_name(token: Token, names: frozenset[str]) -> bool:
     as a name ("Most of …", "Per the ministry …")."""
     if not token.name:
         return False
-    return not token.initial or _name_in(token.lemma, names)
+    return token.term or not token.initial or _name_in(token.lemma, names)
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -264,14 +318,35 @@ def _name_in(lemma: str, names: frozenset[str]) -> bool:
     return any(_same_name(lemma, other) for other in names)
 
 
+def _spelled_out(token: Token, source: Analysis) -> int | None:
+    """Where the source spells out an acronym of the claim: "GPL" for "General Public License",
+    "LGPL" for "Lesser General Public License" (the first word of the run)."""
+    letters = token.surface
+    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
+        return None
+    tokens = source.tokens
+    for k in range(len(tokens) - len(letters) + 1):
+        run = tokens[k : k + len(letters)]
+        if all(t.name and t.surface[:1].upper() == c for t, c in zip(run, letters, strict=True)):
+            return k
+    return None
+
+
 def _find_name(token: Token, source: Analysis) -> int | None:
     return next((t.index for t in source.tokens if _same_name(token.lemma, t.lemma)), None)
 
 
+_NEGATING = frozenset("not no never cannot n't".split())
+
+
 def _find(token: Token, source: Analysis, exact: bool) -> int | None:
     for other in source.tokens:
-        if other.lemma == token.lemma:
+        if other.lemma == token.lemma or canonical(other.lemma) == canonical(token.lemma):
             return other.index
+    if token.lemma in _NEGATING:  # "does not" for "doesn't"
+        for other in source.tokens:
+            if other.lemma in _NEGATING or other.surface.lower().replace("’", "'").endswith("n't"):
+                return other.index
     if exact:
         return None
     for other in source.tokens:
@@ -312,9 +387,19 @@ def _opposite(token: Token, source: Analysis) -> tuple[int | None, str | None]:
 
 
 def _licensed(text: str) -> frozenset[str]:
-    """Words a claim may use to spell out a unit the source writes as a symbol ("$" → dollar)."""
+    """Words a claim may use to spell out a unit the source writes as a symbol ("$" → dollar), or to
+    name what an address is ("Paul Ganssle <paul@ganssle.io>": his e-mail address)."""
     padded = f" {text} "
-    return frozenset(w for symbol, spelled in UNIT_WORDS.items() if symbol in padded for w in spelled.split())
+    spelled = {w for symbol, spelled in UNIT_WORDS.items() if symbol in padded for w in spelled.split()}
+    if _MAIL.search(text):
+        spelled |= {"e", "mail", "email", "address"}
+    if _WEB.search(text):
+        spelled |= {"website", "site", "web", "page", "url", "address"}
+    return frozenset(spelled)
+
+
+_MAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_WEB = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 # -- checks --------------------------------------------------------------------------------------
@@ -327,8 +412,23 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
         elif quantity.text.lower() == "two" and _pair_of_names(source) is not None:
             continue
-        elif not any(t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens):
+        elif any(c.isdigit() for c in quantity.text) or not any(
+            t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens
+        ):  # a number word inside a name ("Ten Commandments") is the name's; "4K" is a number
             found.missing.append(quantity.text)
+
+
+_LITERAL = re.compile(r"(?<![\w/.])(?:~|\$\w+)?/[\w.+-]+(?:/[\w.+-]*)*|(?<![\w-])--?[a-zA-Z][\w-]*")
+
+
+def _check_literals(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """Paths and command-line options are names written as code: each of the claim's must be in the
+    source as written ("/usr/share/ca-certificates/" is not "/usr/local/share/ca-certificates/")."""
+    theirs = {m.group().rstrip(".,;:") for m in _LITERAL.finditer(source.text)}
+    for match in _LITERAL.finditer(claim.text):
+        literal = match.group().rstrip(".,;:")
+        if literal not in theirs and len(literal) > 2:
+            found.missing.append(literal)
 
 
 def _check_directions(claim: Analysis, source: Analysis, found: Assessment) -> None:
@@ -376,9 +476,11 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         region = (
             (min(found.aligned.values()) - 3, max(found.aligned.values()) + 3) if found.aligned else (0, -1)
         )
+        negations = {
+            t.index for t in source.tokens if t.lemma in _NEGATING or t.surface.lower().endswith("n't")
+        }
         ok = any(found.aligned.get(i) in negated_sources for i in claim_negated) or any(
-            i not in found.aligned and any(region[0] <= k <= region[1] for k in negated_sources)
-            for i in claim_negated
+            region[0] <= k <= region[1] for k in negated_sources | negations
         )
         if not ok:
             found.conflicts.append("the source does not say it negatively")
@@ -400,7 +502,7 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
     if found.aligned and source.hedged and not claim.hedged and not claim.negative:
         aligned = set(found.aligned.values())
         for k, token in enumerate(source.tokens):
-            if token.lemma not in HEDGES:
+            if token.lemma not in HEDGES or _hedge_kept(claim, token, found):
                 continue
             governed = next(
                 (
@@ -413,11 +515,54 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
             if governed is not None:
                 found.conflicts.append(f"the source says only that it {token.surface} {governed.surface}")
                 return
+    dropped = _dropped_condition(claim, source, found)
+    if dropped:
+        found.conflicts.append(dropped)
+        return
     if claim.causes and not source.causes:
         found.conflicts.append("the source gives no cause")
 
 
+def _dropped_condition(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
+    """ "If run as a non-root user, the tests use 'nobody'": a claim of the main clause alone ("the
+    tests use 'nobody'") drops the condition, unless it keeps one of its own."""
+    aligned = set(found.aligned.values())
+    for token in source.tokens:
+        if token.lemma not in ("if", "unless") or _hedge_kept(claim, token, found):
+            continue
+        comma = source.text.find(",", token.end)
+        if comma < 0:
+            continue
+        inside = {t.index for t in source.tokens if token.end <= t.start < comma}
+        after = {t.index for t in source.tokens if t.start > comma}
+        if aligned & after and not aligned & inside:
+            return f"the source says it only {token.surface.lower()} {source.text[token.end : comma].strip()}"
+    return None
+
+
 _ADVERBS = frozenset("probably possibly perhaps also even still already just only likely".split())
+# "former maintainer" is kept by a claim in the past tense ("was the maintainer").
+_PAST_HEDGES = frozenset("former formerly previously once originally initially".split())
+_CONDITIONS = frozenset("if when whenever unless provided once".split())
+_PERMISSIONS = frozenset("may can".split())
+_ALLOWING = frozenset("allow permit entitle able free right option".split())
+_RELATIVES = frozenset("that who which".split())
+
+
+def _hedge_kept(claim: Analysis, hedge: Token, found: Assessment) -> bool:
+    """Whether the claim keeps what a source's hedge says: the past for "former", a condition for
+    "if" (its own "if" or "when", or a relative clause: "tests that run as root")."""
+    if hedge.lemma in _PAST_HEDGES:
+        return any(
+            (t.lemma in BE and t.surface.lower() in ("was", "were")) or t.lemma == "use" for t in claim.tokens
+        ) or any(claim.verb_like(t.index) and t.surface.lower().endswith("ed") for t in claim.tokens)
+    if hedge.lemma in _PERMISSIONS:  # licence text: "You may charge a fee" is a permission
+        return any(t.lemma in _PERMISSIONS or t.lemma in _ALLOWING for t in claim.tokens)
+    if hedge.lemma in ("if", "unless"):
+        return any(t.lemma in _CONDITIONS for t in claim.tokens) or any(
+            t.lemma in _RELATIVES and t.index + 1 in found.aligned for t in claim.tokens
+        )
+    return False
 
 
 def _check_relations(claim: Analysis, source: Analysis, context: Referents, found: Assessment) -> None:
@@ -432,6 +577,10 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         preposition_conflict(claim, source, found.aligned),
         number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
+        crossed_clauses(claim, source),
+        object_conflict(claim, source, found.aligned),
+        swapped_attachment(claim, source, found.aligned),
+        definition_conflict(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
@@ -443,13 +592,14 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
 
 
 def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
-    """Two of the claim's names or numbers must not trade neighbours ("40 km long, up to 300 km wide"
-    against "300 km long and up to 40 km wide")."""
+    """Two of the claim's numbers, or two of its names, must not trade neighbours ("40 km long, up to
+    300 km wide" against "300 km long and up to 40 km wide"); a name and a number are compared by
+    clause (``roles.crossed_clauses``), since a reordered claim moves them apart."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
     anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
-            if a.lemma != b.lemma and _crossed(claim, source, found, a, b):
+            if a.lemma != b.lemma and a.number == b.number and _crossed(claim, source, found, a, b):
                 return f"{a.surface} and {b.surface} trade places"
     return None
 
@@ -492,7 +642,7 @@ def _source_lemma(claim: Analysis, source: Analysis, found: Assessment, lemma: s
 # -- claims that merge sentences -----------------------------------------------------------------
 
 _CLAUSE_BREAK = re.compile(
-    r",\s+(?:and|but|while|which|where|after|before|when|whose)\s+|;\s+|:\s+|\s+[—–]\s+"
+    r",\s+(?:and|but|while|which|where|after|before|when|whose|so)\s+|;\s+|:\s+|\s+[—–]\s+"
     r"|\s+(?:and|but|while|whereas)\s+(?=\w+\s+\w+)"
 )
 
@@ -503,6 +653,7 @@ class Sentence:
 
     analysis: Analysis
     context: Referents
+    given: frozenset[str] = frozenset()  # the words of its document's title
 
 
 def assess_merged(
@@ -515,6 +666,9 @@ def assess_merged(
     """A claim made of several sentences: it must split at clause breaks into parts that each one
     sentence says by itself (so a name of one sentence cannot take the verb of the other).
     ``allowed`` says whether a part's unmatched words are few enough."""
+    crossed = crossed_clauses(analyse(claim), analyse(" ".join(s.analysis.text for s in sentences)))
+    if crossed:  # each part may be said by one sentence, yet with the other sentence's names
+        return Assessment(conflicts=[crossed])
     best: Assessment | None = None
     for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences)):
         if found.clean and allowed(found):
@@ -536,7 +690,7 @@ def _fits(
     if not claim.strip(" ,;:."):
         return
     for sentence in sentences:
-        yield assess(analyse(claim), sentence.analysis, sentence.context, names, similar)
+        yield assess(analyse(claim), sentence.analysis, sentence.context, names, similar, sentence.given)
     if depth < 2:
         return
     for cut in _CLAUSE_BREAK.finditer(claim):
@@ -544,7 +698,7 @@ def _fits(
         if len(left.split()) < 2 or len(right.split()) < 2:
             continue
         for i, sentence in enumerate(sentences):
-            first = assess(analyse(left), sentence.analysis, sentence.context, names, similar)
+            first = assess(analyse(left), sentence.analysis, sentence.context, names, similar, sentence.given)
             if not (first.clean and allowed(first)):
                 continue
             rest = sentences[:i] + sentences[i + 1 :]
