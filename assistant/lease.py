@@ -6,7 +6,8 @@ collection is atomic in Chroma (a second create of the same name fails), so whoe
 the lease. The holder renews it while it works; an expired lease (its holder died) is taken over by
 renaming that very collection (by id) out of the way and creating a new one, so two clients that
 both see it expire cannot both win. Expiry compares wall clocks: clients' clocks must agree to well
-within the lease's length.
+within the lease's length. An earlier lease of this very process that could not be released (the
+server was away when its ingest failed) is taken over at once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .errors import StoreError
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25  # how often a waiting client looks at the lease again
+_HOLDING: set[str] = set()  # owners of the leases this process holds now
 
 
 def lease_name(collection: str) -> str:
@@ -60,20 +62,30 @@ class Lease:
         self.acquire()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        try:
+            self.release()
+        except Exception as exc:
+            if kind is None:
+                raise
+            # the error in flight (a server gone mid-ingest) says more; the lease lapses by itself
+            log.warning("could not release the lease: %s", exc)
 
     def acquire(self) -> None:
         deadline = time.monotonic() + self._timeout
         said = False
         while True:
             if self._try_create():
+                _HOLDING.add(self.owner)
                 self._renewer = threading.Thread(target=self._renew, name="lease-renew", daemon=True)
                 self._renewer.start()
                 return
             holder = self._current()
             if holder is not None and _expires(holder) < time.time():
-                self._take_over(holder)
+                self._take_over(holder, "an expired lease")
+                continue
+            if holder is not None and _holder_gone(holder):
+                self._take_over(holder, "a lease this process could not release")
                 continue
             if time.monotonic() >= deadline:
                 raise StoreError(
@@ -89,6 +101,7 @@ class Lease:
             time.sleep(POLL_SECONDS)
 
     def release(self) -> None:
+        _HOLDING.discard(self.owner)
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join()
@@ -132,10 +145,11 @@ class Lease:
         except (ChromaError, ValueError):
             return None  # released between our create and this read: try again
 
-    def _take_over(self, expired: Collection) -> None:
-        """Move an expired lease out of the way (by id: a lease created meanwhile is untouched)."""
-        log.warning("taking over an expired lease (%s)", self._who(expired))
-        self._retire(expired)
+    def _take_over(self, stale: Collection, what: str) -> None:
+        """Move an expired lease, or one this process left behind, out of the way (by id: a lease
+        created meanwhile is untouched)."""
+        log.warning("taking over %s (%s)", what, self._who(stale))
+        self._retire(stale)
 
     def _retire(self, lease: Collection) -> None:
         """Rename ``lease`` (by id) to a name nobody else uses, then delete it by that name."""
@@ -165,6 +179,12 @@ class Lease:
         meta = holder.metadata or {}
         left = _expires(holder) - time.time()
         return f"lease {self._name} held by {meta.get('owner', '?')}, {left:.0f} s left"
+
+
+def _holder_gone(lease: Collection) -> bool:
+    """Whether the lease is an earlier one of this process that it no longer holds."""
+    owner = str((lease.metadata or {}).get("owner", ""))
+    return owner.startswith(f"{socket.gethostname()}:{os.getpid()}:") and owner not in _HOLDING
 
 
 def _expires(lease: Collection) -> float:
