@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import time
@@ -31,13 +32,17 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.api.types import GetResult
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError
+from chromadb.errors import ChromaError, UniqueConstraintError
 
-from .embeddings import Embedder
+from .columns import create
+from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
+from .embeddings import Embedder, PassageEmbedder
 from .embeddings.chroma import chroma_function
 from .errors import CorpusError, IndexDamagedError, StoreError
-from .ingest import Chunker, Corpus, Limit, load_corpus, scan
-from .models import Chunk, Document, IngestReport, Progress, Section, StoredChunk
+from .ingest import Chunker, Corpus, FileRef, Limit, scan
+from .ingestion import Ingestion
+from .lease import Lease
+from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredChunk
 from .private import FILE_MODE, owner_only_umask, private_dir, tighten
 from .settings import Settings, default_corpus, redact_url, state_dir
 from .state import IndexState, read_state_file, write_state_file
@@ -62,7 +67,6 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
 
 
-WRITE_BATCH = 64  # chunks embedded and upserted per call (per-call overhead dominates small files)
 INDEX_FORMAT = 3  # bump when what is stored beside a chunk changes: every document is redone
 
 
@@ -95,6 +99,8 @@ class Index:
         self.location = redact_url(settings.chroma_url) if settings.chroma_url else str(settings.index_dir)
         self.reset: str | None = None  # why the database was removed, when it was
         self._locks: dict[str, filelock.FileLock] = {}
+        self._lease: Lease | None = None
+        self._building: list[Path] | None = None  # the roots an ingest will record before its first write
         # Opening may create the database and the collection; two processes doing that at once (two
         # first ingests) race on the same tables, so opening is serialised too (it takes a moment).
         with self._file_lock("open", "process opening"), owner_only_umask():
@@ -132,26 +138,27 @@ class Index:
 
     def _open(self) -> Collection:
         name = self.settings.collection
+        function = chroma_function(self.settings, self.embedder)
         with self._translate_errors("open"):
             existing = {c.name: c for c in self._client.list_collections()}
-            if name in existing:
-                recorded = (existing[name].metadata or {}).get("embedder")
-                if recorded != self.embedder.name:
-                    raise StoreError(
-                        f"the index at {self.location} (collection {name!r}) holds vectors of "
-                        f"{recorded!r}, not {self.embedder.name!r}: switch ASSISTANT_EMBEDDER back, "
-                        "or use another ASSISTANT_COLLECTION or ASSISTANT_INDEX_DIR"
+            if name not in existing:
+                try:
+                    return self._client.create_collection(
+                        name,
+                        embedding_function=function,  # type: ignore[arg-type]
+                        configuration={"hnsw": {"space": "cosine"}},
+                        metadata={"embedder": self.embedder.name},
                     )
-                return self._client.get_collection(
-                    name,
-                    embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
+                except UniqueConstraintError:  # another client (another machine) created it meanwhile
+                    existing = {c.name: c for c in self._client.list_collections()}
+            recorded = (existing[name].metadata or {}).get("embedder")
+            if recorded != self.embedder.name:
+                raise StoreError(
+                    f"the index at {self.location} (collection {name!r}) holds vectors of "
+                    f"{recorded!r}, not {self.embedder.name!r}: switch ASSISTANT_EMBEDDER back, "
+                    "or use another ASSISTANT_COLLECTION or ASSISTANT_INDEX_DIR"
                 )
-            return self._client.create_collection(
-                name,
-                embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedder": self.embedder.name},
-            )
+            return self._client.get_collection(name, embedding_function=function)  # type: ignore[arg-type]
 
     @contextmanager
     def _translate_errors(self, action: str) -> Iterator[None]:
@@ -193,7 +200,7 @@ class Index:
 
     def exclusive(self) -> AbstractContextManager[None]:
         """Held while no ingest may run (the lock an ingest takes; it may be taken again inside)."""
-        return self._file_lock(f"{self.settings.collection}.ingest", "ingest into")
+        return self._ingest_lock()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -269,7 +276,9 @@ class Index:
 
     def manifest(self, roots: list[Path]) -> str:
         """A hash of what ``stat`` says about every corpus file, and of how they are chunked."""
-        refs, skipped = scan(roots)
+        return self._manifest(roots, *scan(roots))
+
+    def _manifest(self, roots: list[Path], refs: list[FileRef], skipped: list[SkippedFile]) -> str:
         parts = [chunking_signature(self.settings, self.embedder), str(self.settings.max_file_mb)]
         parts += [json.dumps([str(r.resolve()) for r in roots])]
         parts += [f"{r.doc_id}|{r.size}|{r.mtime_ns}" for r in refs]
@@ -316,6 +325,41 @@ class Index:
         finally:
             lock.release()
 
+    @contextmanager
+    def _ingest_lock(self) -> Iterator[None]:
+        """One writer at a time (an ingest, a repair, a rebuild of the derived data): a file lock for an
+        embedded index, a lease in the server for a server's (its clients may be on other machines).
+        Taken again inside, it is already held."""
+        if not self.settings.chroma_url:
+            with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"):
+                yield
+            return
+        if self._lease is not None:
+            yield
+            return
+        lease = Lease(
+            self._client,
+            self.settings.collection,
+            seconds=self.settings.lease_seconds,
+            timeout=self.settings.lock_timeout,
+            describe=lambda: f"ingest into {self.location} (collection {self.settings.collection!r})",
+        )
+        with self._translate_errors("lock"), lease:
+            self._lease = lease
+            try:
+                yield
+            finally:
+                self._lease = None
+
+    def _before_write(self) -> None:
+        """Before each write: stop if another client has taken the lease over; before the first one,
+        record the corpus the index is being built for (``state = building``)."""
+        if self._lease is not None:
+            self._lease.check()
+        if self._building is not None:
+            roots, self._building = self._building, None
+            self._record(self.state().building(roots))
+
     def sync(
         self,
         roots: list[Path] | None = None,
@@ -332,26 +376,89 @@ class Index:
         ``rebuild``: the collection is emptied first (``assistant ingest --repair``).
         """
         started = time.perf_counter()
-        with self._file_lock(f"{self.settings.collection}.ingest", "ingest into"), owner_only_umask():
+        with self._ingest_lock(), owner_only_umask():
             state = self.state()
             roots = roots or state.corpus or default_corpus()
             if if_stale and not rebuild and self.is_fresh(roots):
-                return IngestReport(chunks=self.count(), seconds=round(time.perf_counter() - started, 3))
+                return IngestReport(chunks=self.count(), seconds=_since(started))
             if state.state == "building" and state.corpus == [r.resolve() for r in roots]:
                 log.warning("finishing the interrupted ingest of %s", ", ".join(str(p) for p in state.corpus))
-            manifest = self.manifest(roots)  # before reading: a change during the run stays visible
-            corpus = load_corpus(roots, int(self.settings.max_file_mb * 1_000_000))
+            refs, skipped = scan(roots)
+            manifest = self._manifest(roots, refs, skipped)  # before reading: a change stays visible
             if rebuild:
+                prune(self._store_root(), keep=-1)  # what was derived from the old collection goes too
                 self._drop(roots)
-            report = self._apply(corpus, progress)
-            total = self.count()
+            store = self._store(self.state().generation)
+            count = self.count()
+            if (
+                state.state == "complete"
+                and state.manifest == manifest
+                and count == len(store)
+                and not rebuild
+            ):
+                # nothing changed since the last complete ingest: no file is read
+                report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
+                return report.model_copy(update={"chunks": count, "seconds": _since(started)})
+            report = self._apply(roots, refs, skipped, store, progress, orphans=count != len(store))
+            documents = report.unchanged + report.added + report.updated
             self._record(
                 self.state().completed(
-                    roots, manifest if not corpus.warnings else "", total, len(corpus.documents)
+                    roots, manifest if not report.warnings else "", report.chunks, documents
                 )
             )
+            prune(self._store_root(), self.state().generation)
         self._tighten()
-        return report.model_copy(update={"chunks": total, "seconds": round(time.perf_counter() - started, 3)})
+        return report.model_copy(update={"seconds": _since(started)})
+
+    def _apply(
+        self,
+        roots: list[Path],
+        refs: list[FileRef],
+        skipped: list[SkippedFile],
+        store: Store,
+        progress: Progress | None,
+        orphans: bool,
+    ) -> IngestReport:
+        """Stream the corpus into the collection (``ingestion.py``) and write the next generation of
+        derived data, under the generation the completed ingest is about to record."""
+        corpus = Corpus(roots=list(roots), skipped=skipped)
+        leftovers = self._orphans(store) if orphans else set()
+        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions())
+        generation = self.state().generation + 1
+        self._building = list(roots)
+        try:
+            ingestion = Ingestion(self, store, writer, progress)
+            plan = ingestion.run(refs, corpus)
+            if not plan.unchanged and not plan.added + plan.updated:
+                raise CorpusError(_no_documents(corpus))
+            plan.stale |= {i for i in leftovers if not ingestion.wrote(i)}
+            self._delete(plan.stale)  # only once every new chunk is in
+            if plan.changed or plan.touched:
+                published = writer.publish(generation, self.embedder.name)
+            else:  # the same rows: the store moves to the new generation as it is
+                writer.abandon()
+                published = store.renamed(generation)
+        except BaseException:
+            writer.abandon()
+            raise
+        finally:
+            self._building = None
+        _write_skipped(published, corpus.skipped)
+        return IngestReport(
+            added=plan.added,
+            updated=plan.updated,
+            unchanged=plan.unchanged,
+            removed=plan.removed,
+            chunks=self.count(),
+            embedded=plan.embedded,
+            skipped=corpus.skipped,
+            warnings=corpus.warnings,
+        )
+
+    def _orphans(self, store: Store) -> set[str]:
+        """Ids the collection holds but ``store``'s generation does not: chunks of an ingest that was
+        interrupted (read, ids only and paged, when the counts differ)."""
+        return {i for page in self.pages([]) for i in page["ids"] if store.row(i) is None}
 
     def _record(self, state: IndexState) -> None:
         """The state in the collection's metadata, then in the state file (which thus never runs ahead
@@ -377,104 +484,164 @@ class Index:
         if not self.settings.chroma_url:
             tighten(self.settings.index_dir)
 
-    def _stored_documents(self) -> dict[str, dict[str, Any]]:
-        """Per document: the signatures and ids of its stored chunks, and what they claim to be."""
+    # -- derived data -------------------------------------------------------------------------
+
+    def _store_root(self) -> Path:
+        """Beside an embedded index; for a server's, in this machine's state folder."""
+        if self.settings.chroma_url:
+            server = f"chroma-{_digest(self.settings.chroma_url)[:16]}"
+            return state_dir() / "derived" / server / self.settings.collection
+        return self.settings.index_dir / "derived" / self.settings.collection
+
+    def store(self) -> Store:
+        """The derived data of the collection's current generation, memory-mapped; rebuilt from the
+        collection (paged reads) when this machine has none for it."""
+        store = open_store(self._store_root(), self.state().generation, self.embedder.name)
+        if store is not None:
+            return store
+        with self._ingest_lock():
+            return self._store(self.state().generation)
+
+    def _store(self, generation: int) -> Store:
+        """``store`` for a caller holding the ingest lock."""
+        store = open_store(self._store_root(), generation, self.embedder.name)
+        if store is None:
+            log.info("building the derived data of %s from the collection", self.location)
+            store = self._rebuild(generation)
+            prune(self._store_root(), generation)
+        return store
+
+    def _rebuild(self, generation: int) -> Store:
+        """The derived data from the collection itself: two passes of paged reads (metadata, then
+        text by document), never the whole collection in memory. Sentence vectors are not in the
+        collection: they are computed when a passage is first used. A document whose stored chunks
+        do not agree (an interrupted ingest) is left out, so the next ingest redoes it."""
         documents: dict[str, dict[str, Any]] = {}
         for page in self.pages(["metadatas"]):
             for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
-                entry = documents.setdefault(
-                    str(meta["doc_id"]), {"ids": set(), "signatures": set(), "n_chunks": set()}
+                doc = documents.setdefault(
+                    str(meta["doc_id"]), {"meta": meta, "ids": {}, "signatures": set()}
                 )
-                entry["ids"].add(chunk_id)
-                entry["signatures"].add(meta.get("signature"))
-                entry["n_chunks"].add(meta.get("n_chunks"))
-                entry["mtime_ns"] = meta.get("mtime_ns")
-        return documents
+                doc["ids"][int(meta.get("index", -1))] = chunk_id  # type: ignore[arg-type]
+                doc["signatures"].add((meta.get("signature"), meta.get("n_chunks")))
+        writer = StoreWriter(self._store_root(), [], self._dimensions())
+        try:
+            batch: list[tuple[DocumentEntry, list[str]]] = []
+            for doc_id in sorted(documents):
+                doc = documents[doc_id]
+                (_, n_chunks), *others = doc["signatures"]
+                ids = [doc["ids"].get(i) for i in range(int(n_chunks or 0))]
+                if others or not ids or None in ids or len(doc["ids"]) != len(ids):
+                    continue
+                batch.append((_stored_entry(doc_id, doc["meta"], len(ids)), ids))
+                if sum(len(i) for _, i in batch) >= self.settings.page_size:
+                    self._rebuild_batch(writer, batch)
+                    batch = []
+            self._rebuild_batch(writer, batch)
+            return writer.publish(generation, self.embedder.name)
+        except BaseException:
+            writer.abandon()
+            raise
 
-    def _apply(self, corpus: Corpus, progress: Progress | None) -> IngestReport:
-        if not corpus.documents:
-            raise CorpusError(_no_documents(corpus))
-        self._record(self.state().building(corpus.roots))  # before the first write
-        stored = self._stored_documents()
-        signature = chunking_signature(self.settings, self.embedder)
-        chunker: Chunker | None = None
-        plans: list[tuple[Document, str, list[Chunk]]] = []
-        unchanged = 0
-        for doc in corpus.documents:
-            doc_signature = _digest(doc.id, doc.sha256, signature)[:16]
-            entry = stored.get(doc.id)
-            if entry and entry["signatures"] == {doc_signature} and entry["n_chunks"] == {len(entry["ids"])}:
-                unchanged += 1
-                if entry.get("mtime_ns") != doc.mtime_ns:
-                    self._touch(entry["ids"], doc.mtime_ns)
+    def _rebuild_batch(self, writer: StoreWriter, batch: list[tuple[DocumentEntry, list[str]]]) -> None:
+        if not batch:
+            return
+        with self._translate_errors("read"):
+            page = self._collection.get(
+                ids=[i for _, ids in batch for i in ids], include=["documents", "metadatas"]
+            )
+        rows = {
+            chunk_id: (text, meta)
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
+            )
+        }
+        for entry, ids in batch:
+            if any(i not in rows for i in ids):
                 continue
-            chunker = chunker or chunker_for(self.settings, self.embedder)
-            plans.append((doc, doc_signature, chunker.chunk(doc, f"{doc.id}::{doc_signature}")))
+            chunks = [
+                (
+                    i,
+                    rows[i][0],
+                    int(rows[i][1]["start"]),  # type: ignore[arg-type]
+                    int(rows[i][1]["end"]),  # type: ignore[arg-type]
+                    str(rows[i][1].get("sections") or "[]"),
+                )
+                for i in ids
+            ]
+            writer.add(entry, rows_of(chunks))
 
-        rows = [(doc, sig, chunk, len(chunks)) for doc, sig, chunks in plans for chunk in chunks]
-        total = len(rows)
-        if progress:
-            progress("embedding", 0, total)
-        for start in range(0, total, WRITE_BATCH):  # across documents: one call per batch, not per file
-            self._write(rows[start : start + WRITE_BATCH])
-            if progress:
-                progress("embedding", min(start + WRITE_BATCH, total), total)
-        for doc, _, chunks in plans:  # only once every new chunk is in: stale ids go last
-            stale = (stored[doc.id]["ids"] if doc.id in stored else set()) - {c.id for c in chunks}
-            self._delete(stale)
+    # -- writing, for ``Ingestion`` -----------------------------------------------------------
 
-        gone = [doc_id for doc_id in stored if doc_id not in {d.id for d in corpus.documents}]
-        for doc_id in gone:
-            self._delete(stored[doc_id]["ids"])
-        added = sum(1 for doc, _, _ in plans if doc.id not in stored)
-        return IngestReport(
-            added=added,
-            updated=len(plans) - added,
-            unchanged=unchanged,
-            removed=len(gone),
-            embedded=total,
-            skipped=corpus.skipped,
-            warnings=corpus.warnings,
-        )
+    @property
+    def signature(self) -> str:
+        return chunking_signature(self.settings, self.embedder)
 
-    def _write(self, rows: list[tuple[Document, str, Chunk, int]]) -> None:
-        """Embed and upsert chunks (of any documents), with the document facts stored beside each."""
-        vectors = self.embedder.embed([chunk.text for _, _, chunk, _ in rows])
+    @property
+    def max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1_000_000)
+
+    def document_signature(self, doc_id: str, sha256: str) -> str:
+        """Changes when the document's content or the way it is chunked and embedded changes."""
+        return _digest(doc_id, sha256, self.signature)[:16]
+
+    def chunker(self) -> Chunker:
+        return chunker_for(self.settings, self.embedder)
+
+    def _dimensions(self) -> int:
+        """Width of stored sentence vectors: 0 when the embedder cannot give them with the chunk's."""
+        return self.embedder.dimensions if isinstance(self.embedder, PassageEmbedder) else 0
+
+    def embed_chunks(
+        self, texts: Sequence[str], spans: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, Sequence[np.ndarray | None]]:
+        """Chunk vectors, and their sentences' vectors when the embedder gives them in the same pass."""
+        if isinstance(self.embedder, PassageEmbedder):
+            return self.embedder.embed_passages(texts, spans)
+        return self.embedder.embed(texts), [None] * len(texts)
+
+    def write(self, rows: list[tuple[DocumentEntry, Chunk, str]], vectors: np.ndarray) -> None:
+        """Upsert embedded chunks (of any documents), with the document facts (and the sections in
+        effect within each chunk, as JSON) stored beside each."""
+        self._before_write()
         with self._translate_errors("write"):
             self._collection.upsert(
-                ids=[chunk.id for _, _, chunk, _ in rows],
+                ids=[chunk.id for _, chunk, _ in rows],
                 embeddings=vectors,
-                documents=[chunk.text for _, _, chunk, _ in rows],
+                documents=[chunk.text for _, chunk, _ in rows],
                 metadatas=[
                     {
                         "doc_id": doc.id,
                         "title": doc.title,
-                        "path": str(doc.path),
+                        "path": doc.path,
                         "sha256": doc.sha256,
                         "mtime_ns": doc.mtime_ns,
-                        "signature": doc_signature,
-                        "n_chunks": n_chunks,
+                        "signature": doc.signature,
+                        "n_chunks": doc.chunks,
                         "index": chunk.index,
                         "start": chunk.start,
                         "end": chunk.end,
                         "tokens": chunk.tokens,
-                        "sections": json.dumps(
-                            [
-                                [s.start, s.label]
-                                for s in _sections_within(doc.sections, chunk.start, chunk.end)
-                            ]
-                        ),
+                        "sections": sections,
                     }
-                    for doc, doc_signature, chunk, n_chunks in rows
+                    for doc, chunk, sections in rows
                 ],
             )
 
+    def touch(self, ids: Sequence[str], mtime_ns: int) -> None:
+        """Record a new modification time for a document whose content did not change."""
+        self._touch(set(ids), mtime_ns)
+
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
+        self._before_write()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
                 self._collection.update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
 
     def _delete(self, ids: set[str]) -> None:
+        if not ids:
+            return
+        self._before_write()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
                 self._collection.delete(ids=part)
@@ -483,12 +650,6 @@ class Index:
         """At most ``page_size`` ids per statement (SQLite's variable limit)."""
         size = self.settings.page_size
         return (ids[i : i + size] for i in range(0, len(ids), size))
-
-
-def _sections_within(sections: Sequence[Section], start: int, end: int) -> list[Section]:
-    """The sections in effect somewhere in ``start:end``: the one it begins in, and those begun inside."""
-    before = [s for s in sections if s.start <= start]
-    return before[-1:] + [s for s in sections if start < s.start < end]
 
 
 def _sections(stored: Any) -> tuple[Section, ...]:
@@ -529,6 +690,43 @@ def _acquire(lock: filelock.FileLock, timeout: float) -> bool:
     except filelock.Timeout:
         return False
     return True
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
+
+
+def _stored_entry(doc_id: str, meta: dict[str, Any], chunks: int) -> DocumentEntry:
+    """A document as the collection's metadata describes it (its size is not stored: -1 makes the
+    next ingest read it once to compare hashes)."""
+    return DocumentEntry(
+        id=doc_id,
+        title=str(meta["title"]),
+        path=str(meta.get("path", "")),
+        sha256=str(meta.get("sha256", "")),
+        size=-1,
+        mtime_ns=int(meta.get("mtime_ns") or 0),
+        signature=str(meta.get("signature")),
+        chunks=chunks,
+    )
+
+
+def _write_skipped(store: Store, skipped: list[SkippedFile]) -> None:
+    """What the last full ingest skipped, so that an ingest that finds nothing changed can say it."""
+    data = json.dumps([s.model_dump(mode="json") for s in skipped]).encode()
+    temporary = store.folder / f".skipped-{os.getpid()}.json"
+    with create(temporary) as out:
+        out.write(data)
+    os.replace(temporary, store.folder / "skipped.json")
+
+
+def _read_skipped(store: Store) -> list[SkippedFile]:
+    try:
+        return [
+            SkippedFile(**s) for s in json.loads((store.folder / "skipped.json").read_text(encoding="utf-8"))
+        ]
+    except (OSError, ValueError):
+        return []
 
 
 def _no_documents(corpus: Corpus) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
@@ -10,10 +11,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
+from typing import BinaryIO, TypeVar
 
 from .errors import CorpusError
 from .formats import CONTAINER_FACTOR, CONTAINERS, SUFFIXES, TextTooLarge, Unreadable, extract, supported
-from .models import Chunk, Document, SkippedFile
+from .models import Chunk, Document, Section, SkippedFile
 from .text import Span, sentence_spans
 
 _UNSUPPORTED = f"not a supported file type ({', '.join(SUFFIXES)})"
@@ -182,32 +184,150 @@ def _title(path: Path, text: str) -> str:
 
 
 def load_corpus(roots: Sequence[Path], max_bytes: int | None) -> Corpus:
-    """Every readable document under ``roots``; duplicates of an earlier document are skipped."""
+    """Every readable document under ``roots``, each read whole; duplicates of an earlier document
+    are skipped."""
     refs, skipped = scan(roots)
     corpus = Corpus(roots=list(roots), skipped=skipped)
     by_hash: dict[str, str] = {}
     for ref in refs:
-        result = read_document(ref, max_bytes)
-        if isinstance(result, SkippedFile):
-            corpus.skipped.append(result)
-            continue
-        if result.sha256 in by_hash:
-            corpus.skipped.append(
-                SkippedFile(path=ref.path, reason=f"same content as {by_hash[result.sha256]}")
-            )
-            continue
-        try:
-            now = ref.path.stat()
-            if (now.st_size, now.st_mtime_ns) != (ref.size, ref.mtime_ns):
-                corpus.warnings.append(
-                    f"{ref.path} changed while it was read: indexed the version read; "
-                    "ingest again to pick up the change"
-                )
-        except OSError:
-            corpus.warnings.append(f"{ref.path} disappeared while it was read")
-        by_hash[result.sha256] = result.id
-        corpus.documents.append(result)
+        document = _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
+        if document is not None:
+            corpus.documents.append(document)
     return corpus
+
+
+def admit(
+    ref: FileRef, max_bytes: int | None, corpus: Corpus, by_hash: dict[str, str]
+) -> Document | LargeDocument | None:
+    """Read one file as a document of ``corpus`` (a large plain-text one in windows, never whole), or
+    record why not (skipped, a duplicate of a document in ``by_hash``, or changed while it was read)."""
+    if ref.size > LARGE_BYTES and ref.path.suffix.lower() in LARGE_SUFFIXES:
+        return _accept(read_large(ref, max_bytes), ref, corpus, by_hash)
+    return _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
+
+
+_Read = TypeVar("_Read", bound="Document | LargeDocument")
+
+
+def _accept(
+    result: _Read | SkippedFile, ref: FileRef, corpus: Corpus, by_hash: dict[str, str]
+) -> _Read | None:
+    """A document read, unless skipped or a duplicate; ``by_hash`` learns its content hash."""
+    if isinstance(result, SkippedFile):
+        corpus.skipped.append(result)
+        return None
+    if result.sha256 in by_hash:
+        corpus.skipped.append(SkippedFile(path=ref.path, reason=f"same content as {by_hash[result.sha256]}"))
+        return None
+    try:
+        now = ref.path.stat()
+        if (now.st_size, now.st_mtime_ns) != (ref.size, ref.mtime_ns):
+            corpus.warnings.append(
+                f"{ref.path} changed while it was read: indexed the version read; "
+                "ingest again to pick up the change"
+            )
+    except OSError:
+        corpus.warnings.append(f"{ref.path} disappeared while it was read")
+    by_hash[result.sha256] = result.id
+    return result
+
+
+# -- large plain-text files ----------------------------------------------------------------------
+
+LARGE_BYTES = 16_000_000  # larger plain-text files are never held whole: read in windows
+WINDOW_BYTES = 4_000_000  # a window ends at the last line break within this many bytes
+LARGE_SUFFIXES = (".txt", "")  # UTF-8 text without sections; other formats are read whole
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class LargeDocument:
+    """A plain-text file too large to hold as one string: what a ``Document`` says of it but the
+    text, and where each window of its text starts (byte and character offsets; windows end at line
+    breaks, which always end a sentence). ``windows()`` reads them again, one at a time."""
+
+    id: str
+    title: str
+    path: Path
+    sha256: str
+    size: int
+    mtime_ns: int
+    starts: tuple[tuple[int, int], ...]
+    sections: tuple[Section, ...] = ()  # plain text has none
+
+    def windows(self) -> Iterator[tuple[int, str]]:
+        """(character offset, text) of each window, in order."""
+        ends = [byte for byte, _ in self.starts[1:]] + [self.size]
+        with _open_regular(self.path) as file:
+            for (byte, char), end in zip(self.starts, ends, strict=True):
+                file.seek(byte)
+                yield char, file.read(end - byte).decode("utf-8")
+
+
+def read_large(ref: FileRef, max_bytes: int | None) -> LargeDocument | Document | SkippedFile:
+    """Check, hash and cut a large UTF-8 text file into windows without keeping its text (a UTF-16
+    file, with its byte-order mark, is read whole like any other)."""
+    if max_bytes is not None and ref.size > max_bytes:
+        return SkippedFile(
+            path=ref.path,
+            reason=f"too large: {ref.size / 1e6:.3g} MB, over ASSISTANT_MAX_FILE_MB={max_bytes / 1e6:g} "
+            "(raise it to index this file)",
+        )
+    digest = hashlib.sha256()
+    starts: list[tuple[int, int]] = []
+    head, chars, position, blank, carry, first = "", 0, 0, True, b"", True
+    try:
+        with _open_regular(ref.path) as file:
+            while True:
+                block = file.read(WINDOW_BYTES)
+                digest.update(block)
+                if first:
+                    if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                        return read_document(ref, max_bytes)
+                    if b"\x00" in block[:_SNIFF_BYTES]:
+                        return SkippedFile(path=ref.path, reason="binary, not text")
+                    position = 3 if block.startswith(codecs.BOM_UTF8) else 0  # the text starts after it
+                    block, first = block[position:], False
+                data = carry + block
+                cut = len(data) if not block else data.rfind(b"\n") + 1 or _char_boundary(data)
+                text = data[:cut].decode("utf-8")
+                if "\x00" in text:
+                    return SkippedFile(path=ref.path, reason="binary, not text")
+                if text:
+                    starts.append((position, chars))
+                head = head or text[:65536]
+                blank = blank and not text.strip()
+                chars, position, carry = chars + len(text), position + cut, data[cut:]
+                if not block:
+                    break
+    except OSError as exc:
+        return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
+    except UnicodeDecodeError as exc:
+        return SkippedFile(path=ref.path, reason=f"not UTF-8 (byte {position + exc.start})")
+    if blank:
+        return SkippedFile(path=ref.path, reason="empty")
+    return LargeDocument(
+        id=ref.doc_id, title=_title(ref.path, head), path=ref.path, sha256=digest.hexdigest(),
+        size=position, mtime_ns=ref.mtime_ns, starts=tuple(starts),
+    )  # fmt: skip
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """A regular file opened for reading without blocking (a FIFO swapped in is refused)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    file = os.fdopen(descriptor, "rb")
+    if not S_ISREG(os.fstat(file.fileno()).st_mode):
+        file.close()
+        raise OSError(0, NOT_REGULAR)
+    return file
+
+
+def _char_boundary(data: bytes) -> int:
+    """A cut that does not split a UTF-8 character (a window with no line break at all)."""
+    cut = len(data)
+    while cut > 0 and data[cut - 1] & 0xC0 == 0x80:
+        cut -= 1
+    return cut - 1 if cut and data[cut - 1] >= 0xC0 else cut
 
 
 # -- chunking ------------------------------------------------------------------------------------
@@ -250,7 +370,13 @@ class Chunker:
         return all(c <= limit.maximum for c, limit in zip(counts, self.limits, strict=True))
 
     def chunk(self, doc: Document, id_prefix: str) -> list[Chunk]:
-        text = doc.text
+        return self.chunk_text(doc.text, doc.id, id_prefix)
+
+    def chunk_text(
+        self, text: str, doc_id: str, id_prefix: str, offset: int = 0, first_index: int = 0
+    ) -> list[Chunk]:
+        """Chunks of ``text``: a whole document, or a window of one too large to hold, which starts
+        at character ``offset`` of the document and whose first chunk is number ``first_index``."""
         units = self._units(text)
         sizes = self.measure([text[u.start : u.end] for u in units])
         chunks: list[Chunk] = []
@@ -268,14 +394,15 @@ class Chunker:
                 last -= 1
                 exact = self.measure([text[units[first].start : units[last].end]])[0]
             start, end = units[first].start, units[last].end
+            index = first_index + len(chunks)
             chunks.append(
                 Chunk(
-                    id=f"{id_prefix}::{len(chunks)}",
-                    doc_id=doc.id,
-                    index=len(chunks),
+                    id=f"{id_prefix}::{index}",
+                    doc_id=doc_id,
+                    index=index,
                     text=text[start:end],
-                    start=start,
-                    end=end,
+                    start=offset + start,
+                    end=offset + end,
                     tokens=exact[0],
                 )
             )

@@ -2,7 +2,7 @@
 that stand in for the bar when stderr is not a terminal. ``Presenter`` decides which one to use.
 
 Ingest progress arrives as ``(stage, done, total)``: stage ``reading`` and ``chunking`` count files,
-``embedding`` counts chunks.
+``splitting`` the megabytes of one large file, ``embedding`` counts chunks.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from rich.progress import Progress as RichProgress
 from rich.status import Status
 from rich.text import Text
 
-UNITS = {"reading": "files", "chunking": "files", "embedding": "chunks"}
+UNITS = {"reading": "files", "chunking": "files", "splitting": "MB", "embedding": "chunks"}
 QUIET = 5.0  # seconds of work before the first log line: a quick ingest logs nothing
 STEP = 0.1  # a log line each time a stage is another 10 % done (at most one per MIN_GAP)…
 MIN_GAP = 1.0

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
@@ -127,6 +128,17 @@ class Evidence(_Record):
     coverage: float = Field(description="Share of the question's terms found in the sentence.")
     relevance: float
     section: str | None = Field(default=None, description="Its page or heading: 'p. 12', '§ Results'.")
+    vector: bytes | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="The sentence's unit vector as stored at ingest (float32 bytes; see ``embedding``), "
+        "so that whoever scores it against a question embeds only the question. None: embed the text.",
+    )
+
+    def embedding(self) -> np.ndarray | None:
+        """The stored vector as an array, or None when none was stored."""
+        return None if self.vector is None else np.frombuffer(self.vector, dtype=np.float32)
 
 
 class Citation(_Record):
@@ -323,5 +335,5 @@ class IndexStatus(_Record):
 
 
 Progress = Callable[[str, int, int], None]
-"""Called during an ingest with (stage, done, total): stage ``reading`` or ``chunking`` (files), or
-``embedding`` (chunks)."""
+"""Called during an ingest with (stage, done, total): stage ``reading`` or ``chunking`` (files to
+read), or ``embedding`` (chunks; its total grows while files are still being read)."""

@@ -16,20 +16,27 @@ from .settings import Settings
 _LOCAL_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
 
 
-def make_client(settings: Settings) -> openai.OpenAI:
-    """A client for ``settings``; a key is required only when talking to OpenAI itself."""
+def api_key(settings: Settings) -> str:
+    """The key to send; one is required only when talking to OpenAI itself. Cheap: checked before any
+    client is made, so that a missing key is reported at once."""
     key = settings.api_key.get_secret_value() if settings.api_key else None
-    if not key:
-        if settings.base_url is None:
-            raise ConfigError(
-                "no API key: set OPENAI_API_KEY (or ASSISTANT_API_KEY), or point ASSISTANT_BASE_URL "
-                "at a local server"
-            )
-        key = _LOCAL_KEY
+    if key:
+        return key
+    if settings.base_url is None:
+        raise ConfigError(
+            "no API key: set OPENAI_API_KEY (or ASSISTANT_API_KEY), or point ASSISTANT_BASE_URL "
+            "at a local server"
+        )
+    return _LOCAL_KEY
+
+
+def make_client(settings: Settings) -> openai.OpenAI:
+    """A client for ``settings``."""
     return openai.OpenAI(
-        api_key=key,
+        api_key=api_key(settings),
         base_url=settings.base_url,
-        timeout=settings.timeout,
+        # a refused or unroutable server fails within connect_timeout; a slow answer gets timeout
+        timeout=openai.Timeout(settings.timeout, connect=min(settings.connect_timeout, settings.timeout)),
         max_retries=settings.max_retries,
     )
 

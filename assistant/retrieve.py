@@ -5,115 +5,73 @@ exact names and numbers ("Kyodo", "$11 billion") that a small embedding model bl
 are fused: by default a weighted sum of their min-max normalised scores, which beat reciprocal rank
 fusion, vector-only and BM25-only on the dev set (see the README for the numbers).
 Retrieved passages are then split into sentences and scored, so the answer stage can quote a sentence
-with its exact offsets.
+with its exact offsets. The lexical index, the chunks and their sentences' spans and vectors were
+written at ingest (``derived.py``) and are memory-mapped here: start-up does not grow with the corpus,
+and a new question costs one embedding.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 
-from .embeddings import Embedder
-from .models import Evidence, Passage, StoredChunk, locate
+from .derived import spans_of
+from .embeddings import Embedder, PassageEmbedder
+from .models import Evidence, Passage, locate
 from .settings import Settings
-from .text import coverage, evidence_sentences, terms
+from .text import coverage
 
 if TYPE_CHECKING:
     from .index import Index
 
 RRF_K = 60  # the constant of Cormack et al. (2009); results are insensitive to it within 10..100
 WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion (0.3…0.7 measured: 0.5 best)
-
-
-class LexicalIndex:
-    """BM25 over the chunks' normalized terms (stop words removed, lightly stemmed)."""
-
-    def __init__(self, chunks: Sequence[StoredChunk]) -> None:
-        self._bm25 = bm25s.BM25()
-        self._size = len(chunks)
-        if chunks:
-            self._bm25.index([terms(c.text) or ["\x00"] for c in chunks], show_progress=False)
-            self._vocabulary = set(self._bm25.vocab_dict)
-        else:
-            self._vocabulary = set()
-
-    def top(self, query: str, n: int) -> list[tuple[int, float]]:
-        """Positions of the best ``n`` chunks with their BM25 scores (only chunks that share a term)."""
-        query_terms = [t for t in terms(query) if t in self._vocabulary]
-        if not query_terms or not self._size:
-            return []
-        scores = self._bm25.get_scores(query_terms)
-        n = min(n, self._size)
-        best = np.argpartition(-scores, n - 1)[:n]
-        ranked = sorted(best, key=lambda i: (-scores[i], i))
-        return [(int(i), float(scores[i])) for i in ranked if scores[i] > 0]
-
-
-@dataclass
-class _Snapshot:
-    """The chunks and the lexical index built from them; replaced whole after an ingest."""
-
-    chunks: list[StoredChunk]
-    positions: dict[str, int]
-    lexical: LexicalIndex
+COMPUTED_PASSAGES = 4096  # passages whose sentence vectors are kept when they had to be computed
 
 
 class Retriever:
-    """Hybrid search over one index. Thread-safe: a query reads one immutable snapshot."""
+    """Hybrid search over one index. Thread-safe: a query reads one immutable generation of the
+    derived data (memory-mapped: opening it reads nothing, however large the corpus)."""
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
         self._index = index
         self._embedder = embedder
         self._settings = settings
-        self._lock = threading.Lock()
-        self._snapshot = self._load()
-
-    def _load(self) -> _Snapshot:
-        chunks = list(self._index.chunks())
-        return _Snapshot(
-            chunks=chunks,
-            positions={c.id: i for i, c in enumerate(chunks)},
-            lexical=LexicalIndex(chunks),
-        )
+        self._store = index.store()
+        self._computed: dict[str, np.ndarray] = {}  # sentence vectors not stored, computed once
 
     def refresh(self) -> None:
-        """Reload after the index changed."""
-        snapshot = self._load()
-        with self._lock:
-            self._snapshot = snapshot
+        """Reopen after the index changed."""
+        self._store = self._index.store()
 
     @property
     def size(self) -> int:
-        return len(self._snapshot.chunks)
+        return len(self._store)
 
     def search(self, query: str, k: int | None = None, fusion: str | None = None) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first."""
         k = k or self._settings.top_k
         fusion = fusion or self._settings.fusion
-        snapshot = self._snapshot
+        store = self._store
         pool = max(4 * k, 20)
         vector_hits: list[tuple[str, float]] = []
         if fusion != "lexical":
             vector_hits = self._index.nearest(self._embedder.embed([query])[0], pool)
         lexical_hits: list[tuple[str, float]] = []
         if fusion != "vector":
-            lexical_hits = [(snapshot.chunks[i].id, score) for i, score in snapshot.lexical.top(query, pool)]
+            lexical_hits = [(store.ids[row], score) for row, score in store.lexical.top(query, pool)]
         vector = dict(vector_hits)
         lexical = dict(lexical_hits)
         fused = _fuse(fusion, vector_hits, lexical_hits)
         passages: list[Passage] = []
         for chunk_id, score in fused:
-            position = snapshot.positions.get(chunk_id)
-            if position is None:  # indexed after this snapshot was taken
+            row = store.row(chunk_id)
+            if row is None:  # written after this generation (an ingest under way)
                 continue
-            chunk = snapshot.chunks[position]
             passages.append(
-                chunk.as_passage(
+                store.chunk(row).as_passage(
                     len(passages) + 1,
                     round(score, 6),
                     vector_score=_rounded(vector.get(chunk_id)),
@@ -127,39 +85,69 @@ class Retriever:
     def evidence(self, question: str, passages: Sequence[Passage]) -> list[Evidence]:
         """Every sentence of the passages, scored against the question, most relevant first.
 
-        Sentences shared by overlapping chunks appear once, under the better-ranked passage.
+        Sentence spans and vectors come from the derived data, so only the question is embedded; each
+        ``Evidence`` carries its vector, so that whoever scores it again (a backend, for each part of
+        a question) does not run the model on it either. Sentences shared by overlapping chunks
+        appear once, under the better-ranked passage.
         """
         seen: set[tuple[str, int]] = set()
         sentences: list[Evidence] = []
         for position, passage in enumerate(passages):
-            for _, span in evidence_sentences(passage.text):
-                start, end = passage.start + span.start, passage.start + span.end
+            spans, passage_vectors = self._sentences(passage)
+            for (first, last), vector in zip(spans.tolist(), passage_vectors, strict=True):
+                start, end = passage.start + first, passage.start + last
                 if (passage.doc_id, start) in seen:
                     continue
                 seen.add((passage.doc_id, start))
                 sentences.append(
-                    Evidence(
+                    Evidence.model_construct(
                         passage_index=position,
                         doc_id=passage.doc_id,
                         chunk_id=passage.chunk_id,
-                        text=passage.text[span.start : span.end],
+                        text=passage.text[first:last],
                         start=start,
                         end=end,
                         similarity=0.0,
                         coverage=0.0,
                         relevance=0.0,
                         section=locate(passage.sections, start),
+                        vector=np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
                     )
                 )
         return score_sentences(question, sentences, self._embedder)
 
+    def _sentences(self, passage: Passage) -> tuple[np.ndarray, np.ndarray]:
+        """Spans and vectors of a passage's sentences: stored, or (a store rebuilt from a server, or
+        an embedder that cannot give them at ingest) computed now."""
+        row = self._store.row(passage.chunk_id)
+        if row is not None:
+            spans, vectors = self._store.sentences(row)
+        else:
+            spans, vectors = spans_of(passage.text), None
+        if vectors is None:
+            vectors = self._computed.get(passage.chunk_id)
+        if vectors is None:
+            if isinstance(self._embedder, PassageEmbedder):
+                vectors = self._embedder.embed_passages([passage.text], [spans])[1][0]
+            else:
+                vectors = self._embedder.embed([passage.text[a:b] for a, b in spans.tolist()])
+            if len(self._computed) >= COMPUTED_PASSAGES:
+                self._computed.clear()
+            self._computed[passage.chunk_id] = vectors
+        return spans, vectors
+
 
 def score_sentences(question: str, sentences: Sequence[Evidence], embedder: Embedder) -> list[Evidence]:
-    """Score sentences against a question by meaning and shared terms; most relevant first."""
+    """Score sentences against a question by meaning and shared terms; most relevant first. When every
+    sentence carries its stored vector, only the question is embedded."""
     if not sentences:
         return []
-    vectors = embedder.embed([question, *(s.text for s in sentences)])
-    similarities = vectors[1:] @ vectors[0]
+    stored = [s.embedding() for s in sentences]
+    if all(v is not None for v in stored):
+        vectors = np.stack(stored)  # type: ignore[arg-type]
+    else:
+        vectors = embedder.embed([s.text for s in sentences])
+    similarities = vectors @ embedder.embed([question])[0]
     scored = []
     for sentence, similarity in zip(sentences, similarities, strict=True):
         covered = coverage(question, sentence.text)

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         default=300.0, ge=0, le=86_400, description="Seconds an ingest waits for another one to finish."
     )
+    lease_seconds: float = Field(
+        default=60.0,
+        ge=5,
+        le=86_400,
+        description="With a Chroma server: how long an ingest's lease in the server lasts unrenewed "
+        "(it is renewed every third of that while the ingest runs; a crashed ingest's lease expires).",
+    )
     page_size: int = Field(
         default=5000,
         ge=1,
@@ -128,6 +135,12 @@ class Settings(BaseSettings):
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     timeout: float = Field(default=60.0, gt=0, le=3600, description="Seconds per model request.")
+    connect_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        le=600,
+        description="Seconds to reach a model server (a refused connection fails at once).",
+    )
     max_retries: int = Field(default=2, ge=0, le=10)
     context_tokens: int = Field(default=1000, ge=100, description="Token budget for sources.")
     max_answer_tokens: int = Field(default=300, ge=16)

@@ -7,10 +7,14 @@ texts. Most briefings fit one chunk; about one in four runs to several, exercisi
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import random
+import re
 from pathlib import Path
+from typing import Any
 
-from assistant.text import sentence_spans
+from assistant.text import STOPWORDS, sentence_spans
 
 ARTICLE = Path(__file__).resolve().parent.parent / "corpus" / "trump-invites-takaichi.txt"
 SEED_QUESTIONS = ("When is the visit?", "What did China do?")
@@ -80,3 +84,99 @@ def novel_questions(documents: int, count: int, seed: int) -> list[str]:
         "Who was invited in briefing {n}?",
     )
     return [rng.choice(templates).format(n=rng.randrange(documents)) for _ in range(count)]
+
+
+# -- real text ----------------------------------------------------------------------------------
+
+PLAINTEXT = Path(__file__).resolve().parent.parent / "evals" / "plaintext" / "corpus"
+SYSTEM_DOCS = Path("/usr/share/doc")
+_DOC_NAMES = re.compile(r"^(?:NEWS|README|FAQ|CHANGES|THANKS|AUTHORS|TODO)|\.(?:txt|md|rst)$", re.IGNORECASE)
+
+
+def _system_documents() -> list[Path]:
+    """Plain-text documentation installed on this machine (NEWS, README, FAQ, … possibly gzipped)."""
+    if not SYSTEM_DOCS.is_dir():
+        return []
+    found = []
+    for path in sorted(SYSTEM_DOCS.rglob("*")):
+        name = path.name.removesuffix(".gz")
+        if path.is_file() and not path.is_symlink() and _DOC_NAMES.search(name):
+            found.append(path)
+    return found
+
+
+def _text_of(path: Path) -> str | None:
+    """The file's text if it is UTF-8 prose-like text of a useful size, else None."""
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile):
+        return None
+    letters = sum(c.isalpha() for c in text[:20000])
+    if "\x00" in text or len(text) < 2000 or letters < 0.5 * min(len(text), 20000):
+        return None
+    return text
+
+
+def write_real_corpus(folder: Path, target_bytes: int) -> dict[str, Any]:
+    """Real text nobody here wrote, about ``target_bytes`` of it, under ``folder``: the plain-text
+    eval corpus, then documentation installed under /usr/share/doc (decompressed), in a fixed order,
+    duplicates dropped. Returns what was taken, for the record (the second source depends on the
+    machine's packages)."""
+    sources = sorted(p for p in PLAINTEXT.rglob("*") if p.is_file()) + _system_documents()
+    seen: set[str] = set()
+    written, files = 0, 0
+    for path in sources:
+        if written >= target_bytes:
+            break
+        text = _text_of(path)
+        if text is None:
+            continue
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(path.relative_to(path.anchor))).strip("-")
+        target = folder / f"part-{files // 500:03d}" / f"{name.removesuffix('.gz')}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written += len(text.encode())
+        files += 1
+    return {"files": files, "bytes": written, "sources": [str(PLAINTEXT), str(SYSTEM_DOCS)]}
+
+
+_WORD = re.compile(r"[A-Za-z][a-z]{3,}")
+
+
+class QuestionMaker:
+    """Questions never asked before in a run: each names three or four words of one sentence of a
+    random document, in the sentence's order ("What does it say about gzip option quiet?")."""
+
+    def __init__(self, folder: Path, seed: int) -> None:
+        self._files = sorted(folder.rglob("*.txt"))
+        self._rng = random.Random(seed)
+        self._sentences: dict[Path, list[str]] = {}
+        self._asked: set[str] = set()
+
+    def __call__(self, count: int) -> list[str]:
+        questions: list[str] = []
+        while len(questions) < count:
+            path = self._rng.choice(self._files)
+            if path not in self._sentences:
+                text = path.read_text(encoding="utf-8")[:200_000]
+                self._sentences[path] = [text[s.start : s.end] for s in sentence_spans(text)]
+            if not self._sentences[path]:
+                continue
+            sentence = self._rng.choice(self._sentences[path])
+            words = [w for w in _WORD.findall(sentence) if w.lower() not in STOPWORDS]
+            if len(words) < 4:
+                continue
+            picked = sorted(self._rng.sample(range(len(words)), self._rng.choice((3, 4))))
+            question = self._rng.choice(_TEMPLATES).format(" ".join(words[i] for i in picked))
+            if question not in self._asked:
+                self._asked.add(question)
+                questions.append(question)
+        return questions
+
+
+_TEMPLATES = ("What does it say about {}?", "What about {}?", "Which {} is meant?", "How is {} described?")

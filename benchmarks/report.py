@@ -65,53 +65,55 @@ def _stats(stats: Stats | None, unit: str) -> str:
     return " / ".join(f"{v:,.{digits}f}" for v in (stats.min, stats.median, stats.max)) + f"  (n={stats.n})"
 
 
-def _speedup(figure: Figure) -> str:
-    speedup = figure.speedup
-    if speedup is None:
+def _ratio(ratio: float | None) -> str:
+    if ratio is None:
         return "—"
-    word = "better" if speedup >= 1 else "worse"
-    return f"{speedup:g}× {word}"
+    return f"{ratio:g}× {'better' if ratio >= 1 else 'worse'}"
+
+
+COLUMNS = (
+    "figure",
+    "unit",
+    "project min / median / max",
+    "fair baseline min / median / max",
+    "vs fair",
+    "Chroma default min / median / max",
+    "vs default",
+    "target",
+    "",
+    "load 1/5/15 min",
+)
+
+
+def _cells(figure: Figure) -> list[str]:
+    return [
+        figure.label,
+        figure.unit,
+        _stats(figure.project, figure.unit),
+        _stats(figure.fair, figure.unit),
+        _ratio(figure.fair_speedup),
+        _stats(figure.baseline, figure.unit),
+        _ratio(figure.speedup),
+        figure.target.text if figure.target else "",
+    ]
 
 
 def table(figures: list[Figure], title: str) -> Table:
     grid = Table(title=title, show_lines=False)
-    for name, justify in (
-        ("figure", "left"),
-        ("unit", "left"),
-        ("project min / median / max", "right"),
-        ("baseline min / median / max", "right"),
-        ("vs baseline", "right"),
-        ("target", "left"),
-        ("", "center"),
-    ):
-        grid.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for name in COLUMNS:
+        grid.add_column(name, justify="left" if name in ("figure", "unit", "target") else "right")
     for figure in figures:
         target = figure.target
         verdict = "" if target is None else "[green]pass[/]" if target.passed else "[red]miss[/]"
-        grid.add_row(
-            figure.label,
-            figure.unit,
-            _stats(figure.project, figure.unit),
-            _stats(figure.baseline, figure.unit),
-            _speedup(figure),
-            target.text if target else "",
-            verdict,
-        )
+        grid.add_row(*_cells(figure), verdict, " / ".join(map(str, figure.load)))
     return grid
 
 
 def markdown(figures: list[Figure]) -> str:
     """The same table as Markdown, for BENCHMARKS.md."""
-    rows = [
-        "| figure | unit | project min / median / max | baseline min / median / max "
-        "| vs baseline | target | |",
-        "|---|---|--:|--:|--:|---|---|",
-    ]
+    rows = ["| " + " | ".join(COLUMNS) + " |", "|---|---|--:|--:|--:|--:|--:|---|---|--:|"]
     for f in figures:
         verdict = "" if f.target is None else "**pass**" if f.target.passed else "**MISS**"
-        rows.append(
-            f"| {f.label} | {f.unit} | {_stats(f.project, f.unit)} | {_stats(f.baseline, f.unit)} | "
-            f"{_speedup(f)} | {f.target.text if f.target else ''} | {verdict} |"
-        )
+        rows.append("| " + " | ".join([*_cells(f), verdict, " / ".join(map(str, f.load))]) + " |")
     notes = [f"- **{f.label}**: {f.note}" for f in figures if f.note]
     return "\n".join([*rows, "", *notes])

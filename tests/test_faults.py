@@ -286,7 +286,7 @@ def test_a_file_changed_during_embedding_is_picked_up_by_the_next_run(corpus_dir
     article = corpus_dir / ARTICLE.name
 
     def change(stage: str, done: int, total: int) -> None:
-        if stage == "embedding" and done == 0:
+        if stage == "reading" and done == 1:
             with article.open("a", encoding="utf-8") as file:
                 file.write("\nThe summit will be held in Osaka.")
 
@@ -440,14 +440,31 @@ def test_a_missing_key_says_what_to_set(server: FaultServer, index: Path) -> Non
     )
 
 
-def test_a_closed_port_is_one_clear_error(index: Path) -> None:
+def test_a_closed_port_is_one_clear_error(index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
+    assistant = model(url, index, max_retries=1)
+    assistant.ensure_ready()
+    import assistant.backends.openai as backend_module
+
+    def not_yet(*args: object) -> None:
+        raise AssertionError("set-up work before the first request")
+
+    with monkeypatch.context() as patched:  # building the backend touches neither client nor tokenizer
+        patched.setattr(backend_module, "make_client", not_yet)
+        patched.setattr(backend_module, "encoding_for_model", not_yet)
+        assert assistant.backend.name == "openai"
     with pytest.raises(BackendError) as caught:
-        model(url, index, max_retries=1).ask(QUESTION)
+        assistant.ask(QUESTION)
     assert (
         str(caught.value)
         == f"{url}: cannot reach the server: is it running, and is ASSISTANT_BASE_URL right?"
     )
+
+
+def test_the_connect_timeout_is_short_and_separate_from_the_read_timeout(index: Path) -> None:
+    backend = model("http://127.0.0.1:9/v1", index, timeout=90, connect_timeout=1.5).backend
+    timeout = backend._client.timeout  # type: ignore[attr-defined]
+    assert (timeout.connect, timeout.read) == (1.5, 90)
 
 
 @pytest.mark.parametrize(

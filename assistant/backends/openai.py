@@ -8,6 +8,7 @@ Verification happens afterwards, for every backend alike.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import Any
 
 import tiktoken
@@ -15,7 +16,7 @@ import tiktoken
 from ..embeddings import Embedder
 from ..errors import BackendError, ModelReplyError
 from ..models import ModelReply, Request, Turn, Usage
-from ..openai_client import BROKE_OFF, FAILURES, describe_failure, is_passing, make_client
+from ..openai_client import BROKE_OFF, FAILURES, api_key, describe_failure, is_passing, make_client
 from ..pricing import cost
 from ..prompts import condense_messages
 from ..settings import Settings, redact_url
@@ -32,12 +33,24 @@ class OpenAIBackend:
         self, settings: Settings, embedder: Embedder, client: Any = None, where: str | None = None
     ) -> None:
         """``client``: another transport with ``chat.completions.create`` (the local backend's
-        in-process model), and ``where`` names it in errors; by default an ``openai`` client."""
+        in-process model), and ``where`` names it in errors; by default an ``openai`` client, made at
+        the first request. Nothing heavy here (no client, no tokenizer): a server that is not there
+        must be reported as soon as the first request is tried, not after seconds of set-up. A
+        missing key is cheap to find, and found now."""
+        if client is None:
+            api_key(settings)
         self.model = settings.model
         self._settings = settings
-        self._client = client or make_client(settings)
+        self._transport = client
         self._where = where or (redact_url(settings.base_url) if settings.base_url else "api.openai.com")
-        self.context_encoding: tiktoken.Encoding | None = encoding_for_model(settings.model)
+
+    @cached_property
+    def _client(self) -> Any:
+        return self._transport or make_client(self._settings)
+
+    @cached_property
+    def context_encoding(self) -> tiktoken.Encoding | None:
+        return encoding_for_model(self.model)
 
     def _fail(self, exc: Exception, midway: bool = False) -> BackendError:
         kind = ModelReplyError if is_passing(exc, midway) else BackendError
@@ -109,7 +122,7 @@ class OpenAIBackend:
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 temperature=0.0,
                 max_tokens=max_tokens,
             )

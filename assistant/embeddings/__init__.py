@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..registry import EMBEDDERS, load
 from ..settings import Settings
-from .base import CachedEmbedder, Embedder, Vectors
+from .base import CachedEmbedder, Embedder, PassageEmbedder, Vectors
 from .minilm import MiniLMEmbedder
 
 
@@ -20,4 +20,4 @@ def make_embedder(settings: Settings) -> Embedder:
     return embedder
 
 
-__all__ = ["CachedEmbedder", "Embedder", "MiniLMEmbedder", "Vectors", "make_embedder"]
+__all__ = ["CachedEmbedder", "Embedder", "MiniLMEmbedder", "PassageEmbedder", "Vectors", "make_embedder"]

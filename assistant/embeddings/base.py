@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from importlib.util import find_spec
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -32,6 +32,19 @@ class Embedder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
     def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+@runtime_checkable
+class PassageEmbedder(Embedder, Protocol):
+    """An embedder that also gives the vectors of a passage's sentences in the same call (stored at
+    ingest, so that answering a question embeds only the question)."""
+
+    @property
+    def dimensions(self) -> int: ...
+
+    def embed_passages(
+        self, texts: Sequence[str], spans: Sequence[np.ndarray]
+    ) -> tuple[Vectors, list[Vectors]]: ...
 
 
 class _Cache:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from ..settings import Settings
 from .base import CachedEmbedder, normalise, package_file
 
 TOKENIZER_DIR = "all-MiniLM-L6-v2-onnx-int8"
+BATCH_TOKENS = 1024  # word pieces per model call at ingest, padding included (see ``_batches``)
 
 
 class MiniLMEmbedder(CachedEmbedder):
@@ -20,6 +22,7 @@ class MiniLMEmbedder(CachedEmbedder):
 
     NAME = "minilm-l6-v2-int8"
     MAX_WORD_PIECES = 256  # the model's position limit; [CLS] and [SEP] take two of them
+    DIMENSIONS = 384
     _shared: MiniLMEmbedder | None = None
     _shared_lock = threading.Lock()
 
@@ -80,6 +83,10 @@ class MiniLMEmbedder(CachedEmbedder):
         return self.NAME
 
     @property
+    def dimensions(self) -> int:
+        return self.DIMENSIONS
+
+    @property
     def max_tokens(self) -> int:
         return self.MAX_WORD_PIECES - 2
 
@@ -88,13 +95,68 @@ class MiniLMEmbedder(CachedEmbedder):
         return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        hidden, mask, _ = self._run(texts)
+        return normalise(_mean(hidden, mask))
+
+    def _run(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """Token states of a batch padded to its longest text, the attention mask, the encodings."""
         self._ready()
-        encodings = self._tokenizer.encode_batch(texts)
+        encodings = self._tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         hidden = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return normalise(pooled)
+        return hidden, mask, encodings
+
+    def embed_passages(
+        self, texts: Sequence[str], spans: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of ``texts`` and of their sentences (``spans``, character offsets into each text),
+        for storing at ingest. A sentence is embedded on its own, exactly as answering would embed it
+        (pooling its tokens' states in the passage's pass costs nothing extra, but the vectors differ
+        and so do answers: 77.0 % on the dev set against 78.2 %). Not cached: an ingest embeds each
+        text once; a sentence repeated by overlapping chunks is embedded once per call."""
+        vectors = self._embed_sorted(list(texts))
+        pieces = [text[a:b] for text, bounds in zip(texts, spans, strict=True) for a, b in bounds.tolist()]
+        unique = list(dict.fromkeys(pieces))
+        found = dict(zip(unique, self._embed_sorted(unique), strict=True))
+        sentences, at = [], 0
+        for bounds in spans:
+            own = pieces[at : at + len(bounds)]
+            at += len(bounds)
+            sentences.append(
+                np.stack([found[p] for p in own]) if own else np.zeros((0, self.DIMENSIONS), dtype=np.float32)
+            )
+        return vectors, sentences
+
+    def _embed_sorted(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts``, in length-sorted batches of bounded size."""
+        vectors = np.zeros((len(texts), self.DIMENSIONS), dtype=np.float32)
+        if not texts:
+            return vectors
+        lengths = [min(n + 2, self.MAX_WORD_PIECES) for n in self.count_tokens(texts)]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)  # similar lengths pad little
+        for batch in _batches(order, lengths, self.batch_size):
+            vectors[batch] = self._embed_batch([texts[i] for i in batch])
+        return vectors
+
+
+def _batches(order: Sequence[int], lengths: Sequence[int], most: int) -> Iterator[list[int]]:
+    """Consecutive runs of ``order`` (sorted by length) with at most ``most`` texts and at most
+    ``BATCH_TOKENS`` word pieces once padded: the model's working memory grows with batch × length².
+    Measured: 256 passages of 256 word pieces, 32 a call, peak at 1.5 GB, 8 a call at 0.53 GB, for
+    the same CPU time; a 527-chunk ingest peaked at 1.8 GB with 32 a call, 0.56 GB with this bound."""
+    batch: list[int] = []
+    for i in order:
+        if batch and (len(batch) >= most or (len(batch) + 1) * lengths[i] > BATCH_TOKENS):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
+def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    weights = mask[..., None].astype(np.float32)
+    return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)

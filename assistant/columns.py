@@ -1,0 +1,144 @@
+"""Append-only columns on disk, opened memory-mapped: what the derived stores are made of.
+
+A column is a raw file of fixed-width rows (``np.memmap`` reads it without loading it); a string
+column is a UTF-8 blob plus an offsets column; a hash index finds a string's row by a sorted column of
+64-bit hashes. Opening costs a few system calls whatever the size: pages are read when touched.
+Files are created owner-only (they hold document text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+_BUFFER = 1 << 20
+
+
+def create(path: Path) -> BinaryIO:
+    """A new file, readable and writable by its owner only, whatever the umask."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return io.BufferedWriter(io.FileIO(descriptor, "wb"), buffer_size=_BUFFER)
+
+
+class ColumnWriter:
+    """Rows of ``dtype`` (and ``width`` values per row) appended to a raw file."""
+
+    def __init__(self, path: Path, dtype: np.dtype | type, width: int = 0) -> None:
+        self._file = create(path)
+        self._dtype = np.dtype(dtype)
+        self._width = width
+        self.rows = 0
+
+    def append(self, values: np.ndarray | Sequence[int] | Sequence[float]) -> None:
+        array = np.ascontiguousarray(values, dtype=self._dtype)
+        if self._width:
+            array = array.reshape(-1, self._width)
+        self._file.write(array.tobytes())
+        self.rows += len(array)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def open_column(path: Path, dtype: np.dtype | type, width: int = 0) -> np.ndarray:
+    """A column written by ``ColumnWriter``, memory-mapped read-only."""
+    dtype = np.dtype(dtype)
+    row_bytes = dtype.itemsize * max(width, 1)
+    size = path.stat().st_size
+    if size % row_bytes:
+        raise ValueError(f"{path.name} is not a whole number of rows")
+    shape: tuple[int, ...] = (size // row_bytes, width) if width else (size // row_bytes,)
+    if not size:
+        return np.zeros(shape, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape)
+
+
+class StringsWriter:
+    """Strings appended to ``name.bin``, with their end offsets in ``name.off``."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self._blob = create(folder / f"{name}.bin")
+        self._ends = ColumnWriter(folder / f"{name}.off", np.int64)
+        self._size = 0
+
+    def append(self, text: str) -> None:
+        self.append_bytes(text.encode("utf-8", "surrogatepass"))
+
+    def append_bytes(self, data: bytes) -> None:
+        self._blob.write(data)
+        self._size += len(data)
+        self._ends.append([self._size])
+
+    @property
+    def rows(self) -> int:
+        return self._ends.rows
+
+    def close(self) -> None:
+        self._blob.close()
+        self._ends.close()
+
+
+class Strings(Sequence[str]):
+    """A string column, memory-mapped: ``strings[i]`` decodes one row."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self._ends = open_column(folder / f"{name}.off", np.int64)
+        path = folder / f"{name}.bin"
+        self._blob: np.ndarray | bytes = (
+            np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else b""
+        )
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def raw(self, row: int) -> bytes:
+        start = int(self._ends[row - 1]) if row else 0
+        return bytes(self._blob[start : int(self._ends[row])])
+
+    def __getitem__(self, row: int) -> str:  # type: ignore[override]
+        if not -len(self) <= row < len(self):
+            raise IndexError(row)
+        return self.raw(row % len(self)).decode("utf-8", "surrogatepass")
+
+
+def string_hash(text: str | bytes) -> int:
+    """A stable 64-bit hash (Python's own ``hash`` changes between processes)."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def write_hash_index(folder: Path, name: str, strings: Iterable[str | bytes]) -> None:
+    """``name.hash`` (sorted hashes) and ``name.rows`` (their rows), for ``HashIndex``."""
+    hashes = np.fromiter((string_hash(s) for s in strings), dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    for suffix, values, dtype in (("hash", hashes[order], np.uint64), ("rows", order, np.int64)):
+        column = ColumnWriter(folder / f"{name}.{suffix}", dtype)
+        column.append(values)
+        column.close()
+
+
+class HashIndex:
+    """Row of a string in a ``Strings`` column, by binary search over its hashes (checked, so a
+    collision cannot return another string's row)."""
+
+    def __init__(self, folder: Path, name: str, strings: Strings) -> None:
+        self._hashes = open_column(folder / f"{name}.hash", np.uint64)
+        self._rows = open_column(folder / f"{name}.rows", np.int64)
+        self._strings = strings
+
+    def find(self, text: str) -> int | None:
+        key = np.uint64(string_hash(text))
+        data = text.encode("utf-8", "surrogatepass")
+        position = int(np.searchsorted(self._hashes, key))
+        while position < len(self._hashes) and self._hashes[position] == key:
+            row = int(self._rows[position])
+            if self._strings.raw(row) == data:
+                return row
+            position += 1
+        return None

@@ -1,0 +1,314 @@
+"""Stage 2: what answering needs besides Chroma's vector search, written at ingest and memory-mapped.
+
+Per generation of a collection (the ``generation`` number in its metadata, bumped by every ingest
+that changes it) one folder holds: the chunks (ids, text, document, offsets), the documents (for the
+next ingest's plan), each chunk's sentence spans and sentence vectors (int8, one scale per row), the
+term ids and the BM25 matrix (``lexical.py``). Opening one is a few ``mmap`` calls whatever the
+corpus size, so a new process answers without reading the collection, normalising text or embedding
+sentences: a question costs one embedding. Folders are written under a temporary name and renamed
+into place, so a reader sees a whole generation or none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, open_column, write_hash_index
+from .lexical import LexicalIndex, Vocabulary
+from .lexical import build as build_lexical
+from .models import Section, StoredChunk
+from .text import evidence_sentences
+
+FORMAT = 3  # 3: sentence spans are evidence sentences (instructions and hidden text left out)
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """A document as stored: what the next ingest compares a file with, and where its chunks are."""
+
+    id: str
+    title: str
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    signature: str
+    chunks: int
+    first: int = 0  # row of its first chunk; its chunks are consecutive rows
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """One chunk to store: its sentences (spans relative to ``text``) and their vectors, if known."""
+
+    id: str
+    text: str
+    start: int
+    end: int
+    spans: np.ndarray  # (k, 2) int32
+    vectors: np.ndarray | None  # (k, dims) float32, rows L2-normalised; None: embed when needed
+    sections: str = "[]"  # the document's sections in effect within it: JSON [[start, label], …]
+
+
+def spans_of(text: str) -> np.ndarray:
+    """The sentences of a chunk that may be evidence (``text.evidence_sentences``: none of a block
+    that addresses an AI, no hidden text), as the evidence step splits it."""
+    return np.array([(s.start, s.end) for _, s in evidence_sentences(text)], dtype=np.int32).reshape(-1, 2)
+
+
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 rows with one float scale each (cosine error ≲ 0.003 on unit vectors)."""
+    scales = np.abs(vectors).max(axis=1) / 127.0
+    scales[scales == 0] = 1.0
+    return np.round(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+
+
+class Store:
+    """One generation of derived data, opened read-only and memory-mapped."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if self.meta.get("format") != FORMAT:
+            raise ValueError(f"derived store format {self.meta.get('format')}, expected {FORMAT}")
+        self.generation = int(self.meta["generation"])
+        self.dims = int(self.meta["dims"])
+        self.ids = Strings(folder, "ids")
+        self.texts = Strings(folder, "texts")
+        self.sections = Strings(folder, "sections")
+        self.doc_ids = Strings(folder, "doc_ids")
+        self.titles = Strings(folder, "titles")
+        self._chunk_docs = open_column(folder / "chunk_docs", np.int32)
+        self._bounds = open_column(folder / "bounds", np.int64, 2)
+        self._sentence_ends = open_column(folder / "sentence_ends", np.int64)
+        self._spans = open_column(folder / "spans", np.int32, 2)
+        self._vectors = open_column(folder / "vectors", np.int8, self.dims) if self.dims else None
+        self._scales = open_column(folder / "scales", np.float32)
+        self._term_ends = open_column(folder / "term_ends", np.int64)
+        self._terms = open_column(folder / "terms", np.int32)
+        self._id_index = HashIndex(folder, "ids", self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.folder)
+
+    def row(self, chunk_id: str) -> int | None:
+        return self._id_index.find(chunk_id)
+
+    def chunk(self, row: int) -> StoredChunk:
+        doc = int(self._chunk_docs[row])
+        start, end = (int(v) for v in self._bounds[row])
+        sections = tuple(
+            Section.model_construct(start=int(at), label=str(label))
+            for at, label in json.loads(self.sections[row])
+        )
+        return StoredChunk.model_construct(  # written by this module: trusted, built without validation
+            id=self.ids[row], doc_id=self.doc_ids[doc], title=self.titles[doc],
+            text=self.texts[row], start=start, end=end, sections=sections,
+        )  # fmt: skip
+
+    def _sentence_rows(self, row: int) -> tuple[int, int]:
+        return (int(self._sentence_ends[row - 1]) if row else 0), int(self._sentence_ends[row])
+
+    def sentences(self, row: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The sentence spans of chunk ``row`` (relative to its text) and their unit vectors, or None
+        when they were not stored (a store rebuilt from a server: embed on demand)."""
+        low, high = self._sentence_rows(row)
+        spans = np.asarray(self._spans[low:high])
+        scales = np.asarray(self._scales[low:high])
+        if self._vectors is None or (len(scales) and not scales.all()):
+            return spans, None
+        return spans, np.asarray(self._vectors[low:high], dtype=np.float32) * scales[:, None]
+
+    def documents(self) -> dict[str, DocumentEntry]:
+        """Every document with its chunks' rows (read in full: for an ingest's plan, not for answering)."""
+        with (self.folder / "documents.jsonl").open(encoding="utf-8") as lines:
+            entries = (DocumentEntry(**json.loads(line)) for line in lines)
+            return {entry.id: entry for entry in entries}
+
+    def chunk_ids(self, entry: DocumentEntry) -> list[str]:
+        return [self.ids[row] for row in range(entry.first, entry.first + entry.chunks)]
+
+    def vocabulary(self) -> list[str]:
+        return list(Strings(self.folder, "vocab"))
+
+    def copy_rows(self, entry: DocumentEntry) -> Iterator[tuple[int, bytes, bytes, bytes, int, int]]:
+        """Raw rows of a document, for copying into the next generation."""
+        for row in range(entry.first, entry.first + entry.chunks):
+            start, end = (int(v) for v in self._bounds[row])
+            yield row, self.ids.raw(row), self.texts.raw(row), self.sections.raw(row), start, end
+
+    def renamed(self, generation: int) -> Store:
+        """This store as ``generation``: an ingest that changed nothing moves it along unchanged."""
+        meta = self.meta | {"generation": generation}
+        with create(self.folder / ".meta.json") as out:
+            out.write(json.dumps(meta).encode())
+        os.replace(self.folder / ".meta.json", self.folder / "meta.json")
+        final = generation_folder(self.folder.parent, generation)
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(self.folder, final)
+        return Store(final)
+
+
+class StoreWriter:
+    """Writes one generation into a temporary folder: documents in any order, each with its chunks;
+    ``publish`` builds the indexes and renames the folder into place."""
+
+    def __init__(self, root: Path, vocabulary: Sequence[str], dims: int) -> None:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.root = root
+        self.folder = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+        self.dims = dims
+        self._vocabulary = Vocabulary(vocabulary)
+        folder = self.folder
+        self._ids = StringsWriter(folder, "ids")
+        self._texts = StringsWriter(folder, "texts")
+        self._sections = StringsWriter(folder, "sections")
+        self._doc_ids = StringsWriter(folder, "doc_ids")
+        self._titles = StringsWriter(folder, "titles")
+        self._chunk_docs = ColumnWriter(folder / "chunk_docs", np.int32)
+        self._bounds = ColumnWriter(folder / "bounds", np.int64, 2)
+        self._sentence_ends = ColumnWriter(folder / "sentence_ends", np.int64)
+        self._spans = ColumnWriter(folder / "spans", np.int32, 2)
+        self._vectors = ColumnWriter(folder / "vectors", np.int8, dims) if dims else None
+        self._scales = ColumnWriter(folder / "scales", np.float32)
+        self._term_ends = ColumnWriter(folder / "term_ends", np.int64)
+        self._terms = ColumnWriter(folder / "terms", np.int32)
+        self._documents = create(folder / "documents.jsonl")
+        self.documents = 0
+
+    def begin(self, entry: DocumentEntry) -> None:
+        """A document embedded by this ingest: its chunks follow, in order (``add_chunk``)."""
+        self._document(entry)
+
+    def _document(self, entry: DocumentEntry) -> None:
+        first = self._ids.rows
+        self._documents.write((json.dumps(asdict(entry) | {"first": first}) + "\n").encode())
+        self._doc_ids.append(entry.id)
+        self._titles.append(entry.title)
+        self.documents += 1
+
+    def add(self, entry: DocumentEntry, chunks: Sequence[ChunkRow]) -> None:
+        """A document and all of its chunks, in order."""
+        self.begin(entry)
+        for chunk in chunks:
+            self.add_chunk(chunk)
+
+    def add_chunk(self, chunk: ChunkRow) -> None:
+        """The next chunk of the document begun last."""
+        self._ids.append(chunk.id)
+        self._texts.append(chunk.text)
+        self._sections.append(chunk.sections)
+        self._chunk_docs.append([self.documents - 1])
+        self._bounds.append([chunk.start, chunk.end])
+        self._terms.append(self._vocabulary.ids(chunk.text))
+        self._term_ends.append([self._terms.rows])
+        self._spans.append(chunk.spans)
+        if chunk.vectors is not None and len(chunk.vectors) == len(chunk.spans):
+            rows, scales = quantise(chunk.vectors)
+        else:
+            rows, scales = np.zeros((len(chunk.spans), self.dims), np.int8), np.zeros(len(chunk.spans))
+        if self._vectors is not None:
+            self._vectors.append(rows)
+        self._scales.append(scales)
+        self._sentence_ends.append([self._spans.rows])
+
+    def copy(self, store: Store, entry: DocumentEntry) -> None:
+        """An unchanged document: its rows copied from the previous generation, nothing recomputed."""
+        doc = self.documents
+        self._document(entry)
+        for row, chunk_id, text, sections, start, end in store.copy_rows(entry):
+            self._ids.append_bytes(chunk_id)
+            self._texts.append_bytes(text)
+            self._sections.append_bytes(sections)
+            self._chunk_docs.append([doc])
+            self._bounds.append([start, end])
+            low, high = store._sentence_rows(row)
+            self._spans.append(store._spans[low:high])
+            if self._vectors is not None:
+                if store._vectors is not None and store.dims == self.dims:
+                    self._vectors.append(store._vectors[low:high])
+                    self._scales.append(store._scales[low:high])
+                else:
+                    self._vectors.append(np.zeros((high - low, self.dims), np.int8))
+                    self._scales.append(np.zeros(high - low, np.float32))
+            else:
+                self._scales.append(np.zeros(high - low, np.float32))
+            self._sentence_ends.append([self._spans.rows])
+            term_low = int(store._term_ends[row - 1]) if row else 0
+            self._terms.append(store._terms[term_low : int(store._term_ends[row])])
+            self._term_ends.append([self._terms.rows])
+
+    def publish(self, generation: int, embedder: str) -> Store:
+        """Build the id and BM25 indexes, then move the folder to ``g<generation>`` (replacing a
+        leftover of an ingest that died before recording that generation)."""
+        writers: list[ColumnWriter | StringsWriter] = [
+            self._ids, self._texts, self._sections, self._doc_ids, self._titles, self._chunk_docs,
+            self._bounds, self._sentence_ends, self._spans, self._scales, self._term_ends, self._terms,
+        ]  # fmt: skip
+        for writer in [*writers, *([self._vectors] if self._vectors else [])]:
+            writer.close()
+        self._documents.close()
+        folder = self.folder
+        write_hash_index(folder, "ids", (Strings(folder, "ids").raw(i) for i in range(self._ids.rows)))
+        self._vocabulary.write(folder)
+        term_ends = open_column(folder / "term_ends", np.int64)
+        build_lexical(folder, term_ends, open_column(folder / "terms", np.int32), len(self._vocabulary))
+        meta = {
+            "format": FORMAT, "generation": generation, "embedder": embedder, "dims": self.dims,
+            "chunks": self._ids.rows, "documents": self.documents,
+        }  # fmt: skip
+        with create(folder / "meta.json") as out:
+            out.write(json.dumps(meta).encode())
+        final = generation_folder(self.root, generation)
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(folder, final)
+        return Store(final)
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def generation_folder(root: Path, generation: int) -> Path:
+    return root / f"g{generation}"
+
+
+def open_store(root: Path, generation: int, embedder: str) -> Store | None:
+    """The store of ``generation``, if one was written for this embedder and is whole."""
+    folder = generation_folder(root, generation)
+    try:
+        store = Store(folder)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        return None
+    return store if store.meta.get("embedder") == embedder else None
+
+
+def prune(root: Path, keep: int) -> None:
+    """Remove other generations and abandoned temporary folders (open maps stay valid on POSIX)."""
+    if not root.exists():
+        return
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name != f"g{keep}":
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def rows_of(texts: Iterable[tuple[str, str, int, int, str]]) -> list[ChunkRow]:
+    """Chunks without stored sentence vectors (a rebuild from the collection)."""
+    return [
+        ChunkRow(i, text, start, end, spans_of(text), None, sections)
+        for i, text, start, end, sections in texts
+    ]

@@ -1,0 +1,168 @@
+"""What answering needs is written at ingest and opened memory-mapped: a new process answers without
+reading the collection, normalising chunk text or embedding sentences; the BM25 matrix built in
+blocks equals bm25s's; an ingest that finds nothing changed reads no file; a store that is missing
+(a server's, or an index from before) is rebuilt from the collection by paged reads."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import pytest
+
+from assistant import Assistant, lexical
+from assistant.embeddings import MiniLMEmbedder
+from assistant.retrieve import score_sentences
+from assistant.settings import load_settings
+from assistant.text import terms
+
+from .conftest import ARTICLE, ROOT
+
+
+def make(corpus: Path, **overrides: object) -> Assistant:
+    return Assistant(load_settings(corpus=[corpus], **overrides))
+
+
+def test_a_new_process_answers_from_the_persisted_files(corpus_dir: Path) -> None:
+    """Everything that would grow with the corpus (reading the collection, normalising chunk terms,
+    writing derived data, embedding passages) fails if it is called: the answer still comes."""
+    make(corpus_dir).ingest()
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from assistant import Assistant, derived, index, lexical
+        from assistant.embeddings import MiniLMEmbedder
+        from assistant.settings import load_settings
+
+        def forbidden(*args, **kwargs):
+            raise AssertionError("work that grows with the corpus")
+
+        index.Index.pages = forbidden
+        derived.StoreWriter.__init__ = forbidden
+        lexical.Vocabulary.ids = forbidden
+        MiniLMEmbedder.embed_passages = forbidden
+        embedded = []
+        batch = MiniLMEmbedder._embed_batch
+        MiniLMEmbedder._embed_batch = lambda self, texts: embedded.extend(texts) or batch(self, texts)
+        assistant = Assistant(load_settings(corpus=[Path({str(corpus_dir)!r})]))
+        answer = assistant.ask("When is the visit?")
+        print(answer.text)
+        print(embedded)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy(), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    text, embedded = done.stdout.strip().splitlines()[-2:]
+    assert "spring" in text
+    sentences = ARTICLE.read_text(encoding="utf-8")
+    embedded_sentences = [t for t in ast.literal_eval(embedded) if t in sentences]
+    assert not embedded_sentences, "no sentence of the documents was embedded"
+
+
+def test_a_new_question_embeds_only_the_question(corpus_dir: Path) -> None:
+    assistant = make(corpus_dir)
+    assistant.ensure_ready()
+    embedder = assistant.embedder
+    assert isinstance(embedder, MiniLMEmbedder)
+    seen: list[str] = []
+    original = embedder._embed_batch
+    embedder._embed_batch = lambda texts: seen.extend(texts) or original(texts)  # type: ignore[method-assign]
+    question = "Which agency reported the drills near the island of Taiwan?"
+    passages = assistant.retriever.search(question)
+    evidence = assistant.retriever.evidence(question, passages)
+    assert seen == [question]
+    assert len(evidence) > len(passages)
+    # each sentence carries the vector the model gives it (stored at ingest)
+    first = passages[0]
+    sentences = [e for e in evidence if e.chunk_id == first.chunk_id]
+    fresh = embedder.embed([e.text for e in sentences])  # each sentence on its own, as answering would
+    stored = np.stack([e.embedding() for e in sentences])
+    assert np.allclose((fresh * stored).sum(axis=1), 1.0, atol=0.01)
+    seen.clear()
+    rescored = score_sentences("When will the drills end?", evidence, embedder)
+    assert seen == ["When will the drills end?"], "scoring again embeds only the question"
+    assert {e.text for e in rescored} == {e.text for e in evidence}
+
+
+def test_bm25_built_in_blocks_equals_bm25s(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    texts = [
+        paragraph
+        for path in sorted((ROOT / "evals" / "plaintext" / "corpus").glob("*.txt"))[:12]
+        for paragraph in path.read_text(encoding="utf-8", errors="replace").split("\n\n")
+        if paragraph.strip()
+    ]
+    texts.append("of the and")  # no terms at all
+    monkeypatch.setattr(lexical, "_BLOCK", 37)  # many blocks
+    vocabulary = lexical.Vocabulary()
+    ids = [vocabulary.ids(text) for text in texts]
+    lexical.build(tmp_path, np.cumsum([len(i) for i in ids]), np.concatenate(ids), len(vocabulary))
+    vocabulary.write(tmp_path)
+    ours = lexical.LexicalIndex(tmp_path)
+    reference = bm25s.BM25()
+    reference.index([terms(t) or [lexical.EMPTY] for t in texts], show_progress=False)
+    for query in ("zlib compression bug report", "GNU General Public License version", "warranty warranty"):
+        query_terms = [t for t in terms(query) if t in reference.vocab_dict]
+        expected = reference.get_scores(query_terms)
+        assert np.allclose(ours.scores(query), expected, atol=1e-5)
+        assert [row for row, _ in ours.top(query, 5)] == list(np.argsort(-expected, kind="stable")[:5])
+    assert ours.scores("xylophone") is None
+
+
+def test_an_ingest_that_finds_nothing_changed_reads_no_file(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (corpus_dir / "binary.txt").write_bytes(b"\x00\x01\x02")
+    first = make(corpus_dir).ingest()
+    assert [s.reason for s in first.skipped] == ["binary, not text"]
+
+    from assistant import ingest
+
+    def no_reading(*args: object) -> None:
+        raise AssertionError("a file was read")
+
+    monkeypatch.setattr(ingest, "read_document", no_reading)
+    again = make(corpus_dir).ingest()
+    assert (again.unchanged, again.embedded, again.chunks) == (1, 0, first.chunks)
+    assert [s.reason for s in again.skipped] == ["binary, not text"], "still said"
+    monkeypatch.undo()
+
+    article = corpus_dir / ARTICLE.name
+    os.utime(article, ns=(article.stat().st_atime_ns, article.stat().st_mtime_ns + 10**9))
+    touched = make(corpus_dir).ingest()  # read once: same content, nothing embedded
+    assert (touched.unchanged, touched.embedded) == (1, 0)
+    (corpus_dir / "binary.txt").unlink()  # the manifest changes; the article is not read again
+    monkeypatch.setattr(ingest, "read_document", no_reading)
+    assert make(corpus_dir).ingest().unchanged == 1
+
+
+def test_a_missing_store_is_rebuilt_from_the_collection(corpus_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    bridge = "The bridge is 503 metres long. It opened in 1998."
+    (corpus_dir / "bridge.txt").write_text(bridge, encoding="utf-8")
+    built = make(corpus_dir, index_dir=index_dir)
+    built.ingest()
+    expected = built.search("How long is the bridge?")
+    shutil.rmtree(index_dir / "derived")  # an index written before derived data existed
+    rebuilt = make(corpus_dir, index_dir=index_dir, page_size=2)
+    assert rebuilt.search("How long is the bridge?") == expected
+    answer = rebuilt.ask("How long is the bridge?")
+    assert "503 metres" in answer.text and not answer.refused
+    report = make(corpus_dir, index_dir=index_dir).ingest()
+    assert (report.unchanged, report.embedded) == (2, 0), "the rebuilt store plans the next ingest"
+
+
+def test_a_renamed_file_is_indexed_under_its_new_name(corpus_dir: Path) -> None:
+    make(corpus_dir).ingest()
+    (corpus_dir / ARTICLE.name).rename(corpus_dir / "renamed.txt")
+    report = make(corpus_dir).ingest()
+    assert (report.added, report.removed, report.skipped) == (1, 1, [])
+    assert {c.doc_id for c in make(corpus_dir).index.chunks()} == {"renamed.txt"}
