@@ -64,7 +64,8 @@ def test_a_new_process_answers_from_the_persisted_files(corpus_dir: Path) -> Non
     text, embedded = done.stdout.strip().splitlines()[-2:]
     assert "spring" in text
     sentences = ARTICLE.read_text(encoding="utf-8")
-    embedded_sentences = [t for t in ast.literal_eval(embedded) if t in sentences]
+    # the reader embeds single words for near-synonyms ("go" ~ "visit"), never a sentence
+    embedded_sentences = [t for t in ast.literal_eval(embedded) if t in sentences and len(t.split()) > 2]
     assert not embedded_sentences, "no sentence of the documents was embedded"
 
 
