@@ -34,10 +34,6 @@ class Backend(Protocol):
         """A standalone form of a follow-up question."""
         ...
 
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
-        """One plain completion (the eval's judge); a backend without a model raises ``BackendError``."""
-        ...
-
 
 def make_backend(settings: Settings, embedder: Embedder) -> Backend:
     """The backend the ``backend`` setting names, built from the settings."""

@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 import tiktoken
 
 from ..embeddings import Embedder
-from ..errors import BackendError
 from ..followup import carry_along
 from ..models import REFUSAL, Evidence, Explanation, Request, Turn, Usage
 from ..reading import Reader, Reading
@@ -62,9 +61,6 @@ class OfflineBackend:
                 if not any(sentence in piece for piece in pieces):
                     pieces.append(f"{sentence} [{number}]")
         yield " ".join(pieces) if pieces else REFUSAL
-
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
-        raise BackendError("the offline backend has no model to write text: choose a model backend")
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
         return carry_along(history, question), Usage()

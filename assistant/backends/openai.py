@@ -113,11 +113,6 @@ class OpenAIBackend:
         yield reply
         yield self._usage(reader.usage)
 
-    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
-        """One non-streamed reply, for short helper calls (judging)."""
-        text, _ = self._complete(messages, max_tokens)
-        return text
-
     def _complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, Usage]:
         try:
             response = self._client.chat.completions.create(
