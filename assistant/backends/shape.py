@@ -29,7 +29,7 @@ import httpx
 from ..models import ModelReply, Request, Source
 from ..prompts import answer_messages
 from ..settings import Settings
-from ..text import flatten, is_instruction, sentence_spans
+from ..text import evidence_sentences, flatten
 
 Shape = Literal["structured", "text"]
 
@@ -64,11 +64,7 @@ def numbered_sentences(source: Source) -> list[tuple[str, str]]:
     """``("3.2", text)`` for each sentence a draft may cite: the numbering the verifier reads citations
     by (``assistant.verify.numbered_sentences``, a later stage; a test holds the two together)."""
     text = source.passage.text
-    return [
-        (f"{source.number}.{k}", text[span.start : span.end])
-        for k, span in enumerate(sentence_spans(text), start=1)
-        if not is_instruction(text[span.start : span.end])
-    ]
+    return [(f"{source.number}.{k}", text[span.start : span.end]) for k, span in evidence_sentences(text)]
 
 
 def presented(request: Request, limit: int = SHOWN_SENTENCES) -> dict[str, str]:
