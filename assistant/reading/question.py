@@ -70,7 +70,7 @@ _FOCUS = re.compile(
     r"((?:[a-z][\w-]*\b\s*){1,3})",
     re.IGNORECASE,
 )
-_YES_NO = re.compile(
+YES_NO = re.compile(
     r"(?i)^\s*(?:so\s+|and\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b"
 )
 _NEGATIVE = re.compile(
@@ -131,7 +131,7 @@ def analyze(question: str) -> Question:
         terms=tuple(t for t in own_terms if t not in _TYPE_WORDS),
         context_terms=tuple(t for t in question_terms(canonical_names(context)) if t not in own_terms),
         negative=negative(own),
-        yes_no=bool(_YES_NO.match(own)),
+        yes_no=bool(YES_NO.match(own)),
     )
 
 

@@ -32,6 +32,7 @@ from ..text import (
     sentence_spans,
 )
 from .memo import negates, words
+from .question import YES_NO, negative
 from .vectors import Embed
 
 CANDIDATES = 8  # sentences considered per question part
@@ -96,23 +97,6 @@ _HEAD_NOUN = re.compile(
     r"(?=\s+(?:of|did|does|do|is|are|was|were|has|have|had|will|would|can|could|might|should|that|"
     r"who|in|on|for|to|by|with|[A-Z])\b|\s*\?)"
 )
-_YES_NO = re.compile(
-    r"(?i)^\s*(?:so\s+|and\s+)?(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b"
-)
-_POLARITY = re.compile(
-    r"(?i)\b(?:not|no|never|cannot|none|neither|nor|without|den(?:y|ied|ies)|cancel(?:l?ed|s)?|"
-    r"reject(?:ed|s)?|refus(?:e|ed|es)|halt(?:ed|s)?|stop(?:ped|s)?|fail(?:ed|s)?|"
-    r"call(?:ed|s)?\s+(?:\w+\s+)?off)\b|n[’']t\b"
-)
-_PARTS = re.compile(
-    r"\?\s+(?=\w)|,?\s+and\s+(?=(?:how|what|which|when|where|who|whom|why|has|have|had|did|does|is|"
-    r"are|was|were|can|will)\b)",
-    re.IGNORECASE,
-)
-_REQUEST = re.compile(
-    r"(?i)^\W*(?:who|whom|whose|what|when|where|which|why|how|did|does|do|is|are|was|were|has|have|"
-    r"had|can|could|will|would|should|tell me|explain|describe|summari[sz]e|list)\b"
-)
 
 
 def question_type(question: str) -> str | None:
@@ -146,10 +130,6 @@ def head_noun(question: str) -> str | None:
     return None if head in STOPWORDS else head
 
 
-def _negative(text: str) -> bool:
-    return bool(_POLARITY.search(text))
-
-
 def window(sentence: Evidence, passage: Passage) -> str:
     """What a sentence can be taken to mention: itself, the sentence before it in the same paragraph
     ("she" there often names her), and its document's title (the subject of every sentence)."""
@@ -180,7 +160,7 @@ def choose(
     head = None if kind else head_noun(question)
     if head:
         names.add(head)
-    check_polarity = not _YES_NO.match(question)
+    check_polarity = not YES_NO.match(question)
     ranked: list[tuple[float, Pick]] = []
     for sentence in evidence[:CANDIDATES]:
         if sentence.relevance < min_relevance:
@@ -278,8 +258,8 @@ def _soft_anchors(predicate: list[str], tokens: Sequence[tuple[str, int, int]], 
 def _contradicts(question: str, sentence: str) -> bool:
     """The sentence negates what the question asserts ("has not yet confirmed" for "Why did … confirm")
     or the question asserts a negation (cancel, deny) that the sentence does not make."""
-    if _negative(question):
-        return not _negative(sentence)
+    if negative(question):
+        return not negative(sentence)
     return negates(sentence, question_terms(question))
 
 
