@@ -234,7 +234,7 @@ def _accept(
 
 # -- large plain-text files ----------------------------------------------------------------------
 
-LARGE_BYTES = 16_000_000  # larger plain-text files are never held whole: read in windows
+LARGE_BYTES = 4_000_000  # larger plain-text files are never held whole: read in windows
 WINDOW_BYTES = 4_000_000  # a window ends at the last line break within this many bytes
 LARGE_SUFFIXES = (".txt", "")  # UTF-8 text without sections; other formats are read whole
 _SNIFF_BYTES = 8192

@@ -170,11 +170,11 @@ class Ingestion:
                 self._add(new, chunk, document.sections)
             return
         # Too large to hold: chunk window by window keeping only the cuts, then cut again and embed.
-        cuts: list[list[tuple[int, int, int]]] = []
+        cuts: list[np.ndarray] = []  # per window, (start, end, tokens) of each chunk: 24 bytes a chunk
         ends = [byte for byte, _ in document.starts[1:]] + [document.size]
         for (offset, text), end in zip(document.windows(), ends, strict=True):
             found = self._chunker.chunk_text(text, document.id, prefix, offset, sum(map(len, cuts)))
-            cuts.append([(c.start, c.end, c.tokens) for c in found])
+            cuts.append(np.array([(c.start, c.end, c.tokens) for c in found], dtype=np.int64).reshape(-1, 3))
             # minutes for hundreds of MB, before the first chunk is embedded: progress in MB meanwhile
             megabytes = round(end / 1e6), round(document.size / 1e6)
             self._report("splitting", *megabytes, final=end == document.size)
@@ -182,7 +182,7 @@ class Ingestion:
         self._start(new, entry)
         index = 0
         for (offset, text), window in zip(document.windows(), cuts, strict=True):
-            for start, end, tokens in window:
+            for start, end, tokens in window.tolist():
                 chunk = Chunk(
                     id=f"{prefix}::{index}", doc_id=document.id, index=index,
                     text=text[start - offset : end - offset], start=start, end=end, tokens=tokens,

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, open_column, write_hash_index
+from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, open_column, write_hash_index
 from .text import terms
 
 K1 = 1.5
 B = 0.75
 EMPTY = "\x00"  # the one term of a chunk without any (BM25 needs a length)
-_BLOCK = 20_000  # chunks per pass step: bounds memory while building
+_BLOCK = 2_000  # chunks per pass step: a block's sort needs ~40 bytes per term, ~15 MB in all
 
 
 class Vocabulary:
@@ -74,10 +74,14 @@ def build(folder: Path, ends: np.ndarray, ids: np.ndarray, vocabulary_size: int)
     indptr = np.concatenate([[0], np.cumsum(frequencies)]).astype(np.int64)
     idf = np.log(1 + (n_docs - frequencies + 0.5) / (frequencies + 0.5))
     nonzero = int(indptr[-1])
-    data = _create(folder / "bm25.data", np.float32, nonzero)
-    indices = _create(folder / "bm25.indices", np.int32, nonzero)
+    for name in ("bm25.data", "bm25.indices"):
+        with create(folder / name) as out:
+            out.truncate(4 * nonzero)
     filled = indptr[:-1].copy()
     for block in _blocks(n_docs):
+        # mapped afresh per block: the pages a block wrote leave this process with the mapping, so
+        # resident memory does not grow with the matrix (the kernel writes them back)
+        data, indices = _mapped(folder / "bm25.data", np.float32), _mapped(folder / "bm25.indices", np.int32)
         pairs, counts = _pairs(block, starts, ends, ids, vocabulary_size)
         docs, term_ids = pairs // vocabulary_size + block.start, pairs % vocabulary_size
         order = np.lexsort((docs, term_ids))
@@ -89,9 +93,10 @@ def build(folder: Path, ends: np.ndarray, ids: np.ndarray, vocabulary_size: int)
         data[places] = (idf[term_ids] * tf / (norm + tf)).astype(np.float32)
         indices[places] = docs
         np.add.at(filled, term_ids, 1)
-    for array in (data, indices):
-        if isinstance(array, np.memmap):
-            array.flush()
+        for array in (data, indices):
+            if isinstance(array, np.memmap):
+                array.flush()
+        del data, indices
     column = ColumnWriter(folder / "bm25.indptr", np.int64)
     column.append(indptr)
     column.close()
@@ -116,12 +121,10 @@ def _pairs(
     return pairs, counts
 
 
-def _create(path: Path, dtype: type, size: int) -> np.ndarray:
-    if not size:
-        path.touch(mode=0o600)
-        return np.zeros(0, dtype=dtype)
-    path.touch(mode=0o600)
-    return np.memmap(path, dtype=dtype, mode="w+", shape=(size,))
+def _mapped(path: Path, dtype: type) -> np.ndarray:
+    """The file as a writable array (an empty file maps to an empty array: mmap refuses size 0)."""
+    size = path.stat().st_size // np.dtype(dtype).itemsize
+    return np.memmap(path, dtype=dtype, mode="r+", shape=(size,)) if size else np.zeros(0, dtype=dtype)
 
 
 class LexicalIndex:
