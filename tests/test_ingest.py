@@ -6,11 +6,13 @@ import itertools
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.embeddings import MiniLMEmbedder
+from assistant.embeddings.base import _Cache
 from assistant.errors import CorpusError
 from assistant.index import chunker_for
 from assistant.ingest import Chunker, load_corpus
@@ -230,3 +232,15 @@ def test_an_unreadable_folder_is_named(tmp_path: Path) -> None:
     assert [(s.path.name, s.reason.split(" (")[0]) for s in loaded.skipped] == [
         ("private", "unreadable folder")
     ]
+
+
+def test_the_embedding_cache_is_bounded_in_bytes_whatever_the_vector_width() -> None:
+    """1,536-dimension vectors (OpenAI's) of every chunk an ingest embeds cannot fill memory."""
+    cache = _Cache(budget=1 << 20)
+    texts = [f"chunk {i} " * 40 for i in range(2_000)]  # 2,000 × (6 KB vector + text) ≈ 13 MB offered
+    for start in range(0, len(texts), 128):
+        batch = texts[start : start + 128]
+        cache.put_many(batch, np.ones((len(batch), 1536), dtype=np.float32))
+    kept = [t for t, v in zip(texts, cache.get_many(texts), strict=True) if v is not None]
+    assert 0 < len(kept) * (1536 * 4 + len(texts[0])) <= 1 << 20
+    assert kept == texts[-len(kept) :]  # the most recent stay

@@ -48,11 +48,14 @@ class PassageEmbedder(Embedder, Protocol):
 
 
 class _Cache:
-    """A small thread-safe LRU of text → vector: questions and sentences repeat a lot."""
+    """A small thread-safe LRU of text → vector: questions and sentences repeat a lot. Bounded in
+    bytes, not entries, so that 1,536-dimension vectors or an ingest's chunk texts cannot make it
+    the largest thing in memory."""
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, budget: int = 32 << 20) -> None:
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._capacity = capacity
+        self._budget = budget
+        self._size = 0
         self._lock = threading.Lock()
 
     def get_many(self, texts: Sequence[str]) -> list[np.ndarray | None]:
@@ -68,9 +71,16 @@ class _Cache:
     def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         with self._lock:
             for text, vector in zip(texts, vectors, strict=True):
-                self._items[text] = vector
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+                if text not in self._items:
+                    self._size += _cost(text, vector)
+                self._items[text] = vector.copy()  # a row of a batch would keep the whole batch
+            while self._size > self._budget:
+                text, vector = self._items.popitem(last=False)
+                self._size -= _cost(text, vector)
+
+
+def _cost(text: str, vector: np.ndarray) -> int:
+    return len(text) + vector.nbytes + 200  # the dictionary entry, the str and array objects
 
 
 class CachedEmbedder:
