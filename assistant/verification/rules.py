@@ -32,6 +32,7 @@ from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
     definition_conflict,
+    doer_conflict,
     group,
     number_word_conflict,
     object_conflict,
@@ -43,11 +44,13 @@ from .roles import (
     preposition_conflict,
     quantity_conflict,
     role_conflict,
+    slot_conflict,
     subject_differs,
     swapped_attachment,
 )
 
 Similarity = Callable[[str, str], float]
+UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
 WORD_SIMILAR = 0.5  # MiniLM cosine of two single words above which an ordinary word may stand for another
 PLACE_REACH = 4  # items around a name or number in the source where one of its claim neighbours must stand
 BINDING_REACH = 3  # words on each side that bind a name or number to what it is said of
@@ -70,6 +73,7 @@ class Assessment:
     subject_differs: bool = False  # the source names another doer right before a shared verb
     words: int = 0  # the claim's words that count
     untold: list[str] = field(default_factory=list)  # names the source leaves to its document's name
+    unlike: int = 0  # novel words with no source word even loosely like them (cosine below UNLIKE)
 
     @property
     def clean(self) -> bool:
@@ -227,6 +231,8 @@ def _align_word(
     found.novel.append(token.surface)
     if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
         found.novel_verbs.append(token.surface)
+    if _nearest(token, source, similar)[1] < UNLIKE:
+        found.unlike += 1
 
 
 def _unnamed(claim: Analysis, token: Token, source: Analysis) -> bool:
@@ -361,14 +367,20 @@ def _find(token: Token, source: Analysis, exact: bool) -> int | None:
 
 
 def _synonym(token: Token, source: Analysis, similar: Similarity) -> int | None:
-    best, best_score = None, WORD_SIMILAR
+    best, score = _nearest(token, source, similar)
+    return best if score >= WORD_SIMILAR else None
+
+
+def _nearest(token: Token, source: Analysis, similar: Similarity) -> tuple[int | None, float]:
+    """The ordinary source word most like the claim word, and how alike they are."""
+    best, best_score = None, -1.0
     for other in source.tokens:
         if not other.content or other.number or other.name or other.sides:
             continue
         score = similar(token.lemma, other.lemma)
         if score >= best_score:
             best, best_score = other.index, score
-    return best
+    return best, best_score
 
 
 def _opposite(token: Token, source: Analysis) -> tuple[int | None, str | None]:
@@ -581,6 +593,8 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
         definition_conflict(claim, source, found.aligned),
+        slot_conflict(claim, source, found.aligned),
+        doer_conflict(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
@@ -720,4 +734,5 @@ def _joined(first: Assessment, second: Assessment) -> Assessment:
         subject_differs=first.subject_differs or second.subject_differs,
         evidence=first.evidence + second.evidence,
         words=first.words + second.words,
+        unlike=first.unlike + second.unlike,
     )
