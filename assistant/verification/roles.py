@@ -821,7 +821,7 @@ def _doers(analysis: Analysis, verb: int) -> dict[int, bool]:
     after_verb = [t for t in analysis.tokens[verb + 1 : verb + 4] if t.lemma not in _STILL | _DETERMINING]
     passive = (bool(before_verb) and before_verb[-1].lemma in BE) or (
         len(after_verb) > 1 and after_verb[0].lemma == "by" and not after_verb[1].number
-    )  # "a library written by A.M. Kuchling", not "fell by 120 m" 
+    )  # "a library written by A.M. Kuchling", not "fell by 120 m"
     found: dict[int, bool] = {}
     before, after = _part(analysis, verb, -1), _part(analysis, verb, +1)
     if not passive and after is None:  # "the army forbidden to enter" may be a passive without "be"
