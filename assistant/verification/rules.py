@@ -613,7 +613,8 @@ def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> st
     anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
-            if a.lemma != b.lemma and a.number == b.number and _crossed(claim, source, found, a, b):
+            same_kind = (a.number, a.name, bool(a.sides)) == (b.number, b.name, bool(b.sides))
+            if a.lemma != b.lemma and same_kind and _crossed(claim, source, found, a, b):
                 return f"{a.surface} and {b.surface} trade places"
     return None
 
@@ -678,13 +679,14 @@ def assess_merged(
     allowed: Callable[[Assessment], bool],
 ) -> Assessment:
     """A claim made of several sentences: it must split at clause breaks into parts that each one
-    sentence says by itself (so a name of one sentence cannot take the verb of the other).
-    ``allowed`` says whether a part's unmatched words are few enough."""
+    sentence says by itself (so a name of one sentence cannot take the verb of the other); one more
+    part than sentences, since a sentence may give two clauses of the claim ("minizip, which lives in
+    contrib and is not part of zlib"). ``allowed`` says whether a part's unmatched words are few enough."""
     crossed = crossed_clauses(analyse(claim), analyse(" ".join(s.analysis.text for s in sentences)))
     if crossed:  # each part may be said by one sentence, yet with the other sentence's names
         return Assessment(conflicts=[crossed])
     best: Assessment | None = None
-    for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences)):
+    for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences) + 1):
         if found.clean and allowed(found):
             return found
         best = best or found
@@ -711,12 +713,11 @@ def _fits(
         left, right = claim[: cut.start()], claim[cut.end() :]
         if len(left.split()) < 2 or len(right.split()) < 2:
             continue
-        for i, sentence in enumerate(sentences):
+        for sentence in sentences:
             first = assess(analyse(left), sentence.analysis, sentence.context, names, similar, sentence.given)
             if not (first.clean and allowed(first)):
                 continue
-            rest = sentences[:i] + sentences[i + 1 :]
-            for second in _fits(right, rest, names, similar, allowed, depth - 1):
+            for second in _fits(right, sentences, names, similar, allowed, depth - 1):
                 if second.clean and allowed(second):
                     yield _joined(first, second)
 
