@@ -842,10 +842,12 @@ def doer_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str 
     for i, j in aligned.items():
         if not (claim.verb_like(i) and source.verb_like(j)):
             continue
+        if sum(t.lemma == source.tokens[j].lemma for t in source.tokens) > 1:
+            continue  # "took her with him … after Takaichi took office": which one the claim means is open
         theirs = _doers(source, j)
         for word, does in _doers(claim, i).items():
             k = aligned.get(word)
             if k is not None and k in theirs and theirs[k] != does:
-                role = "does" if theirs[k] else "is what is"
-                return f"the source says {source.tokens[k].surface} {role} {source.tokens[j].surface}"
+                role = "the doer" if theirs[k] else "the object"
+                return f"{source.tokens[k].surface} is {role} of “{source.tokens[j].surface}” in the source"
     return None
