@@ -810,7 +810,12 @@ def _noun_goes_on(analysis: Analysis, k: int) -> bool:
     nothing between them."""
     token, previous = analysis.tokens[k], analysis.tokens[k - 1]
     joined = analysis.text[previous.end : token.start].strip() in ("", "-")
-    return joined and token.content and not token.number and not _adverb(token) and not analysis.verb_like(k)
+    if not joined or not token.content or token.number or token.name or token.lemma in _QUANTIFIERS:
+        return False
+    return not _adverb(token) and not analysis.verb_like(k)
+
+
+_QUANTIFIERS = frozenset("every each all some any no last next first other".split())
 
 
 def _doers(analysis: Analysis, verb: int) -> dict[int, bool]:
@@ -840,8 +845,11 @@ def doer_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str 
     be offered to the school"; "the committee elects the members" against "a committee elected by the
     members". Names and ordinary words alike; the voice of each verb taken into account."""
     for i, j in aligned.items():
-        if not (claim.verb_like(i) and source.verb_like(j)):
+        said = claim.tokens[i]
+        if not source.verb_like(j):
             continue
+        if not (claim.verb_like(i) or (said.lemma == source.tokens[j].lemma and said.surface != said.lemma)):
+            continue  # "the committee elects": a present verb after an ordinary noun, as the source's verb
         if sum(t.lemma == source.tokens[j].lemma for t in source.tokens) > 1:
             continue  # "took her with him … after Takaichi took office": which one the claim means is open
         theirs = _doers(source, j)
