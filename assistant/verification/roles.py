@@ -829,8 +829,9 @@ def _doers(analysis: Analysis, verb: int) -> dict[int, bool]:
     )  # "a library written by A.M. Kuchling", not "fell by 120 m"
     found: dict[int, bool] = {}
     before, after = _part(analysis, verb, -1), _part(analysis, verb, +1)
-    if not passive and after is None:  # "the army forbidden to enter" may be a passive without "be"
-        return found
+    direct = after is not None and all(t.lemma in _DETERMINING for t in analysis.tokens[verb + 1 : after])
+    if not passive and not direct:  # "the army forbidden to enter", "pairs allocated in the range":
+        return found  # a passive without "be" reads like an active verb; only an object tells them apart
     if before is not None:
         found[before] = not passive
     if after is not None:
