@@ -830,14 +830,30 @@ def _doers(analysis: Analysis, verb: int) -> dict[int, bool]:
     found: dict[int, bool] = {}
     before, after = _part(analysis, verb, -1), _part(analysis, verb, +1)
     direct = after is not None and all(t.lemma in _DETERMINING for t in analysis.tokens[verb + 1 : after])
-    if not passive and not direct:  # "the army forbidden to enter", "pairs allocated in the range":
-        return found  # a passive without "be" reads like an active verb; only an object tells them apart
+    if not passive and not direct and not _relative_subject(analysis, before):
+        return found  # "the army forbidden to enter", "pairs allocated in the range": passives without "be"
     if before is not None:
         found[before] = not passive
     if after is not None:
         by = any(t.lemma == "by" for t in analysis.tokens[verb + 1 : after])
         found[after] = passive and by
     return found
+
+
+def _relative_subject(analysis: Analysis, subject: int | None) -> bool:
+    """Whether a word opens a relative clause as its subject ("the grant that the town council
+    awarded"): then the verb after it is active, its object the noun the clause is about."""
+    if subject is None:
+        return False
+    k = subject - 1
+    while k >= 0 and analysis.tokens[k].lemma not in _RELATIVES:
+        if not (analysis.tokens[k].lemma in _DETERMINING or _noun_goes_on(analysis, k + 1)):
+            return False
+        k -= 1
+    return k >= 0
+
+
+_RELATIVES = frozenset("that which whom".split())
 
 
 def doer_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
