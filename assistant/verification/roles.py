@@ -829,7 +829,12 @@ def _doers(analysis: Analysis, verb: int) -> dict[int, bool]:
     )  # "a library written by A.M. Kuchling", not "fell by 120 m"
     found: dict[int, bool] = {}
     before, after = _part(analysis, verb, -1), _part(analysis, verb, +1)
-    direct = after is not None and all(t.lemma in _DETERMINING for t in analysis.tokens[verb + 1 : after])
+    direct = (
+        after is not None
+        and all(  # no preposition between the verb and its object
+            t.lemma in _DETERMINING or t.content for t in analysis.tokens[verb + 1 : after]
+        )
+    )
     if not passive and not direct and not _relative_subject(analysis, before):
         return found  # "the army forbidden to enter", "pairs allocated in the range": passives without "be"
     if before is not None:
