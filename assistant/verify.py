@@ -8,7 +8,8 @@ Each claim gets a decision with its reason (``verification.rules`` does the read
 
 - ``supported``: a cited sentence says it — verbatim, or with the same names, numbers, dates and
   negation, nobody's role swapped, every other word the source's or a near synonym, and close in
-  meaning by the sentence embeddings;
+  meaning by the sentence embeddings (or, word for word, every word the source's and no doubt
+  raised: then a pronoun or a short claim may leave the embeddings less close);
 - ``unsupported``: the cited sentences lack one of its names, numbers or dates, or say otherwise;
 - ``undecided``: the rules cannot tell (a paraphrase too free to check word by word). An
   :class:`Entailer` (a model), when one is given, judges all undecided claims of an answer in one
@@ -390,6 +391,8 @@ class Verifier:
         probability = model().probability(signals)
         if probability >= model().accept:
             return ClaimCheck(claim, unit, _support_reason(found, score, probability), signals=signals)
+        if max(closeness) >= LOW_THRESHOLD and _word_for_word(found):
+            return ClaimCheck(claim, unit, f"every word is the cited source's (closeness {score:.2f})")
         if max(closeness) < LOW_THRESHOLD:
             return ClaimCheck(
                 claim, None, f"no cited sentence is about it ({max(closeness):.2f})", "unsupported"
@@ -480,6 +483,13 @@ def _closest(claim: Analysis, scope: list[_Unit]) -> list[_Unit]:
         return (sum(weight for lemma, weight in wanted.items() if lemma in lemmas), -len(unit.text))
 
     return heapq.nlargest(CANDIDATES, scope, key=overlap)
+
+
+def _word_for_word(found: Assessment) -> bool:
+    """Whether the source says every word of the claim, none by a synonym, and no doubt was raised: a
+    claim the rules read through. Its closeness may still be low (a pronoun for the subject, a short
+    claim from a long sentence); in the claim sets every false claim read this far broke a rule."""
+    return not (found.novel or found.synonyms or found.doubts or found.subject_differs or found.untold)
 
 
 def _part_fits(found: Assessment) -> bool:

@@ -3,13 +3,18 @@ models answer, and false ones built from the documents' own words. Each claim is
 citation against every sentence of its corpus, the most permissive setting.
 
 The fitted model's weights come from article.yaml and rhine.yaml; the rules were developed on those
-and on plaintext.yaml (issue 12). debdocs.yaml (Debian licence and documentation files) was written
-before any of that work and is held out: rules were looked at against its dev half only
-(``python -m assistant.evaluation.claims "debdocs[dev]"``), never against its test half. The figures
-asserted are those measured (``python -m assistant.evaluation.claims``): a change that lets one more
-false claim through fails here, and so does one that keeps two fewer true claims (one is the wobble
-of int8 embeddings computed in other batches). Letting a false claim through is the costly error; an
-undecided true claim only costs a sentence, or a model call where a model is configured."""
+and on plaintext.yaml (issue 12). Two sets are held out. debdocs.yaml (Debian licence and
+documentation files) was written before any of that work: rules were developed against its dev half
+only (``python -m assistant.evaluation.claims "debdocs[dev]"``). mixed.yaml (the mixed-format corpus:
+PDF, web page, Word file, text, README) was written before the verifier was ever run on it. On
+2026-11-27 the rules of that day were measured once on both (mixed 63 of 72 true and 4 of 64 false
+accepted; debdocs[test] 24 of 32 and 1 of 32); then the misses of both were read and two fixes to the
+doer check followed (a passive without "be", a relative clause's subject), which left those figures
+as they were. Neither set is untouched since. The figures asserted are those measured
+(``python -m assistant.evaluation.claims``): a change that lets one more false claim through fails
+here, and so does one that keeps two fewer true claims (one is the wobble of int8 embeddings computed
+in other batches). Letting a false claim through is the costly error; an undecided true claim only
+costs a sentence, or a model call where a model is configured."""
 
 from __future__ import annotations
 
@@ -20,20 +25,23 @@ from assistant.evaluation.claims import CLAIM_SETS, HELD_OUT, Tally, half, load_
 
 # (true claims accepted, false claims accepted).
 MEASURED = {
-    "article": (59, 1),  # of 78 true, 71 false
-    "rhine": (132, 0),  # of 153 true, 128 false
+    "article": (62, 1),  # of 78 true, 71 false
+    "rhine": (134, 2),  # of 153 true, 128 false
     "plaintext": (78, 0),  # of 94 true, 78 false; rules tuned on it
-    "debdocs": (54, 4),  # of 64 true, 64 false; held out
-    "debdocs[test]": (25, 1),  # of 32 true, 32 false; its never-examined half
+    "debdocs": (53, 1),  # of 64 true, 64 false; held out
+    "debdocs[test]": (24, 1),  # of 32 true, 32 false; its half not used to develop rules
+    "mixed": (63, 4),  # of 72 true, 64 false; held out
 }
-FALSE_LIMIT = 0.03
+FALSE_LIMIT = 0.02  # issue 12: at most 2 % of false claims accepted
+TRUE_GOAL = 0.90  # issue 12: at least 90 % of true claims accepted
+SETS = ("article", "rhine", "plaintext", *HELD_OUT, "mixed")
 
 
 @pytest.fixture(scope="module")
 def tallies() -> dict[str, Tally]:
     embedder = MiniLMEmbedder()
     found = {}
-    for name in ("article", "rhine", "plaintext", *HELD_OUT):
+    for name in SETS:
         claim_set = load_claim_set(CLAIM_SETS / f"{name}.yaml")
         found[name] = run_claim_set(claim_set, embedder)
         if name in HELD_OUT:
@@ -54,21 +62,28 @@ def test_acceptance_per_claim_set(tallies: dict[str, Tally], name: str) -> None:
     assert accepted_true >= true_accepted - 1
 
 
-HELD_OUT_MISS = pytest.mark.xfail(
-    strict=True, reason="held out: 4 of 64 false claims accepted (6 %), above the limit; issue 12 is open"
+MIXED_MISS = pytest.mark.xfail(
+    strict=True, reason="held out: 4 of 64 false claims accepted (6 %), three of them role swaps; issue 12"
 )
 
 
 @pytest.mark.parametrize(
-    "name", ["article", "rhine", "plaintext", pytest.param("debdocs", marks=HELD_OUT_MISS)]
+    "name", ["article", "rhine", "plaintext", "debdocs", pytest.param("mixed", marks=MIXED_MISS)]
 )
 def test_false_claims_stay_under_the_limit(tallies: dict[str, Tally], name: str) -> None:
     accepted_false, total_false = tallies[name].count(False)
     assert accepted_false / total_false <= FALSE_LIMIT
 
 
+@pytest.mark.xfail(strict=True, reason="held out: 83 % (debdocs) and 88 % (mixed) of true claims; issue 12")
+@pytest.mark.parametrize("name", ["debdocs", "mixed"])
+def test_true_claims_reach_the_goal_on_held_out_sets(tallies: dict[str, Tally], name: str) -> None:
+    accepted_true, total_true = tallies[name].count(True)
+    assert accepted_true / total_true >= TRUE_GOAL
+
+
 def test_nothing_verbatim_is_lost_and_filler_never_passes(tallies: dict[str, Tally]) -> None:
-    for name in ("article", "rhine", "plaintext", "debdocs"):
+    for name in SETS:
         tally = tallies[name]
         assert tally.count(True, "verbatim")[0] >= tally.count(True, "verbatim")[1] - 1
         assert tally.count(False, "outside")[0] == 0

@@ -61,6 +61,12 @@ VISIT = (
     "Trump met Takaichi in Tokyo in October, shortly after she took office. "
     "During that visit, he took her with him when he addressed U.S. troops on the carrier."
 )
+MAIL = "Mail sent to the list reaches the archive within an hour."
+ELECTION = "The committee is elected by the members every February."
+BC = (
+    "The bc utility, which the manual describes at length, is an arbitrary precision numeric processing "
+    "language with syntax similar to C."
+)
 
 
 @pytest.mark.parametrize(
@@ -73,6 +79,12 @@ VISIT = (
         (ALSACE, "Archduke Sigismund of Austria sold the Alsace to Burgundy in 1469.", "supported"),
         (ALSACE, "Burgundy sold the Alsace to Archduke Sigismund of Austria in 1469.", "unsupported"),
         (SCALE, "The scale runs from Hoek van Holland to the Old Rhine Bridge at Constance.", "unsupported"),
+        # ordinary words in each other's places, doers made done-tos (voice taken into account)
+        (MAIL, "Within an hour, mail sent to the list reaches the archive.", "supported"),
+        (MAIL, "Mail sent to the archive reaches the list within an hour.", "unsupported"),
+        (ELECTION, "Every February the members elect the committee.", "supported"),
+        (ELECTION, "Every February the committee elects the members.", "unsupported"),
+        (ELECTION, "The members are elected by the committee every February.", "unsupported"),
         # numbers as values, with their bounds and what they are said of
         (SALE, "The exercises follow the announcement of an $11bn arms sale to Taiwan.", "supported"),
         (
@@ -109,6 +121,13 @@ VISIT = (
             "During that visit, Takaichi took Trump with her when she addressed U.S. troops on the carrier.",
             "unsupported",
         ),
+        # word for word, with a pronoun for the subject: supported though the embeddings are less close
+        (BC, "It is an arbitrary precision numeric processing language.", "supported"),
+        (
+            BC,
+            "It is an arbitrary precision numeric processing language with syntax similar to Pascal.",
+            "unsupported",
+        ),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),
@@ -120,6 +139,13 @@ def test_rules(embedder: MiniLMEmbedder, text: str, claim: str, verdict: str) ->
     assert result.verdict == verdict, result.reason
     if verdict == "supported":
         assert result.support is not None and result.support.text in text
+
+
+def test_a_claim_said_word_for_word_is_supported_however_close_the_embeddings(
+    embedder: MiniLMEmbedder,
+) -> None:
+    result = check(embedder, BC, "It is an arbitrary precision numeric processing language.")
+    assert result.reason.startswith("every word is the cited source's"), result.reason
 
 
 def test_a_paraphrase_too_free_for_the_rules_is_undecided_and_dropped_without_a_model(

@@ -22,7 +22,7 @@ _NEVER_NAMES = frozenset(
     """around near between among along across beyond within without despite amid since until per via
     following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
 )
-_LEMMA_ALIASES = {"yr": "year", "yrs": "year"}
+_LEMMA_ALIASES = {"yr": "year", "yrs": "year", "ca": "circa"}  # "ca. 22,000" is no "can"
 _SENTENCE_END = re.compile(r"(?:[.!?:;]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
 
 

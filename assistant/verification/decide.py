@@ -27,6 +27,7 @@ FEATURES = (
     "merged",  # two or more sentences together
     "short",  # five words or fewer
     "subject_differs",  # the source names another doer right before the shared verb
+    "unlike",  # novel words that no source word is even loosely like
 )
 
 
@@ -41,6 +42,7 @@ def features(found: Assessment, closeness: float) -> dict[str, float]:
         "merged": float(found.merged),
         "short": float(found.words <= 5),
         "subject_differs": float(found.subject_differs),
+        "unlike": float(min(found.unlike, 3)),
     }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .analysis import Analysis, Token, is_pronoun
-from .lexicon import OPPOSITES, SUBJECT_PRONOUNS
+from .lexicon import BE, OPPOSITES, SUBJECT_PRONOUNS
 from .quantities import Quantity, same
 
 Group = tuple[str, ...]
@@ -730,3 +730,154 @@ def order_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
 
 
 _ORDER_GROUP = next(g for g, _ in OPPOSITES["after"])
+
+
+_DETERMINING = frozenset("a an the this that these those its their his her our your my".split())
+_COORDINATION = frozenset({"and", "or", "nor", "&"})
+
+
+def _slot(analysis: Analysis, k: int) -> str | None:
+    """The word that word ``k`` fills a place of: the one before it, determiners aside ("for testing",
+    "reach unstable"); None at the start of a clause, after punctuation, or in a list ("X and Y")."""
+    tokens = analysis.tokens
+    j = k - 1
+    while j >= 0 and tokens[j].lemma in _DETERMINING:
+        j -= 1
+    if j < 0 or any(c in analysis.text[tokens[j].end : tokens[k].start] for c in ",;:()—–\"'"):
+        return None
+    lemma = tokens[j].lemma
+    return None if lemma in _COORDINATION else lemma
+
+
+def slot_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """Two of the claim's words trade the places the source gives them: "packages uploaded for testing
+    reach unstable" against "packages uploaded for unstable reach testing". Each word's place is the
+    word before it; a word moved within a list, or to a clause of its own, keeps no place."""
+    pairs = [(i, j) for i, j in aligned.items() if claim.tokens[i].content and not claim.tokens[i].number]
+    for p, (a, a_src) in enumerate(pairs):
+        for b, b_src in pairs[p + 1 :]:
+            lemmas = {claim.tokens[a].lemma, claim.tokens[b].lemma}
+            if len(lemmas) < 2 or source.tokens[a_src].lemma == source.tokens[b_src].lemma:
+                continue
+            mine = _slot(claim, a), _slot(claim, b)
+            theirs = _slot(source, a_src), _slot(source, b_src)
+            if None in mine or None in theirs or mine[0] == mine[1] or lemmas & {*mine}:
+                continue
+            if mine == (theirs[1], theirs[0]):
+                words = claim.tokens[a].surface, claim.tokens[b].surface
+                return f"{words[0]} and {words[1]} trade places (the source says {theirs[0]} {words[0]})"
+    return None
+
+
+_CLAUSE_WORDS = frozenset("that which who whom whose while whereas because although".split())
+
+
+def _part(analysis: Analysis, verb: int, step: int) -> int | None:
+    """The nearest content word before (``step`` -1) or after (+1) a verb in its clause, auxiliaries,
+    adverbs and other verbs' particles aside: the verb's subject or its object."""
+    tokens, k = analysis.tokens, verb + step
+    while 0 <= k < len(tokens):
+        near, far = sorted((tokens[k], tokens[k - step]), key=lambda t: t.start)
+        if any(c in analysis.text[near.end : far.start] for c in ",;:()—–"):
+            return None
+        token = tokens[k]
+        if token.lemma in _CLAUSE_WORDS or (step < 0 and token.lemma in ("by", "to", "for")):
+            return None
+        if step > 0 and not token.content and token.lemma not in _DETERMINING | {"by"}:
+            following = tokens[k + 1] if k + 1 < len(tokens) else None
+            if following is None or not (following.lemma in _DETERMINING or following.name):
+                return None  # "forbidden to enter": no object; "offered to the school": one
+        if token.content and not token.number and not _adverb(token):
+            if analysis.verb_like(k):
+                return None
+            while step > 0 and k + 1 < len(tokens) and _noun_goes_on(analysis, k + 1):
+                k += 1
+            return k
+        k += step
+    return None
+
+
+_STILL = _ADVERBS | frozenset("yet now again even ever".split())
+
+
+def _adverb(token: Token) -> bool:
+    surface = token.surface.lower()
+    return surface.endswith("ly") or token.lemma in _AUXILIARIES | _STILL or surface in _AUXILIARIES
+
+
+def _noun_goes_on(analysis: Analysis, k: int) -> bool:
+    """Whether word ``k`` continues the noun before it ("climbing frame"): content, no verb, no adverb,
+    nothing between them."""
+    token, previous = analysis.tokens[k], analysis.tokens[k - 1]
+    joined = analysis.text[previous.end : token.start].strip() in ("", "-")
+    if not joined or not token.content or token.number or token.name or token.lemma in _QUANTIFIERS:
+        return False
+    return not _adverb(token) and not analysis.verb_like(k)
+
+
+_QUANTIFIERS = frozenset("every each all some any no last next first other".split())
+
+
+def _doers(analysis: Analysis, verb: int) -> dict[int, bool]:
+    """Word → whether it does what the verb says (True) or has it done to it (False): before an active
+    verb the doer, after it the object; before a passive one (a form of "be" before it) the object,
+    after "by" the doer."""
+    before_verb = [t for t in analysis.tokens[max(0, verb - 3) : verb] if t.lemma not in _STILL]
+    after_verb = [t for t in analysis.tokens[verb + 1 : verb + 4] if t.lemma not in _STILL | _DETERMINING]
+    passive = (bool(before_verb) and before_verb[-1].lemma in BE) or (
+        len(after_verb) > 1 and after_verb[0].lemma == "by" and not after_verb[1].number
+    )  # "a library written by A.M. Kuchling", not "fell by 120 m"
+    found: dict[int, bool] = {}
+    before, after = _part(analysis, verb, -1), _part(analysis, verb, +1)
+    direct = (
+        after is not None
+        and all(  # no preposition between the verb and its object
+            t.lemma in _DETERMINING or t.content for t in analysis.tokens[verb + 1 : after]
+        )
+    )
+    if not passive and not direct and not _relative_subject(analysis, before):
+        return found  # "the army forbidden to enter", "pairs allocated in the range": passives without "be"
+    if before is not None:
+        found[before] = not passive
+    if after is not None:
+        by = any(t.lemma == "by" for t in analysis.tokens[verb + 1 : after])
+        found[after] = passive and by
+    return found
+
+
+def _relative_subject(analysis: Analysis, subject: int | None) -> bool:
+    """Whether a word opens a relative clause as its subject ("the grant that the town council
+    awarded"): then the verb after it is active, its object the noun the clause is about."""
+    if subject is None:
+        return False
+    k = subject - 1
+    while k >= 0 and analysis.tokens[k].lemma not in _RELATIVES:
+        if not (analysis.tokens[k].lemma in _DETERMINING or _noun_goes_on(analysis, k + 1)):
+            return False
+        k -= 1
+    return k >= 0
+
+
+_RELATIVES = frozenset("that which whom".split())
+
+
+def doer_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """For a verb both share, a word the claim makes its doer must not be what the source has it done
+    to, nor the other way round: "the school will offer the council its frame" against "the frame will
+    be offered to the school"; "the committee elects the members" against "a committee elected by the
+    members". Names and ordinary words alike; the voice of each verb taken into account."""
+    for i, j in aligned.items():
+        said = claim.tokens[i]
+        if not source.verb_like(j):
+            continue
+        if not (claim.verb_like(i) or (said.lemma == source.tokens[j].lemma and said.surface != said.lemma)):
+            continue  # "the committee elects": a present verb after an ordinary noun, as the source's verb
+        if sum(t.lemma == source.tokens[j].lemma for t in source.tokens) > 1:
+            continue  # "took her with him … after Takaichi took office": which one the claim means is open
+        theirs = _doers(source, j)
+        for word, does in _doers(claim, i).items():
+            k = aligned.get(word)
+            if k is not None and k in theirs and theirs[k] != does:
+                role = "the doer" if theirs[k] else "the object"
+                return f"{source.tokens[k].surface} is {role} of “{source.tokens[j].surface}” in the source"
+    return None

@@ -32,6 +32,7 @@ from .quantities import same, same_value, unstated
 from .roles import (
     canonical,
     definition_conflict,
+    doer_conflict,
     group,
     number_word_conflict,
     object_conflict,
@@ -43,11 +44,13 @@ from .roles import (
     preposition_conflict,
     quantity_conflict,
     role_conflict,
+    slot_conflict,
     subject_differs,
     swapped_attachment,
 )
 
 Similarity = Callable[[str, str], float]
+UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
 WORD_SIMILAR = 0.5  # MiniLM cosine of two single words above which an ordinary word may stand for another
 PLACE_REACH = 4  # items around a name or number in the source where one of its claim neighbours must stand
 BINDING_REACH = 3  # words on each side that bind a name or number to what it is said of
@@ -70,6 +73,7 @@ class Assessment:
     subject_differs: bool = False  # the source names another doer right before a shared verb
     words: int = 0  # the claim's words that count
     untold: list[str] = field(default_factory=list)  # names the source leaves to its document's name
+    unlike: int = 0  # novel words with no source word even loosely like them (cosine below UNLIKE)
 
     @property
     def clean(self) -> bool:
@@ -227,6 +231,8 @@ def _align_word(
     found.novel.append(token.surface)
     if claim.verb_like(token.index) and token.lemma not in LIGHT_VERBS:
         found.novel_verbs.append(token.surface)
+    if _nearest(token, source, similar)[1] < UNLIKE:
+        found.unlike += 1
 
 
 def _unnamed(claim: Analysis, token: Token, source: Analysis) -> bool:
@@ -361,14 +367,20 @@ def _find(token: Token, source: Analysis, exact: bool) -> int | None:
 
 
 def _synonym(token: Token, source: Analysis, similar: Similarity) -> int | None:
-    best, best_score = None, WORD_SIMILAR
+    best, score = _nearest(token, source, similar)
+    return best if score >= WORD_SIMILAR else None
+
+
+def _nearest(token: Token, source: Analysis, similar: Similarity) -> tuple[int | None, float]:
+    """The ordinary source word most like the claim word, and how alike they are."""
+    best, best_score = None, -1.0
     for other in source.tokens:
         if not other.content or other.number or other.name or other.sides:
             continue
         score = similar(token.lemma, other.lemma)
         if score >= best_score:
             best, best_score = other.index, score
-    return best
+    return best, best_score
 
 
 def _opposite(token: Token, source: Analysis) -> tuple[int | None, str | None]:
@@ -581,6 +593,8 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
         definition_conflict(claim, source, found.aligned),
+        slot_conflict(claim, source, found.aligned),
+        doer_conflict(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
@@ -599,7 +613,8 @@ def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> st
     anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
-            if a.lemma != b.lemma and a.number == b.number and _crossed(claim, source, found, a, b):
+            same_kind = (a.number, a.name, bool(a.sides)) == (b.number, b.name, bool(b.sides))
+            if a.lemma != b.lemma and same_kind and _crossed(claim, source, found, a, b):
                 return f"{a.surface} and {b.surface} trade places"
     return None
 
@@ -664,13 +679,14 @@ def assess_merged(
     allowed: Callable[[Assessment], bool],
 ) -> Assessment:
     """A claim made of several sentences: it must split at clause breaks into parts that each one
-    sentence says by itself (so a name of one sentence cannot take the verb of the other).
-    ``allowed`` says whether a part's unmatched words are few enough."""
+    sentence says by itself (so a name of one sentence cannot take the verb of the other); one more
+    part than sentences, since a sentence may give two clauses of the claim ("minizip, which lives in
+    contrib and is not part of zlib"). ``allowed`` says whether a part's unmatched words are few enough."""
     crossed = crossed_clauses(analyse(claim), analyse(" ".join(s.analysis.text for s in sentences)))
     if crossed:  # each part may be said by one sentence, yet with the other sentence's names
         return Assessment(conflicts=[crossed])
     best: Assessment | None = None
-    for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences)):
+    for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences) + 1):
         if found.clean and allowed(found):
             return found
         best = best or found
@@ -697,12 +713,11 @@ def _fits(
         left, right = claim[: cut.start()], claim[cut.end() :]
         if len(left.split()) < 2 or len(right.split()) < 2:
             continue
-        for i, sentence in enumerate(sentences):
+        for sentence in sentences:
             first = assess(analyse(left), sentence.analysis, sentence.context, names, similar, sentence.given)
             if not (first.clean and allowed(first)):
                 continue
-            rest = sentences[:i] + sentences[i + 1 :]
-            for second in _fits(right, rest, names, similar, allowed, depth - 1):
+            for second in _fits(right, sentences, names, similar, allowed, depth - 1):
                 if second.clean and allowed(second):
                     yield _joined(first, second)
 
@@ -720,4 +735,5 @@ def _joined(first: Assessment, second: Assessment) -> Assessment:
         subject_differs=first.subject_differs or second.subject_differs,
         evidence=first.evidence + second.evidence,
         words=first.words + second.words,
+        unlike=first.unlike + second.unlike,
     )
