@@ -117,10 +117,10 @@ class MiniLMEmbedder(CachedEmbedder):
         (pooling its tokens' states in the passage's pass costs nothing extra, but the vectors differ
         and so do answers: 77.0 % on the dev set against 78.2 %). Not cached: an ingest embeds each
         text once; a sentence repeated by overlapping chunks is embedded once per call."""
-        vectors = self._embed_sorted(list(texts))
+        vectors = self.embed_uncached(list(texts))
         pieces = [text[a:b] for text, bounds in zip(texts, spans, strict=True) for a, b in bounds.tolist()]
         unique = list(dict.fromkeys(pieces))
-        found = dict(zip(unique, self._embed_sorted(unique), strict=True))
+        found = dict(zip(unique, self.embed_uncached(unique), strict=True))
         sentences, at = [], 0
         for bounds in spans:
             own = pieces[at : at + len(bounds)]
@@ -130,8 +130,9 @@ class MiniLMEmbedder(CachedEmbedder):
             )
         return vectors, sentences
 
-    def _embed_sorted(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of ``texts``, in length-sorted batches of bounded size."""
+    def embed_uncached(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts``, in length-sorted batches of bounded size, not cached: for
+        ingest, which embeds each text once (its words too, so the cache keeps what answering uses)."""
         vectors = np.zeros((len(texts), self.DIMENSIONS), dtype=np.float32)
         if not texts:
             return vectors
