@@ -104,7 +104,12 @@ def test_a_new_question_costs_one_model_call(corpus_dir: Path) -> None:
     assert isinstance(embedder, MiniLMEmbedder)
     calls: list[list[str]] = []
     original = embedder._embed_batch
-    embedder._embed_batch = lambda texts: calls.append(texts) or original(texts)  # type: ignore[method-assign]
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return original(texts)
+
+    embedder._embed_batch = counting  # type: ignore[method-assign]
     questions = {
         "What did Kyodo say about the cherry blossoms?": "cherry blossom",
         "How much were the weapons sold to Taiwan worth?": "$11 billion",
@@ -136,12 +141,13 @@ def test_the_vocabulary_has_vectors_kept_across_ingests(corpus_dir: Path) -> Non
     (corpus_dir / "bridge.txt").write_text(bridge, encoding="utf-8")
     embedded: list[str] = []
     original = MiniLMEmbedder.embed_uncached
+
+    def recording(self: MiniLMEmbedder, texts: list[str]) -> np.ndarray:
+        embedded.extend(texts)
+        return original(self, texts)
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            MiniLMEmbedder,
-            "embed_uncached",
-            lambda self, texts: embedded.extend(texts) or original(self, texts),
-        )
+        patch.setattr(MiniLMEmbedder, "embed_uncached", recording)
         make(corpus_dir).ingest()
     assert set(embedded) - {bridge} == set(terms(bridge)) - set(vocabulary) >= {"viaduct", "metre"}
     after = make(corpus_dir).index.store()
