@@ -157,7 +157,9 @@ class Store:
         if vectors is None:
             return [None] * len(words)
         rows = [self._vocabulary.find(w) for w in words]
-        return [None if r is None or r >= len(vectors) else vectors[r].astype(np.float32) for r in rows]
+        known = [r for r in rows if r is not None and r < len(vectors)]
+        found = iter(np.asarray(vectors[known], dtype=np.float32))  # one read of the map for all
+        return [next(found) if r is not None and r < len(vectors) else None for r in rows]
 
     def documents(self) -> dict[str, DocumentEntry]:
         """Every document with its chunks' rows (read in full: for an ingest's plan, not for answering)."""
