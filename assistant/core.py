@@ -161,10 +161,11 @@ class Assistant:
     def index(self) -> Index:
         with self._lock:
             if self._index is None:
+                embedder = self.embedder  # the model loads in a thread of its own while Chroma is imported
                 from .index import Index  # imports Chroma (~0.5 s): only when the index is needed
                 from .integrity import ensure_intact
 
-                index = Index(self.settings, self.embedder)
+                index = Index(self.settings, embedder)
                 ensure_intact(index)  # a few ms: an index that lost data says so, never answers from it
                 self._index = index
             return self._index
