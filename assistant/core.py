@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from .backends import Backend, make_backend
 from .backends.offline import OfflineBackend
 from .embeddings import Embedder, make_embedder
+from .embeddings.stored import StoredVectors
 from .errors import CorpusError, ModelReplyError, QuestionError
 from .followup import carry_along, rewrite_problem
 from .models import (
@@ -46,6 +47,8 @@ from .tokens import encoding
 from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .index import Index
 
 T = TypeVar("T")
@@ -125,6 +128,7 @@ class Assistant:
         self.settings = load_settings(settings, **overrides)
         self._lock = threading.RLock()
         self._embedder: Embedder | None = None
+        self._vectors: Embedder | None = None
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._backend: Backend | None = None
@@ -141,13 +145,27 @@ class Assistant:
             return self._embedder
 
     @property
+    def vectors(self) -> Embedder:
+        """The embedder answering uses: the words of the documents have vectors stored at ingest, and
+        a question's own words were embedded with it, so the reader and the verifier run no model."""
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = StoredVectors(self.embedder, self._stored_vectors)
+            return self._vectors
+
+    def _stored_vectors(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        retriever = self._retriever
+        return retriever.stored_vectors(texts) if retriever is not None else [None] * len(texts)
+
+    @property
     def index(self) -> Index:
         with self._lock:
             if self._index is None:
+                embedder = self.embedder  # the model loads in a thread of its own while Chroma is imported
                 from .index import Index  # imports Chroma (~0.5 s): only when the index is needed
                 from .integrity import ensure_intact
 
-                index = Index(self.settings, self.embedder)
+                index = Index(self.settings, embedder)
                 ensure_intact(index)  # a few ms: an index that lost data says so, never answers from it
                 self._index = index
             return self._index
@@ -156,7 +174,7 @@ class Assistant:
     def backend(self) -> Backend:
         with self._lock:
             if self._backend is None:
-                self._backend = make_backend(self.settings, self.embedder)
+                self._backend = make_backend(self.settings, self.vectors)
             return self._backend
 
     def corpus(self) -> list[Path]:
@@ -256,7 +274,7 @@ class Assistant:
 
         backend = self.backend
         reader = (
-            backend if isinstance(backend, OfflineBackend) else OfflineBackend(self.settings, self.embedder)
+            backend if isinstance(backend, OfflineBackend) else OfflineBackend(self.settings, self.vectors)
         )
         *_, request = self._gather(answer.standalone_question, reader)
         evidence = request.evidence
@@ -365,8 +383,8 @@ class Assistant:
     ) -> Generator[str, None, _Outcome]:
         """One backend's draft through the verifier (and, ``gated``, the relevance check and the cap);
         what it yields is also added to ``shown``."""
-        gate = _Gate(request, self.settings, self.embedder) if gated else None
-        verifier = StreamingVerifier(Verifier(request.sources, self.embedder), gate)
+        gate = _Gate(request, self.settings, self.vectors) if gated else None
+        verifier = StreamingVerifier(Verifier(request.sources, self.vectors), gate)
         # A question of several parts is shown whole or not at all: held until every part is answered.
         hold = gate is not None and len(gate.parts) > 1
         held: list[str] = []
@@ -403,7 +421,7 @@ class Assistant:
         """The offline reader a model's answer falls back to."""
         with self._lock:
             if self._fallback is None:
-                self._fallback = OfflineBackend(self.settings, self.embedder)
+                self._fallback = OfflineBackend(self.settings, self.vectors)
             return self._fallback
 
     def _assemble(

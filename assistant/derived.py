@@ -3,10 +3,13 @@
 Per generation of a collection (the ``generation`` number in its metadata, bumped by every ingest
 that changes it) one folder holds: the chunks (ids, text, document, offsets), the documents (for the
 next ingest's plan), each chunk's sentence spans and sentence vectors (int8, one scale per row), the
-term ids and the BM25 matrix (``lexical.py``). Opening one is a few ``mmap`` calls whatever the
-corpus size, so a new process answers without reading the collection, normalising text or embedding
-sentences: a question costs one embedding. Folders are written under a temporary name and renamed
-into place, so a reader sees a whole generation or none.
+term ids and the BM25 matrix (``lexical.py``), and a vector for each term of the vocabulary (float16:
+the reader and the verifier compare single words by meaning). Opening one is a few ``mmap`` calls
+whatever the corpus size, so a new process answers without reading the collection, normalising text or
+embedding sentences or words: a question costs one embedding (itself and its own words not stored).
+Folders are written under a temporary name and renamed into place, so a reader sees a whole
+generation or none. A store rebuilt from the collection (``Index._rebuild``) has neither sentence nor
+word vectors: they are computed when first needed.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +32,10 @@ from .models import Section, StoredChunk
 from .text import evidence_sentences
 
 FORMAT = 3  # 3: sentence spans are evidence sentences (instructions and hidden text left out)
+WORD_DTYPE = np.float16  # cosine error ~1e-4: word comparisons decide as with float32 vectors
+
+Embed = Callable[[list[str]], np.ndarray]
+"""Unit vectors of texts, one row each (the embedder's uncached, length-sorted pass)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,9 @@ class Store:
         self._term_ends = open_column(folder / "term_ends", np.int64)
         self._terms = open_column(folder / "terms", np.int32)
         self._id_index = HashIndex(folder, "ids", self.ids)
+        words = folder / "word_vectors"
+        stored = self.dims and words.exists()
+        self._word_vectors = open_column(words, WORD_DTYPE, self.dims) if stored else None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -132,6 +142,25 @@ class Store:
             return spans, None
         return spans, np.asarray(self._vectors[low:high], dtype=np.float32) * scales[:, None]
 
+    @cached_property
+    def _vocabulary(self) -> HashIndex:
+        return HashIndex(self.folder, "vocab", Strings(self.folder, "vocab"))
+
+    @property
+    def word_vectors(self) -> np.ndarray | None:
+        """One unit vector per vocabulary term (rows as ``vocabulary()``), or None when not stored."""
+        return self._word_vectors
+
+    def word_vector(self, words: Sequence[str]) -> list[np.ndarray | None]:
+        """The stored vector of each word that is a term of the vocabulary, else None."""
+        vectors = self._word_vectors
+        if vectors is None:
+            return [None] * len(words)
+        rows = [self._vocabulary.find(w) for w in words]
+        known = [r for r in rows if r is not None and r < len(vectors)]
+        found = iter(np.asarray(vectors[known], dtype=np.float32))  # one read of the map for all
+        return [next(found) if r is not None and r < len(vectors) else None for r in rows]
+
     def documents(self) -> dict[str, DocumentEntry]:
         """Every document with its chunks' rows (read in full: for an ingest's plan, not for answering)."""
         with (self.folder / "documents.jsonl").open(encoding="utf-8") as lines:
@@ -167,12 +196,17 @@ class StoreWriter:
     """Writes one generation into a temporary folder: documents in any order, each with its chunks;
     ``publish`` builds the indexes and renames the folder into place."""
 
-    def __init__(self, root: Path, vocabulary: Sequence[str], dims: int) -> None:
+    def __init__(
+        self, root: Path, vocabulary: Sequence[str], dims: int, word_vectors: np.ndarray | None = None
+    ) -> None:
+        """``word_vectors``: the previous generation's, rows as ``vocabulary`` (kept, not recomputed)."""
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.root = root
         self.folder = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
         self.dims = dims
         self._vocabulary = Vocabulary(vocabulary)
+        known = word_vectors is not None and word_vectors.shape == (len(vocabulary), dims)
+        self._known_words = word_vectors if known else None
         folder = self.folder
         self._ids = StringsWriter(folder, "ids")
         self._texts = StringsWriter(folder, "texts")
@@ -252,9 +286,10 @@ class StoreWriter:
             self._terms.append(store._terms[term_low : int(store._term_ends[row])])
             self._term_ends.append([self._terms.rows])
 
-    def publish(self, generation: int, embedder: str) -> Store:
-        """Build the id and BM25 indexes, then move the folder to ``g<generation>`` (replacing a
-        leftover of an ingest that died before recording that generation)."""
+    def publish(self, generation: int, embedder: str, embed_words: Embed | None = None) -> Store:
+        """Build the id and BM25 indexes (and, with ``embed_words``, the vocabulary's vectors), then
+        move the folder to ``g<generation>`` (replacing a leftover of an ingest that died before
+        recording that generation)."""
         writers: list[ColumnWriter | StringsWriter] = [
             self._ids, self._texts, self._sections, self._doc_ids, self._titles, self._chunk_docs,
             self._bounds, self._sentence_ends, self._spans, self._scales, self._term_ends, self._terms,
@@ -265,6 +300,8 @@ class StoreWriter:
         folder = self.folder
         write_hash_index(folder, "ids", (Strings(folder, "ids").raw(i) for i in range(self._ids.rows)))
         self._vocabulary.write(folder)
+        if embed_words is not None and self.dims:
+            self._write_word_vectors(embed_words)
         term_ends = open_column(folder / "term_ends", np.int64)
         build_lexical(folder, term_ends, open_column(folder / "terms", np.int32), len(self._vocabulary))
         meta = {
@@ -278,6 +315,20 @@ class StoreWriter:
             shutil.rmtree(final)
         os.rename(folder, final)
         return Store(final)
+
+    def _write_word_vectors(self, embed: Embed) -> None:
+        """A vector per vocabulary term: the previous generation's rows copied, new terms embedded
+        (the vocabulary only grows, so rows stay aligned with term ids)."""
+        column = ColumnWriter(self.folder / "word_vectors", WORD_DTYPE, self.dims)
+        terms = self._vocabulary.terms
+        done = 0
+        if self._known_words is not None:
+            for low in range(0, len(self._known_words), 65_536):
+                column.append(self._known_words[low : low + 65_536])
+            done = len(self._known_words)
+        for low in range(done, len(terms), 65_536):
+            column.append(embed(list(terms[low : low + 65_536])))
+        column.close()
 
     def abandon(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -258,15 +258,12 @@ class Index:
             )
 
     def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        """Ids of the ``n`` nearest chunks with their cosine similarity."""
+        """Ids of the ``n`` nearest chunks with their cosine similarity (all of them when there are
+        fewer: Chroma caps ``n_results`` itself, so no ``count``, which scans the collection and cost as
+        much CPU as the query at 10k chunks)."""
         with self._translate_errors("query"):
-            available = self._collection.count()
-            if not available:
-                return []
             result = self._collection.query(
-                query_embeddings=[vector.tolist()],
-                n_results=min(n, available),
-                include=["distances"],
+                query_embeddings=[vector.tolist()], n_results=n, include=["distances"]
             )
         ids = result["ids"][0]
         distances = (result["distances"] or [[]])[0]
@@ -423,7 +420,7 @@ class Index:
         derived data, under the generation the completed ingest is about to record."""
         corpus = Corpus(roots=list(roots), skipped=skipped)
         leftovers = self._orphans(store) if orphans else set()
-        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions())
+        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions(), store.word_vectors)
         generation = self.state().generation + 1
         self._building = list(roots)
         try:
@@ -434,7 +431,7 @@ class Index:
             plan.stale |= {i for i in leftovers if not ingestion.wrote(i)}
             self._delete(plan.stale)  # only once every new chunk is in
             if plan.changed or plan.touched:
-                published = writer.publish(generation, self.embedder.name)
+                published = writer.publish(generation, self.embedder.name, self._embed_words())
             else:  # the same rows: the store moves to the new generation as it is
                 writer.abandon()
                 published = store.renamed(generation)
@@ -591,6 +588,11 @@ class Index:
     def _dimensions(self) -> int:
         """Width of stored sentence vectors: 0 when the embedder cannot give them with the chunk's."""
         return self.embedder.dimensions if isinstance(self.embedder, PassageEmbedder) else 0
+
+    def _embed_words(self) -> Callable[[list[str]], np.ndarray] | None:
+        """How the vocabulary's words are embedded at ingest: only by an embedder that stores sentence
+        vectors (a local model; a paid API is not asked for every word of the corpus)."""
+        return self.embedder.embed_uncached if isinstance(self.embedder, PassageEmbedder) else None
 
     def embed_chunks(
         self, texts: Sequence[str], spans: Sequence[np.ndarray]

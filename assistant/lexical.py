@@ -35,6 +35,11 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._terms)
 
+    @property
+    def terms(self) -> Sequence[str]:
+        """Every term, by id."""
+        return self._terms
+
     def ids(self, text: str) -> np.ndarray:
         """The term ids of ``text``, in order, repeats kept (they are its term frequencies)."""
         found = terms(text) or [EMPTY]

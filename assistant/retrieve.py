@@ -7,7 +7,8 @@ fusion, vector-only and BM25-only on the dev set (see the README for the numbers
 Retrieved passages are then split into sentences and scored, so the answer stage can quote a sentence
 with its exact offsets. The lexical index, the chunks and their sentences' spans and vectors were
 written at ingest (``derived.py``) and are memory-mapped here: start-up does not grow with the corpus,
-and a new question costs one embedding.
+and a new question costs one model call: the question and those of its words the store has no vector
+for, in one batch (the reader and the verifier compare words by meaning, through ``vectors``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .derived import spans_of
 from .embeddings import Embedder, PassageEmbedder
 from .models import Evidence, Passage, locate
 from .settings import Settings
-from .text import coverage
+from .text import canonical_names, coverage, normalize, words
 
 if TYPE_CHECKING:
     from .index import Index
@@ -50,15 +51,28 @@ class Retriever:
     def size(self) -> int:
         return len(self._store)
 
+    def stored_vectors(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """The vectors the index stored at ingest for ``texts`` (terms of its vocabulary), else None."""
+        return self._store.word_vector(texts)
+
+    def _embed_question(self, query: str) -> np.ndarray:
+        """The question's vector, embedded in one batch with those of its words that the store has no
+        vector for (later compared with the documents' words: then they come from the cache)."""
+        forms = {normalize(w) for text in (query, canonical_names(query)) for w, _, _ in words(text)}
+        candidates = sorted(forms - {"", query})
+        novel = [w for w, v in zip(candidates, self._store.word_vector(candidates), strict=True) if v is None]
+        return self._embedder.embed([query, *novel])[0]
+
     def search(self, query: str, k: int | None = None, fusion: str | None = None) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first."""
         k = k or self._settings.top_k
         fusion = fusion or self._settings.fusion
         store = self._store
         pool = max(4 * k, 20)
+        question = self._embed_question(query)  # for the sentences' scores too, whatever the fusion
         vector_hits: list[tuple[str, float]] = []
         if fusion != "lexical":
-            vector_hits = self._index.nearest(self._embedder.embed([query])[0], pool)
+            vector_hits = self._index.nearest(question, pool)
         lexical_hits: list[tuple[str, float]] = []
         if fusion != "vector":
             lexical_hits = [(store.ids[row], score) for row, score in store.lexical.top(query, pool)]

@@ -80,7 +80,8 @@ def test_a_new_question_embeds_only_the_question(corpus_dir: Path) -> None:
     question = "Which agency reported the drills near the island of Taiwan?"
     passages = assistant.retriever.search(question)
     evidence = assistant.retriever.evidence(question, passages)
-    assert seen == [question]
+    assert seen[-1] == question, "the question, with those of its words the documents do not have"
+    assert all(len(w.split()) == 1 and not assistant.retriever.stored_vectors([w])[0] for w in seen[:-1])
     assert len(evidence) > len(passages)
     # each sentence carries the vector the model gives it (stored at ingest)
     first = passages[0]
@@ -92,6 +93,66 @@ def test_a_new_question_embeds_only_the_question(corpus_dir: Path) -> None:
     rescored = score_sentences("When will the drills end?", evidence, embedder)
     assert seen == ["When will the drills end?"], "scoring again embeds only the question"
     assert {e.text for e in rescored} == {e.text for e in evidence}
+
+
+def test_a_new_question_costs_one_model_call(corpus_dir: Path) -> None:
+    """The whole answer (retrieve, read, verify) runs the model once for a new question: the question
+    with its own words; the documents' sentences and words have vectors stored at ingest."""
+    assistant = make(corpus_dir)
+    assistant.ensure_ready()
+    embedder = assistant.embedder
+    assert isinstance(embedder, MiniLMEmbedder)
+    calls: list[list[str]] = []
+    original = embedder._embed_batch
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return original(texts)
+
+    embedder._embed_batch = counting  # type: ignore[method-assign]
+    questions = {
+        "What did Kyodo say about the cherry blossoms?": "cherry blossom",
+        "How much were the weapons sold to Taiwan worth?": "$11 billion",
+        "Who did the drills near Taiwan worry?": "China",
+    }
+    for question, expected in questions.items():
+        calls.clear()
+        answer = assistant.ask(question)
+        assert expected in answer.text and not answer.refused
+        assert len(calls) == 1 and question in calls[0], calls
+    calls.clear()
+    assistant.ask("How much were the weapons sold to Taiwan worth?")
+    assert calls == [], "asked again: no model call at all"
+
+
+def test_the_vocabulary_has_vectors_kept_across_ingests(corpus_dir: Path) -> None:
+    """Each term of the documents has its word's vector, as the model gives it; an ingest that adds a
+    document embeds only its new terms."""
+    assistant = make(corpus_dir)
+    assistant.ensure_ready()
+    store = assistant.index.store()
+    vocabulary = store.vocabulary()
+    assert store.word_vectors is not None and len(store.word_vectors) == len(vocabulary)
+    sample = vocabulary[:: max(1, len(vocabulary) // 20)]
+    fresh = assistant.embedder.embed(sample)
+    stored = np.stack(store.word_vector(sample))  # type: ignore[arg-type]
+    assert np.allclose((fresh * stored).sum(axis=1), 1.0, atol=1e-3)
+    bridge = "The viaduct is 503 metres long."
+    (corpus_dir / "bridge.txt").write_text(bridge, encoding="utf-8")
+    embedded: list[str] = []
+    original = MiniLMEmbedder.embed_uncached
+
+    def recording(self: MiniLMEmbedder, texts: list[str]) -> np.ndarray:
+        embedded.extend(texts)
+        return original(self, texts)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MiniLMEmbedder, "embed_uncached", recording)
+        make(corpus_dir).ingest()
+    assert set(embedded) - {bridge} == set(terms(bridge)) - set(vocabulary) >= {"viaduct", "metre"}
+    after = make(corpus_dir).index.store()
+    assert after.word_vector(["viaduct"])[0] is not None
+    assert np.array_equal(after.word_vectors[: len(vocabulary)], store.word_vectors)  # type: ignore[index]
 
 
 def test_bm25_built_in_blocks_equals_bm25s(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

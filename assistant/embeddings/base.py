@@ -46,6 +46,8 @@ class PassageEmbedder(Embedder, Protocol):
         self, texts: Sequence[str], spans: Sequence[np.ndarray]
     ) -> tuple[Vectors, list[Vectors]]: ...
 
+    def embed_uncached(self, texts: list[str]) -> Vectors: ...
+
 
 class _Cache:
     """A small thread-safe LRU of text → vector: questions and sentences repeat a lot. Bounded in
