@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
+def settings_for(name: str, stack: ExitStack, stem: str = "dev") -> dict[str, Any]:
     if name == "offline":
         return {}
     if name == "smollm2-offline-condense":  # what the model path gives once follow-ups are condensed well
@@ -54,7 +54,23 @@ def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
 
         model = stack.enter_context(ScriptedModel())
         return {"backend": "openai", "base_url": model.url, "model": "scripted-strong", "max_retries": 0}
-    raise SystemExit(f"unknown run {name!r}: offline, smollm2, smollm2-offline-condense or strong")
+    if name == "replay-smollm2":  # SmolLM2's recorded replies, under today's checks and policy
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from replay import ReplayModel  # beside this file
+
+        replay = ReplayModel(RESULTS / f"answer_smollm2_{stem}.json")
+        stack.enter_context(replay)
+        stack.callback(lambda: replay.missing and print(f"not recorded: {replay.missing}", file=sys.stderr))
+        return {
+            "backend": "openai",
+            "base_url": replay.url,
+            "model": "replay-smollm2",
+            "answer_shape": "structured",
+            "max_retries": 0,
+        }
+    raise SystemExit(
+        f"unknown run {name!r}: offline, smollm2, smollm2-offline-condense, replay-smollm2 or strong"
+    )
 
 
 ROWS = {
@@ -105,7 +121,7 @@ def main() -> None:
     from assistant.settings import load_settings
 
     with ExitStack() as stack:
-        settings = load_settings(**settings_for(name, stack))
+        settings = load_settings(**settings_for(name, stack, set_path.stem))
 
         def progress(done: int, total: int) -> None:
             print(f"{done}/{total}", file=sys.stderr, flush=True)
