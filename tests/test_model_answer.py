@@ -416,4 +416,4 @@ def test_a_strong_model_on_the_dev_set_is_never_worse_than_offline(tmp_path: Pat
     assert summary.answer_accuracy >= offline.answer_accuracy, "never worse than the offline reader"
     assert summary.unsupported_claims == 0 and summary.citation_validity == 1.0
     assert summary.truncated_shown == 0
-    assert summary.paths["model"] >= 30, "the model's own words where they qualify"
+    assert summary.paths["model"] >= 25, "the model's own words where the offline reader sees an answer"

@@ -3,7 +3,11 @@ xllamacpp on loopback (one thread), and the scripted strong model (``tests/scrip
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py offline|smollm2|strong [SET]
     … answer_eval.py smollm2-offline-condense   # diagnostic: SmolLM2 answers, follow-ups condensed offline
+    … answer_eval.py replay-smollm2 [SET]   # SmolLM2's recorded replies (results/answer_smollm2_SET.json)
     PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py table [SET]   # README table
+
+``answer_smollm2-main_SET.json`` is SmolLM2's run under the code before the reader judged relevance
+(commit 9ed640b): for dev.yaml the live run, for a held-out set its replies replayed there.
 
 Each run indexes the set's corpus in a fresh temp dir, prints the terminal report and writes
 ``results/answer_<name>.json``: the summary and, per turn, the path, the reply, the answer and what
@@ -75,8 +79,8 @@ def settings_for(name: str, stack: ExitStack, stem: str = "dev") -> dict[str, An
 
 ROWS = {
     "offline": "offline reader",
+    "smollm2-main": "SmolLM2-135M-Instruct (structured), the rules-only relevance check of before",
     "smollm2": "SmolLM2-135M-Instruct (structured)",
-    "smollm2-offline-condense": "SmolLM2, follow-ups condensed by the offline reader (diagnostic)",
     "strong": "scripted strong model (text)",
 }
 
@@ -84,15 +88,17 @@ ROWS = {
 def table(stem: str) -> str:
     """The README's table from the three runs' results."""
     lines = [
-        "| answers by | accuracy | refusal P / R | unsupported | truncated shown | off-topic shown "
-        "| paths (model / fallback / gate) | latency p50 |",
+        "| answers by | accuracy | refusal P / R | unsupported | truncated shown "
+        "| off-topic shown (the model's) | paths (model / fallback / gate) | latency p50 |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, label in ROWS.items():
         path = RESULTS / f"answer_{name}_{stem}.json"
         if not path.exists():
             continue
-        s = json.loads(path.read_text(encoding="utf-8"))["summary"]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        s = data["summary"]
+        by_model = sum(len(t["off_topic"]) for t in data["turns"] if t["path"] == "model")
         paths = s["paths"]
         routes = f"{paths.get('model', 0)} / {paths.get('fallback', 0)} / {paths.get('gate', 0)}"
         if name == "offline":
@@ -100,7 +106,8 @@ def table(stem: str) -> str:
         lines.append(
             f"| {label} | {s['answer_accuracy']:.1%} "
             f"| {s['refusal_precision']:.1%} / {s['refusal_recall']:.1%} "
-            f"| {s['unsupported_claims']} of {s['claims']} | {s['truncated_shown']} | {s['off_topic_shown']} "
+            f"| {s['unsupported_claims']} of {s['claims']} | {s['truncated_shown']} "
+            f"| {s['off_topic_shown']} ({by_model}) "
             f"| {routes} | {s['latency_p50_ms'] / 1000:,.2f} s |"
         )
     return "\n".join(lines)
