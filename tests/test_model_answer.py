@@ -30,6 +30,7 @@ from assistant.backends.shape import (
     numbered_sentences,
     parse_ids,
 )
+from assistant.errors import BackendError
 from assistant.evaluation.dataset import Expectation
 from assistant.evaluation.runner import _off_topic, _truncated
 from assistant.models import Citation, ModelReply, Request
@@ -39,6 +40,7 @@ from assistant.verify import numbered_sentences as verifier_numbering
 from .conftest import ARTICLE
 from .fault_server import FaultServer, Reply
 from .fault_server import answer as fault_answer
+from .fault_server import status as fault_status
 from .scripted_model import ScriptedModel
 from .test_answer import assert_grounded
 
@@ -210,8 +212,14 @@ def test_a_detection_is_remembered_across_processes_until_the_server_answers_dif
         server.script(fault_answer("This spring [1]."))  # the schema is no longer honoured
         answer = assistant.ask(WHEN)
         assert answer.path == "fallback" and server.url not in cache.read_text(encoding="utf-8")
+        server.script(fault_answer(ids))
         assistant.ask(WHEN)
         assert server.gets == ["/props", "/v1/models"] * 2, "detected again"
+        assert server.url in cache.read_text(encoding="utf-8")
+        server.script(fault_status(400, "response_format is not supported"))
+        with pytest.raises(BackendError):
+            assistant.ask(WHEN)  # a refused request stays an error, and the detection is dropped
+        assert server.url not in cache.read_text(encoding="utf-8")
 
 
 # -- what is shown --------------------------------------------------------------------------------
