@@ -40,7 +40,8 @@ from .models import (
     Usage,
 )
 from .prompts import pack
-from .relevance import Shown, bears_on, question_parts
+from .reading import Reading
+from .relevance import WEAKER, Shown, bears_on, question_parts
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
@@ -132,7 +133,7 @@ class Assistant:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._backend: Backend | None = None
-        self._fallback: Backend | None = None
+        self._fallback: OfflineBackend | None = None
         self._ready = False
 
     # -- parts, created on first use ------------------------------------------------------------
@@ -342,8 +343,10 @@ class Assistant:
             return (yield from self._read(self.backend, request, watch, "offline", []))
         failure: str | None = None
         shown: list[str] = []
+        with watch.measure("verify"):
+            reading = self._offline().read(everything)  # the judge of what bears on the question
         try:
-            outcome = yield from self._read(self.backend, request, watch, "model", shown, gated=True)
+            outcome = yield from self._read(self.backend, request, watch, "model", shown, reading)
         except ModelReplyError as exc:
             if shown:
                 raise  # sentences are on screen: a different answer after them would mislead
@@ -358,6 +361,8 @@ class Assistant:
             notice = f"The model failed ({failure}); this is the offline reader's answer."
         elif outcome.reply is not None and (not outcome.reply.draft or is_refusal(outcome.reply.draft)):
             notice = "The model found no answer in the documents; this is the offline reader's answer."
+        elif any(s.reason.startswith(WEAKER) for s in outcome.sentences):
+            notice = "The model's answer was weaker than the offline reader's; this is the offline reader's."
         else:
             notice = (
                 "No sentence of the model's answer passed the checks; this is the offline reader's answer."
@@ -379,11 +384,11 @@ class Assistant:
         watch: Stopwatch,
         path: AnswerPath,
         shown: list[str],
-        gated: bool = False,
+        reading: Reading | None = None,
     ) -> Generator[str, None, _Outcome]:
-        """One backend's draft through the verifier (and, ``gated``, the relevance check and the cap);
-        what it yields is also added to ``shown``."""
-        gate = _Gate(request, self.settings, self.vectors) if gated else None
+        """One backend's draft through the verifier (and, given the offline ``reading``, the relevance
+        check and the cap); what it yields is also added to ``shown``."""
+        gate = _Gate(request, reading, self.settings, self.vectors) if reading is not None else None
         verifier = StreamingVerifier(Verifier(request.sources, self.vectors), gate)
         # A question of several parts is shown whole or not at all: held until every part is answered.
         hold = gate is not None and len(gate.parts) > 1
@@ -417,8 +422,8 @@ class Assistant:
             yield from held
         return _Outcome(path=path, verified=verifier.result, reply=reply, usage=usage, unanswered=unanswered)
 
-    def _offline(self) -> Backend:
-        """The offline reader a model's answer falls back to."""
+    def _offline(self) -> OfflineBackend:
+        """The offline reader a model's answer is judged by and falls back to."""
         with self._lock:
             if self._fallback is None:
                 self._fallback = OfflineBackend(self.settings, self.vectors)
@@ -535,8 +540,9 @@ class _Gate:
     """After verification, a model's sentence is shown only if it bears on the question, and only up
     to ``max_answer_sentences``; the reason when it is not."""
 
-    def __init__(self, request: Request, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, request: Request, reading: Reading, settings: Settings, embedder: Embedder) -> None:
         self._request = request
+        self._reading = reading
         self._settings = settings
         self._embedder = embedder
         self._kept: set[str] = set()
@@ -563,7 +569,12 @@ class _Gate:
             end=unit.end,
         )
         answered, why = bears_on(
-            self._request.question, shown, self._request, self._settings.min_relevance, self._embedder
+            self._request.question,
+            shown,
+            self._request,
+            self._reading,
+            self._settings.min_relevance,
+            self._embedder,
         )
         cap = self._settings.max_answer_sentences
         if why is None and len(self._kept) >= cap:

@@ -11,12 +11,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant import Answer, Assistant
+from assistant.backends import shape
+from assistant.backends.openai import OpenAIBackend
 from assistant.backends.shape import (
     LLAMA_CPP,
     ReplyReader,
@@ -27,6 +30,7 @@ from assistant.backends.shape import (
     numbered_sentences,
     parse_ids,
 )
+from assistant.errors import BackendError
 from assistant.evaluation.dataset import Expectation
 from assistant.evaluation.runner import _off_topic, _truncated
 from assistant.models import Citation, ModelReply, Request
@@ -34,6 +38,9 @@ from assistant.settings import load_settings
 from assistant.verify import numbered_sentences as verifier_numbering
 
 from .conftest import ARTICLE
+from .fault_server import FaultServer, Reply
+from .fault_server import answer as fault_answer
+from .fault_server import status as fault_status
 from .scripted_model import ScriptedModel
 from .test_answer import assert_grounded
 
@@ -61,8 +68,10 @@ def scripted(
     shared_index: Path, answers: dict[str, Any], finish: str = "stop", **settings: Any
 ) -> Iterator[tuple[Assistant, ScriptedModel]]:
     """An assistant asking the scripted model, which answers ``answers`` (question → sentences)."""
-    with ScriptedModel({"answers": answers}, finish=finish) as model:
-        options = {"backend": "openai", "base_url": model.url, "model": "scripted", "max_retries": 0}
+    model = ScriptedModel({"answers": answers}, finish=finish)
+    with model:
+        options: dict[str, Any] = {"backend": "openai", "base_url": model.url, "model": "scripted"}
+        options["max_retries"] = 0
         yield Assistant(load_settings(index_dir=shared_index, **options, **settings)), model
 
 
@@ -151,10 +160,66 @@ def test_the_schema_probe_trusts_only_a_reply_the_schema_forced() -> None:
     assert not _probe(settings, lambda body: '{"verdict": "yes"}')
     assert not _probe(settings, lambda body: "Sure! Here is some JSON.")
 
-    def refuses(body: dict[str, Any]) -> str:
-        raise RuntimeError("400 unknown field response_format")
+    class Refused(Exception):
+        status_code = 400
 
-    assert not _probe(settings, refuses)
+    def refuses(body: dict[str, Any]) -> str:
+        raise Refused("unknown field response_format")
+
+    def times_out(body: dict[str, Any]) -> str:
+        raise TimeoutError
+
+    assert _probe(settings, refuses) is False, "a refusal is an answer: not honoured"
+    assert _probe(settings, times_out) is None, "a timeout says nothing: not remembered"
+
+
+class ListingServer(FaultServer):
+    """A scripted server that lists its models as vLLM does (``GET /v1/models``); GETs are recorded."""
+
+    def __init__(self, *script: Reply) -> None:
+        self.gets: list[str] = []
+        super().__init__(*script)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Listing(super()._handler_class()):  # type: ignore[misc]
+            def do_GET(self) -> None:
+                server.gets.append(self.path)
+                if self.path == "/v1/models":
+                    self._send(200, "application/json", b'{"data": [{"id": "m", "owned_by": "vllm"}]}')
+                else:
+                    self._send(404, "application/json", b"{}")
+
+        return Listing
+
+
+def test_a_detection_is_remembered_across_processes_until_the_server_answers_differently(
+    shared_index: Path,
+) -> None:
+    ids = '{"ids": ["1.1"], "answer": ""}'
+    server = ListingServer(fault_answer(ids))
+    with server:
+        settings = load_settings(index_dir=shared_index, backend="openai", base_url=server.url, model="m")
+        assert OpenAIBackend(settings, None).server() == Server("vllm", structured=True)  # type: ignore[arg-type]
+        assert server.gets == ["/props", "/v1/models"]
+        cache = shared_index / "servers.json"
+        assert cache.stat().st_mode & 0o777 == 0o600 and server.url in cache.read_text(encoding="utf-8")
+        shape._detected.clear()  # what a new process starts with
+        assistant = Assistant(settings)
+        assert assistant.ask(WHEN).reply.shape == "structured"  # type: ignore[union-attr]
+        assert server.gets == ["/props", "/v1/models"], "remembered: not asked again"
+        server.script(fault_answer("This spring [1]."))  # the schema is no longer honoured
+        answer = assistant.ask(WHEN)
+        assert answer.path == "fallback" and server.url not in cache.read_text(encoding="utf-8")
+        server.script(fault_answer(ids))
+        assistant.ask(WHEN)
+        assert server.gets == ["/props", "/v1/models"] * 2, "detected again"
+        assert server.url in cache.read_text(encoding="utf-8")
+        server.script(fault_status(400, "response_format is not supported"))
+        with pytest.raises(BackendError):
+            assistant.ask(WHEN)  # a refused request stays an error, and the detection is dropped
+        assert server.url not in cache.read_text(encoding="utf-8")
 
 
 # -- what is shown --------------------------------------------------------------------------------
@@ -173,25 +238,38 @@ def test_a_server_without_props_or_models_is_asked_in_text_without_a_probe(share
         assert_grounded(answer)
 
 
-def test_off_topic_sentences_and_those_over_the_cap_are_not_shown(shared_index: Path) -> None:
-    reply = [
-        AGREED,
-        ["The visit could also serve as a diplomatic counterweight.", "diplomatic counterweight"],
-        [
-            "President Donald Trump has invited Japan’s first female prime minister, Sanae Takaichi, "
-            "to visit the United States this spring.",
-            "has invited",
-        ],
-    ]
-    with scripted(shared_index, {WHEN: reply}, max_answer_sentences=1) as (assistant, _):
+INVITED_SPRING = [
+    "President Donald Trump has invited Japan’s first female prime minister, Sanae Takaichi, "
+    "to visit the United States this spring.",
+    "has invited",
+]
+INVITED_CALL = [
+    "President Donald Trump invited Japanese Prime Minister Sanae Takaichi to visit the United States "
+    "this year during a phone call.",
+    "this year during a phone call",
+]
+
+
+def test_off_topic_and_weaker_sentences_and_those_over_the_cap_are_not_shown(shared_index: Path) -> None:
+    beside = ["The visit could also serve as a diplomatic counterweight.", "diplomatic counterweight"]
+    with scripted(shared_index, {WHEN: [AGREED, beside, INVITED_SPRING]}) as (assistant, _):
         items = list(assistant.stream(WHEN))
         answer = items[-1]
         assert isinstance(answer, Answer) and answer.path == "model"
         assert items[:-1] == [answer.text] and answer.text.startswith(AGREED[0][:-1])
         reasons = {s.text: s.reason for s in answer.sentences if not s.kept}
-        assert reasons[reply[1][0]].startswith("off-topic: says no when")
-        assert reasons[reply[2][0]] == "over the cap of 1 sentences (ASSISTANT_MAX_ANSWER_SENTENCES)"
+        assert reasons[beside[0]].startswith("off-topic: says no when")
+        # true and about the visit, but the offline reader rates it far below its best answer
+        assert reasons[INVITED_SPRING[0]].startswith("off-topic: a weaker answer than the offline reader's")
         assert {d.text for d in answer.dropped} == set(reasons)
+    who = "Who invited Japan's prime minister to visit the United States?"
+    with scripted(shared_index, {who: [INVITED_SPRING, INVITED_CALL]}, max_answer_sentences=1) as (
+        assistant,
+        _,
+    ):
+        answer = assistant.ask(who)
+        assert answer.path == "model" and [s.kept for s in answer.sentences] == [True, False]
+        assert answer.sentences[1].reason == "over the cap of 1 sentences (ASSISTANT_MAX_ANSWER_SENTENCES)"
 
 
 def test_a_true_sentence_cannot_answer_a_false_premise_the_offline_reader_sees_through(
@@ -248,6 +326,13 @@ def test_when_nothing_of_the_model_survives_the_offline_reader_answers_and_says_
         assert (answer.text, answer.citations) == (offline.text, offline.citations)
         assert (answer.sentences[0].reader, answer.sentences[0].kept) == ("model", False)
         assert all(s.reader == "offline" for s in answer.sentences[1:])
+    with scripted(shared_index, {WHEN: [INVITED_SPRING]}) as (model_assistant, _):
+        answer = model_assistant.ask(WHEN)
+        assert (answer.path, answer.text) == ("fallback", offline.text)
+        assert (
+            answer.notice
+            == "The model's answer was weaker than the offline reader's; this is the offline reader's."
+        )
     with scripted(shared_index, {}) as (model_assistant, _):  # the model says NOT IN SOURCES
         answer = model_assistant.ask(WHEN)
         assert answer.path == "fallback" and answer.text == offline.text
@@ -309,7 +394,8 @@ def test_the_eval_counts_cut_off_and_off_topic_sentences_shown() -> None:
 def test_smollm2_is_asked_for_ids_and_the_answer_is_never_worse_than_offline(
     llama_server: str, shared_index: Path, assistant: Assistant
 ) -> None:
-    settings = {"backend": "openai", "base_url": llama_server, "model": "smollm2-135m", "timeout": 300.0}
+    settings: dict[str, Any] = {"backend": "openai", "base_url": llama_server, "model": "smollm2-135m"}
+    settings["timeout"] = 300.0
     model_assistant = Assistant(load_settings(index_dir=shared_index, **settings))
     items = list(model_assistant.stream(WHEN))
     answer = items[-1]
@@ -338,4 +424,4 @@ def test_a_strong_model_on_the_dev_set_is_never_worse_than_offline(tmp_path: Pat
     assert summary.answer_accuracy >= offline.answer_accuracy, "never worse than the offline reader"
     assert summary.unsupported_claims == 0 and summary.citation_validity == 1.0
     assert summary.truncated_shown == 0
-    assert summary.paths["model"] >= 30, "the model's own words where they qualify"
+    assert summary.paths["model"] >= 25, "the model's own words where the offline reader sees an answer"

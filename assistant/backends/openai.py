@@ -21,7 +21,7 @@ from ..pricing import cost
 from ..prompts import condense_messages
 from ..settings import Settings, redact_url
 from ..tokens import encoding_for_model
-from .shape import ReplyReader, Server, Shape, build_request, detect
+from .shape import ReplyReader, Server, Shape, build_request, detect, forget
 
 
 class OpenAIBackend:
@@ -71,7 +71,7 @@ class OpenAIBackend:
         )
 
     def server(self) -> Server:
-        """What the server honours: detected once per (base URL, model) and process."""
+        """What the server honours: detected once per (base URL, model), remembered across processes."""
         key = self._settings.api_key.get_secret_value() if self._settings.api_key else None
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return detect(self._settings, self._probe, headers)
@@ -82,6 +82,12 @@ class OpenAIBackend:
         if chosen == "auto":
             chosen = "structured" if server.structured else "text"
         return chosen, server
+
+    def _answered_differently(self) -> None:
+        """The server refused the schema or ignored it: what was detected no longer holds (unless the
+        shape was set by hand, which is not ours to revise)."""
+        if self._settings.answer_shape == "auto":
+            forget(self._settings)
 
     def _probe(self, body: dict[str, Any]) -> str:
         response = self._client.with_options(max_retries=0).chat.completions.create(**body)
@@ -104,10 +110,14 @@ class OpenAIBackend:
                 if text:
                     yield text
         except FAILURES as exc:
+            if shape == "structured" and getattr(exc, "status_code", None) in (400, 422):
+                self._answered_differently()
             raise self._fail(exc, midway) from None
         if reader.finish_reason is None:
             raise ModelReplyError(f"{self._where}: {BROKE_OFF} (the stream ended early): ask again")
         rest, reply = reader.finish()
+        if reader.unreadable:
+            self._answered_differently()
         if rest:
             yield rest
         yield reply

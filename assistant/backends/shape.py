@@ -11,9 +11,9 @@ The model is shown the retriever's most relevant sentences, each with the id a d
 
 Requests are plain OpenAI chat-completion dicts, so an in-process engine (xllamacpp's
 ``handle_chat_completions``) can send the very same ones. Which shape a server gets is decided by
-:func:`detect`, once per (base URL, model): llama.cpp answers ``GET /props``; ``GET /v1/models`` names
-vLLM or OpenAI; any other server that answers it gets one tiny probe; a server that answers neither
-gets the text shape.
+:func:`detect`, once per (base URL, model) and remembered across processes (``servers``): llama.cpp
+answers ``GET /props``; ``GET /v1/models`` names vLLM or OpenAI; any other server that answers it gets
+one tiny probe; a server that answers neither gets the text shape.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 
@@ -30,6 +30,7 @@ from ..models import ModelReply, Request, Source
 from ..prompts import answer_messages
 from ..settings import Settings
 from ..text import evidence_sentences, flatten
+from . import servers
 
 Shape = Literal["structured", "text"]
 
@@ -43,11 +44,14 @@ FREQUENCY_PENALTY = 0.3  # the OpenAI field, for servers that are not llama.cpp
 _PROBE_VALUE = "zebra-purple-42"  # no model writes this unless a schema forces it
 
 
+Kind = Literal["llama.cpp", "openai", "vllm", "other", "unknown"]
+
+
 @dataclass(frozen=True)
 class Server:
     """What a server is and what it honours, as detected."""
 
-    kind: Literal["llama.cpp", "openai", "vllm", "other", "unknown"]
+    kind: Kind
     structured: bool
 
     @property
@@ -178,6 +182,7 @@ class ReplyReader:
         self._raw: list[str] = []
         self.finish_reason: str | None = None
         self.usage: dict[str, Any] | None = None
+        self.unreadable = False  # a structured reply that holds no JSON object of the schema's shape
 
     def feed(self, chunk: dict[str, Any]) -> str:
         """The text of ``chunk`` to pass on now ("" for a structured reply, which is read at the end)."""
@@ -196,6 +201,7 @@ class ReplyReader:
         draft, rest = raw, ""
         if self.shape == "structured":
             picked = parse_ids(raw, self._shown)
+            self.unreadable = picked is None and self.finish_reason != "length"
             draft = rest = draft_from_ids(*picked, self._shown) if picked else ""
         return rest, ModelReply(shape=self.shape, raw=raw, finish_reason=self.finish_reason, draft=draft)
 
@@ -203,33 +209,61 @@ class ReplyReader:
 def detect(
     settings: Settings, probe: Callable[[dict[str, Any]], str], headers: dict[str, str] | None = None
 ) -> Server:
-    """What the server at ``settings.base_url`` honours, asked once per (base URL, model) and process.
-    ``probe`` sends one non-streamed request and returns the reply's text (it may raise)."""
+    """What the server at ``settings.base_url`` honours: asked once per (base URL, model), remembered
+    across processes (``servers``) until it answers differently (``forget``). ``probe`` sends one
+    non-streamed request and returns the reply's text (it may raise)."""
     key = (settings.base_url or "", settings.model)
     with _detecting:
         if key not in _detected:
-            _detected[key] = _detect(settings, probe, headers or {})
+            _detected[key] = _recalled(settings) or _detect_and_remember(settings, probe, headers or {})
         return _detected[key]
 
 
-def _detect(settings: Settings, probe: Callable[[dict[str, Any]], str], headers: dict[str, str]) -> Server:
+def forget(settings: Settings) -> None:
+    """The server answered differently from what was detected: detect it again at the next request."""
+    with _detecting:
+        _detected.pop((settings.base_url or "", settings.model), None)
+        servers.forget(settings)
+
+
+def _recalled(settings: Settings) -> Server | None:
+    entry = servers.recall(settings) or {}
+    if entry.get("kind") not in get_args(Kind) or not isinstance(entry.get("structured"), bool):
+        return None
+    return Server(entry["kind"], structured=entry["structured"])
+
+
+def _detect_and_remember(
+    settings: Settings, probe: Callable[[dict[str, Any]], str], headers: dict[str, str]
+) -> Server:
+    server, definite = _detect(settings, probe, headers)
+    if definite and settings.base_url is not None:
+        servers.remember(settings, {"kind": server.kind, "structured": server.structured})
+    return server
+
+
+def _detect(
+    settings: Settings, probe: Callable[[dict[str, Any]], str], headers: dict[str, str]
+) -> tuple[Server, bool]:
+    """What the server honours, and whether that is a definite answer (worth remembering)."""
     if settings.base_url is None:
-        return Server("openai", structured=True)
+        return Server("openai", structured=True), True
     base = settings.base_url.rstrip("/")
     root = base.removesuffix("/v1")
     timeout = min(settings.timeout, 5.0)
     props = _get(f"{root}/props", headers, timeout)
     if isinstance(props, dict) and "default_generation_settings" in props:
-        return LLAMA_CPP
+        return LLAMA_CPP, True
     models = _get(f"{base}/models", headers, timeout)
     if not isinstance(models, dict) or not isinstance(models.get("data"), list):
-        return Server("unknown", structured=False)  # no model list: ask nothing more of it
+        return Server("unknown", structured=False), False  # no model list: ask nothing more of it
     owners = {str(m.get("owned_by", "")) for m in models["data"] if isinstance(m, dict)}
     if "llamacpp" in owners:
-        return LLAMA_CPP
+        return LLAMA_CPP, True
     if owners & {"vllm", "openai", "system"}:
-        return Server("vllm" if "vllm" in owners else "openai", structured=True)
-    return Server("other", structured=_probe(settings, probe))
+        return Server("vllm" if "vllm" in owners else "openai", structured=True), True
+    honoured = _probe(settings, probe)
+    return Server("other", structured=bool(honoured)), honoured is not None
 
 
 def _get(url: str, headers: dict[str, str], timeout: float) -> Any:
@@ -240,8 +274,9 @@ def _get(url: str, headers: dict[str, str], timeout: float) -> Any:
         return None
 
 
-def _probe(settings: Settings, probe: Callable[[dict[str, Any]], str]) -> bool:
-    """One tiny request whose schema forces a value no model writes unasked: honoured iff it comes back."""
+def _probe(settings: Settings, probe: Callable[[dict[str, Any]], str]) -> bool | None:
+    """One tiny request whose schema forces a value no model writes unasked: honoured iff it comes back;
+    None when the request failed for another reason than a refusal (a timeout, a 5xx): not known."""
     forced = {
         "type": "object",
         "properties": {"verdict": {"type": "string", "enum": [_PROBE_VALUE]}},
@@ -259,7 +294,11 @@ def _probe(settings: Settings, probe: Callable[[dict[str, Any]], str]) -> bool:
         },
     }
     try:
-        value, _ = json.JSONDecoder().raw_decode(probe(body).lstrip())
-    except Exception:  # a 400, a timeout, prose: any of them means "not honoured"
+        text = probe(body)
+    except Exception as exc:  # a refusal (400, 422) means "not honoured"; a timeout or a 5xx says nothing
+        return False if getattr(exc, "status_code", None) in (400, 422) else None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text.lstrip())
+    except ValueError:  # prose: the schema was ignored
         return False
     return value == {"verdict": _PROBE_VALUE}

@@ -3,7 +3,11 @@ xllamacpp on loopback (one thread), and the scripted strong model (``tests/scrip
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py offline|smollm2|strong [SET]
     … answer_eval.py smollm2-offline-condense   # diagnostic: SmolLM2 answers, follow-ups condensed offline
+    … answer_eval.py replay-smollm2 [SET]   # SmolLM2's recorded replies (results/answer_smollm2_SET.json)
     PYTHONPATH=$PWD /work/main/.venv/bin/python evals/model_path/answer_eval.py table [SET]   # README table
+
+``answer_smollm2-main_SET.json`` is SmolLM2's run under the code before the reader judged relevance
+(commit 9ed640b): for dev.yaml the live run, for a held-out set its replies replayed there.
 
 Each run indexes the set's corpus in a fresh temp dir, prints the terminal report and writes
 ``results/answer_<name>.json``: the summary and, per turn, the path, the reply, the answer and what
@@ -24,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
+def settings_for(name: str, stack: ExitStack, stem: str = "dev") -> dict[str, Any]:
     if name == "offline":
         return {}
     if name == "smollm2-offline-condense":  # what the model path gives once follow-ups are condensed well
@@ -54,13 +58,29 @@ def settings_for(name: str, stack: ExitStack) -> dict[str, Any]:
 
         model = stack.enter_context(ScriptedModel())
         return {"backend": "openai", "base_url": model.url, "model": "scripted-strong", "max_retries": 0}
-    raise SystemExit(f"unknown run {name!r}: offline, smollm2, smollm2-offline-condense or strong")
+    if name == "replay-smollm2":  # SmolLM2's recorded replies, under today's checks and policy
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from replay import ReplayModel  # beside this file
+
+        replay = ReplayModel(RESULTS / f"answer_smollm2_{stem}.json")
+        stack.enter_context(replay)
+        stack.callback(lambda: replay.missing and print(f"not recorded: {replay.missing}", file=sys.stderr))
+        return {
+            "backend": "openai",
+            "base_url": replay.url,
+            "model": "replay-smollm2",
+            "answer_shape": "structured",
+            "max_retries": 0,
+        }
+    raise SystemExit(
+        f"unknown run {name!r}: offline, smollm2, smollm2-offline-condense, replay-smollm2 or strong"
+    )
 
 
 ROWS = {
     "offline": "offline reader",
+    "smollm2-main": "SmolLM2-135M-Instruct (structured), the rules-only relevance check of before",
     "smollm2": "SmolLM2-135M-Instruct (structured)",
-    "smollm2-offline-condense": "SmolLM2, follow-ups condensed by the offline reader (diagnostic)",
     "strong": "scripted strong model (text)",
 }
 
@@ -68,24 +88,30 @@ ROWS = {
 def table(stem: str) -> str:
     """The README's table from the three runs' results."""
     lines = [
-        "| answers by | accuracy | refusal P / R | unsupported | truncated shown | off-topic shown "
-        "| paths (model / fallback / gate) | latency p50 |",
+        "| answers by | accuracy | refusal P / R | unsupported | truncated shown "
+        "| off-topic shown (the model's) | paths (model / fallback / gate) | latency p50 |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, label in ROWS.items():
         path = RESULTS / f"answer_{name}_{stem}.json"
         if not path.exists():
             continue
-        s = json.loads(path.read_text(encoding="utf-8"))["summary"]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        s = data["summary"]
+        by_model = sum(len(t["off_topic"]) for t in data["turns"] if t["path"] == "model")
         paths = s["paths"]
         routes = f"{paths.get('model', 0)} / {paths.get('fallback', 0)} / {paths.get('gate', 0)}"
+        latency = f"{s['latency_p50_ms'] / 1000:,.2f} s"
+        if name == "smollm2-main" and stem != "dev":
+            latency = "— (replayed)"  # the live run's replies under the code of before
         if name == "offline":
             routes = f"— (offline {paths.get('offline', 0)}, gate {paths.get('gate', 0)})"
         lines.append(
             f"| {label} | {s['answer_accuracy']:.1%} "
             f"| {s['refusal_precision']:.1%} / {s['refusal_recall']:.1%} "
-            f"| {s['unsupported_claims']} of {s['claims']} | {s['truncated_shown']} | {s['off_topic_shown']} "
-            f"| {routes} | {s['latency_p50_ms'] / 1000:,.2f} s |"
+            f"| {s['unsupported_claims']} of {s['claims']} | {s['truncated_shown']} "
+            f"| {s['off_topic_shown']} ({by_model}) "
+            f"| {routes} | {latency} |"
         )
     return "\n".join(lines)
 
@@ -105,7 +131,7 @@ def main() -> None:
     from assistant.settings import load_settings
 
     with ExitStack() as stack:
-        settings = load_settings(**settings_for(name, stack))
+        settings = load_settings(**settings_for(name, stack, set_path.stem))
 
         def progress(done: int, total: int) -> None:
             print(f"{done}/{total}", file=sys.stderr, flush=True)
