@@ -72,7 +72,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "who": re.compile(rf"\b{_NAME_RUN}"),
     "where": re.compile(rf"{_ADDRESS}|\b{_NAME_RUN}"),
     "address": re.compile(_ADDRESS),
-    "what": re.compile(rf"{_ADDRESS}|\b{_NAME_RUN}|\b(?:{_NUMBER})(?:\s?(?:{_UNITS}))?\b"),
+    "what": re.compile(rf"\b{_NAME_RUN}|\b(?:{_NUMBER})(?:\s?(?:{_UNITS}))?\b"),
 }
 _COURTESY = frozenset({"please", "kindly", "see", "note"})  # imperatives that open a sentence, never names
 _CHUNK_GAP = re.compile(r"[ -]*")
