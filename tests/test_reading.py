@@ -18,7 +18,7 @@ from assistant.reading import Reader, analyze, parts
 from assistant.reading.calibrate import Rows
 from assistant.reading.calibrate import main as calibrate_main
 from assistant.reading.explain import explain
-from assistant.reading.features import _contrasts
+from assistant.reading.features import _contrasts, _order, _qualifiers
 from assistant.reading.model import WEIGHTS, load
 from assistant.reading.spans import extract
 from assistant.retrieve import score_sentences
@@ -40,6 +40,9 @@ FEATURES = ROOT / "evals" / "calibration" / "dev-rows.npz"
         ("How long is the Rhine?", "how long"),
         ("How many days did the drills last?", "how many"),
         ("Where does the Rhine empty?", "where"),
+        ("Which address takes bug reports for GNU MP?", "address"),
+        ("What is the mailing list address for bug reports?", "address"),
+        ("When did the Rhine straightening program begin?", "when"),
         ("Which agency suggested when the trip could be?", "who"),
         ("Who invited her?", "who"),
         ("What did China do?", None),
@@ -120,6 +123,19 @@ def test_the_questions_a_message_asks(message: str, expected: list[str]) -> None
             "Canalisation projects have shortened the river.",
             None,  # an open "what" question asks for no span
         ),
+        ("Which address takes bug reports?", "Report bugs to gmp-bugs@gmplib.org.", "gmp-bugs@gmplib.org"),
+        (
+            "Where do I send the program?",
+            "Please send the corresponding source to us at zlib@gzip.org .",
+            "zlib@gzip.org",  # not "Please": an imperative that opens a sentence is not a place
+        ),
+        ("What is the project website?", "See https://gmplib.org/ for news.", "https://gmplib.org/"),
+        ("How much is the fare?", "Route 14 costs 2 pounds for a single fare.", "2 pounds"),  # not "14 costs"
+        (
+            "When did the straightening program begin?",
+            "The region was changed by a straightening program in the 19th Century.",
+            "the 19th Century",
+        ),
     ],
 )
 def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None) -> None:
@@ -136,10 +152,32 @@ def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None)
         ("What changed the Delta in the first half of the century?", "It changed in the second half.", True),
         ("What drained the northern flanks?", "The Danube drained the northern and southern flanks.", False),
         ("When did the river flow west?", "The river flowed west.", False),
+        ("Where does the cold water meet the warm water?", "The cold water meets the warmer lake.", False),
     ],
 )
 def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposite: bool) -> None:
     assert _contrasts(question, sentence) is opposite
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "order"),
+    [
+        ("Where does Lake Constance emerge from?", "The Rhine emerges from Lake Constance.", 1 / 3),
+        ("Where does the Rhine emerge from?", "The Rhine emerges from Lake Constance.", 1.0),
+        ("Where does the Rhine emerge from?", "It emerges there.", 1.0),  # fewer than two: no order
+    ],
+)
+def test_the_order_of_the_question_words(question: str, sentence: str, order: float) -> None:
+    assert _order(analyze(question).terms, sentence) == pytest.approx(order)
+
+
+def test_the_qualifiers_of_a_question() -> None:
+    assert _qualifiers("What is the largest city and the first bridge on the warmer side?") == {
+        "largest",
+        "first",
+        "warmer",
+    }
+    assert not _qualifiers("Which forest lies west of the river and its water?")
 
 
 def test_a_span_never_repeats_the_question() -> None:

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..text import canonical_names, is_instruction, same_term, terms
+from ..text import canonical_names, is_instruction, normalize, same_term, terms
 from .memo import negated_words, words
 from .question import Question, negative
 from .spans import Span, extract, kind_of_span
@@ -33,9 +33,15 @@ FEATURES: tuple[str, ...] = (
     "elsewhere",
     "alignment_min",
     "alignment_mean",
+    "unaligned",
+    "unaligned_weight",
+    "substituted",
+    "order",
+    "qualifier",
     "bm25",
     "names",
     "names_all",
+    "names_sentence",
     "names_anywhere",
     "focus",
     "focus_anywhere",
@@ -62,9 +68,15 @@ DESCRIPTIONS: dict[str, str] = {
     "elsewhere": "words of the question stand in other sentences, not this one",
     "alignment_min": "a word of the question has no counterpart here",
     "alignment_mean": "the question's words have weak counterparts here",
+    "unaligned": "several words of the question have no counterpart here",
+    "unaligned_weight": "a distinctive word of the question has no counterpart here",
+    "substituted": "a word of the question is replaced by a related one (an antonym or another name?)",
+    "order": "the question's words stand in another order (another role: who does what to whom)",
+    "qualifier": "a qualifier of the question (largest, first, only, warmer…) is not in the sentence",
     "bm25": "weak word match (BM25)",
     "names": "a name or number of the question is missing",
     "names_all": "not every name or number of the question is there",
+    "names_sentence": "a name or number of the question is not in the sentence itself",
     "names_anywhere": "a name or number of the question appears nowhere in the retrieved text",
     "focus_anywhere": "the thing asked about appears nowhere in the retrieved text",
     "focus": "the thing asked about is not named",
@@ -102,8 +114,23 @@ for _a, _b in _OPPOSITES:
     _OPPOSITE.setdefault(_b, set()).add(_a)
 # Signals where a high value speaks against the sentence (for the others, a low value does).
 WORSE_WHEN_HIGH = frozenset(
-    {"missing_weight", "absent_terms", "elsewhere", "rank", "passage_rank", "polarity", "contrast", "heading"}
+    {
+        "unaligned",
+        "unaligned_weight",
+        "substituted",
+        "qualifier",
+        "missing_weight",
+        "absent_terms",
+        "elsewhere",
+        "rank",
+        "passage_rank",
+        "polarity",
+        "contrast",
+        "heading",
+    }
 )
+ALIGNED = 0.5  # word-vector cosine at which a sentence's word stands in for a question's word
+_QUALIFIERS = frozenset("most least first last only main sole".split())
 BM25_K1 = 1.2  # the usual BM25 constants (Robertson et al.)
 BM25_B = 0.75
 
@@ -157,11 +184,16 @@ def measure(
     names_anywhere = _share(question.names, anywhere)
     focus_anywhere = float(not question.focus or same_term(question.focus, anywhere))
     align = _aligner(question.terms, windows, word_vectors)
+    qualifiers = _qualifiers(question.text)
     measured = []
     rows = zip(candidates, similarities, windows, strict=True)
     for rank, (candidate, similarity, window) in enumerate(rows):
         own = set(sentence_terms(candidate.text))
+        own_names = set(sentence_terms(canonical_names(candidate.text)))
         alignment = align(window)
+        pairs = zip(question.terms, alignment, strict=True)
+        unaligned = [idf.get(t, top_idf) for t, a in pairs if a < ALIGNED]
+        said = {w.lower() for w, _, _ in words(candidate.window)}
         found = {t for t in asked if same_term(t, window)}
         weight = sum(idf[t] for t in asked) or 1.0
         missing = [idf[t] for t in asked if t not in found]
@@ -187,9 +219,15 @@ def measure(
             "elsewhere": sum(t not in found and same_term(t, vocabulary) for t in asked) / max(1, len(asked)),
             "alignment_min": min(alignment, default=1.0),
             "alignment_mean": sum(alignment) / len(alignment) if alignment else 1.0,
+            "unaligned": len(unaligned) / max(1, len(question.terms)),
+            "unaligned_weight": max(unaligned, default=0.0) / top_idf,
+            "substituted": sum(ALIGNED <= a < 1.0 for a in alignment) / max(1, len(question.terms)),
+            "order": _order(question.terms, candidate.text),
+            "qualifier": sum(q not in said for q in qualifiers) / max(1, len(qualifiers)),
             "bm25": bm25 / (weight or 1.0),
             "names": _share(question.names, window),
             "names_all": float(_share(question.names, window) == 1.0),
+            "names_sentence": _share(question.names, own_names),
             "focus": float(bool(question.focus) and same_term(question.focus or "", window)),
             "focus_anywhere": focus_anywhere,
             "names_anywhere": names_anywhere,
@@ -250,12 +288,38 @@ def _aligner(
     return align
 
 
+def _qualifiers(question: str) -> set[str]:
+    """The words of a question that narrow what it asks to one of several: superlatives and comparatives
+    ("largest", "warmer": the dictionary form differs by an -est / -er ending), "first", "only"…"""
+    found = set()
+    for word, _, _ in words(question):
+        lower = word.lower()
+        base = normalize(lower)
+        if lower in _QUALIFIERS or (base != lower and lower.endswith(("est", "er")) and len(base) >= 3):
+            found.add(lower)
+    return found
+
+
+def _order(asked: Sequence[str], sentence: str) -> float:
+    """How far the sentence keeps the order of the question's words that it has: the share of pairs in
+    the same order (1 with fewer than two). "Where does Lake Constance emerge from?" against "The Rhine
+    emerges from Lake Constance" is reversed: the lake is not what emerges."""
+    tokens = [normalize(w) for w, _, _ in words(sentence)]
+    places = []
+    for term in asked:
+        place = next((i for i, token in enumerate(tokens) if same_term(term, (token,))), None)
+        if place is not None:
+            places.append(place)
+    pairs = [(a, b) for i, a in enumerate(places) for b in places[i + 1 :] if a != b]
+    return sum(a < b for a, b in pairs) / len(pairs) if pairs else 1.0
+
+
 def _contrasts(question: str, sentence: str) -> bool:
     """The sentence says the opposite of a word of the question and not the word itself ("the longest
     bridge" for "the shortest bridge"), or the question adds "least" / "not" to what the sentence says."""
     asked = {w.lower() for w, _, _ in words(question)}
     said = {w.lower() for w, _, _ in words(sentence)}
-    return any(word not in said and _OPPOSITE[word] & said for word in asked if word in _OPPOSITE)
+    return any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE)
 
 
 def _share(wanted: frozenset[str], vocabulary: set[str]) -> float:

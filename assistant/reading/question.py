@@ -26,6 +26,13 @@ from ..text import (
 # The asked-for type, by the first question phrase that names one ("Which agency suggested when…" asks
 # who). Order breaks ties at the same position: the more specific first.
 _TYPES = (
+    (
+        "address",
+        re.compile(
+            r"(?i)\b(?:what|which)\s+(?:[\w-]+\s+){0,4}?(?:(?:e-?mail|web|postal|mailing|contact)\s+)?"
+            r"(?:address|e-?mail|url|web ?site|web ?page|home ?page)\b"
+        ),
+    ),
     ("date", re.compile(r"(?i)\b(?:what|which)\s+(?:exact\s+)?(?:date|day)\b")),
     ("age", re.compile(r"(?i)\bhow old\b|\bwhat age\b")),
     (
@@ -101,7 +108,7 @@ class Question:
     text: str
     context: str
     kind: str | None
-    """date / age / how much / how long / how many / when / where / who, or None."""
+    """address / date / age / how much / how long / how many / when / where / who, or None."""
     focus: str | None
     """The noun a "what/which <noun>" question asks about (normalized), or None."""
     names: frozenset[str]

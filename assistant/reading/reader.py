@@ -150,13 +150,16 @@ def weigh(
         (pick.sentence.doc_id, pick.sentence.start): (place, pick.span)
         for place, pick in enumerate(choose(question.text, evidence, passages, min_relevance, embed), 1)
     }
+    # a passage's place among those with something answerable: text aimed at an AI, planted above the
+    # documents' own passages, does not push them down
+    places = {index: place for place, index in enumerate(sorted({e.passage_index for e in pool}))}
     chosen = order[:CANDIDATES]
     chosen += [i for i in order[CANDIDATES:] if (pool[i].doc_id, pool[i].start) in picks]
     sentences = [
         Sentence(
             text=pool[i].text,
             window=window(pool[i], passages[pool[i].passage_index]),
-            passage_rank=pool[i].passage_index,
+            passage_rank=places[pool[i].passage_index],
             similarity=pool[i].similarity,
             rule=picks.get((pool[i].doc_id, pool[i].start), (0, None)),
         )

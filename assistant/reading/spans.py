@@ -40,12 +40,17 @@ _UPPER = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
 _NAME_WORD = rf"{_UPPER}[\w’'.-]*"
 _LINK = r"(?:of|de|la|le|van|von|der|den|du|des|da|di|del|am|an|upon|on)"
 _NAME_RUN = rf"{_NAME_WORD}(?: +(?:{_LINK} +)?{_NAME_WORD})*"  # on one line
+_ADDRESS = (
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?|ftp)://[^\s<>\"')\]]*[^\s<>\"')\].,;:]|www\.[\w-]+(?:\.[\w-]+)+"
+)
+_WHOLE_ADDRESS = re.compile(_ADDRESS)
+_CURRENCY = re.compile(r"[$€£¥]|\b(?:dollars|euros|yen|pounds|pence|cents|percent|per cent)\b|%")
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "when": re.compile(
         rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?(?:\d{{3,4}}s?|\d{{1,4}}\s?(?:BC|AD|BCE|CE))\b"
         rf"(?:\s?(?:BC|AD|BCE|CE)\b)?"
-        rf"|\b(?:(?:early|late|mid|the)[- ])?(?:{_ORDINAL})(?:[- ]century)\b(?:\s?(?:BC|AD|BCE|CE)\b)?"
+        rf"|\b(?:(?:early|late|mid|the)[- ])?(?:{_ORDINAL})(?:[- ][Cc]entury)\b(?:\s?(?:BC|AD|BCE|CE)\b)?"
         rf"|\b(?:(?:this|next|last|early|late|mid|later this|earlier this)[- ])?"
         rf"(?:{_MONTHS}|{_SEASONS})\b(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
         rf"|\b(?:this|next|last)\s+(?:week|weekend|month|year|decade)\b|\b(?:{_DAYS})\b"
@@ -65,9 +70,11 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "how long": re.compile(rf"\b(?:{_NUMBER}|an?)\s?(?:{_UNITS})\b(?:\s\([^)]{{1,30}}\))?", re.IGNORECASE),
     "age": re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged?\s+\d{1,3}\b"),
     "who": re.compile(rf"\b{_NAME_RUN}"),
-    "where": re.compile(rf"\b{_NAME_RUN}"),
+    "where": re.compile(rf"{_ADDRESS}|\b{_NAME_RUN}"),
+    "address": re.compile(_ADDRESS),
     "what": re.compile(rf"\b{_NAME_RUN}|\b(?:{_NUMBER})(?:\s?(?:{_UNITS}))?\b"),
 }
+_COURTESY = frozenset({"please", "kindly", "see", "note"})  # imperatives that open a sentence, never names
 _CHUNK_GAP = re.compile(r"[ -]*")
 _CHUNK_WORDS = 4
 
@@ -97,6 +104,8 @@ def extract(question: Question, sentence: str) -> Span | None:
         return None
     asked = set(question.terms) | set(question.context_terms)
     candidates = [c for c in _candidates(kind, sentence, asked) if c]
+    if kind == "how much":  # a price or a share, when there is one, not "14 costs"
+        candidates = [c for c in candidates if _CURRENCY.search(c[0])] or candidates
     if not candidates:
         return None
     if kind == "who":
@@ -141,6 +150,9 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
         places += _chunks(sentence)
     found = []
     for place in places:
+        if _WHOLE_ADDRESS.fullmatch(sentence, *place):
+            found.append((sentence[place[0] : place[1]], *place))  # an address is whole, never trimmed
+            continue
         start, end = _trim(sentence, *place, asked, kind)
         if start >= end:
             continue
@@ -174,7 +186,9 @@ def _trim(sentence: str, start: int, end: int, asked: set[str], kind: str) -> tu
     a sentence-opening word and a possessive ending too."""
     tokens = [(w, s + start, e + start) for w, s, e in words(sentence[start:end])]
     names = kind in ("who", "where", "what")
-    drop = STOPWORDS | QUESTION_WORDS | NEGATIONS | OPENERS if names else QUESTION_WORDS | NEGATIONS
+    drop = QUESTION_WORDS | NEGATIONS
+    if names:
+        drop |= STOPWORDS | OPENERS | _COURTESY
     while tokens and (normalize(tokens[0][0]) in drop or tokens[0][0].lower() in drop):
         tokens.pop(0)
     while tokens and (tokens[-1][0].lower() in STOPWORDS):
