@@ -123,6 +123,18 @@ PLANTED = {
 }
 
 
+def test_a_span_that_is_an_address_leads_as_written(tmp_path: Path) -> None:
+    """A leading span gets a sentence's capital, unless that would change it: a URL stays a URL."""
+    (tmp_path / "privacy.txt").write_text(
+        "Privacy\n\nOur privacy statement is located at https://example.org/privacy and it was last "
+        "updated in May.\n\nthe office is open on weekdays.\n"
+    )
+    assistant = Assistant()
+    assistant.ingest([tmp_path])
+    answer = assistant.ask("Where is the privacy statement located?")
+    assert answer.text.startswith("https://example.org/privacy [1]."), answer.text
+
+
 def test_instructions_planted_in_a_corpus_never_reach_an_answer(corpus_dir: Path) -> None:
     """The attack from the field: an HTML comment, a line addressing the assistant, and the same
     instruction with zero-width characters between its letters, added to the user's corpus."""

@@ -57,10 +57,20 @@ class OfflineBackend:
                 sentence = flatten(chosen.evidence.text)  # one line, though the file may wrap it
                 if chosen.span and position == 0:  # the best sentence's span leads; the next only adds
                     span = flatten(chosen.span)
-                    pieces.append(f"{span[0].upper()}{span[1:]} [{number}].")
+                    pieces.append(f"{_sentence_case(span)} [{number}].")
                 if not any(sentence in piece for piece in pieces):
                     pieces.append(f"{sentence} [{number}]")
         yield " ".join(pieces) if pieces else REFUSAL
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
         return carry_along(history, question), Usage()
+
+
+def _sentence_case(span: str) -> str:
+    """The span as a sentence's start: a plain word gets a capital, but a URL, an address, a path or an
+    option ("http://…", "--fresh") is left as written, since changing it would make it wrong."""
+    first = span.split(maxsplit=1)[0] if span.strip() else span
+    if not first.replace("-", "").replace("'", "").isalpha() or first.startswith("-"):
+        return span
+    return span[0].upper() + span[1:]
+
