@@ -218,7 +218,7 @@ def build(
     shutil.rmtree(folder, ignore_errors=True)
     started, cpu = time.perf_counter(), time.process_time()
     files = sorted(base_corpus.rglob("*.txt"))
-    step(f"large: choosing made-up words for {copies - 1} copies")
+    step(f"large: choosing stand-in words for {copies - 1} copies")
     substitutions = Substitutions([p.read_text(encoding="utf-8") for p in files], copies)
     for copy in range(copies):
         for path in files:

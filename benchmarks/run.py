@@ -160,6 +160,10 @@ def main() -> None:
     parser.add_argument("--real-mb", type=float, help="Real text for the '10k' index, in MB (full: 6).")
     parser.add_argument("--base-mb", type=float, help="Real text replicated into the '100k' index (full: 3).")
     parser.add_argument("--copies", type=int, help="Copies of it in the '100k' index (full: 20).")
+    parser.add_argument("--rounds", type=int, help="Latency rounds (full: 5).")
+    parser.add_argument(
+        "--runs", type=int, help="New processes per cold-start, no-op and memory figure (full: 5, 3)."
+    )
     parser.add_argument(
         "--parts",
         default=",".join(PARTS),
@@ -177,6 +181,12 @@ def main() -> None:
         sizes = dataclasses.replace(sizes, base_bytes=int(args.base_mb * 1_000_000))
     if args.copies is not None:
         sizes = dataclasses.replace(sizes, copies=args.copies)
+    if args.rounds is not None:
+        sizes = dataclasses.replace(sizes, rounds=args.rounds)
+    if args.runs is not None:
+        sizes = dataclasses.replace(
+            sizes, process_runs=args.runs, memory_runs=min(args.runs, sizes.memory_runs)
+        )
     log = Console(stderr=True)
 
     def step(message: str) -> None:
