@@ -53,8 +53,8 @@ def test_copies_keep_token_counts_and_get_their_originals_vectors(tmp_path: Path
     recording = vectors.RecordingEmbedder(tmp_path)
     originals, original_sentences = recording.embed_passages(TEXTS, spans)
     replica = ReplicaEmbedder(vectors.read(tmp_path), substitutions)
-    copied = [substitutions.apply(text, 1) for text in TEXTS]
-    got, got_sentences = replica.embed_passages(copied, [spans_of(text) for text in copied])
+    copies = [substitutions.apply(text, 1) for text in TEXTS]
+    got, got_sentences = replica.embed_passages(copies, [spans_of(text) for text in copies])
     same, _ = replica.embed_passages(TEXTS, spans)
     assert replica.approximated == 0
     np.testing.assert_array_equal(same, originals)  # copy 0 keeps the model's vectors
