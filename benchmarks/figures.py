@@ -64,7 +64,7 @@ class Sizes:
 FULL = Sizes(
     rounds=5, questions=20, default_questions=4, repeats=10, process_runs=5, memory_runs=3, warmup_runs=1,
     ingest_pairs=3, ingest_bytes=300_000, real_bytes=6_000_000,
-    base_bytes=3_000_000, copies=20,
+    base_bytes=1_500_000, copies=40,
 )  # fmt: skip
 SMOKE = Sizes(
     rounds=2, questions=3, default_questions=1, repeats=2, process_runs=1, memory_runs=1, warmup_runs=0,

@@ -158,8 +158,10 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="Tiny sizes, for CI: the code cannot rot.")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON file to write.")
     parser.add_argument("--real-mb", type=float, help="Real text for the '10k' index, in MB (full: 6).")
-    parser.add_argument("--base-mb", type=float, help="Real text replicated into the '100k' index (full: 3).")
-    parser.add_argument("--copies", type=int, help="Copies of it in the '100k' index (full: 20).")
+    parser.add_argument(
+        "--base-mb", type=float, help="Real text replicated into the '100k' index (full: 1.5 MB)."
+    )
+    parser.add_argument("--copies", type=int, help="Copies of it in the '100k' index (full: 40).")
     parser.add_argument("--rounds", type=int, help="Latency rounds (full: 5).")
     parser.add_argument(
         "--runs", type=int, help="New processes per cold-start, no-op and memory figure (full: 5, 3)."
