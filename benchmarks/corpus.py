@@ -136,7 +136,8 @@ def write_real_corpus(folder: Path, target_bytes: int) -> dict[str, Any]:
         if digest in seen:
             continue
         seen.add(digest)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(path.relative_to(path.anchor))).strip("-")
+        source = ("plaintext", PLAINTEXT) if path.is_relative_to(PLAINTEXT) else ("doc", SYSTEM_DOCS)
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{source[0]}/{path.relative_to(source[1])}").strip("-")
         target = folder / f"part-{files // 500:03d}" / f"{name.removesuffix('.gz')}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

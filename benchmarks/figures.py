@@ -55,17 +55,21 @@ class Sizes:
     memory_runs: int  # memory children (peak memory barely varies)
     warmup_runs: int  # unmeasured process runs first (OS file cache)
     ingest_pairs: int  # fresh-process article ingests per side
-    real_bytes: int  # real text for the ~10k index
+    ingest_bytes: int  # real text for the ingest figures (embedded by every side, every run)
+    real_bytes: int  # real text for the ~10k index (embedded once, then cached)
+    base_bytes: int  # real text replicated into the ~100k index (a prefix of the above: no new embedding)
     copies: int  # copies of it in the large index
 
 
 FULL = Sizes(
     rounds=5, questions=20, default_questions=4, repeats=10, process_runs=5, memory_runs=3, warmup_runs=1,
-    ingest_pairs=3, real_bytes=8_000_000, copies=10,
+    ingest_pairs=3, ingest_bytes=300_000, real_bytes=6_000_000,
+    base_bytes=1_500_000, copies=40,
 )  # fmt: skip
 SMOKE = Sizes(
     rounds=2, questions=3, default_questions=1, repeats=2, process_runs=1, memory_runs=1, warmup_runs=0,
-    ingest_pairs=1, real_bytes=40_000, copies=2,
+    ingest_pairs=1, ingest_bytes=20_000, real_bytes=40_000,
+    base_bytes=20_000, copies=3,
 )  # fmt: skip
 
 
@@ -230,7 +234,7 @@ def article_ingest(corpus: Path, texts: Sequence[str], workdir: Path, sizes: Siz
     )
 
 
-def real_ingest(corpus: Path, workdir: Path, where: str) -> tuple[list[Figure], Assistant, dict[str, Any]]:
+def real_ingest(corpus: Path, workdir: Path) -> tuple[list[Figure], dict[str, Any]]:
     """The project's ingest of the real-text corpus, then the fair baseline's of the chunk texts it
     stored, then the model alone on those texts (the floor); each in a process of its own."""
     env = processes.isolated_env(workdir)
@@ -238,8 +242,8 @@ def real_ingest(corpus: Path, workdir: Path, where: str) -> tuple[list[Figure], 
     project = processes.child(
         ["ingest-one", "--side", "project", "--corpus", str(corpus), "--workdir", str(index)], workdir, env
     )
-    assistant = make_assistant(index, corpus)
-    texts = [c.text for c in assistant.index.chunks()]
+    texts = [c.text for c in make_assistant(index, corpus).index.chunks()]
+    where = f"real text ({len(texts):,} chunks)"
     chunks_file = workdir / "real-chunks.json"
     chunks_file.write_text(json.dumps(texts), encoding="utf-8")
     fair = processes.child(
@@ -304,7 +308,7 @@ def real_ingest(corpus: Path, workdir: Path, where: str) -> tuple[list[Figure], 
         "chunks": len(texts),
         "mean_chunk_chars": round(sum(map(len, texts)) / max(len(texts), 1)),
     }
-    return figures, assistant, details
+    return figures, details
 
 
 def cold_start(

@@ -21,9 +21,7 @@ from typing import Any
 
 from rich.console import Console
 
-from assistant import Assistant
-
-from . import baseline, figures, replicate, report
+from . import baseline, figures, real, replicate, report, vectors
 from .corpus import ARTICLE, SEED_QUESTIONS, QuestionMaker, write_real_corpus
 from .measure import Figure
 
@@ -38,7 +36,9 @@ def _scrub_environment() -> None:
             del os.environ[name]
 
 
-def article_figures(workdir: Path, sizes: figures.Sizes, step: Step) -> tuple[list[Figure], dict[str, Any]]:
+def article_figures(
+    workdir: Path, sizes: figures.Sizes, step: Step, cache: Path
+) -> tuple[list[Figure], dict[str, Any]]:
     """Everything on the bundled article (7 chunks)."""
     step("article: building the project index and the baseline collection")
     assistant = figures.make_assistant(workdir / "article-index", ARTICLE)
@@ -81,39 +81,45 @@ def article_figures(workdir: Path, sizes: figures.Sizes, step: Step) -> tuple[li
 
 
 def real_figures(
-    workdir: Path, sizes: figures.Sizes, step: Step
-) -> tuple[list[Figure], dict[str, Any], Assistant, Path]:
-    """Ingest and answer at about 10,000 chunks of real text."""
-    step(f"real text: writing about {sizes.real_bytes / 1e6:g} MB of it")
-    corpus = workdir / "real-corpus"
-    details: dict[str, Any] = {"corpus": write_real_corpus(corpus, sizes.real_bytes)}
-    step("real text: project ingest, fair baseline ingest, model alone (the long part)")
-    where = "real text"
-    results, assistant, details["ingest"] = figures.real_ingest(corpus, workdir, where)
-    where = f"{details['ingest']['chunks']:,} chunks"
-    plain = workdir / "real-baseline"
+    workdir: Path, sizes: figures.Sizes, step: Step, cache: Path
+) -> tuple[list[Figure], dict[str, Any]]:
+    """Ingest speed on a slice of real text (fresh, every run), then answering at about 10,000
+    chunks of it (built once, kept in ``cache``)."""
+    step(
+        f"real text: ingest of a {sizes.ingest_bytes / 1e6:g} MB slice (project, fair baseline, model alone)"
+    )
+    slice_ = workdir / "ingest-corpus"
+    details: dict[str, Any] = {"slice": write_real_corpus(slice_, sizes.ingest_bytes)}
+    results, details["ingest"] = figures.real_ingest(slice_, workdir)
+    folder = real.folder_for(sizes.real_bytes, cache)
+    step(f"real text: the ~10k index ({_cached(folder)}: {folder})")
+    details["index"], corpus, index, plain = real.build(folder, sizes.real_bytes, step)
+    assistant = figures.make_assistant(index, corpus)
     collection = baseline.open_plain(plain)
+    where = f"{collection.count():,} chunks"
     ask = QuestionMaker(corpus, seed=2)
     step(f"real text: latency at {where}")
     results += figures.latency(
         assistant, collection, sizes, "10k", where, lambda _: ask(sizes.questions), True
     )
     step("real text: cold start, no-op ingest, memory (new processes)")
-    index = workdir / "real-index"
     results += figures.cold_start(workdir, "10k", where, index, corpus, plain, sizes, None)
     results.append(figures.noop_ingest(workdir, "10k", where, index, corpus, sizes))
     results += figures.memory(workdir, "10k", where, index, corpus, plain, ask(20), sizes, target=True)
-    return results, details, assistant, corpus
+    return results, details
 
 
 def large_figures(
-    workdir: Path, sizes: figures.Sizes, step: Step, base: Assistant, base_corpus: Path, smoke: bool
+    workdir: Path, sizes: figures.Sizes, step: Step, cache: Path
 ) -> tuple[list[Figure], dict[str, Any]]:
-    """Answer at about 100,000 chunks (the real-text index replicated: see ``replicate.py``)."""
-    key = replicate.cache_key(base_corpus, sizes.copies)
-    folder = (workdir / "large") if smoke else replicate.CACHE / f"large-{key}"
-    step(f"large: the replicated index ({'cached' if (folder / 'done').exists() else 'building'}: {folder})")
-    corpus, index, plain = replicate.build(base, base_corpus, sizes.copies, folder)
+    """Answer at about 100,000 chunks (real text replicated: see ``replicate.py``)."""
+    step(f"large: the real text to replicate ({sizes.base_bytes / 1e6:g} MB)")
+    base, base_corpus, _, _ = real.build(real.folder_for(sizes.base_bytes, cache), sizes.base_bytes, step)
+    folder = cache / f"large-{replicate.cache_key(base_corpus, sizes.copies)}"
+    step(f"large: the replicated index ({_cached(folder)}: {folder})")
+    built, corpus, index, plain = replicate.build(
+        lambda: vectors.read(real.vectors_folder(cache)), base_corpus, sizes.copies, folder, step
+    )
     assistant = figures.make_assistant(index, corpus)
     collection = baseline.open_plain(plain)
     where = f"{collection.count():,} chunks (replicated)"
@@ -128,22 +134,61 @@ def large_figures(
     )
     results.append(figures.noop_ingest(workdir, "100k", where, index, corpus, sizes))
     results += figures.memory(workdir, "100k", where, index, corpus, plain, ask(20), sizes, target=True)
-    return results, {"folder": str(folder), "copies": sizes.copies, "sigma": replicate.SIGMA}
+    return results, {"folder": str(folder), "base": base, **built}
+
+
+Part = Callable[[Path, figures.Sizes, Step, Path], tuple[list[Figure], dict[str, Any]]]
+PARTS: dict[str, Part] = {"article": article_figures, "real": real_figures, "large": large_figures}
+
+
+def build(sizes: figures.Sizes, step: Step, cache: Path) -> None:
+    """The cached indexes only (``--build-only``): run it before a timed run, on a quiet machine."""
+    real.build(real.folder_for(sizes.real_bytes, cache), sizes.real_bytes, step)
+    _, base_corpus, _, _ = real.build(real.folder_for(sizes.base_bytes, cache), sizes.base_bytes, step)
+    folder = cache / f"large-{replicate.cache_key(base_corpus, sizes.copies)}"
+    replicate.build(lambda: vectors.read(real.vectors_folder(cache)), base_corpus, sizes.copies, folder, step)
+
+
+def _cached(folder: Path) -> str:
+    return "cached" if (folder / "built.json").exists() else "building"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="Tiny sizes, for CI: the code cannot rot.")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON file to write.")
-    parser.add_argument("--real-mb", type=float, help="Real text for the '10k' index, in MB (full: 8).")
-    parser.add_argument("--copies", type=int, help="Copies of it in the '100k' index (full: 10).")
+    parser.add_argument("--real-mb", type=float, help="Real text for the '10k' index, in MB (full: 6).")
+    parser.add_argument(
+        "--base-mb", type=float, help="Real text replicated into the '100k' index (full: 1.5 MB)."
+    )
+    parser.add_argument("--copies", type=int, help="Copies of it in the '100k' index (full: 40).")
+    parser.add_argument("--rounds", type=int, help="Latency rounds (full: 5).")
+    parser.add_argument(
+        "--runs", type=int, help="New processes per cold-start, no-op and memory figure (full: 5, 3)."
+    )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"Which parts to run, comma-separated (default: {','.join(PARTS)}).",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="Build the cached indexes, measure nothing."
+    )
     args = parser.parse_args()
     _scrub_environment()
     sizes = figures.SMOKE if args.smoke else figures.FULL
     if args.real_mb is not None:  # a smaller run on a busy machine: the tables name the chunk counts
         sizes = dataclasses.replace(sizes, real_bytes=int(args.real_mb * 1_000_000))
+    if args.base_mb is not None:
+        sizes = dataclasses.replace(sizes, base_bytes=int(args.base_mb * 1_000_000))
     if args.copies is not None:
         sizes = dataclasses.replace(sizes, copies=args.copies)
+    if args.rounds is not None:
+        sizes = dataclasses.replace(sizes, rounds=args.rounds)
+    if args.runs is not None:
+        sizes = dataclasses.replace(
+            sizes, process_runs=args.runs, memory_runs=min(args.runs, sizes.memory_runs)
+        )
     log = Console(stderr=True)
 
     def step(message: str) -> None:
@@ -173,12 +218,19 @@ def main() -> None:
         report.write_json(args.output, results, meta, details)
         args.output.with_suffix(".md").write_text(report.markdown(results) + "\n", encoding="utf-8")
 
+    parts = [part for part in PARTS if part in args.parts.split(",")]
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as folder:
         workdir = Path(folder)
-        save("article", *article_figures(workdir, sizes, step))
-        real, real_details, base, base_corpus = real_figures(workdir, sizes, step)
-        save("real", real, real_details)
-        save("large", *large_figures(workdir, sizes, step, base, base_corpus, args.smoke), finished=True)
+        cache = workdir / "cache" if args.smoke else real.CACHE
+        if args.build_only:
+            build(sizes, step, cache)
+            return
+        for part in parts:
+            measured = PARTS[part](workdir, sizes, step, cache)
+            save(part, *measured, finished=part == parts[-1])
+            step(
+                f"{part}: done ({time.perf_counter() - started:.0f} s since the start, load {report.load()})"
+            )
     out = Console(width=None if sys.stdout.isatty() else 200)
     out.print(report.table(results, f"assistant vs plain Chroma ({meta['mode']}, {meta['seconds']} s)"))
     step(f"wrote {args.output} (and {args.output.with_suffix('.md').name})")
