@@ -28,16 +28,14 @@ from typing import Any
 import numpy as np
 
 from assistant import Assistant
-from assistant.derived import FORMAT as DERIVED_FORMAT
 from assistant.embeddings import MiniLMEmbedder
 from assistant.embeddings.base import package_file
-from assistant.index import INDEX_FORMAT
 from assistant.settings import load_settings
 from assistant.text import STOPWORDS
 from assistant.tokens import encoding
 
 from . import baseline
-from .real import chunk_vectors
+from .real import chunk_vectors, index_key
 from .vectors import Entry
 
 WORDS = 300  # the most frequent content words, substituted in each copy
@@ -52,7 +50,7 @@ TOKENIZER_FILE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 def cache_key(base_corpus: Path, copies: int) -> str:
     """Changes with the base corpus's files, the number of copies and the index formats."""
-    digest = hashlib.sha256(f"{copies}|{SIGMA}|{WORDS}|{INDEX_FORMAT}|{DERIVED_FORMAT}".encode())
+    digest = hashlib.sha256(f"{copies}|{SIGMA}|{WORDS}|{index_key()}".encode())
     for path in sorted(base_corpus.rglob("*.txt")):
         digest.update(f"{path.relative_to(base_corpus)}|{path.stat().st_size}".encode())
     return digest.hexdigest()[:16]
