@@ -81,6 +81,7 @@ ROWS = {
     "offline": "offline reader",
     "smollm2-main": "SmolLM2-135M-Instruct (structured), the rules-only relevance check of before",
     "smollm2": "SmolLM2-135M-Instruct (structured)",
+    "replay-smollm2": "SmolLM2-135M-Instruct (structured), its replies replayed under this commit's reader",
     "strong": "scripted strong model (text)",
 }
 
@@ -102,8 +103,8 @@ def table(stem: str) -> str:
         paths = s["paths"]
         routes = f"{paths.get('model', 0)} / {paths.get('fallback', 0)} / {paths.get('gate', 0)}"
         latency = f"{s['latency_p50_ms'] / 1000:,.2f} s"
-        if name == "smollm2-main" and stem != "dev":
-            latency = "— (replayed)"  # the live run's replies under the code of before
+        if name == "replay-smollm2" or (name == "smollm2-main" and stem != "dev"):
+            latency = "— (replayed)"  # a live run's replies under other code: no model time
         if name == "offline":
             routes = f"— (offline {paths.get('offline', 0)}, gate {paths.get('gate', 0)})"
         lines.append(
