@@ -78,7 +78,7 @@ def build(
     embedder = RecordingEmbedder(vectors_folder(folder.parent))
     assistant._embedder = embedder
     started, cpu = time.perf_counter(), time.process_time()
-    report = assistant.ingest(progress=_progress(step))
+    report = assistant.ingest(progress=progress_lines(step, "real text"))
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     texts, vectors = chunk_vectors(assistant.index)
     baseline.add_vectors(plain, texts, vectors)
@@ -104,13 +104,14 @@ def chunk_vectors(index: Index) -> tuple[list[str], np.ndarray]:
     return texts, np.concatenate(vectors) if vectors else np.zeros((0, 384), np.float32)
 
 
-def _progress(step: Callable[[str], None]) -> Callable[[str, int, int], None]:
-    """Progress lines at most every 30 s (the build can take an hour under load)."""
+def progress_lines(step: Callable[[str], None], part: str) -> Callable[[str, int, int], None]:
+    """Ingest progress as ``part: stage done/total`` lines, at most every 30 s (a build can take an
+    hour under load)."""
     last = [0.0]
 
     def report(stage: str, done: int, total: int) -> None:
         if time.monotonic() - last[0] >= 30 or (total and done == total):
             last[0] = time.monotonic()
-            step(f"real text: {stage} {done:,}/{total:,}")
+            step(f"{part}: {stage} {done:,}/{total:,}")
 
     return report

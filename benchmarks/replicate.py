@@ -35,7 +35,7 @@ from assistant.text import STOPWORDS
 from assistant.tokens import encoding
 
 from . import baseline
-from .real import chunk_vectors, index_key
+from .real import chunk_vectors, index_key, progress_lines
 from .vectors import Entry
 
 WORDS = 300  # the most frequent content words, substituted in each copy
@@ -227,7 +227,7 @@ def build(
     replicated = Assistant(load_settings(index_dir=index, corpus=[corpus], backend="offline", _env_file=None))
     embedder = ReplicaEmbedder(base(), substitutions)
     replicated._embedder = embedder
-    report = replicated.ingest(progress=_progress(step))
+    report = replicated.ingest(progress=progress_lines(step, "large"))
     step("large: the baseline collection (the same vectors)")
     texts, vectors = chunk_vectors(replicated.index)
     baseline.add_vectors(plain, texts, vectors)
@@ -243,15 +243,3 @@ def build(
     }
     manifest.write_text(json.dumps(built), encoding="utf-8")
     return built, corpus, index, plain
-
-
-def _progress(step: Callable[[str], None]) -> Callable[[str, int, int], None]:
-    """Progress lines at most every 30 s."""
-    last = [0.0]
-
-    def report(stage: str, done: int, total: int) -> None:
-        if time.monotonic() - last[0] >= 30 or (total and done == total):
-            last[0] = time.monotonic()
-            step(f"large: {stage} {done:,}/{total:,}")
-
-    return report
