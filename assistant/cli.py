@@ -14,6 +14,7 @@ import click
 from . import present
 from .core import Assistant, clean_question
 from .errors import IndexDamagedError
+from .ingestion import few_malloc_arenas
 from .models import IndexStatus
 from .registry import BACKENDS
 from .settings import default_corpus, load_settings
@@ -276,4 +277,5 @@ def evaluate(
 
 
 def main() -> None:
+    few_malloc_arenas()  # the process is ours: before any thread starts
     cli(prog_name="assistant")

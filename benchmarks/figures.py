@@ -296,7 +296,8 @@ def real_ingest(corpus: Path, workdir: Path) -> tuple[list[Figure], dict[str, An
             "MiB",
             "lower",
             Stats.of([project["peak_rss_mb"]], 1),
-            target=Target(f"≤ {INGEST_PEAK_MB:g} MB", project["peak_rss_mb"] <= INGEST_PEAK_MB),
+            # peak_rss_mb is VmHWM in MiB; the goal is in MB (600 MB = 572 MiB)
+            target=Target(f"≤ {INGEST_PEAK_MB:g} MB", project["peak_rss_mb"] * 2**20 <= INGEST_PEAK_MB * 1e6),
             note="VmHWM of the ingest process",
             fair=Stats.of([fair["peak_rss_mb"]], 1),
         ),
