@@ -52,16 +52,16 @@ def project(index: Path, corpus: Path) -> Assistant:
     return Assistant(load_settings(index_dir=index, corpus=[corpus], backend="offline", _env_file=None))
 
 
+def cache_layout(folder: Path) -> tuple[Path, Path, Path, Path]:
+    """A cached build's corpus, project index, baseline collection and manifest (``built.json``)."""
+    return folder / "corpus", folder / "index", folder / "baseline", folder / "built.json"
+
+
 def build(
     folder: Path, real_bytes: int, step: Callable[[str], None]
 ) -> tuple[dict[str, Any], Path, Path, Path]:
     """(what was built, corpus, index, baseline collection) under ``folder``, built unless cached."""
-    corpus, index, plain, manifest = (
-        folder / "corpus",
-        folder / "index",
-        folder / "baseline",
-        folder / "built.json",
-    )
+    corpus, index, plain, manifest = cache_layout(folder)
     if manifest.exists():
         built = json.loads(manifest.read_text(encoding="utf-8"))
         if built.get("key") == index_key():

@@ -35,7 +35,7 @@ from assistant.text import STOPWORDS
 from assistant.tokens import encoding
 
 from . import baseline
-from .real import chunk_vectors, index_key, progress_lines
+from .real import cache_layout, chunk_vectors, index_key, progress_lines
 from .vectors import Entry
 
 WORDS = 300  # the most frequent content words, substituted in each copy
@@ -205,12 +205,7 @@ def build(
 ) -> tuple[dict[str, Any], Path, Path, Path]:
     """(what was built, the replicated corpus, its project index, its baseline collection) under
     ``folder``, made once; ``base()`` maps each real chunk's text to its model vectors."""
-    corpus, index, plain, manifest = (
-        folder / "corpus",
-        folder / "index",
-        folder / "baseline",
-        folder / "built.json",
-    )
+    corpus, index, plain, manifest = cache_layout(folder)
     if manifest.exists():
         return json.loads(manifest.read_text(encoding="utf-8")), corpus, index, plain
     shutil.rmtree(folder, ignore_errors=True)

@@ -29,7 +29,7 @@ GROWTH_MIB = 40  # what a corpus several times larger may add: allocator slack, 
 
 _INGEST = textwrap.dedent(
     """
-    import sys
+    import re, sys
     from assistant.cli import main
     try:
         main()
@@ -38,7 +38,7 @@ _INGEST = textwrap.dedent(
         status = open("/proc/self/status").read()
         print("PEAK", int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024, file=sys.stderr)
     """
-).replace("import sys", "import re, sys", 1)
+)
 
 _WORDS = (
     "harbour wall gate engineer council budget river bridge museum visit spring summer winter report "
