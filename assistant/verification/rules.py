@@ -657,8 +657,8 @@ def _source_lemma(claim: Analysis, source: Analysis, found: Assessment, lemma: s
 # -- claims that merge sentences -----------------------------------------------------------------
 
 _CLAUSE_BREAK = re.compile(
-    r",\s+(?:and|but|while|which|where|after|before|when|whose|so)\s+|;\s+|:\s+|\s+[—–]\s+"
-    r"|\s+(?:and|but|while|whereas)\s+(?=\w+\s+\w+)"
+    r",\s+(?:and|but|while|whereas|which|where|after|before|when|whose|so)\s+|;\s+|:\s+|\s+[—–]\s+"
+    r"|\s+(?:and|but|while|whereas)\s+(?=\S+\s+\w+)|(?<=[a-z])\s+(?:that|who)\s+(?=[a-z]+\s+\w+)"
 )
 
 
