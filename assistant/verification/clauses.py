@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from .analysis import Analysis
+from .names import Group, group, same_group
 from .quantities import same_value
-from .roles import Group, group, same_group
 
 Anchor = tuple[str, Group | float]  # ("name", group) or ("number", value)
 

@@ -103,3 +103,5 @@ RATE_UNITS = frozenset("second minute hour day week month year decade century ca
 SUBJECT_PRONOUNS = frozenset("he she it they".split())
 PRONOUNS = frozenset("he she him her his hers it its they them their theirs this these those".split())
 BE = frozenset("be is are was were been being".split())
+# Words that open a noun phrase: they stand between a verb or a preposition and what it governs.
+DETERMINING = frozenset("a an the this that these those its their his her our your my".split())

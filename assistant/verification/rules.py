@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 
 from ..text import same_term
 from .analysis import Analysis, Referents, Token, analyse, is_framing, is_pronoun, is_time
+from .anchors import (
+    number_word_conflict,
+    opposite_conflict,
+    order_conflict,
+    owner_conflict,
+    quantity_conflict,
+)
 from .clauses import crossed_clauses
+from .doers import doer_conflict, role_conflict, subject_differs
 from .lexicon import (
     BE,
     FRAME_VERBS,
@@ -28,26 +36,17 @@ from .lexicon import (
     SUBJECT_PRONOUNS,
     UNIT_WORDS,
 )
-from .quantities import same, same_value, unstated
-from .roles import (
-    canonical,
+from .names import canonical, group
+from .phrases import (
     definition_conflict,
-    doer_conflict,
-    group,
-    number_word_conflict,
     object_conflict,
-    opposite_conflict,
-    order_conflict,
-    owner_conflict,
     place_conflict,
     place_doubt,
     preposition_conflict,
-    quantity_conflict,
-    role_conflict,
     slot_conflict,
-    subject_differs,
     swapped_attachment,
 )
+from .quantities import same, same_value, unstated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -578,7 +577,8 @@ def _hedge_kept(claim: Analysis, hedge: Token, found: Assessment) -> bool:
 
 
 def _check_relations(claim: Analysis, source: Analysis, context: Referents, found: Assessment) -> None:
-    """Roles, what names and numbers are said of, and opposites with their nouns (``roles``)."""
+    """Roles (``doers``), what names and phrases are said of (``phrases``), and what numbers and
+    opposites are said of (``anchors``)."""
     for conflict in (
         role_conflict(claim, source, found.aligned, context.subject),
         order_conflict(claim, source, found.aligned),
@@ -608,7 +608,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
 def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
     """Two of the claim's numbers, or two of its names, must not trade neighbours ("40 km long, up to
     300 km wide" against "300 km long and up to 40 km wide"); a name and a number are compared by
-    clause (``roles.crossed_clauses``), since a reordered claim moves them apart."""
+    clause (``clauses.crossed_clauses``), since a reordered claim moves them apart."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
     anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
     for a_pos, a in enumerate(anchors):

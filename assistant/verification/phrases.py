@@ -1,0 +1,321 @@
+"""What a name or a phrase is said of: a name keeps its neighbours ("exercises off Taiwan", not "off
+Japan"), a word its preposition's name ("sold to Burgundy"), a definition its start, and two words
+their places ("packages uploaded for testing reach unstable")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .analysis import Analysis, Token
+from .lexicon import DETERMINING
+from .names import Alignment, Group, clause_between, group, same_group, same_place
+
+PLACE_REACH = (
+    4  # items (names whole, other words one by one) around a name where its claim neighbour may stand
+)
+
+
+def place_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """A name keeps what the claim says of it: one of its neighbours in the claim (the next name or
+    word on either side) stands within PLACE_REACH of it in the source; when none does, and a name
+    neighbour is elsewhere or an ordinary one stands by another name, the claim mixes things up
+    ("exercises off Japan" against "exercises off Taiwan", "Alemannia on the Lower Rhine" against
+    "Francia on the Lower Rhine, … Alemannia on the High Rhine")."""
+    mine = _items(claim)
+    theirs = _items(source)
+    claim_groups = {g for g, _ in mine if len(g) > 1 or g[0] in {t.lemma for t in claim.tokens if t.name}}
+    for position, (item, indices) in enumerate(mine):
+        if not claim.tokens[indices[0]].name or not all(i in aligned for i in indices):
+            continue
+        neighbours = [mine[p] for p in (position - 1, position + 1) if 0 <= p < len(mine)]
+        neighbours = [(g, ix) for g, ix in neighbours if all(i in aligned for i in ix)]
+        if not neighbours:
+            continue
+        homes = [p for p, (g, _) in enumerate(theirs) if same_group(g, item)]
+        if not homes:
+            continue
+        near = {
+            theirs[q][0]
+            for p in homes
+            for q in range(p - PLACE_REACH, p + PLACE_REACH + 1)
+            if 0 <= q < len(theirs)
+        }
+        wanted = [_source_item(source, aligned, g, ix) for g, ix in neighbours]
+        if any(any(same_group(w, n) for n in near) for w in wanted):
+            continue
+        for (_, ix), w in zip(neighbours, wanted, strict=True):
+            if claim.tokens[ix[0]].name:
+                continue
+            for p, (other, _) in enumerate(theirs):
+                if other != w:
+                    continue
+                close = [theirs[q] for q in (p - 1, p + 1) if 0 <= q < len(theirs)]
+                if any(
+                    source.tokens[cx[0]].name and c not in claim_groups and not same_group(c, item)
+                    for c, cx in close
+                ):
+                    return f"{' '.join(item)} is not said of what the claim says"
+    return None
+
+
+def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: int) -> str | None:
+    """Each name of the claim keeps one of its claim neighbours (the next name or word on either side,
+    not across a comma) within ``reach`` items of it in the source. Paraphrases can move words
+    further, so a miss only counts against the claim."""
+    mine = _items(claim)
+    theirs = _items(source)
+    position_of: dict[int, int] = {}
+    for p, (_, ix) in enumerate(theirs):
+        for i in ix:
+            position_of[i] = p
+    for k in range(len(source.tokens)):  # a word that is no item (a pronoun) sits where the next item is
+        position_of.setdefault(k, next((p for p, (_, ix) in enumerate(theirs) if ix[0] > k), len(theirs)))
+    for position, (item, indices) in enumerate(mine):
+        first = claim.tokens[indices[0]]
+        if not first.name or not all(i in aligned for i in indices):
+            continue
+        neighbours = [mine[p] for p in (position - 1, position + 1) if 0 <= p < len(mine)]
+        neighbours = [
+            (g, ix)
+            for g, ix in neighbours
+            if all(i in aligned for i in ix)
+            and ","
+            not in claim.text[
+                min(first.start, claim.tokens[ix[0]].start) : max(first.end, claim.tokens[ix[0]].end)
+            ]
+        ]
+        if not neighbours:
+            continue
+        homes = {p for p, (g, _) in enumerate(theirs) if same_group(g, item)} | {
+            position_of[aligned[indices[0]]]
+        }
+        near = {q for p in homes for q in range(p - reach, p + reach + 1)}
+        if not any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
+            return f"{first.surface} is not said of what the claim says"
+    return None
+
+
+def _items(analysis: Analysis) -> list[tuple[Group, tuple[int, ...]]]:
+    """Content words one by one, names whole: (group, token indices)."""
+    items: list[tuple[Group, tuple[int, ...]]] = []
+    tokens = analysis.tokens
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        if token.name:
+            g = group(analysis, k)
+            items.append((g, tuple(range(k, k + len(g)))))
+            k += len(g)
+            continue
+        if token.content:
+            items.append(((token.lemma,), (k,)))
+        k += 1
+    return items
+
+
+def _source_item(source: Analysis, aligned: Alignment, g: Group, indices: tuple[int, ...]) -> Group:
+    """A claim neighbour as the source writes it."""
+    at = aligned[indices[0]]
+    return group(source, at) if source.tokens[at].name else (source.tokens[at].lemma,)
+
+
+_PLACE_PREPOSITIONS = frozenset("in on at off near into onto from to of".split())
+_PARTICLES = frozenset("off up out down away back".split())
+_DETERMINERS = frozenset("the a an its their his her".split())
+
+
+def preposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X in Y" must be the source's "X in Y" when the source says X in some place: "the North Sea in
+    Germany" is wrong where it says "the North Sea in the Netherlands", "Alemannia on the Lower
+    Rhine" where it says "Alemannia on the High Rhine", "sold the Alsace to Sigismund" where it says
+    "sold to Burgundy"; and "an upper canal at Fußach" where it says "a lower canal at Fußach"."""
+    theirs = list(_attachments(source))
+    for word, preposition, name in _attachments(claim):
+        if word not in aligned or name not in aligned:
+            continue
+        wanted = group(claim, name)
+        lemma = source.tokens[aligned[word]].lemma
+        said = [(w, n) for w, p, n in theirs if source.tokens[w].lemma == lemma and p == preposition]
+        if not said:
+            continue
+        same_places = [w for w, n in said if same_place(group(source, n), wanted)]
+        if not same_places:
+            place = " ".join(group(source, said[0][1]))
+            return f"the source says {claim.tokens[word].surface} {preposition} {place}"
+        mine = _modifier(claim, word)
+        theirs_modifier = _modifier(source, same_places[0])
+        if mine is not None and all(_opposed(mine, _modifier(source, w)) for w in same_places):
+            assert theirs_modifier is not None
+            return f"the source says {theirs_modifier.surface} {source.tokens[same_places[0]].surface}"
+    return None
+
+
+def object_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X for Y" must not put a word where the source puts a name: "a replacement for zip" is wrong
+    where the source says "a replacement for 'compress'" (and "zip" elsewhere)."""
+    theirs = list(_attachments(source, _OBJECT_PREPOSITIONS, names_only=False))
+    for word, preposition, thing in _attachments(claim, _OBJECT_PREPOSITIONS, names_only=False):
+        if word not in aligned or claim.tokens[thing].name:
+            continue
+        lemma = source.tokens[aligned[word]].lemma
+        said = [n for w, p, n in theirs if source.tokens[w].lemma == lemma and p == preposition]
+        named = said and all(source.tokens[n].name for n in said)
+        if named and not any(source.tokens[n].lemma == claim.tokens[thing].lemma for n in said):
+            place = " ".join(group(source, said[0]))
+            return f"the source says {claim.tokens[word].surface} {preposition} {place}"
+    return None
+
+
+_OBJECT_PREPOSITIONS = frozenset("for by with as".split())
+
+
+def swapped_attachment(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """Doer and source trade places around a shared verb: "the licensor receives a license from the
+    recipient" against "the recipient receives a license from the licensor". The verb's doer in
+    each text (a word before it, in its clause) is what the other text puts after its preposition."""
+    prepositions = _PLACE_PREPOSITIONS | _OBJECT_PREPOSITIONS
+    theirs = list(_attachments(source, prepositions, names_only=False))
+    for word, preposition, thing in _attachments(claim, prepositions, names_only=False):
+        if word not in aligned:
+            continue
+        verb, mine = aligned[word], claim.tokens[_head(claim, thing)].lemma
+        for w, p, n in theirs:
+            other = source.tokens[_head(source, n)].lemma
+            if w != verb or p != preposition or other == mine:
+                continue
+            if _before_in_clause(claim, word, other) and _before_in_clause(source, verb, mine):
+                return f"the source says {source.tokens[w].surface} {preposition} {other}, not {mine}"
+    return None
+
+
+def definition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X means Y" needs a source that says "means", and the claim's Y must begin where the source's
+    does: "A Larger Work means code not governed by this License" is wrong where "'Larger Work' means
+    a work which combines Covered Code … with code not governed by the terms of this License"."""
+    for token in claim.tokens:
+        if token.lemma in _DEFINING and token.index not in aligned:
+            return "the source defines nothing"
+    for i, j in aligned.items():
+        if claim.tokens[i].lemma not in _DEFINING or source.tokens[j].lemma != claim.tokens[i].lemma:
+            continue
+        mine = next((t.index for t in claim.tokens[i + 1 :] if t.content and t.lemma not in _EITHER), None)
+        theirs = next((t.index for t in source.tokens[j + 1 :] if t.content and t.lemma not in _EITHER), None)
+        if mine is None or theirs is None or mine not in aligned:
+            continue
+        if aligned[mine] != theirs and source.tokens[aligned[mine]].lemma != source.tokens[theirs].lemma:
+            return f"the source says {source.tokens[j].surface} {source.tokens[theirs].surface}"
+    return None
+
+
+_DEFINING = frozenset("mean means".split())
+_EITHER = frozenset("either both".split())
+
+
+def _head(analysis: Analysis, k: int) -> int:
+    """The last word of the run of content words from ``k`` ("original licensor" → licensor)."""
+    tokens = analysis.tokens
+    while (
+        k + 1 < len(tokens)
+        and tokens[k + 1].content
+        and not tokens[k + 1].number
+        and not analysis.text[tokens[k].end : tokens[k + 1].start].strip()
+    ):
+        k += 1
+    return k
+
+
+def _before_in_clause(analysis: Analysis, k: int, lemma: str) -> bool:
+    """Whether a word stands before word ``k`` in its clause."""
+    tokens = analysis.tokens
+    return any(
+        t.lemma == lemma and not clause_between(analysis.text, t.end, tokens[k].start) for t in tokens[:k]
+    )
+
+
+def _modifier(analysis: Analysis, k: int) -> Token | None:
+    """An opposable word right before word ``k`` ("upper canal")."""
+    before = [t for t in analysis.tokens[max(0, k - 2) : k] if t.sides and not t.name]
+    return before[-1] if before else None
+
+
+def _opposed(a: Token, b: Token | None) -> bool:
+    if b is None:
+        return False
+    mine, theirs = a.sides, b.sides
+    return bool({g for g, _ in mine} & {g for g, _ in theirs}) and not mine & theirs
+
+
+def _attachments(
+    analysis: Analysis, prepositions: frozenset[str] = _PLACE_PREPOSITIONS, names_only: bool = True
+) -> Iterator[tuple[int, str, int]]:
+    """(word, preposition, name) for "exercises off Taiwan", "Alemannia on the High Rhine", "branches
+    off from the Oude Maas", and for a verb past its object: "sold (the Alsace) to Burgundy"."""
+    tokens = analysis.tokens
+    for k, token in enumerate(tokens):
+        if not token.content:
+            continue
+        j = _preposition_after(analysis, k, prepositions)
+        if j is None:
+            continue
+        if "," in analysis.text[token.end : tokens[j].start]:
+            continue
+        n = j + 1
+        while n < len(tokens) and tokens[n].lemma in _DETERMINERS:
+            n += 1
+        if (
+            n < len(tokens)
+            and (tokens[n].name or (not names_only and tokens[n].content))
+            and not clause_between(analysis.text, token.end, tokens[n].start)
+        ):
+            yield k, tokens[j].lemma, n
+
+
+def _preposition_after(analysis: Analysis, k: int, prepositions: frozenset[str]) -> int | None:
+    """The preposition right after word ``k`` (a particle aside), or within five words after a verb
+    ("sold the Alsace to"), in the same clause."""
+    tokens = analysis.tokens
+    reach = 5 if analysis.verb_like(k) else 1
+    for j in range(k + 1, min(k + 1 + reach, len(tokens))):
+        if tokens[j].lemma in _PARTICLES and j == k + 1:
+            continue
+        if tokens[j].lemma in prepositions:
+            return j
+        if analysis.verb_like(j) or "," in analysis.text[tokens[j - 1].end : tokens[j].start]:
+            return None
+    return None
+
+
+_COORDINATION = frozenset({"and", "or", "nor", "&"})
+
+
+def _slot(analysis: Analysis, k: int) -> str | None:
+    """The word that word ``k`` fills a place of: the one before it, determiners aside ("for testing",
+    "reach unstable"); None at the start of a clause, after punctuation, or in a list ("X and Y")."""
+    tokens = analysis.tokens
+    j = k - 1
+    while j >= 0 and tokens[j].lemma in DETERMINING:
+        j -= 1
+    if j < 0 or any(c in analysis.text[tokens[j].end : tokens[k].start] for c in ",;:()—–\"'"):
+        return None
+    lemma = tokens[j].lemma
+    return None if lemma in _COORDINATION else lemma
+
+
+def slot_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """Two of the claim's words trade the places the source gives them: "packages uploaded for testing
+    reach unstable" against "packages uploaded for unstable reach testing". Each word's place is the
+    word before it; a word moved within a list, or to a clause of its own, keeps no place."""
+    pairs = [(i, j) for i, j in aligned.items() if claim.tokens[i].content and not claim.tokens[i].number]
+    for p, (a, a_src) in enumerate(pairs):
+        for b, b_src in pairs[p + 1 :]:
+            lemmas = {claim.tokens[a].lemma, claim.tokens[b].lemma}
+            if len(lemmas) < 2 or source.tokens[a_src].lemma == source.tokens[b_src].lemma:
+                continue
+            mine = _slot(claim, a), _slot(claim, b)
+            theirs = _slot(source, a_src), _slot(source, b_src)
+            if None in mine or None in theirs or mine[0] == mine[1] or lemmas & {*mine}:
+                continue
+            if mine == (theirs[1], theirs[0]):
+                words = claim.tokens[a].surface, claim.tokens[b].surface
+                return f"{words[0]} and {words[1]} trade places (the source says {theirs[0]} {words[0]})"
+    return None
