@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .analysis import Analysis, Token
-from .lexicon import DETERMINING
+from .lexicon import DETERMINING, FRAME_VERBS
 from .names import Alignment, Group, clause_between, group, same_group, same_place
 
 PLACE_REACH = (
@@ -60,8 +60,8 @@ def place_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
 
 def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: int) -> str | None:
     """Each name of the claim keeps one of its claim neighbours (the next name or word on either side,
-    not across a comma) within ``reach`` items of it in the source. Paraphrases can move words
-    further, so a miss only counts against the claim."""
+    not across a comma or a verb of saying) within ``reach`` items of it in the source. Paraphrases
+    can move words further, so a miss only counts against the claim."""
     mine = _items(claim)
     theirs = _items(source)
     position_of: dict[int, int] = {}
@@ -78,11 +78,7 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
         neighbours = [
             (g, ix)
             for g, ix in neighbours
-            if all(i in aligned for i in ix)
-            and ","
-            not in claim.text[
-                min(first.start, claim.tokens[ix[0]].start) : max(first.end, claim.tokens[ix[0]].end)
-            ]
+            if all(i in aligned for i in ix) and not _attribution_between(claim, first, claim.tokens[ix[0]])
         ]
         if not neighbours:
             continue
@@ -93,6 +89,15 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
         if not any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
             return f"{first.surface} is not said of what the claim says"
     return None
+
+
+def _attribution_between(claim: Analysis, a: Token, b: Token) -> bool:
+    """Whether a comma or a verb of saying stands between two words: "the ministry says Trump invited"
+    tells who said it, and the source may give that anywhere ("…, according to the ministry")."""
+    low, high = sorted((a, b), key=lambda t: t.start)
+    return "," in claim.text[low.start : high.end] or any(
+        t.lemma in FRAME_VERBS for t in claim.tokens[low.index + 1 : high.index]
+    )
 
 
 def _items(analysis: Analysis) -> list[tuple[Group, tuple[int, ...]]]:
