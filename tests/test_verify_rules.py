@@ -63,6 +63,18 @@ VISIT = (
 )
 MAIL = "Mail sent to the list reaches the archive within an hour."
 ELECTION = "The committee is elected by the members every February."
+CALL = (
+    "President Donald Trump invited Japanese Prime Minister Sanae Takaichi to visit the United States this "
+    "year during a phone call, according to Japan's foreign ministry."
+)
+CANAL = (
+    "The river is significantly shortened from its natural course by canalisation projects completed in "
+    "the 19th and 20th century.[note 7] Its length was long given as 1,230 km."
+)
+RATE = (
+    "In the North Sea the sea level is still rising, at the rate of about 1–3 cm (0.39–1.18 in) per century."
+)
+MAN = "man uses the obsolete catgets system for its messages. man-db uses gettext, which is more robust."
 BC = (
     "The bc utility, which the manual describes at length, is an arbitrary precision numeric processing "
     "language with syntax similar to C."
@@ -85,7 +97,43 @@ BC = (
         (ELECTION, "Every February the members elect the committee.", "supported"),
         (ELECTION, "Every February the committee elects the members.", "unsupported"),
         (ELECTION, "The members are elected by the committee every February.", "unsupported"),
+        # who said it may stand anywhere ("X says …", "…, according to X")
+        (
+            CALL,
+            "Japan's foreign ministry says Trump used a phone call to invite Takaichi to the U.S. this year.",
+            "supported",
+        ),
+        (
+            CALL,
+            "Japan's foreign ministry says Takaichi used a phone call to invite Trump to the U.S. this year.",
+            "unsupported",
+        ),
         # numbers as values, with their bounds and what they are said of
+        (
+            CANAL,
+            "Canalisation projects completed in the 19th and 20th century significantly shortened the river.",
+            "supported",
+        ),
+        (
+            CANAL,
+            "Canalisation projects completed in the 7th century significantly shortened the river.",
+            "unsupported",
+        ),
+        (
+            RATE,
+            "In the North Sea the sea level is still rising, by about 1–3 cm per century.",
+            "supported",
+        ),
+        (
+            RATE,
+            "In the North Sea the sea level is still rising, by about 2–5 cm per century.",
+            "unsupported",
+        ),
+        (
+            RATE,
+            "In the North Sea the sea level is still rising, by about 1–3 cm per year.",
+            "unsupported",
+        ),
         (SALE, "The exercises follow the announcement of an $11bn arms sale to Taiwan.", "supported"),
         (
             SALE,
@@ -119,6 +167,17 @@ BC = (
         (
             VISIT,
             "During that visit, Takaichi took Trump with her when she addressed U.S. troops on the carrier.",
+            "unsupported",
+        ),
+        # two sentences merged at "whereas", each part said by one of them
+        (
+            MAN,
+            "man uses the obsolete catgets system for its messages, whereas man-db uses gettext.",
+            "supported",
+        ),
+        (
+            MAN,
+            "man uses gettext, whereas man-db uses the obsolete catgets system for its messages.",
             "unsupported",
         ),
         # word for word, with a pronoun for the subject: supported though the embeddings are less close

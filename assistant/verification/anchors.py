@@ -126,6 +126,8 @@ def number_word_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
         stated = next((q for q in source.quantities if same(quantity, q)), None)
         if stated is None:
             continue
+        # the number and the other end of its range: "1–3 cm (0.39–1.18 in)" converts both
+        ends = [q for q in source.quantities if q is stated or _conversion(source, stated, q)]
         for word in _words_beside(claim, quantity):
             if word not in aligned:
                 continue
@@ -134,7 +136,7 @@ def number_word_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
             for other in source.quantities:
                 if any(same(q, other) for q in claimed) or same(quantity, other):
                     continue
-                if _conversion(source, stated, other):  # "4,274 m (14,022 ft)", "1–3 cm (0.39–1.18 in)"
+                if any(_conversion(source, end, other) for end in ends):  # "4,274 m (14,022 ft)"
                     continue
                 if _distance(source, at.start, at.end, other) < distance and not clause_between(
                     source.text, min(at.end, other.end), max(at.start, other.start)

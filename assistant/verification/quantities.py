@@ -115,9 +115,13 @@ class Quantity:
 
 
 def quantities(text: str) -> list[Quantity]:
-    """The numbers a text states, with their values and bounds ("a", "an" only before a fraction)."""
+    """The numbers a text states, with their values and bounds ("a", "an" only before a fraction); a
+    footnote mark ("century.[note 7]", "river.[3]") states none."""
     found = []
+    marks = [m.span() for m in _FOOTNOTE.finditer(text)]
     for match in _QUANTITY.finditer(text):
+        if any(start <= match.start() < end for start, end in marks):
+            continue
         if match.group("fraction"):
             top, bottom = (float(n) for n in re.split(r"\s?/\s?", match.group("fraction")))
             if bottom == 0:
@@ -143,6 +147,7 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
+_FOOTNOTE = re.compile(r"\[(?:note|nb|n)\s+\d+\]|(?<=[.,;:!?\"'”’)])\[\d{1,3}\]", re.IGNORECASE)
 _EVERY = re.compile(r"(?i)\b(?:every|each|any|no|some)\s+$")
 
 
