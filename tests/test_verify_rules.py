@@ -75,6 +75,10 @@ RATE = (
     "In the North Sea the sea level is still rising, at the rate of about 1–3 cm (0.39–1.18 in) per century."
 )
 MAN = "man uses the obsolete catgets system for its messages. man-db uses gettext, which is more robust."
+LAKE = (
+    "However, this name is also used for the river delta where the Rhine flows into Lake Constance, so it "
+    "is clearer to call the larger one the Rhine-Meuse delta."
+)
 BC = (
     "The bc utility, which the manual describes at length, is an arbitrary precision numeric processing "
     "language with syntax similar to C."
@@ -153,6 +157,9 @@ BC = (
             "The Romantic Rhine has fewer than 40 castles and fortresses from the Middle Ages.",
             "unsupported",
         ),
+        # a direction is a fact: a claim may not add one its source lacks
+        (LAKE, "The Rhine flows into Lake Constance through a delta.", "supported"),
+        (LAKE, "The Rhine flows into Lake Constance from the north.", "unsupported"),
         # negation and its scope
         (WHITE_HOUSE, "The White House hasn't confirmed the call yet.", "supported"),
         (WHITE_HOUSE, "The White House confirmed the call.", "unsupported"),

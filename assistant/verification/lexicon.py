@@ -51,6 +51,9 @@ _OPPOSITES = [
     "speed sped accelerate hasten | slow halt stop end ending",
     "inland | offshore",
 ]
+# The groups of compass directions (the first three): a claim that gives one its source lacks states a
+# fact the source does not, as a number or a date would.
+COMPASS = frozenset({0, 1, 2})
 OPPOSITES: dict[str, frozenset[tuple[int, int]]] = {}
 """word → the (group, side) pairs it stands on: "light" is opposed to "dark", "heavy" and "dense"."""
 for _group, _line in enumerate(_OPPOSITES):

@@ -28,6 +28,7 @@ from .clauses import crossed_clauses
 from .doers import doer_conflict, role_conflict, subject_differs
 from .lexicon import (
     BE,
+    COMPASS,
     FRAME_VERBS,
     HEDGES,
     LIGHT_VERBS,
@@ -209,6 +210,8 @@ def _align_opposable(claim: Analysis, source: Analysis, token: Token, found: Ass
         found.aligned[token.index] = match
     elif opposed is not None:
         found.conflicts.append(f"it says {token.surface}, the source says {opposed}")
+    elif any(g in COMPASS for g, _ in token.sides):
+        found.missing.append(token.surface)  # "from the north": a direction is a fact, like a date
     else:
         found.novel.append(token.surface)
         if claim.verb_like(token.index):
