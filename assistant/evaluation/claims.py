@@ -211,6 +211,20 @@ def fit(tallies: dict[str, Tally], l2: float = 1.0) -> Model:
     return Model(weights_by_name, bias, 1.0)
 
 
+def leave_one_out(tallies: dict[str, Tally]) -> dict[str, tuple[int, int]]:
+    """(true, false) claims accepted in each calibration file by a model fitted on the others: how the
+    fit does on claims it has not seen, for choosing the features without looking at a held-out set."""
+    found = {}
+    for held, tally in tallies.items():
+        trial = fit({name: t for name, t in tallies.items() if name != held})
+        accepted = [
+            (o.claim.supported, (trial.probability(o.signals) >= trial.accept) if o.signals else o.accepted)
+            for o in tally.outcomes
+        ]
+        found[held] = (sum(a for s, a in accepted if s), sum(a for s, a in accepted if not s))
+    return found
+
+
 def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[list[float], float]:
     """Weights and bias of an L2-penalised logistic regression (Newton's method on standardised x)."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
@@ -250,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         tallies = {
             name: run_claim_set(load_claim_set(CLAIM_SETS / f"{name}.yaml"), embedder) for name in CALIBRATION
         }
+        for held, (true, false) in leave_one_out(tallies).items():
+            print(f"fitted without {held}: {held} true accepted {true}, false accepted {false}")
         fitted = fit(tallies)
         WEIGHTS.write_text(fitted.to_json(), encoding="utf-8")
         model.cache_clear()
