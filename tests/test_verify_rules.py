@@ -138,6 +138,11 @@ BC = (
             "In the North Sea the sea level is still rising, by about 1–3 cm per year.",
             "unsupported",
         ),
+        (  # the range in the bracketed unit, given in the other
+            RATE,
+            "In the North Sea the sea level is still rising, by about 0.39–1.18 cm per century.",
+            "unsupported",
+        ),
         (SALE, "The exercises follow the announcement of an $11bn arms sale to Taiwan.", "supported"),
         (
             SALE,

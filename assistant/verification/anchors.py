@@ -127,7 +127,7 @@ def number_word_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
         if stated is None:
             continue
         # the number and the other end of its range: "1–3 cm (0.39–1.18 in)" converts both
-        ends = [q for q in source.quantities if q is stated or _conversion(source, stated, q)]
+        ends = [q for q in source.quantities if q is stated or _one_range(source, stated, q)]
         for word in _words_beside(claim, quantity):
             if word not in aligned:
                 continue
@@ -150,6 +150,12 @@ def _conversion(analysis: Analysis, a: Quantity, b: Quantity) -> bool:
     low, high = sorted((a, b), key=lambda q: q.start)
     between = analysis.text[low.end : high.start]
     return not between.strip(" ()–-") or (between.count("(") == 1 and len(between.split()) <= 2)
+
+
+def _one_range(analysis: Analysis, a: Quantity, b: Quantity) -> bool:
+    """Whether two numbers are the ends of one range ("1–3 cm"): only a dash between them."""
+    low, high = sorted((a, b), key=lambda q: q.start)
+    return analysis.text[low.end : high.start].strip() in ("–", "-", "—")
 
 
 def _words_beside(analysis: Analysis, quantity: Quantity) -> list[int]:
