@@ -1,20 +1,21 @@
-"""The verifier against the claim sets in evals/claims/: true claims written the way strong chat
-models answer, and false ones built from the documents' own words. Each claim is checked with no
-citation against every sentence of its corpus, the most permissive setting.
+"""The verifier against the claim sets in evals/claims/: true claims written the way strong chat models
+answer, and false ones built from the documents' own words. Each claim is checked with no citation
+against every sentence of its corpus, the most permissive setting.
 
-The fitted model's weights come from article.yaml and rhine.yaml; the rules were developed on those
-and on plaintext.yaml (issue 12). Two sets are held out. debdocs.yaml (Debian licence and
-documentation files) was written before any of that work: rules were developed against its dev half
-only (``python -m assistant.evaluation.claims "debdocs[dev]"``). mixed.yaml (the mixed-format corpus:
-PDF, web page, Word file, text, README) was written before the verifier was ever run on it. On
-2026-11-27 the rules of that day were measured once on both (mixed 63 of 72 true and 4 of 64 false
-accepted; debdocs[test] 24 of 32 and 1 of 32); then the misses of both were read and two fixes to the
-doer check followed (a passive without "be", a relative clause's subject), which left those figures
-as they were. Neither set is untouched since. The figures asserted are those measured
-(``python -m assistant.evaluation.claims``): a change that lets one more false claim through fails
-here, and so does one that keeps two fewer true claims (one is the wobble of int8 embeddings computed
-in other batches). Letting a false claim through is the costly error; an undecided true claim only
-costs a sentence, or a model call where a model is configured."""
+The fitted model's weights come from article.yaml and rhine.yaml; the rules were developed on those and
+on plaintext.yaml (issue 12). Two sets are held out. debdocs.yaml (Debian licence and documentation
+files) was written before any of that work: rules were developed against its dev half only (``python -m
+assistant.evaluation.claims "debdocs[dev]"``). mixed.yaml (the mixed-format corpus: PDF, web page, Word
+file, text, README) was written before the verifier was ever run on it. On 2026-11-27 the rules of that
+day were measured once on both (mixed 63 of 72 true and 4 of 64 false accepted; debdocs[test] 24 of 32
+and 1 of 32); then the misses of both were read and two fixes to the doer check followed (a passive
+without "be", a relative clause's subject), which left those figures as they were. Neither set is
+untouched since. Later the same day five rule changes made on the calibration sets alone (+5 true and -1
+false there) left both held-out figures exactly as they were. The figures asserted are those measured
+(``python -m assistant.evaluation.claims``): a change that lets one more false claim through fails here,
+and so does one that keeps two fewer true claims (one is the wobble of int8 embeddings computed in other
+batches). Letting a false claim through is the costly error; an undecided true claim only costs a
+sentence, or a model call where a model is configured."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ from assistant.evaluation.claims import CLAIM_SETS, HELD_OUT, Tally, half, load_
 
 # (true claims accepted, false claims accepted).
 MEASURED = {
-    "article": (62, 1),  # of 78 true, 71 false
-    "rhine": (134, 2),  # of 153 true, 128 false
-    "plaintext": (78, 0),  # of 94 true, 78 false; rules tuned on it
+    "article": (63, 1),  # of 78 true, 71 false
+    "rhine": (136, 1),  # of 153 true, 128 false
+    "plaintext": (80, 0),  # of 94 true, 78 false; rules tuned on it
     "debdocs": (53, 1),  # of 64 true, 64 false; held out
     "debdocs[test]": (24, 1),  # of 32 true, 32 false; its half not used to develop rules
     "mixed": (63, 4),  # of 72 true, 64 false; held out
