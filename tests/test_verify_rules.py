@@ -212,6 +212,14 @@ def test_rules(embedder: MiniLMEmbedder, text: str, claim: str, verdict: str) ->
         assert result.support is not None and result.support.text in text
 
 
+def test_a_part_of_a_hyphenated_name_is_not_the_name(embedder: MiniLMEmbedder) -> None:
+    """ "man" is another program than "man-db": the sentence about man-db says nothing of man."""
+    assert check(embedder, MAN, "man-db uses gettext, which is more robust.").verdict == "supported"
+    assert check(embedder, MAN, "man uses gettext, which is more robust.").verdict != "supported"
+    upstream = "Upstream-Contact: Mark Nudelman <markn@greenwoodsoftware.com>"
+    assert check(embedder, upstream, "Mark Nudelman is the upstream contact.").verdict == "supported"
+
+
 def test_a_claim_said_word_for_word_is_supported_however_close_the_embeddings(
     embedder: MiniLMEmbedder,
 ) -> None:

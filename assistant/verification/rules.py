@@ -184,7 +184,7 @@ def _align_name(
     """The same name, or a pronoun that stands for it: "he" for the previous sentence's subject,
     "its" or "her" for any of its names (unless the claim makes the name a subject), "the latter"
     for its last."""
-    match = _find_name(token, source)
+    match = _find_name(token, source, claim.lemmas)
     if match is None:
         match = _spelled_out(token, source)
     if match is None and _name_in(token.lemma, frozenset(context.subject)):
@@ -222,7 +222,7 @@ def _align_word(
     claim: Analysis, source: Analysis, token: Token, similar: Similarity, found: Assessment
 ) -> None:
     """An ordinary word: the same lemma, the same stem, or a near synonym."""
-    match = _find(token, source, exact=False)
+    match = _find(token, source, exact=False, said=claim.lemmas)
     if match is None:
         match = _synonym(token, source, similar)
         if match is not None:
@@ -340,16 +340,53 @@ def _spelled_out(token: Token, source: Analysis) -> int | None:
     return None
 
 
-def _find_name(token: Token, source: Analysis) -> int | None:
-    return next((t.index for t in source.tokens if _same_name(token.lemma, t.lemma)), None)
+def _find_name(token: Token, source: Analysis, said: frozenset[str] | None = None) -> int | None:
+    """The same name in the source; given the lemmas the claim ``said``, not a part of a hyphenated name
+    whose other parts the claim lacks."""
+    return next(
+        (
+            t.index
+            for t in source.tokens
+            if _same_name(token.lemma, t.lemma) and (said is None or _whole(source, t.index, said))
+        ),
+        None,
+    )
+
+
+def _whole(source: Analysis, k: int, said: frozenset[str]) -> bool:
+    """Whether the claim says every part of the hyphenated name word ``k`` belongs to ("man-db",
+    "Upstream-Contact"), or word ``k`` is no part of one."""
+    parts = _compound(source, k)
+    return len(parts) == 1 or all(lemma in said for lemma in parts)
+
+
+def _compound(analysis: Analysis, k: int) -> tuple[str, ...]:
+    """The lemmas of the hyphenated name word ``k`` is part of ("man-db" → man, db), or its own."""
+    tokens, text = analysis.tokens, analysis.text
+    low, high = k, k
+    while low > 0 and text[tokens[low - 1].end : tokens[low].start] == "-" and tokens[low - 1].name:
+        low -= 1
+    while (
+        high + 1 < len(tokens)
+        and text[tokens[high].end : tokens[high + 1].start] == "-"
+        and tokens[high + 1].name
+    ):
+        high += 1
+    return tuple(t.lemma for t in tokens[low : high + 1])
 
 
 _NEGATING = frozenset("not no never cannot n't".split())
 
 
-def _find(token: Token, source: Analysis, exact: bool) -> int | None:
+def _find(token: Token, source: Analysis, exact: bool, said: frozenset[str] | None = None) -> int | None:
+    """The source's use of a claim word; given the lemmas the claim ``said``, not a part of a hyphenated
+    name whose other parts the claim lacks ("man" is not the "man" of "man-db")."""
+
+    def own(other: Token) -> bool:
+        return said is None or _whole(source, other.index, said)
+
     for other in source.tokens:
-        if other.lemma == token.lemma or canonical(other.lemma) == canonical(token.lemma):
+        if (other.lemma == token.lemma or canonical(other.lemma) == canonical(token.lemma)) and own(other):
             return other.index
     if token.lemma in _NEGATING:  # "does not" for "doesn't"
         for other in source.tokens:
@@ -363,6 +400,7 @@ def _find(token: Token, source: Analysis, exact: bool) -> int | None:
             and not other.number
             and same_term(token.lemma, [other.lemma])
             and not (other.sides or token.sides)
+            and own(other)
         ):
             return other.index
     return None
