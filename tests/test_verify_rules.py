@@ -67,6 +67,7 @@ CALL = (
     "President Donald Trump invited Japanese Prime Minister Sanae Takaichi to visit the United States this "
     "year during a phone call, according to Japan's foreign ministry."
 )
+ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
     "the 19th and 20th century.[note 7] Its length was long given as 1,230 km."
@@ -112,6 +113,11 @@ BC = (
             "Japan's foreign ministry says Takaichi used a phone call to invite Trump to the U.S. this year.",
             "unsupported",
         ),
+        # "X asked Y to do": Y does it
+        (ASK, "Vauban fortified the Rhine crossings at Breisach.", "supported"),
+        (ASK, "Louis XIV fortified the Rhine crossings at Breisach.", "unsupported"),
+        (CALL, "Takaichi will visit the United States this year.", "supported"),
+        (CALL, "Trump will visit the United States this year.", "unsupported"),
         # numbers as values, with their bounds and what they are said of
         (
             CANAL,

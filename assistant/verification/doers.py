@@ -263,3 +263,27 @@ def doer_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str 
                 role = "the doer" if theirs[k] else "the object"
                 return f"{source.tokens[k].surface} is {role} of “{source.tokens[j].surface}” in the source"
     return None
+
+
+def infinitive_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "X invited Y to visit": Y is who visits. A claim that makes X the doer of the infinitive's verb
+    ("X visited", "X will visit") swaps who does it, though both names stand in the source."""
+    for i, j in aligned.items():
+        finite = claim.verb_like(i) or (i > 0 and claim.tokens[i - 1].lemma in _AUXILIARIES)
+        if not finite or j < 2 or source.tokens[j - 1].lemma != "to" or not source.tokens[j - 2].name:
+            continue
+        said = _subject(claim, i)
+        if not said:
+            continue
+        asked = group(source, j - 2)
+        k = j - 2 - len(asked)  # the word before the asked one: the verb that asks
+        if (
+            k < 0
+            or not source.verb_like(k)
+            or clause_between(source.text, source.tokens[k].end, source.tokens[j].start)
+        ):
+            continue
+        asking = _subject(source, k)
+        if asking and _meets(said, asking) and not _meets(said, [asked]):
+            return f"the source says {' '.join(asked)} {source.tokens[j].surface}, not {' '.join(said[0])}"
+    return None

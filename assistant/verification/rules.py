@@ -25,7 +25,7 @@ from .anchors import (
     quantity_conflict,
 )
 from .clauses import crossed_clauses
-from .doers import doer_conflict, role_conflict, subject_differs
+from .doers import doer_conflict, infinitive_conflict, role_conflict, subject_differs
 from .lexicon import (
     BE,
     COMPASS,
@@ -636,6 +636,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         definition_conflict(claim, source, found.aligned),
         slot_conflict(claim, source, found.aligned),
         doer_conflict(claim, source, found.aligned),
+        infinitive_conflict(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
