@@ -10,7 +10,7 @@ file, text, README) was written before the verifier was ever run on it. On 2026-
 day were measured once on both (mixed 63 of 72 true and 4 of 64 false accepted; debdocs[test] 24 of 32
 and 1 of 32); then the misses of both were read and two fixes to the doer check followed (a passive
 without "be", a relative clause's subject), which left those figures as they were. Neither set is
-untouched since. Later the same day five rule changes made on the calibration sets alone (+5 true and -1
+untouched since. Later the same day seven rule changes made on the calibration sets alone (+5 true and -1
 false there) left both held-out figures exactly as they were. The figures asserted are those measured
 (``python -m assistant.evaluation.claims``): a change that lets one more false claim through fails here,
 and so does one that keeps two fewer true claims (one is the wobble of int8 embeddings computed in other
