@@ -45,6 +45,7 @@ from .relevance import WEAKER, Shown, bears_on, question_parts
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
+from .unchanged import noop_report
 from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
 
 if TYPE_CHECKING:
@@ -217,6 +218,8 @@ class Assistant:
         """Make the index hold exactly the documents under ``paths`` (default: the corpus)."""
         roots = [Path(p).expanduser() for p in paths] if paths else self._named_corpus()
         with self._lock:
+            if self._index is None and (report := noop_report(self.settings, roots)) is not None:
+                return report  # nothing changed: decided without Chroma or the model
             report = self.index.sync(roots, progress)
             self._refresh()
             return report
