@@ -10,6 +10,10 @@ What the index belongs to (its corpus, whether its last ingest completed, its ge
 
 from __future__ import annotations
 
+# isort: off
+from . import chroma_loader  # noqa: F401  (first: Chroma imported without its development-time checks)
+
+# isort: on
 import json
 import logging
 import os

@@ -125,8 +125,8 @@ def record(settings: Settings, signature: str) -> None:
 
 
 def noop_report(settings: Settings, roots: list[Path] | None) -> IngestReport | None:
-    """The report of an ingest of ``roots`` (None: the recorded corpus) that has nothing to do, when
-    that is certain without Chroma; else None (take the full path)."""
+    """The report of an ingest of ``roots`` (None: the corpus the settings name, else the recorded one)
+    that has nothing to do, when that is certain without Chroma; else None (take the full path)."""
     started = time.perf_counter()
     if settings.chroma_url:
         return None
@@ -161,7 +161,8 @@ def _decide(
     folder = generation_folder(_derived_root(settings), state.generation)
     if _derived_files(settings, state.generation) != kept.derived_files:
         return None
-    chosen = list(roots) if roots else list(state.corpus)
+    named = settings.corpus if settings.corpus_is_explicit else None
+    chosen = list(roots or named or state.corpus)
     if not chosen or any(not root.exists() for root in chosen):
         return None  # the full path names what is missing
     refs, skipped = scan(chosen)
