@@ -8,7 +8,8 @@ classes disagree; the pinned 1.5.9 passes them); skipping them changes nothing a
 decorator still marks each method (``__override__``), which ``EnforceOverrides`` classes require.
 Only Chroma's import is affected: the package's own decorator is put back afterwards.
 
-Import this module before anything imports Chroma (``index.py`` does, first).
+Import Chroma from here, before anything else imports it: ``from .chroma_loader import chromadb``
+(``index.py`` does, first). Where Chroma is already imported, this changes nothing.
 """
 
 from __future__ import annotations
@@ -25,16 +26,12 @@ def _mark(method: Callable[..., Any], check_signature: bool, check_at_runtime: b
     return method
 
 
-def _import() -> None:
-    if "chromadb" in sys.modules:
-        return
-    module = sys.modules["overrides.overrides"]
-    checked = module.__dict__["_overrides"]
-    module.__dict__["_overrides"] = _mark
-    try:
-        import chromadb  # noqa: F401
-    finally:
-        module.__dict__["_overrides"] = checked
+_module = sys.modules["overrides.overrides"]
+_checked = _module.__dict__["_overrides"]
+_module.__dict__["_overrides"] = _mark
+try:
+    import chromadb
+finally:
+    _module.__dict__["_overrides"] = _checked
 
-
-_import()
+__all__ = ["chromadb"]

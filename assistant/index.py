@@ -11,7 +11,7 @@ What the index belongs to (its corpus, whether its last ingest completed, its ge
 from __future__ import annotations
 
 # isort: off
-from . import chroma_loader  # noqa: F401  (first: Chroma imported without its development-time checks)
+from .chroma_loader import chromadb  # first: Chroma imported without its development-time checks
 
 # isort: on
 import json
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import chromadb
 import filelock
 import httpx
 import numpy as np
