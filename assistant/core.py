@@ -45,7 +45,6 @@ from .relevance import WEAKER, Shown, bears_on, question_parts
 from .retrieve import Retriever
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
-from .unchanged import noop_report
 from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
 
 if TYPE_CHECKING:
@@ -216,6 +215,8 @@ class Assistant:
         self, paths: Sequence[str | Path] | None = None, progress: Progress | None = None
     ) -> IngestReport:
         """Make the index hold exactly the documents under ``paths`` (default: the corpus)."""
+        from .unchanged import noop_report  # here: reading files is not the answer path's business
+
         roots = [Path(p).expanduser() for p in paths] if paths else self._named_corpus()
         with self._lock:
             if self._index is None and (report := noop_report(self.settings, roots)) is not None:
