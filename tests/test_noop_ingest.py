@@ -9,11 +9,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import filelock
 import pytest
+from chromadb.api.shared_system_client import SharedSystemClient
 
 from assistant import Assistant
 from assistant.errors import IndexDamagedError
@@ -46,6 +48,17 @@ def ingest(corpus: Path) -> dict[str, Any]:
     )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+@pytest.fixture(autouse=True)
+def _close_chroma() -> Iterator[None]:
+    """The test's index closed after it: Chroma keeps a client per folder for the whole process, with
+    its files open (a suite's worth of them pass the 1,024 descriptors ``select`` takes)."""
+    yield
+    system = SharedSystemClient._identifier_to_system.pop(str(load_settings().index_dir), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(load_settings().index_dir), None)
+    if system is not None:
+        system.stop()
 
 
 def counts(result: dict[str, Any]) -> tuple[int, int, int, int]:
