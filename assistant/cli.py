@@ -7,17 +7,20 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import present
-from .core import Assistant, clean_question
 from .errors import IndexDamagedError
 from .ingestion import few_malloc_arenas
 from .models import IndexStatus
 from .registry import BACKENDS
 from .settings import default_corpus, load_settings
+from .unchanged import noop_report
+
+if TYPE_CHECKING:
+    from .core import Assistant
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 2
@@ -58,6 +61,9 @@ def backend_options(command: F) -> F:
 
 
 def make_assistant(**overrides: Any) -> Assistant:
+    """The library's front door; imported here, so that a no-op ``ingest`` never loads it."""
+    from .core import Assistant
+
     return Assistant(load_settings(**{k: v for k, v in overrides.items() if v is not None}))
 
 
@@ -91,16 +97,20 @@ def ingest(paths: tuple[Path, ...], bundled: bool, check: bool, repair: bool, as
     if len(chosen) > 1:
         fail(f"{' and '.join(chosen)} cannot be combined")
     show = present.Presenter()
-    assistant = make_assistant()
-    if check:
-        _show_status(show, assistant.status(full=True), as_json)
-        return
+    roots = [p.expanduser() for p in (default_corpus() if bundled else paths)] or None
     problems: list[str] = []
-    with show.progress() as progress:
-        if repair:
-            problems, report = assistant.repair(progress=progress)
-        else:
-            report = assistant.ingest(default_corpus() if bundled else list(paths) or None, progress)
+    # nothing changed: decided without Chroma or the model (``unchanged.py``), else the full path
+    report = None if check or repair else noop_report(load_settings(), roots)
+    if report is None:
+        assistant = make_assistant()
+        if check:
+            _show_status(show, assistant.status(full=True), as_json)
+            return
+        with show.progress() as progress:
+            if repair:
+                problems, report = assistant.repair(progress=progress)
+            else:
+                report = assistant.ingest(roots, progress)
     if as_json:
         data = {"repaired": problems, **report.model_dump(mode="json")} if repair else report.model_dump()
         click.echo(json.dumps(data, indent=2, default=str))
@@ -137,6 +147,8 @@ def _show_status(show: present.Presenter, found: IndexStatus, as_json: bool) -> 
 def search(query: str, top_k: int | None, as_json: bool) -> None:
     """Print the passages that best match QUERY, with scores and locations."""
     show = present.Presenter()
+    from .core import clean_question
+
     assistant = make_assistant()
     clean_question(query, assistant.settings.max_question_tokens)  # bad input fails before indexing
     _index_if_needed(assistant, show)
@@ -175,6 +187,8 @@ def ask(
 ) -> None:
     """Answer QUESTION from the documents, with numbered, quoted sources."""
     show = present.Presenter()
+    from .core import clean_question
+
     assistant = make_assistant(backend=backend, model=model, base_url=base_url)
     clean_question(question, assistant.settings.max_question_tokens)
     _index_if_needed(assistant, show)

@@ -215,8 +215,12 @@ class Assistant:
         self, paths: Sequence[str | Path] | None = None, progress: Progress | None = None
     ) -> IngestReport:
         """Make the index hold exactly the documents under ``paths`` (default: the corpus)."""
+        from .unchanged import noop_report  # here: reading files is not the answer path's business
+
         roots = [Path(p).expanduser() for p in paths] if paths else self._named_corpus()
         with self._lock:
+            if self._index is None and (report := noop_report(self.settings, roots)) is not None:
+                return report  # nothing changed: decided without Chroma or the model
             report = self.index.sync(roots, progress)
             self._refresh()
             return report

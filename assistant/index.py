@@ -10,7 +10,10 @@ What the index belongs to (its corpus, whether its last ingest completed, its ge
 
 from __future__ import annotations
 
-import hashlib
+# isort: off
+from .chroma_loader import chromadb  # first: Chroma imported without its development-time checks
+
+# isort: on
 import json
 import logging
 import os
@@ -23,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import chromadb
 import filelock
 import httpx
 import numpy as np
@@ -47,6 +49,7 @@ from .private import FILE_MODE, owner_only_umask, private_dir, tighten
 from .settings import Settings, default_corpus, redact_url, state_dir
 from .state import IndexState, read_state_file, write_state_file
 from .tokens import encoding
+from .unchanged import chunking_signature, corpus_manifest, digest, record
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +68,6 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     if embedder.max_tokens is not None:
         limits.append(Limit(embedder.name, embedder.count_tokens, embedder.max_tokens))
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
-
-
-INDEX_FORMAT = 3  # bump when what is stored beside a chunk changes: every document is redone
-
-
-def chunking_signature(settings: Settings, embedder: Embedder) -> str:
-    """Everything that decides how a document is chunked and embedded, without loading a tokenizer."""
-    return (
-        f"format={INDEX_FORMAT};cl100k_base={settings.chunk_tokens};{embedder.name}={embedder.max_tokens};"
-        f"overlap={settings.chunk_overlap}"
-    )
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 # SQLite's words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), as Chroma passes them on
@@ -276,11 +264,7 @@ class Index:
         return self._manifest(roots, *scan(roots))
 
     def _manifest(self, roots: list[Path], refs: list[FileRef], skipped: list[SkippedFile]) -> str:
-        parts = [chunking_signature(self.settings, self.embedder), str(self.settings.max_file_mb)]
-        parts += [json.dumps([str(r.resolve()) for r in roots])]
-        parts += [f"{r.doc_id}|{r.size}|{r.mtime_ns}" for r in refs]
-        parts += [f"skip|{s.path}|{s.reason}" for s in skipped]
-        return _digest(*parts)
+        return corpus_manifest(self.signature, self.settings, roots, refs, skipped)
 
     def is_fresh(self, roots: list[Path]) -> bool:
         """The last ingest completed, for exactly these files as they are now."""
@@ -292,7 +276,7 @@ class Index:
     def _lock_path(self, name: str) -> Path:
         """``name.lock`` beside the embedded index, or in the state folder for a server's."""
         if self.settings.chroma_url:
-            return state_dir() / "locks" / f"chroma-{_digest(self.settings.chroma_url)[:16]}-{name}.lock"
+            return state_dir() / "locks" / f"chroma-{digest(self.settings.chroma_url)[:16]}-{name}.lock"
         return self.settings.index_dir / f"{name}.lock"
 
     @contextmanager
@@ -394,6 +378,7 @@ class Index:
                 and not rebuild
             ):
                 # nothing changed since the last complete ingest: no file is read
+                record(self.settings, self.signature)  # the next such ingest decides it without Chroma
                 report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
                 return report.model_copy(update={"chunks": count, "seconds": _since(started)})
             report = self._apply(roots, refs, skipped, store, progress, orphans=count != len(store))
@@ -404,6 +389,7 @@ class Index:
                 )
             )
             prune(self._store_root(), self.state().generation)
+            record(self.settings, self.signature)
         self._tighten()
         return report.model_copy(update={"seconds": _since(started)})
 
@@ -486,7 +472,7 @@ class Index:
     def _store_root(self) -> Path:
         """Beside an embedded index; for a server's, in this machine's state folder."""
         if self.settings.chroma_url:
-            server = f"chroma-{_digest(self.settings.chroma_url)[:16]}"
+            server = f"chroma-{digest(self.settings.chroma_url)[:16]}"
             return state_dir() / "derived" / server / self.settings.collection
         return self.settings.index_dir / "derived" / self.settings.collection
 
@@ -580,7 +566,7 @@ class Index:
 
     def document_signature(self, doc_id: str, sha256: str) -> str:
         """Changes when the document's content or the way it is chunked and embedded changes."""
-        return _digest(doc_id, sha256, self.signature)[:16]
+        return digest(doc_id, sha256, self.signature)[:16]
 
     def chunker(self) -> Chunker:
         return chunker_for(self.settings, self.embedder)

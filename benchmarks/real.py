@@ -21,8 +21,9 @@ import numpy as np
 from assistant import Assistant
 from assistant.derived import FORMAT as DERIVED_FORMAT
 from assistant.embeddings import MiniLMEmbedder
-from assistant.index import INDEX_FORMAT, Index
+from assistant.index import Index
 from assistant.settings import load_settings
+from assistant.unchanged import INDEX_FORMAT
 
 from . import baseline
 from .corpus import write_real_corpus

