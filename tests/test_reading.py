@@ -18,7 +18,7 @@ from assistant.reading import Reader, analyze, parts
 from assistant.reading.calibrate import Rows
 from assistant.reading.calibrate import main as calibrate_main
 from assistant.reading.explain import explain
-from assistant.reading.features import _contrasts, _order, _qualifiers
+from assistant.reading.features import _contrasts, _denies, _order, _other_of_set, _pairs_near, _qualifiers
 from assistant.reading.model import WEIGHTS, load
 from assistant.reading.spans import extract
 from assistant.retrieve import score_sentences
@@ -157,6 +157,50 @@ def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None)
 )
 def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposite: bool) -> None:
     assert _contrasts(question, sentence) is opposite
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "other"),
+    [
+        ("What is the delta delimited in the South by?", "It is delimited in the West and the East.", True),
+        ("What happened in June?", "It happened in July.", True),
+        ("What happened in June?", "It happened in June, not July.", False),
+        ("What flows into the Upper Rhine?", "The Aare flows into the Upper Rhine.", False),
+        ("What may I change?", "You may change it in June.", False),  # "may" is no month here
+    ],
+)
+def test_a_sentence_that_names_another_of_the_same_set(question: str, sentence: str, other: bool) -> None:
+    assert _other_of_set(question, sentence) is other
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "denied"),
+    [
+        ("What banks are sparsely populated?", "Its banks are heavily populated.", True),
+        ("What was built after the erosion ceased?", "The gorge was created by erosion.", True),
+        ("Which sector is the least dominant?", "Tourism is the least dominant sector.", False),
+        ("Which towns lack a bridge?", "The towns have no bridge.", False),  # another negation says it
+        ("How do I remove the index?", "Delete the folder.", False),  # a plain verb, not a denial
+    ],
+)
+def test_a_question_that_says_something_is_lacking(question: str, sentence: str, denied: bool) -> None:
+    assert _denies(question, sentence) is denied
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "near"),
+    [
+        (
+            "What is the length of the Old Rhine Bridge?",
+            "The Old Rhine Bridge at Constance marks the start of a scale giving the length of the river.",
+            2 / 3,
+        ),
+        ("What is the length of the bridge?", "The length of the bridge is 1 km.", 1.0),
+        ("What is the length of the bridge?", "It is 1 km.", 1.0),  # no pair of its words: nothing apart
+    ],
+)
+def test_the_question_words_stand_together(question: str, sentence: str, near: float) -> None:
+    assert _pairs_near(analyze(question).terms, sentence) == pytest.approx(near)
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,12 @@ decides anything.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -56,6 +58,8 @@ FEATURES: tuple[str, ...] = (
     "rules_second",
     "length",
     "question_terms",
+    "pairs_near",
+    "why_uncovered",
 )
 DESCRIPTIONS: dict[str, str] = {
     "similarity": "meaning far from the question",
@@ -84,13 +88,15 @@ DESCRIPTIONS: dict[str, str] = {
     "span_closeness": "the answer of the asked type stands far from the question's words",
     "rank": "ranked low among the sentences",
     "passage_rank": "from a low-ranked passage",
-    "polarity": "negation disagrees with the question",
-    "contrast": "says the opposite of a word of the question (east for west, after for before…)",
+    "polarity": "negation disagrees with the question (or the question says lacking, least…)",
+    "contrast": "says the opposite of a word of the question (east for west, May for June…)",
     "heading": "a heading, not a statement",
     "rules_first": "the name, negation and answer-type checks did not pick it",
     "rules_second": "the name, negation and answer-type checks did not pick it as a runner-up",
     "length": "sentence length",
     "question_terms": "how much the question says",
+    "pairs_near": "the question's words stand apart here (another relation between them)",
+    "why_uncovered": "a why-question takes for granted what the sentence does not fully say",
 }
 # Closed-class English opposites: a question that swaps one for the other asks about something else.
 _OPPOSITES = [
@@ -127,10 +133,13 @@ WORSE_WHEN_HIGH = frozenset(
         "polarity",
         "contrast",
         "heading",
+        "why_uncovered",
     }
 )
 ALIGNED = 0.5  # word-vector cosine at which a sentence's word stands in for a question's word
 _QUALIFIERS = frozenset("most least first last only main sole".split())
+# A why-question takes its clause for granted ("Why did gzip switch to .z?"): its answer must say all of it.
+_WHY = re.compile(r"(?i)^\W*(?:why|how come)\b")
 BM25_K1 = 1.2  # the usual BM25 constants (Robertson et al.)
 BM25_B = 0.75
 
@@ -235,13 +244,19 @@ def measure(
             "span_closeness": span.closeness if span else 0.0,
             "rank": math.log1p(rank),
             "passage_rank": math.log1p(candidate.passage_rank),
-            "polarity": float(_contradicts(question, candidate.text)),
-            "contrast": float(_contrasts(question.text, candidate.text)),
+            "polarity": float(
+                _contradicts(question, candidate.text) or _denies(question.text, candidate.text)
+            ),
+            "contrast": float(
+                _contrasts(question.text, candidate.text) or _other_of_set(question.text, candidate.text)
+            ),
             "heading": float(candidate.text.rstrip()[-1:] not in '.!?"”’)'),
             "rules_first": float(candidate.rule[0] == 1),
             "rules_second": float(candidate.rule[0] == 2),
             "length": math.log1p(length),
             "question_terms": math.log1p(len(question.terms)),
+            "pairs_near": _pairs_near(question.terms, candidate.text),
+            "why_uncovered": (1 - len(found) / max(1, len(asked))) * bool(_WHY.match(question.text)),
         }
         measured.append(Measured(np.array([values[f] for f in FEATURES]), span))
     return measured
@@ -335,3 +350,56 @@ def _contradicts(question: Question, sentence: str) -> bool:
     if question.negative:
         return not (negative(sentence) or negated_words(sentence))
     return any(same_term(w, question.terms) for w in negated_words(sentence))
+
+
+# Closed sets whose members exclude each other: a question that names one, against a sentence that names
+# another and not it, asks about something the sentence does not say ("delimited in the South" against
+# "delimited in the West and in the East").
+_SIBLINGS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split())
+    for group in (
+        "north south east west northern southern eastern western northeast northwest southeast southwest "
+        "northward southward eastward westward",
+        "january february march april june july august september october november december",
+        "monday tuesday wednesday thursday friday saturday sunday",
+        "spring summer autumn winter",
+        "first third fourth fifth sixth seventh eighth ninth tenth last",
+        "upper lower middle",
+    )
+)
+# Words by which a question says that something is missing, undone, rare or least: unless the sentence
+# says so too (with the same word or any negation), it does not answer.
+_DENIALS = frozenset(
+    """least fewest lack lacks lacked lacking absent absence ceased cease ceases sparsely rarely seldom
+    unable""".split()
+)
+
+
+def _other_of_set(question: str, sentence: str) -> bool:
+    """The question names a member of a closed set (a direction, a month…) that the sentence does not,
+    and the sentence names another member that the question does not."""
+    asked = {w.lower() for w, _, _ in words(question)}
+    said = {w.lower() for w, _, _ in words(sentence)}
+    return any((group & asked) - said and (group & said) - asked for group in _SIBLINGS)
+
+
+def _pairs_near(asked: Sequence[str], sentence: str, reach: int = 4) -> float:
+    """Of the neighbouring pairs of question words that the sentence has both of, the share it has within
+    ``reach`` words of each other: "the length of the Old Rhine Bridge" against "the length of the Rhine
+    … from the Old Rhine Bridge" keeps the words, not the relation."""
+    tokens = [normalize(w) for w, _, _ in words(sentence)]
+    places = [[i for i, token in enumerate(tokens) if same_term(term, (token,))] for term in asked]
+    pairs = [(a, b) for a, b in pairwise(places) if a and b]
+    if not pairs:
+        return 1.0
+    return sum(min(abs(i - j) for i in a for j in b) <= reach for a, b in pairs) / len(pairs)
+
+
+def _denies(question: str, sentence: str) -> bool:
+    """The question says something is lacking, ceased or least, and the sentence says nothing like it:
+    "What banks are sparsely populated and lack industry?" against "Its banks are heavily populated"."""
+    asked = {w.lower() for w, _, _ in words(question)} & _DENIALS
+    if not asked:
+        return False
+    said = {w.lower() for w, _, _ in words(sentence)}
+    return not (asked & said or said & _DENIALS or negated_words(sentence))
