@@ -13,15 +13,17 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.models import Evidence, Request, Source
-from assistant.reading import Reader, analyze, parts
+from assistant.models import Evidence, Passage, Request, Source
+from assistant.reading import Candidate, PartReading, Reader, analyze, parts
 from assistant.reading.calibrate import Rows
 from assistant.reading.calibrate import main as calibrate_main
 from assistant.reading.explain import explain
-from assistant.reading.features import _contrasts, _denies, _order, _other_of_set, _pairs_near, _qualifiers
+from assistant.reading.features import _contrasts, _denies, _order, _other_of_set, _qualifiers
 from assistant.reading.model import WEIGHTS, load
+from assistant.reading.reader import _continued
 from assistant.reading.spans import extract
 from assistant.retrieve import score_sentences
+from assistant.text import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "evals" / "calibration" / "dev-rows.npz"
@@ -153,6 +155,10 @@ def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None)
         ("What drained the northern flanks?", "The Danube drained the northern and southern flanks.", False),
         ("When did the river flow west?", "The river flowed west.", False),
         ("Where does the cold water meet the warm water?", "The cold water meets the warmer lake.", False),
+        ("What ends near Millingen?", "The delta begins near Millingen.", True),  # ends ~ end
+        ("How many flows carry insignificant amounts?", "Three flows carry significant amounts.", True),
+        ("Which flows are significant?", "Two flows are insignificant.", True),
+        ("How do I install it?", "Do not let the engine stall.", False),  # "install" is no negated "stall"
     ],
 )
 def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposite: bool) -> None:
@@ -185,22 +191,6 @@ def test_a_sentence_that_names_another_of_the_same_set(question: str, sentence: 
 )
 def test_a_question_that_says_something_is_lacking(question: str, sentence: str, denied: bool) -> None:
     assert _denies(question, sentence) is denied
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "near"),
-    [
-        (
-            "What is the length of the Old Rhine Bridge?",
-            "The Old Rhine Bridge at Constance marks the start of a scale giving the length of the river.",
-            2 / 3,
-        ),
-        ("What is the length of the bridge?", "The length of the bridge is 1 km.", 1.0),
-        ("What is the length of the bridge?", "It is 1 km.", 1.0),  # no pair of its words: nothing apart
-    ],
-)
-def test_the_question_words_stand_together(question: str, sentence: str, near: float) -> None:
-    assert _pairs_near(analyze(question).terms, sentence) == pytest.approx(near)
 
 
 @pytest.mark.parametrize(
@@ -333,3 +323,62 @@ def test_cli_ask_explain_shows_the_candidates_and_why(assistant: Assistant, shar
     assert result.stdout.startswith("∅ The documents do not answer this.")
     assert "Reader, for “What is Takaichi's favourite food?”" in result.stdout
     assert "below the threshold" in result.stdout
+
+
+def _sentences_of(text: str) -> tuple[Passage, list[Evidence]]:
+    passage = Passage(
+        rank=1, chunk_id="c", doc_id="d", title="t", text=text, start=0, end=len(text), score=1.0
+    )
+    found = [
+        Evidence(
+            passage_index=0,
+            doc_id="d",
+            chunk_id="c",
+            text=text[s.start : s.end],
+            start=s.start,
+            end=s.end,
+            similarity=0.5,
+            coverage=0.5,
+            relevance=0.5,
+        )
+        for s in sentence_spans(text)
+    ]
+    return passage, found
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "continued"),
+    [
+        (  # a step that says how: it goes with the answer
+            "How can I build it without make?",
+            "Use the shell script build.sh instead.  To do this, first run configure\nas usual.",
+            "To do this, first run configure\nas usual.",
+        ),
+        (
+            "What do I need?",
+            "You need three things:\n- the sources\n- a compiler\n- time.",
+            "- the sources|- a compiler|- time.",
+        ),
+        (  # a list set off by a blank line, up to the next paragraph
+            "What do I need?",
+            "You need two things:\n\n  1. the sources\n  2. a compiler.\n\nNext section.",
+            "1. the sources|2. a compiler.",
+        ),
+        ("How can I build it?", "Use build.sh instead. It was written in 2001.", None),  # no cue: not shown
+        (
+            "How can I build it?",
+            "Use build.sh instead.\n\nThen the next section begins.",
+            None,
+        ),  # a new paragraph
+        ("When was it built?", "It was built in 2001. Then it was sold.", None),  # a typed question: the span
+    ],
+)
+def test_an_open_answer_takes_the_sentence_that_carries_it_on(
+    question: str, text: str, continued: str | None
+) -> None:
+    passage, evidence = _sentences_of(text)
+    asked = analyze(question)
+    chosen = Candidate(evidence=evidence[0], probability=0.9, span=None, weak=(), signals={})
+    part = _continued(PartReading(asked, (chosen,), (chosen,)), evidence, [passage])
+    following = part.chosen[0].continued_by
+    assert ("|".join(e.text for e in following) or None) == continued

@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
 
@@ -58,7 +57,6 @@ FEATURES: tuple[str, ...] = (
     "rules_second",
     "length",
     "question_terms",
-    "pairs_near",
     "why_uncovered",
 )
 DESCRIPTIONS: dict[str, str] = {
@@ -95,7 +93,6 @@ DESCRIPTIONS: dict[str, str] = {
     "rules_second": "the name, negation and answer-type checks did not pick it as a runner-up",
     "length": "sentence length",
     "question_terms": "how much the question says",
-    "pairs_near": "the question's words stand apart here (another relation between them)",
     "why_uncovered": "a why-question takes for granted what the sentence does not fully say",
 }
 # Closed-class English opposites: a question that swaps one for the other asks about something else.
@@ -112,7 +109,10 @@ _OPPOSITES = [
     begin/end began/ended beginning/end internal/external upstream/downstream left/right
     dominant/minor same/different positive/negative win/lose won/lost accept/reject first/second
     northward/southward eastward/westward former/current former/present weak/strong weaker/stronger
-    weakest/strongest rich/poor richer/poorer inflow/outflow import/export imports/exports""".split()
+    weakest/strongest rich/poor richer/poorer inflow/outflow import/export imports/exports
+    merge/diverge converge/diverge join/split born/die open/close include/exclude allow/forbid
+    allow/prohibit permit/prohibit enable/disable add/remove always/never true/false succeed/fail
+    success/failure win/defeat birth/death buy/sell sold/bought gain/lose""".split()
 ]
 _OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
@@ -255,7 +255,6 @@ def measure(
             "rules_second": float(candidate.rule[0] == 2),
             "length": math.log1p(length),
             "question_terms": math.log1p(len(question.terms)),
-            "pairs_near": _pairs_near(question.terms, candidate.text),
             "why_uncovered": (1 - len(found) / max(1, len(asked))) * bool(_WHY.match(question.text)),
         }
         measured.append(Measured(np.array([values[f] for f in FEATURES]), span))
@@ -332,9 +331,37 @@ def _order(asked: Sequence[str], sentence: str) -> float:
 def _contrasts(question: str, sentence: str) -> bool:
     """The sentence says the opposite of a word of the question and not the word itself ("the longest
     bridge" for "the shortest bridge"), or the question adds "least" / "not" to what the sentence says."""
-    asked = {w.lower() for w, _, _ in words(question)}
-    said = {w.lower() for w, _, _ in words(sentence)}
-    return any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE)
+    asked = _forms(question)
+    said = _forms(sentence)
+    if any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE):
+        return True
+    return any(_negated_form(word, said) and word not in said for word in asked) or any(
+        _negated_form(word, asked) and word not in asked for word in said
+    )
+
+
+# Negating prefixes and the shortest word each is taken to negate: "unknown", "insignificant",
+# "disconnect", but not "unless", "install" or "discover".
+_PREFIXES = {"un": 5, "non": 4, "in": 6, "im": 6, "il": 6, "ir": 6, "dis": 7}
+
+
+def _negated_form(word: str, others: set[str]) -> bool:
+    """``word`` is another of ``others`` with a negating prefix: "insignificant" for "significant"."""
+    return any(
+        word.startswith(prefix) and len(word) - len(prefix) >= shortest and word[len(prefix) :] in others
+        for prefix, shortest in _PREFIXES.items()
+    )
+
+
+def _forms(text: str) -> set[str]:
+    """The words of a text, lower-case, as written and in their dictionary form ("ends" and "end")."""
+    found = set()
+    for word, _, _ in words(text):
+        lower = word.lower()
+        found.add(lower)
+        if lower.isalpha():
+            found.add(normalize(lower))
+    return found
 
 
 def _share(wanted: frozenset[str], vocabulary: set[str]) -> float:
@@ -381,18 +408,6 @@ def _other_of_set(question: str, sentence: str) -> bool:
     asked = {w.lower() for w, _, _ in words(question)}
     said = {w.lower() for w, _, _ in words(sentence)}
     return any((group & asked) - said and (group & said) - asked for group in _SIBLINGS)
-
-
-def _pairs_near(asked: Sequence[str], sentence: str, reach: int = 4) -> float:
-    """Of the neighbouring pairs of question words that the sentence has both of, the share it has within
-    ``reach`` words of each other: "the length of the Old Rhine Bridge" against "the length of the Rhine
-    … from the Old Rhine Bridge" keeps the words, not the relation."""
-    tokens = [normalize(w) for w, _, _ in words(sentence)]
-    places = [[i for i, token in enumerate(tokens) if same_term(term, (token,))] for term in asked]
-    pairs = [(a, b) for a, b in pairwise(places) if a and b]
-    if not pairs:
-        return 1.0
-    return sum(min(abs(i - j) for i in a for j in b) <= reach for a, b in pairs) / len(pairs)
 
 
 def _denies(question: str, sentence: str) -> bool:
