@@ -114,6 +114,12 @@ def test_the_questions_a_message_asks(message: str, expected: list[str]) -> None
         ("How many days did the drills last?", "Beijing staged two days of military exercises.", "two days"),
         ("Who invited her?", "President Donald Trump invited Takaichi to visit.", "President Donald Trump"),
         ("Who arranged it?", "The visit was arranged by Kyodo News in Tokyo.", "Kyodo News"),
+        (
+            "Who lives on the corner?",
+            "On the corner of Church Walk lives the baker.",
+            None,
+        ),  # a place, not who
+        ("Who owns the house?", "The house on Church Walk is owned by Mary Jones.", "Mary Jones"),
         ("Where does the river empty?", "It empties into the North Sea in the Netherlands.", "North Sea"),
         (
             "What river is larger than the Rhine?",
