@@ -177,6 +177,7 @@ def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposit
         ("What is the delta delimited in the South by?", "It is delimited in the West and the East.", True),
         ("What happened in June?", "It happened in July.", True),
         ("What happened in June?", "It happened in June, not July.", False),
+        ("Can I go there on a Sunday?", "Open on Saturday, closed on Sundays.", False),  # Sundays is Sunday
         ("What flows into the Upper Rhine?", "The Aare flows into the Upper Rhine.", False),
         ("What may I change?", "You may change it in June.", False),  # "may" is no month here
     ],

@@ -404,9 +404,9 @@ _DENIALS = frozenset(
 
 def _other_of_set(question: str, sentence: str) -> bool:
     """The question names a member of a closed set (a direction, a month…) that the sentence does not,
-    and the sentence names another member that the question does not."""
-    asked = {w.lower() for w, _, _ in words(question)}
-    said = {w.lower() for w, _, _ in words(sentence)}
+    and the sentence names another member that the question does not (in any form: "Sundays")."""
+    asked = _forms(question)
+    said = _forms(sentence)
     return any((group & asked) - said and (group & said) - asked for group in _SIBLINGS)
 
 
