@@ -181,9 +181,10 @@ def _can_answer(question: Question, sentence: Sentence, measured: Measured) -> b
     """What no weight can outweigh: a sentence that denies what the question takes for granted ("has not
     yet confirmed" for "Why did … confirm"; nothing like "lack" or "least" for "What lacks …") or says
     the opposite of one of its words ("the northern flanks" for "the southern flanks"; "the West" for "the
-    South") does not answer it; a typed question (when, who, how many) needs
-    a span of its type (unless the rules found one); a heading names a topic and answers nothing."""
-    if measured.values[POLARITY] or measured.values[CONTRAST]:
+    South") does not answer it; a question of the document (an FAQ's "How do I install it?") asks and
+    answers nothing; a typed question (when, who, how many) needs a span of its type (unless the rules
+    found one); a heading names a topic and answers nothing."""
+    if measured.values[POLARITY] or measured.values[CONTRAST] or sentence.text.rstrip().endswith("?"):
         return False
     if sentence.rule[0]:
         return True
