@@ -162,6 +162,7 @@ def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None)
         ("When did the river flow west?", "The river flowed west.", False),
         ("Where does the cold water meet the warm water?", "The cold water meets the warmer lake.", False),
         ("What ends near Millingen?", "The delta begins near Millingen.", True),  # ends ~ end
+        ("What did earlier leaders hold?", "In late 2025 she broke with it.", False),  # earlier is not early
         ("How many flows carry insignificant amounts?", "Three flows carry significant amounts.", True),
         ("Which flows are significant?", "Two flows are insignificant.", True),
         ("How do I install it?", "Do not let the engine stall.", False),  # "install" is no negated "stall"

@@ -354,12 +354,13 @@ def _negated_form(word: str, others: set[str]) -> bool:
 
 
 def _forms(text: str) -> set[str]:
-    """The words of a text, lower-case, as written and in their dictionary form ("ends" and "end")."""
+    """The words of a text, lower-case, as written and in their dictionary form ("ends" and "end"), but
+    a comparative keeps its degree: "earlier" is not "early", which would make it the opposite of "late"."""
     found = set()
     for word, _, _ in words(text):
         lower = word.lower()
         found.add(lower)
-        if lower.isalpha():
+        if lower.isalpha() and not lower.endswith(("er", "est")):
             found.add(normalize(lower))
     return found
 
