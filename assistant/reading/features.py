@@ -345,7 +345,7 @@ def _contrasts(question: str, sentence: str) -> bool:
 _PREFIXES = {"un": 5, "non": 4, "in": 6, "im": 6, "il": 6, "ir": 6, "dis": 7}
 
 
-def _negated_form(word: str, others: set[str]) -> bool:
+def _negated_form(word: str, others: frozenset[str]) -> bool:
     """``word`` is another of ``others`` with a negating prefix: "insignificant" for "significant"."""
     return any(
         word.startswith(prefix) and len(word) - len(prefix) >= shortest and word[len(prefix) :] in others
@@ -353,7 +353,8 @@ def _negated_form(word: str, others: set[str]) -> bool:
     )
 
 
-def _forms(text: str) -> set[str]:
+@lru_cache(maxsize=16384)
+def _forms(text: str) -> frozenset[str]:
     """The words of a text, lower-case, as written and in their dictionary form ("ends" and "end"), but
     a comparative keeps its degree: "earlier" is not "early", which would make it the opposite of "late"."""
     found = set()
@@ -362,7 +363,7 @@ def _forms(text: str) -> set[str]:
         found.add(lower)
         if lower.isalpha() and not lower.endswith(("er", "est")):
             found.add(normalize(lower))
-    return found
+    return frozenset(found)
 
 
 def _share(wanted: frozenset[str], vocabulary: set[str]) -> float:
