@@ -43,6 +43,7 @@ from .prompts import pack
 from .reading import Reading
 from .relevance import WEAKER, Shown, bears_on, question_parts
 from .retrieve import Retriever
+from .sanitize import without_sequences
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
 from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
@@ -60,11 +61,11 @@ _BROKEN_LINE = re.compile(r"(?<![.?!:;])[ \t]*\n\s*")
 
 
 def clean_question(question: str, max_tokens: int) -> str:
-    """Control characters and undecodable bytes removed, white space trimmed; empty or over-long
-    questions refused."""
+    """Terminal escape sequences, control characters and undecodable bytes removed, white space trimmed;
+    empty or over-long questions refused."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = _CONTROL.sub(" ", question).strip()
+    text = _CONTROL.sub(" ", without_sequences(question)).strip()
     text = _BROKEN_LINE.sub(" ", text)  # "When is\nthe visit?" is one question typed on two lines
     if not text:
         raise QuestionError("the question is empty")

@@ -61,6 +61,11 @@ def safe_text(text: str) -> str:
     return _PROSE_CONTROL.sub(_shown, text)
 
 
+def without_sequences(text: str) -> str:
+    """The text with every terminal escape sequence removed whole ("\x1b[31m" leaves nothing, not "[31m")."""
+    return _SEQUENCE.sub("", text)
+
+
 def safe_line(text: str) -> str:
     """One line with every control and invisible character shown as an escape, never obeyed."""
     return _LINE_SHOWN.sub(_shown, text)

@@ -13,15 +13,17 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.models import Evidence, Request, Source
-from assistant.reading import Reader, analyze, parts
+from assistant.models import Evidence, Passage, Request, Source
+from assistant.reading import Candidate, PartReading, Reader, analyze, parts
 from assistant.reading.calibrate import Rows
 from assistant.reading.calibrate import main as calibrate_main
 from assistant.reading.explain import explain
-from assistant.reading.features import _contrasts, _order, _qualifiers
+from assistant.reading.features import _contrasts, _denies, _order, _other_of_set, _qualifiers
 from assistant.reading.model import WEIGHTS, load
+from assistant.reading.reader import _continued
 from assistant.reading.spans import extract
 from assistant.retrieve import score_sentences
+from assistant.text import sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "evals" / "calibration" / "dev-rows.npz"
@@ -112,6 +114,12 @@ def test_the_questions_a_message_asks(message: str, expected: list[str]) -> None
         ("How many days did the drills last?", "Beijing staged two days of military exercises.", "two days"),
         ("Who invited her?", "President Donald Trump invited Takaichi to visit.", "President Donald Trump"),
         ("Who arranged it?", "The visit was arranged by Kyodo News in Tokyo.", "Kyodo News"),
+        (
+            "Who lives on the corner?",
+            "On the corner of Church Walk lives the baker.",
+            None,
+        ),  # a place, not who
+        ("Who owns the house?", "The house on Church Walk is owned by Mary Jones.", "Mary Jones"),
         ("Where does the river empty?", "It empties into the North Sea in the Netherlands.", "North Sea"),
         (
             "What river is larger than the Rhine?",
@@ -153,10 +161,44 @@ def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None)
         ("What drained the northern flanks?", "The Danube drained the northern and southern flanks.", False),
         ("When did the river flow west?", "The river flowed west.", False),
         ("Where does the cold water meet the warm water?", "The cold water meets the warmer lake.", False),
+        ("What ends near Millingen?", "The delta begins near Millingen.", True),  # ends ~ end
+        ("What did earlier leaders hold?", "In late 2025 she broke with it.", False),  # earlier is not early
+        ("How many flows carry insignificant amounts?", "Three flows carry significant amounts.", True),
+        ("Which flows are significant?", "Two flows are insignificant.", True),
+        ("How do I install it?", "Do not let the engine stall.", False),  # "install" is no negated "stall"
     ],
 )
 def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposite: bool) -> None:
     assert _contrasts(question, sentence) is opposite
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "other"),
+    [
+        ("What is the delta delimited in the South by?", "It is delimited in the West and the East.", True),
+        ("What happened in June?", "It happened in July.", True),
+        ("What happened in June?", "It happened in June, not July.", False),
+        ("Can I go there on a Sunday?", "Open on Saturday, closed on Sundays.", False),  # Sundays is Sunday
+        ("What flows into the Upper Rhine?", "The Aare flows into the Upper Rhine.", False),
+        ("What may I change?", "You may change it in June.", False),  # "may" is no month here
+    ],
+)
+def test_a_sentence_that_names_another_of_the_same_set(question: str, sentence: str, other: bool) -> None:
+    assert _other_of_set(question, sentence) is other
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "denied"),
+    [
+        ("What banks are sparsely populated?", "Its banks are heavily populated.", True),
+        ("What was built after the erosion ceased?", "The gorge was created by erosion.", True),
+        ("Which sector is the least dominant?", "Tourism is the least dominant sector.", False),
+        ("Which towns lack a bridge?", "The towns have no bridge.", False),  # another negation says it
+        ("How do I remove the index?", "Delete the folder.", False),  # a plain verb, not a denial
+    ],
+)
+def test_a_question_that_says_something_is_lacking(question: str, sentence: str, denied: bool) -> None:
+    assert _denies(question, sentence) is denied
 
 
 @pytest.mark.parametrize(
@@ -289,3 +331,62 @@ def test_cli_ask_explain_shows_the_candidates_and_why(assistant: Assistant, shar
     assert result.stdout.startswith("∅ The documents do not answer this.")
     assert "Reader, for “What is Takaichi's favourite food?”" in result.stdout
     assert "below the threshold" in result.stdout
+
+
+def _sentences_of(text: str) -> tuple[Passage, list[Evidence]]:
+    passage = Passage(
+        rank=1, chunk_id="c", doc_id="d", title="t", text=text, start=0, end=len(text), score=1.0
+    )
+    found = [
+        Evidence(
+            passage_index=0,
+            doc_id="d",
+            chunk_id="c",
+            text=text[s.start : s.end],
+            start=s.start,
+            end=s.end,
+            similarity=0.5,
+            coverage=0.5,
+            relevance=0.5,
+        )
+        for s in sentence_spans(text)
+    ]
+    return passage, found
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "continued"),
+    [
+        (  # a step that says how: it goes with the answer
+            "How can I build it without make?",
+            "Use the shell script build.sh instead.  To do this, first run configure\nas usual.",
+            "To do this, first run configure\nas usual.",
+        ),
+        (
+            "What do I need?",
+            "You need three things:\n- the sources\n- a compiler\n- time.",
+            "- the sources|- a compiler|- time.",
+        ),
+        (  # a list set off by a blank line, up to the next paragraph
+            "What do I need?",
+            "You need two things:\n\n  1. the sources\n  2. a compiler.\n\nNext section.",
+            "1. the sources|2. a compiler.",
+        ),
+        ("How can I build it?", "Use build.sh instead. It was written in 2001.", None),  # no cue: not shown
+        (
+            "How can I build it?",
+            "Use build.sh instead.\n\nThen the next section begins.",
+            None,
+        ),  # a new paragraph
+        ("When was it built?", "It was built in 2001. Then it was sold.", None),  # a typed question: the span
+    ],
+)
+def test_an_open_answer_takes_the_sentence_that_carries_it_on(
+    question: str, text: str, continued: str | None
+) -> None:
+    passage, evidence = _sentences_of(text)
+    asked = analyze(question)
+    chosen = Candidate(evidence=evidence[0], probability=0.9, span=None, weak=(), signals={})
+    part = _continued(PartReading(asked, (chosen,), (chosen,)), evidence, [passage])
+    following = part.chosen[0].continued_by
+    assert ("|".join(e.text for e in following) or None) == continued

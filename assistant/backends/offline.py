@@ -60,6 +60,10 @@ class OfflineBackend:
                     pieces.append(f"{_sentence_case(span)} [{number}].")
                 if not any(sentence in piece for piece in pieces):
                     pieces.append(f"{sentence} [{number}]")
+                for continued in chosen.continued_by:  # the steps or items that carry it on
+                    following = flatten(continued.text)
+                    if not any(following in piece for piece in pieces):
+                        pieces.append(f"{following} [{number}]")
         yield " ".join(pieces) if pieces else REFUSAL
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
@@ -73,4 +77,3 @@ def _sentence_case(span: str) -> str:
     if not first.replace("-", "").replace("'", "").isalpha() or first.startswith("-"):
         return span
     return span[0].upper() + span[1:]
-

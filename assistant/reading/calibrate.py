@@ -40,7 +40,11 @@ from .model import CONTEXT, DECIDED, WEIGHTS, Logistic, Model, decider_values
 from .question import analyze, parts
 from .reader import weigh
 
-L2 = 1.0  # ridge penalty on standardized weights
+L2 = 10.0
+"""Ridge penalty on standardized weights. Chosen by 5-fold cross-validation and leave-one-set-out on the
+calibration sets (accuracy 0.638 / 0.601 at 1, 0.645 / 0.610 at 3, 0.651 / 0.615 at 10, 0.650 / 0.615 at
+20, 0.630 / 0.603 at 40): with 36 correlated signals and a few hundred questions, a firmer pull toward
+zero generalizes better."""
 STEP = 0.005
 THRESHOLDS = np.round(np.arange(0.0, 1.0 + STEP / 2, STEP), 4)
 PLATEAU = 0.05

@@ -10,6 +10,7 @@ decides anything.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ FEATURES: tuple[str, ...] = (
     "rules_second",
     "length",
     "question_terms",
+    "why_uncovered",
 )
 DESCRIPTIONS: dict[str, str] = {
     "similarity": "meaning far from the question",
@@ -84,13 +86,14 @@ DESCRIPTIONS: dict[str, str] = {
     "span_closeness": "the answer of the asked type stands far from the question's words",
     "rank": "ranked low among the sentences",
     "passage_rank": "from a low-ranked passage",
-    "polarity": "negation disagrees with the question",
-    "contrast": "says the opposite of a word of the question (east for west, after for before…)",
+    "polarity": "negation disagrees with the question (or the question says lacking, least…)",
+    "contrast": "says the opposite of a word of the question (east for west, May for June…)",
     "heading": "a heading, not a statement",
     "rules_first": "the name, negation and answer-type checks did not pick it",
     "rules_second": "the name, negation and answer-type checks did not pick it as a runner-up",
     "length": "sentence length",
     "question_terms": "how much the question says",
+    "why_uncovered": "a why-question takes for granted what the sentence does not fully say",
 }
 # Closed-class English opposites: a question that swaps one for the other asks about something else.
 _OPPOSITES = [
@@ -106,7 +109,10 @@ _OPPOSITES = [
     begin/end began/ended beginning/end internal/external upstream/downstream left/right
     dominant/minor same/different positive/negative win/lose won/lost accept/reject first/second
     northward/southward eastward/westward former/current former/present weak/strong weaker/stronger
-    weakest/strongest rich/poor richer/poorer inflow/outflow import/export imports/exports""".split()
+    weakest/strongest rich/poor richer/poorer inflow/outflow import/export imports/exports
+    merge/diverge converge/diverge join/split born/die open/close include/exclude allow/forbid
+    allow/prohibit permit/prohibit enable/disable add/remove always/never true/false succeed/fail
+    success/failure win/defeat birth/death buy/sell sold/bought gain/lose""".split()
 ]
 _OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
@@ -127,10 +133,13 @@ WORSE_WHEN_HIGH = frozenset(
         "polarity",
         "contrast",
         "heading",
+        "why_uncovered",
     }
 )
 ALIGNED = 0.5  # word-vector cosine at which a sentence's word stands in for a question's word
 _QUALIFIERS = frozenset("most least first last only main sole".split())
+# A why-question takes its clause for granted ("Why did gzip switch to .z?"): its answer must say all of it.
+_WHY = re.compile(r"(?i)^\W*(?:why|how come)\b")
 BM25_K1 = 1.2  # the usual BM25 constants (Robertson et al.)
 BM25_B = 0.75
 
@@ -235,13 +244,18 @@ def measure(
             "span_closeness": span.closeness if span else 0.0,
             "rank": math.log1p(rank),
             "passage_rank": math.log1p(candidate.passage_rank),
-            "polarity": float(_contradicts(question, candidate.text)),
-            "contrast": float(_contrasts(question.text, candidate.text)),
+            "polarity": float(
+                _contradicts(question, candidate.text) or _denies(question.text, candidate.text)
+            ),
+            "contrast": float(
+                _contrasts(question.text, candidate.text) or _other_of_set(question.text, candidate.text)
+            ),
             "heading": float(candidate.text.rstrip()[-1:] not in '.!?"”’)'),
             "rules_first": float(candidate.rule[0] == 1),
             "rules_second": float(candidate.rule[0] == 2),
             "length": math.log1p(length),
             "question_terms": math.log1p(len(question.terms)),
+            "why_uncovered": (1 - len(found) / max(1, len(asked))) * bool(_WHY.match(question.text)),
         }
         measured.append(Measured(np.array([values[f] for f in FEATURES]), span))
     return measured
@@ -317,9 +331,39 @@ def _order(asked: Sequence[str], sentence: str) -> float:
 def _contrasts(question: str, sentence: str) -> bool:
     """The sentence says the opposite of a word of the question and not the word itself ("the longest
     bridge" for "the shortest bridge"), or the question adds "least" / "not" to what the sentence says."""
-    asked = {w.lower() for w, _, _ in words(question)}
-    said = {w.lower() for w, _, _ in words(sentence)}
-    return any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE)
+    asked = _forms(question)
+    said = _forms(sentence)
+    if any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE):
+        return True
+    return any(_negated_form(word, said) and word not in said for word in asked) or any(
+        _negated_form(word, asked) and word not in asked for word in said
+    )
+
+
+# Negating prefixes and the shortest word each is taken to negate: "unknown", "insignificant",
+# "disconnect", but not "unless", "install" or "discover".
+_PREFIXES = {"un": 5, "non": 4, "in": 6, "im": 6, "il": 6, "ir": 6, "dis": 7}
+
+
+def _negated_form(word: str, others: frozenset[str]) -> bool:
+    """``word`` is another of ``others`` with a negating prefix: "insignificant" for "significant"."""
+    return any(
+        word.startswith(prefix) and len(word) - len(prefix) >= shortest and word[len(prefix) :] in others
+        for prefix, shortest in _PREFIXES.items()
+    )
+
+
+@lru_cache(maxsize=16384)
+def _forms(text: str) -> frozenset[str]:
+    """The words of a text, lower-case, as written and in their dictionary form ("ends" and "end"), but
+    a comparative keeps its degree: "earlier" is not "early", which would make it the opposite of "late"."""
+    found = set()
+    for word, _, _ in words(text):
+        lower = word.lower()
+        found.add(lower)
+        if lower.isalpha() and not lower.endswith(("er", "est")):
+            found.add(normalize(lower))
+    return frozenset(found)
 
 
 def _share(wanted: frozenset[str], vocabulary: set[str]) -> float:
@@ -335,3 +379,44 @@ def _contradicts(question: Question, sentence: str) -> bool:
     if question.negative:
         return not (negative(sentence) or negated_words(sentence))
     return any(same_term(w, question.terms) for w in negated_words(sentence))
+
+
+# Closed sets whose members exclude each other: a question that names one, against a sentence that names
+# another and not it, asks about something the sentence does not say ("delimited in the South" against
+# "delimited in the West and in the East").
+_SIBLINGS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split())
+    for group in (
+        "north south east west northern southern eastern western northeast northwest southeast southwest "
+        "northward southward eastward westward",
+        "january february march april june july august september october november december",
+        "monday tuesday wednesday thursday friday saturday sunday",
+        "spring summer autumn winter",
+        "first third fourth fifth sixth seventh eighth ninth tenth last",
+        "upper lower middle",
+    )
+)
+# Words by which a question says that something is missing, undone, rare or least: unless the sentence
+# says so too (with the same word or any negation), it does not answer.
+_DENIALS = frozenset(
+    """least fewest lack lacks lacked lacking absent absence ceased cease ceases sparsely rarely seldom
+    unable""".split()
+)
+
+
+def _other_of_set(question: str, sentence: str) -> bool:
+    """The question names a member of a closed set (a direction, a month…) that the sentence does not,
+    and the sentence names another member that the question does not (in any form: "Sundays")."""
+    asked = _forms(question)
+    said = _forms(sentence)
+    return any((group & asked) - said and (group & said) - asked for group in _SIBLINGS)
+
+
+def _denies(question: str, sentence: str) -> bool:
+    """The question says something is lacking, ceased or least, and the sentence says nothing like it:
+    "What banks are sparsely populated and lack industry?" against "Its banks are heavily populated"."""
+    asked = {w.lower() for w, _, _ in words(question)} & _DENIALS
+    if not asked:
+        return False
+    said = {w.lower() for w, _, _ in words(sentence)}
+    return not (asked & said or said & _DENIALS or negated_words(sentence))

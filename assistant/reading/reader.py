@@ -16,8 +16,9 @@ for single words only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,6 +35,7 @@ CONTRAST = FEATURES.index("contrast")
 CANDIDATES = 10  # sentences weighed per question; the answer's sentence is among them for ~95 % of
 # answerable Rhine questions (paragraphs 1-22)
 SHOWN = 3  # candidates kept in a reading for explanation
+LISTED = 3  # items of a list an answer introduces ("You need:") shown with it
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Candidate:
     span: str | None
     weak: tuple[str, ...]
     signals: dict[str, float]
+    continued_by: tuple[Evidence, ...] = ()
+    """The next sentences, when they carry on what this one starts (a step, a list): they go with it."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class Reader:
             asked = analyze(part)
             scored = evidence if part == question else rescore(asked.full, evidence)
             weighed = weigh(asked, scored, passages, embed, self.min_relevance)
-            readings.append(self._decide(asked, weighed))
+            readings.append(_continued(self._decide(asked, weighed), evidence, passages))
         return Reading(tuple(readings), self.model.threshold)
 
     def _decide(self, question: Question, weighed: Sequence[Weighed]) -> PartReading:
@@ -175,14 +179,63 @@ def weigh(
 
 def _can_answer(question: Question, sentence: Sentence, measured: Measured) -> bool:
     """What no weight can outweigh: a sentence that denies what the question takes for granted ("has not
-    yet confirmed" for "Why did … confirm") or says the opposite of one of its words ("the northern
-    flanks" for "the southern flanks") does not answer it; a typed question (when, who, how many) needs
-    a span of its type (unless the rules found one); a heading names a topic and answers nothing."""
-    if measured.values[POLARITY] or measured.values[CONTRAST]:
+    yet confirmed" for "Why did … confirm"; nothing like "lack" or "least" for "What lacks …") or says
+    the opposite of one of its words ("the northern flanks" for "the southern flanks"; "the West" for "the
+    South") does not answer it; a question of the document (an FAQ's "How do I install it?") asks and
+    answers nothing; a typed question (when, who, how many) needs a span of its type (unless the rules
+    found one); a heading names a topic and answers nothing."""
+    if measured.values[POLARITY] or measured.values[CONTRAST] or sentence.text.rstrip().endswith("?"):
         return False
     if sentence.rule[0]:
         return True
     return bool(measured.span) or (not question.kind and not _heading(sentence.text))
+
+
+# How a sentence says it carries on the one before: the next step, or the way to do what it said.
+_CONTINUES = re.compile(
+    r"^\W*(?:to do (?:this|so|that)|then|next|after that|afterwards|otherwise|alternatively|in that case"
+    r"|if so|finally|first|second(?:ly)?|third(?:ly)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _continued(part: PartReading, evidence: Sequence[Evidence], passages: Sequence[Passage]) -> PartReading:
+    """An open question's answer ("How can I build it?") with what carries it on: the items of the list
+    it introduces with a colon (up to ``LISTED``), or the next sentence of its paragraph when that begins
+    "To do this", "Then", "Otherwise"… (a procedure is one step per sentence). A typed question's span
+    needs no more."""
+    if part.question.kind or not part.chosen:
+        return part
+    first = part.chosen[0]
+    taken = {c.evidence.start for c in part.chosen}
+    listed = first.evidence.text.rstrip().endswith(":")
+    following: list[Evidence] = []
+    current = first.evidence
+    while len(following) < (LISTED if listed else 1):
+        after = _next_sentence(current, evidence, passages, blank_line=listed and not following)
+        if after is None or after.start in taken or not (listed or _CONTINUES.match(after.text)):
+            break
+        following.append(after)
+        current = after
+    if not following:
+        return part
+    return replace(part, chosen=(replace(first, continued_by=tuple(following)), *part.chosen[1:]))
+
+
+def _next_sentence(
+    sentence: Evidence, evidence: Sequence[Evidence], passages: Sequence[Passage], blank_line: bool
+) -> Evidence | None:
+    """The sentence right after ``sentence`` in its passage, in the same paragraph (or after one blank
+    line, ``blank_line``), if it may be shown."""
+    passage = passages[sentence.passage_index]
+    after = [e for e in evidence if e.doc_id == sentence.doc_id and sentence.end <= e.start < passage.end]
+    if not after:
+        return None
+    following = min(after, key=lambda e: e.start)
+    gap = passage.text[sentence.end - passage.start : following.start - passage.start]
+    if gap.count("\n") > (2 if blank_line else 1) or gap.strip() or not answerable_text(following.text):
+        return None
+    return following
 
 
 def _coverage(question: Question, vocabulary: set[str]) -> float:

@@ -74,6 +74,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "address": re.compile(_ADDRESS),
     "what": re.compile(rf"\b{_NAME_RUN}|\b(?:{_NUMBER})(?:\s?(?:{_UNITS}))?\b"),
 }
+# Last words of a name that make it a place or a thing, never a "who" (English naming, not one document's).
+_PLACE_NOUNS = frozenset(
+    """street road walk lane avenue square place way drive row court terrace bridge river lake sea ocean
+    canal valley mountain alps gorge delta falls island bay gulf coast park garden hall church cathedral
+    chapel castle tower station airport port harbour harbor plain forest hill hills desert region
+    province county district city town village border line""".split()
+)
 _COURTESY = frozenset({"please", "kindly", "see", "note"})  # imperatives that open a sentence, never names
 _CHUNK_GAP = re.compile(r"[ -]*")
 _CHUNK_WORDS = 4
@@ -162,6 +169,8 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
             continue  # the question's own words are not its answer
         if kind in ("who", "where") and content <= TIME_WORDS:
             continue  # "March" is capitalized, but it is neither who nor where
+        if kind == "who" and normalize(words(text)[-1][0]) in _PLACE_NOUNS:
+            continue  # "Church Walk", "Rhine Gorge": a place, not who
         found.append((text, start, end))
     return found
 
