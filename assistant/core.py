@@ -585,7 +585,7 @@ class _Gate:
             doc_id=where[0],
             start=unit.start,
             end=unit.end,
-            own=own_words(text, unit.parts),
+            own=own_words(text, (unit.text, *unit.parts)),
             vouched=where in self._vouched,
         )
         answered, why = bears_on(

@@ -21,6 +21,7 @@ sentences), so the caller shows the reader's answer instead (``assistant.core``)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ from .text import (
     words,
 )
 
+_MARKER = re.compile(r"\[\d+(?:\.\d+)?(?:\s*,\s*\d+(?:\.\d+)?)*\]")  # "[3.2]", "[1, 2]"
 PICK = "not shown: a pick"
 """How the reasons for a pick that is not shown begin (the caller's notice depends on it)."""
 
@@ -154,4 +156,4 @@ def _cites(shown: Shown, doc_id: str, start: int) -> bool:
 
 
 def _plain(text: str) -> str:
-    return " ".join(normalize(w) for w, _, _ in words(text))
+    return " ".join(normalize(w) for w, _, _ in words(_MARKER.sub(" ", text)))

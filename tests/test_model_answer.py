@@ -34,6 +34,7 @@ from assistant.errors import BackendError
 from assistant.evaluation.dataset import Expectation
 from assistant.evaluation.runner import _off_topic, _truncated
 from assistant.models import Citation, ModelReply, Request
+from assistant.relevance import own_words
 from assistant.settings import load_settings
 from assistant.verify import numbered_sentences as verifier_numbering
 
@@ -134,6 +135,15 @@ def test_a_structured_reply_becomes_the_cited_sentences_verbatim() -> None:
     )
     assert parse_ids('{"ids": ["1.1"], "ans', shown) is None, "cut before the JSON closed"
     assert parse_ids("The answer is 1.1", shown) is None
+
+
+def test_a_sentence_copied_whole_is_a_pick_and_anything_else_the_models_own_words() -> None:
+    heading, sentence = "ZLIB DATA COMPRESSION LIBRARY", "To get strong\n    encryption, use GnuPG."
+    cited = (f"{heading}\n\n{sentence}", heading, sentence)  # a unit of two sentences, and each of them
+    assert not own_words("ZLIB DATA COMPRESSION LIBRARY  To get strong encryption, use GnuPG.", cited)
+    assert not own_words("To get strong encryption, use GnuPG [1.2].", cited), "the marker aside"
+    assert own_words("Use GnuPG.", cited), "a part taken out of a sentence"
+    assert own_words("GnuPG gives strong encryption.", cited)
 
 
 def test_a_reply_is_read_from_plain_chunk_dicts_whatever_the_transport() -> None:

@@ -145,6 +145,7 @@ def main() -> None:
             "kind": case.kind,
             "question": t.question,
             "standalone": t.answer.standalone_question,
+            "follow_up": t.answer.follow_up.model_dump() if t.answer.follow_up else None,
             "correct": t.correct,
             "path": t.answer.path,
             "notice": t.answer.notice,
