@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .backends import Backend, make_backend
 from .backends.offline import OfflineBackend
+from .backends.shape import lead_of
 from .embeddings import Embedder, make_embedder
 from .embeddings.stored import StoredVectors
 from .errors import CorpusError, ModelReplyError, QuestionError
@@ -410,6 +411,8 @@ class Assistant:
                 continue
             if isinstance(item, ModelReply):
                 reply = item
+                if gate is not None:
+                    gate.reply = item
                 continue
             with watch.measure("verify"):
                 held += verifier.feed(item)
@@ -564,6 +567,7 @@ class _Gate:
         self.parts = question_parts(request.question)
         self._answered: set[str] = set()
         self.spoke = False  # a sentence in the model's own words was accepted
+        self.reply: ModelReply | None = None  # a structured reply arrives before its draft
         self._vouched: set[tuple[str, int, int]] = set()  # what those sentences cite
 
     @property
@@ -578,6 +582,7 @@ class _Gate:
         unit = check.support
         assert unit is not None
         where = (unit.source.passage.doc_id, unit.start, unit.end)
+        lead = lead_of(self.reply) if self.reply is not None and self.reply.shape == "structured" else None
         shown = Shown(
             text=text,
             cited=unit.text,
@@ -585,7 +590,7 @@ class _Gate:
             doc_id=where[0],
             start=unit.start,
             end=unit.end,
-            own=own_words(text, (unit.text, *unit.parts)),
+            own=own_words(text, (unit.text, *unit.parts), lead),
             vouched=where in self._vouched,
         )
         answered, why = bears_on(

@@ -68,9 +68,13 @@ def question_parts(question: str) -> list[str]:
     return parts(split_context(question)[0]) or [question]
 
 
-def own_words(text: str, cited: Sequence[str]) -> bool:
+def own_words(text: str, cited: Sequence[str], lead: str | None = None) -> bool:
     """Whether ``text`` is the model's own answer rather than one of the ``cited`` sentences copied
-    whole (case, punctuation and the marker aside)."""
+    whole (case, punctuation and the marker aside). ``lead``: for a structured reply, the short answer
+    leading its draft ("" for none), its only own words: the verifier may split a cited sentence into
+    claims that are each a part of it, and those are still copies."""
+    if lead is not None:
+        return bool(lead) and _plain(text) == _plain(lead)
     plain = _plain(text)
     return not any(plain == _plain(sentence) for sentence in cited)
 

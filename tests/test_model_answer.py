@@ -27,6 +27,7 @@ from assistant.backends.shape import (
     _probe,
     build_request,
     draft_from_ids,
+    lead_of,
     numbered_sentences,
     parse_ids,
 )
@@ -129,6 +130,15 @@ def test_a_structured_reply_becomes_the_cited_sentences_verbatim() -> None:
         "The visit is planned for this spring. [1.1]"
     )
     assert draft_from_ids(["1.1"], "in April 2021", shown) == "The visit is planned for this spring. [1.1]"
+    draft = draft_from_ids(ids, lead, shown)
+    assert lead_of(ModelReply(shape="structured", raw=padded, draft=draft)) == "This spring"
+    unused = '{"ids": ["1.1"], "answer": "in April 2021"}'
+    assert (
+        lead_of(
+            ModelReply(shape="structured", raw=unused, draft=draft_from_ids(["1.1"], "in April 2021", shown))
+        )
+        == ""
+    )
     assert (
         draft_from_ids(["1.1"], "The visit is planned for", shown)
         == "The visit is planned for this spring. [1.1]"
@@ -144,6 +154,9 @@ def test_a_sentence_copied_whole_is_a_pick_and_anything_else_the_models_own_word
     assert not own_words("To get strong encryption, use GnuPG [1.2].", cited), "the marker aside"
     assert own_words("Use GnuPG.", cited), "a part taken out of a sentence"
     assert own_words("GnuPG gives strong encryption.", cited)
+    # a structured reply: a part of a cited sentence is still that sentence, copied; only the lead is not
+    assert not own_words("Use GnuPG.", cited, lead="")
+    assert own_words("GnuPG [1.2].", cited, lead="GnuPG") and not own_words("Use GnuPG.", cited, lead="GnuPG")
 
 
 def test_a_reply_is_read_from_plain_chunk_dicts_whatever_the_transport() -> None:
@@ -375,14 +388,14 @@ def test_when_nothing_of_the_model_survives_the_offline_reader_answers_and_says_
         )
     with scripted(shared_index, {WHEN: [PICK_AGREED]}) as (model_assistant, _):
         items = list(model_assistant.stream(WHEN))
-        answer = items[-1]
-        assert isinstance(answer, Answer) and (answer.path, answer.text) == ("fallback", offline.text)
+        picked = items[-1]
+        assert isinstance(picked, Answer) and (picked.path, picked.text) == ("fallback", offline.text)
         assert " ".join(map(str, items[:-1])) == offline.text, "the model's pick never reached the screen"
-        assert answer.notice == (
+        assert picked.notice == (
             "The model only pointed at sentences the offline reader chose too, with no answer in its own "
             "words; this is the offline reader's answer."
         )
-        assert (answer.sentences[0].text, answer.sentences[0].kept) == (PICK_AGREED[0], False)
+        assert (picked.sentences[0].text, picked.sentences[0].kept) == (PICK_AGREED[0], False)
     with scripted(shared_index, {}) as (model_assistant, _):  # the model says NOT IN SOURCES
         answer = model_assistant.ask(WHEN)
         assert answer.path == "fallback" and answer.text == offline.text

@@ -164,16 +164,36 @@ def draft_from_ids(ids: Sequence[str], answer: str, shown: dict[str, str]) -> st
     verbatim part of one of them and a finished phrase (otherwise the model's own words are not used:
     "Trump told her he was" is the start of a sentence copied until the model stopped, not an answer)."""
     pieces = []
-    lead = flatten(answer).strip(" .;,")
+    lead = _lead_text(answer)
     home = next((i for i in ids if lead and lead.lower() in flatten(shown[i]).lower()), None)
     if (
         home is not None
         and not _dangling(lead)
         and lead.lower() != flatten(shown[home]).lower().strip(" .;,")
     ):
-        pieces.append(f"{lead[0].upper()}{lead[1:]} [{home}].")
+        pieces.append(f"{_capitalized(lead)} [{home}].")
     pieces += [f"{flatten(shown[i])} [{i}]" for i in ids]
     return " ".join(pieces)
+
+
+def lead_of(reply: ModelReply) -> str:
+    """The short answer that leads a structured reply's draft ("" when none does): the only words of
+    such a reply that are the model's own; every other sentence of its draft is a cited one, copied."""
+    try:
+        value, _ = json.JSONDecoder().raw_decode(reply.raw.lstrip())
+    except ValueError:
+        return ""
+    answer = value.get("answer") if isinstance(value, dict) else None
+    lead = _capitalized(_lead_text(answer)) if isinstance(answer, str) else ""
+    return lead if lead and reply.draft.startswith(f"{lead} [") else ""
+
+
+def _lead_text(answer: str) -> str:
+    return flatten(answer).strip(" .;,")
+
+
+def _capitalized(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}"
 
 
 def _dangling(phrase: str) -> bool:
