@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .backends import Backend, make_backend
 from .backends.offline import OfflineBackend
+from .backends.shape import lead_of
 from .embeddings import Embedder, make_embedder
 from .embeddings.stored import StoredVectors
 from .errors import CorpusError, ModelReplyError, QuestionError
@@ -41,7 +42,7 @@ from .models import (
 )
 from .prompts import pack
 from .reading import Reading
-from .relevance import WEAKER, Shown, bears_on, question_parts
+from .relevance import PICK, Shown, bears_on, own_words, question_parts
 from .retrieve import Retriever
 from .sanitize import without_sequences
 from .settings import Settings, default_corpus, load_settings
@@ -356,9 +357,15 @@ class Assistant:
             if shown:
                 raise  # sentences are on screen: a different answer after them would mislead
             failure, outcome = str(exc), _Outcome(path="model")
-        if outcome.verified.sentences and not outcome.unanswered:
+        if outcome.verified.sentences and not outcome.unanswered and not outcome.picks_only:
             return outcome
-        if outcome.unanswered:
+        if outcome.picks_only:
+            notice = (
+                "The model only pointed at sentences the offline reader chose too, with no answer in its "
+                "own words; this is the offline reader's answer."
+            )
+            outcome.hold("not shown: a pick of the offline reader's own sentences; its answer says more")
+        elif outcome.unanswered:
             part = outcome.unanswered[0]
             notice = f"The model's answer left “{part}” unanswered; this is the offline reader's answer."
             outcome.hold(f"not shown: the answer left “{part}” unanswered")
@@ -366,8 +373,11 @@ class Assistant:
             notice = f"The model failed ({failure}); this is the offline reader's answer."
         elif outcome.reply is not None and (not outcome.reply.draft or is_refusal(outcome.reply.draft)):
             notice = "The model found no answer in the documents; this is the offline reader's answer."
-        elif any(s.reason.startswith(WEAKER) for s in outcome.sentences):
-            notice = "The model's answer was weaker than the offline reader's; this is the offline reader's."
+        elif any(s.reason.startswith(PICK) for s in outcome.sentences):
+            notice = (
+                "The model only pointed at sentences the offline reader did not take as an answer; this is "
+                "the offline reader's answer."
+            )
         else:
             notice = (
                 "No sentence of the model's answer passed the checks; this is the offline reader's answer."
@@ -395,9 +405,10 @@ class Assistant:
         check and the cap); what it yields is also added to ``shown``."""
         gate = _Gate(request, reading, self.settings, self.vectors) if reading is not None else None
         verifier = StreamingVerifier(Verifier(request.sources, self.vectors), gate)
-        # A question of several parts is shown whole or not at all: held until every part is answered.
-        hold = gate is not None and len(gate.parts) > 1
+        # A model's sentences are held until it has said something in its own words (picks alone give the
+        # reader's answer instead) and, for a question of several parts, until every part is answered.
         held: list[str] = []
+        released = 0
         usage, reply = Usage(), None
         for item in watch.timed(backend.generate(request), "generate"):
             if isinstance(item, Usage):
@@ -405,27 +416,33 @@ class Assistant:
                 continue
             if isinstance(item, ModelReply):
                 reply = item
+                if gate is not None:
+                    gate.reply = item
                 continue
             with watch.measure("verify"):
-                passed = list(verifier.feed(item))
-            held += passed
-            if not hold:
-                shown += passed
-                yield from passed
+                held += verifier.feed(item)
+            if gate is None or (gate.spoke and len(gate.parts) == 1):
+                shown += held[released:]
+                yield from held[released:]
+                released = len(held)
         cut = None
         if reply is not None and reply.finish_reason == "length" and reply.shape == "text":
             cut = "unfinished: the reply was cut at max_tokens (ASSISTANT_MAX_ANSWER_TOKENS)"
         with watch.measure("verify"):
-            passed = list(verifier.finish(cut))
-        held += passed
+            held += verifier.finish(cut)
         unanswered = gate.unanswered if gate is not None and held else []
-        if not hold:
-            shown += passed
-            yield from passed
-        elif not unanswered:
-            shown += held
-            yield from held
-        return _Outcome(path=path, verified=verifier.result, reply=reply, usage=usage, unanswered=unanswered)
+        picks_only = gate is not None and bool(held) and not gate.spoke
+        if not unanswered and not picks_only:
+            shown += held[released:]
+            yield from held[released:]
+        return _Outcome(
+            path=path,
+            verified=verifier.result,
+            reply=reply,
+            usage=usage,
+            unanswered=unanswered,
+            picks_only=picks_only,
+        )
 
     def _offline(self) -> OfflineBackend:
         """The offline reader a model's answer is judged by and falls back to."""
@@ -507,6 +524,7 @@ class _Outcome:
     notice: str | None = None
     earlier: list[SentenceCheck] = field(default_factory=list)  # the model's, when offline answered
     unanswered: list[str] = field(default_factory=list)  # parts of the question no shown sentence answers
+    picks_only: bool = False  # the model's sentences that passed are all copies: none in its own words
     held_because: str | None = None  # why sentences that passed every check were still not shown
 
     def hold(self, reason: str) -> None:
@@ -553,6 +571,9 @@ class _Gate:
         self._kept: set[str] = set()
         self.parts = question_parts(request.question)
         self._answered: set[str] = set()
+        self.spoke = False  # a sentence in the model's own words was accepted
+        self.reply: ModelReply | None = None  # a structured reply arrives before its draft
+        self._vouched: set[tuple[str, int, int]] = set()  # what those sentences cite
 
     @property
     def unanswered(self) -> list[str]:
@@ -565,13 +586,17 @@ class _Gate:
             return None  # a repeat: the answer builder shows it once
         unit = check.support
         assert unit is not None
+        where = (unit.source.passage.doc_id, unit.start, unit.end)
+        lead = lead_of(self.reply) if self.reply is not None and self.reply.shape == "structured" else None
         shown = Shown(
             text=text,
             cited=unit.text,
             context=f"{unit.source.passage.title}\n{unit.before}",
-            doc_id=unit.source.passage.doc_id,
+            doc_id=where[0],
             start=unit.start,
             end=unit.end,
+            own=own_words(text, (unit.text, *unit.parts), lead),
+            vouched=where in self._vouched,
         )
         answered, why = bears_on(
             self._request.question,
@@ -587,6 +612,9 @@ class _Gate:
         if why is None:
             self._kept.add(text)
             self._answered.update(answered)
+            if shown.own:
+                self.spoke = True
+                self._vouched.add(where)
         return why
 
 

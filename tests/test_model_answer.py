@@ -27,6 +27,7 @@ from assistant.backends.shape import (
     _probe,
     build_request,
     draft_from_ids,
+    lead_of,
     numbered_sentences,
     parse_ids,
 )
@@ -34,6 +35,7 @@ from assistant.errors import BackendError
 from assistant.evaluation.dataset import Expectation
 from assistant.evaluation.runner import _off_topic, _truncated
 from assistant.models import Citation, ModelReply, Request
+from assistant.relevance import own_words
 from assistant.settings import load_settings
 from assistant.verify import numbered_sentences as verifier_numbering
 
@@ -128,8 +130,33 @@ def test_a_structured_reply_becomes_the_cited_sentences_verbatim() -> None:
         "The visit is planned for this spring. [1.1]"
     )
     assert draft_from_ids(["1.1"], "in April 2021", shown) == "The visit is planned for this spring. [1.1]"
+    draft = draft_from_ids(ids, lead, shown)
+    assert lead_of(ModelReply(shape="structured", raw=padded, draft=draft)) == "This spring"
+    unused = '{"ids": ["1.1"], "answer": "in April 2021"}'
+    assert (
+        lead_of(
+            ModelReply(shape="structured", raw=unused, draft=draft_from_ids(["1.1"], "in April 2021", shown))
+        )
+        == ""
+    )
+    assert (
+        draft_from_ids(["1.1"], "The visit is planned for", shown)
+        == "The visit is planned for this spring. [1.1]"
+    )
     assert parse_ids('{"ids": ["1.1"], "ans', shown) is None, "cut before the JSON closed"
     assert parse_ids("The answer is 1.1", shown) is None
+
+
+def test_a_sentence_copied_whole_is_a_pick_and_anything_else_the_models_own_words() -> None:
+    heading, sentence = "ZLIB DATA COMPRESSION LIBRARY", "To get strong\n    encryption, use GnuPG."
+    cited = (f"{heading}\n\n{sentence}", heading, sentence)  # a unit of two sentences, and each of them
+    assert not own_words("ZLIB DATA COMPRESSION LIBRARY  To get strong encryption, use GnuPG.", cited)
+    assert not own_words("To get strong encryption, use GnuPG [1.2].", cited), "the marker aside"
+    assert own_words("Use GnuPG.", cited), "a part taken out of a sentence"
+    assert own_words("GnuPG gives strong encryption.", cited)
+    # a structured reply: a part of a cited sentence is still that sentence, copied; only the lead is not
+    assert not own_words("Use GnuPG.", cited, lead="")
+    assert own_words("GnuPG [1.2].", cited, lead="GnuPG") and not own_words("Use GnuPG.", cited, lead="GnuPG")
 
 
 def test_a_reply_is_read_from_plain_chunk_dicts_whatever_the_transport() -> None:
@@ -248,19 +275,26 @@ INVITED_CALL = [
     "this year during a phone call.",
     "this year during a phone call",
 ]
+# Whole sentences of the article, copied: a model's picks, not answers in its own words.
+PICK_CALL = [f"{INVITED_CALL[0][:-1]}, according to Japan’s foreign ministry.", INVITED_CALL[1]]
+PICK_AGREED = [f"Japan’s foreign ministry stated that {AGREED[0][0].lower()}{AGREED[0][1:]}", SPRING]
 
 
-def test_off_topic_and_weaker_sentences_and_those_over_the_cap_are_not_shown(shared_index: Path) -> None:
+def test_off_topic_sentences_picks_the_reader_passed_over_and_those_over_the_cap_are_not_shown(
+    shared_index: Path,
+) -> None:
     beside = ["The visit could also serve as a diplomatic counterweight.", "diplomatic counterweight"]
-    with scripted(shared_index, {WHEN: [AGREED, beside, INVITED_SPRING]}) as (assistant, _):
+    with scripted(shared_index, {WHEN: [AGREED, beside, PICK_CALL]}) as (assistant, _):
         items = list(assistant.stream(WHEN))
         answer = items[-1]
         assert isinstance(answer, Answer) and answer.path == "model"
         assert items[:-1] == [answer.text] and answer.text.startswith(AGREED[0][:-1])
         reasons = {s.text: s.reason for s in answer.sentences if not s.kept}
         assert reasons[beside[0]].startswith("off-topic: says no when")
-        # true and about the visit, but the offline reader rates it far below its best answer
-        assert reasons[INVITED_SPRING[0]].startswith("off-topic: a weaker answer than the offline reader's")
+        # true and about the visit, copied whole, but not what the offline reader chose to answer with
+        assert reasons[PICK_CALL[0]].startswith(
+            "not shown: a pick of a sentence the offline reader did not choose"
+        )
         assert {d.text for d in answer.dropped} == set(reasons)
     who = "Who invited Japan's prime minister to visit the United States?"
     with scripted(shared_index, {who: [INVITED_SPRING, INVITED_CALL]}, max_answer_sentences=1) as (
@@ -280,8 +314,27 @@ def test_a_true_sentence_cannot_answer_a_false_premise_the_offline_reader_sees_t
     with scripted(shared_index, {question: [[f"{drills}.", drills]]}) as (assistant, _):
         answer = assistant.ask(question)
     assert answer.sentences[0].text == f"{drills}." and not answer.sentences[0].kept
-    assert answer.sentences[0].reason.startswith("off-topic: the cited sentence does not answer it")
+    assert answer.sentences[0].reason.startswith("off-topic: the question asks about something denied")
     assert answer.path == "fallback" and answer.refused
+
+
+def test_where_the_offline_reader_refuses_a_pick_cannot_overrule_it_but_the_models_own_answer_can(
+    shared_index: Path,
+) -> None:
+    question = "Which three-country partnership did the two leaders say they would promote?"
+    whole = (
+        "Takaichi and Trump also agreed to promote cooperation among like-minded partners, including the "
+        "Japan-U.S.-South Korea trilateral partnership, and to advance the vision of a free and open "
+        "Indo-Pacific."
+    )
+    own = "They agreed to promote the Japan-U.S.-South Korea trilateral partnership."
+    with scripted(shared_index, {question: [[whole, "trilateral partnership"]]}) as (assistant, _):
+        picked = assistant.ask(question)
+    assert picked.path == "fallback" and picked.refused, "the reader refuses it: a pick does not overrule"
+    assert picked.sentences[0].reason.startswith("not shown: a pick of a sentence the offline reader found")
+    with scripted(shared_index, {question: [[own, "trilateral partnership"]]}) as (assistant, _):
+        answered = assistant.ask(question)
+    assert answered.path == "model" and answered.text.startswith(own[:-1])
 
 
 def test_an_answer_to_one_part_of_a_two_part_question_is_not_shown(shared_index: Path) -> None:
@@ -326,13 +379,23 @@ def test_when_nothing_of_the_model_survives_the_offline_reader_answers_and_says_
         assert (answer.text, answer.citations) == (offline.text, offline.citations)
         assert (answer.sentences[0].reader, answer.sentences[0].kept) == ("model", False)
         assert all(s.reader == "offline" for s in answer.sentences[1:])
-    with scripted(shared_index, {WHEN: [INVITED_SPRING]}) as (model_assistant, _):
+    with scripted(shared_index, {WHEN: [PICK_CALL]}) as (model_assistant, _):
         answer = model_assistant.ask(WHEN)
         assert (answer.path, answer.text) == ("fallback", offline.text)
-        assert (
-            answer.notice
-            == "The model's answer was weaker than the offline reader's; this is the offline reader's."
+        assert answer.notice == (
+            "The model only pointed at sentences the offline reader did not take as an answer; "
+            "this is the offline reader's answer."
         )
+    with scripted(shared_index, {WHEN: [PICK_AGREED]}) as (model_assistant, _):
+        items = list(model_assistant.stream(WHEN))
+        picked = items[-1]
+        assert isinstance(picked, Answer) and (picked.path, picked.text) == ("fallback", offline.text)
+        assert " ".join(map(str, items[:-1])) == offline.text, "the model's pick never reached the screen"
+        assert picked.notice == (
+            "The model only pointed at sentences the offline reader chose too, with no answer in its own "
+            "words; this is the offline reader's answer."
+        )
+        assert (picked.sentences[0].text, picked.sentences[0].kept) == (PICK_AGREED[0], False)
     with scripted(shared_index, {}) as (model_assistant, _):  # the model says NOT IN SOURCES
         answer = model_assistant.ask(WHEN)
         assert answer.path == "fallback" and answer.text == offline.text

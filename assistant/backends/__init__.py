@@ -26,8 +26,8 @@ class Backend(Protocol):
     """How the model counts tokens, for packing sources to the budget; None: no budget."""
 
     def generate(self, request: Request) -> Iterator[str | ModelReply | Usage]:
-        """Text as it is produced; then what the model sent (``ModelReply``, for a model) and a
-        ``Usage`` last, when the backend reports them."""
+        """Text as it is produced; what the model sent (``ModelReply``, for a model) once its reply is
+        complete, before any text built from it; and a ``Usage`` last, when the backend reports them."""
         ...
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:

@@ -1,7 +1,8 @@
 """Any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp) through the ``openai`` client.
 
 The model is asked in the shape the server honours (``shape``: sentence ids in a JSON schema, else
-text with ``[p.s]`` markers); it yields the draft, then the raw reply (``ModelReply``), then usage.
+text with ``[p.s]`` markers); it yields the text as it streams, then the raw reply (``ModelReply``),
+then the draft built from a structured reply, then usage.
 Verification happens afterwards, for every backend alike.
 """
 
@@ -118,9 +119,9 @@ class OpenAIBackend:
         rest, reply = reader.finish()
         if reader.unreadable:
             self._answered_differently()
+        yield reply  # before a structured reply's draft: what in it is the model's own words is known
         if rest:
             yield rest
-        yield reply
         yield self._usage(reader.usage)
 
     def _complete(self, messages: list[dict[str, str]], max_tokens: int) -> tuple[str, Usage]:

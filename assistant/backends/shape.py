@@ -29,7 +29,7 @@ import httpx
 from ..models import ModelReply, Request, Source
 from ..prompts import answer_messages
 from ..settings import Settings
-from ..text import evidence_sentences, flatten
+from ..text import NUMBER_WORDS, STOPWORDS, evidence_sentences, flatten, words
 from . import servers
 
 Shape = Literal["structured", "text"]
@@ -161,14 +161,46 @@ def parse_ids(raw: str, shown: dict[str, str]) -> tuple[list[str], str] | None:
 
 def draft_from_ids(ids: Sequence[str], answer: str, shown: dict[str, str]) -> str:
     """The cited sentences verbatim, each with its marker, led by the short answer when it is a
-    verbatim part of one of them (otherwise the model's own words are not used)."""
+    verbatim part of one of them and a finished phrase (otherwise the model's own words are not used:
+    "Trump told her he was" is the start of a sentence copied until the model stopped, not an answer)."""
     pieces = []
-    lead = flatten(answer).strip(" .;,")
+    lead = _lead_text(answer)
     home = next((i for i in ids if lead and lead.lower() in flatten(shown[i]).lower()), None)
-    if home is not None and lead.lower() != flatten(shown[home]).lower().strip(" .;,"):
-        pieces.append(f"{lead[0].upper()}{lead[1:]} [{home}].")
+    if (
+        home is not None
+        and not _dangling(lead)
+        and lead.lower() != flatten(shown[home]).lower().strip(" .;,")
+    ):
+        pieces.append(f"{_capitalized(lead)} [{home}].")
     pieces += [f"{flatten(shown[i])} [{i}]" for i in ids]
     return " ".join(pieces)
+
+
+def lead_of(reply: ModelReply) -> str:
+    """The short answer that leads a structured reply's draft ("" when none does): the only words of
+    such a reply that are the model's own; every other sentence of its draft is a cited one, copied."""
+    try:
+        value, _ = json.JSONDecoder().raw_decode(reply.raw.lstrip())
+    except ValueError:
+        return ""
+    answer = value.get("answer") if isinstance(value, dict) else None
+    lead = _capitalized(_lead_text(answer)) if isinstance(answer, str) else ""
+    return lead if lead and reply.draft.startswith(f"{lead} [") else ""
+
+
+def _lead_text(answer: str) -> str:
+    return flatten(answer).strip(" .;,")
+
+
+def _capitalized(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}"
+
+
+def _dangling(phrase: str) -> bool:
+    """Whether a phrase of several words ends on a word that leaves it unfinished ("he was", "of the")."""
+    found = words(phrase)
+    last = found[-1][0].lower() if found else ""
+    return len(found) > 1 and last in STOPWORDS and last not in NUMBER_WORDS
 
 
 class ReplyReader:

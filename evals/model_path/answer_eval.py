@@ -80,8 +80,8 @@ def settings_for(name: str, stack: ExitStack, stem: str = "dev") -> dict[str, An
 ROWS = {
     "offline": "offline reader",
     "smollm2-main": "SmolLM2-135M-Instruct (structured), the rules-only relevance check of before",
-    "smollm2": "SmolLM2-135M-Instruct (structured)",
-    "replay-smollm2": "SmolLM2-135M-Instruct (structured), its replies replayed under this commit's reader",
+    "smollm2": "SmolLM2-135M-Instruct (structured), live",
+    "replay-smollm2": "SmolLM2-135M-Instruct (structured), its replies replayed under this commit's checks",
     "strong": "scripted strong model (text)",
 }
 
@@ -145,6 +145,7 @@ def main() -> None:
             "kind": case.kind,
             "question": t.question,
             "standalone": t.answer.standalone_question,
+            "follow_up": t.answer.follow_up.model_dump() if t.answer.follow_up else None,
             "correct": t.correct,
             "path": t.answer.path,
             "notice": t.answer.notice,
