@@ -415,6 +415,7 @@ _INVISIBLE = dict.fromkeys(
 _HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
+@lru_cache(maxsize=8192)
 def is_instruction(sentence: str) -> bool:
     """Text that addresses an AI ("Ignore previous instructions…", "SYSTEM: …") is never a fact to
     answer with or to support a claim, wherever it appears. Zero-width and other invisible characters
@@ -459,23 +460,51 @@ def canonical_names(text: str) -> str:
     return text
 
 
+class Terms(frozenset[str]):
+    """Normalized terms that ``same_term`` looks a word up in at once, rather than comparing it with
+    each: they keep their five-letter prefixes (what the light stemmer's allowance compares)."""
+
+    __slots__ = ("prefixes",)
+    prefixes: frozenset[str]
+
+    def __new__(cls, terms: Iterable[str] = ()) -> Terms:
+        made = super().__new__(cls, terms)
+        made.prefixes = frozenset(t[:5] for t in made if len(t) >= 5)
+        return made
+
+
 def same_term(word: str, candidates: Iterable[str]) -> bool:
     """Same normalized term, allowing for endings the light stemmer keeps (invite ~ invited)."""
+    if isinstance(candidates, Terms):
+        return word in candidates or (len(word) >= 5 and word[:5] in candidates.prefixes)
     return any(word == c or (len(c) >= 5 and len(word) >= 5 and word[:5] == c[:5]) for c in candidates)
+
+
+@lru_cache(maxsize=2048)
+def word_forms(text: str) -> Terms:
+    """The normalized form of every word of ``text`` (stop words too), cached: the retrieved
+    sentences are compared with a question, each of its parts and the reader's rules."""
+    return Terms(normalize(w) for w, _, _ in words(text))
 
 
 def coverage(question: str, text: str) -> float:
     """Share of the question's terms that occur in ``text``. The terms of a follow-up's own words
     count double those of the context it carries ("When will she go? (Who invited …?)")."""
-    own, context = split_context(question)
-    own_terms, context_terms = question_terms(own), question_terms(context)
+    own_terms, context_terms = _asked_terms(question)
     total = 2 * len(own_terms) + len(context_terms)
     if not total:
         return 0.0
-    vocabulary = {normalize(w) for w, _, _ in words(text)}
+    vocabulary = word_forms(text)
     found = 2 * sum(same_term(t, vocabulary) for t in own_terms)
     found += sum(same_term(t, vocabulary) for t in context_terms)
     return found / total
+
+
+@lru_cache(maxsize=256)
+def _asked_terms(question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``coverage``'s terms of a question: its own, and those of the context it carries."""
+    own, context = split_context(question)
+    return tuple(question_terms(own)), tuple(question_terms(context))
 
 
 _CONTEXT = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\s*$")

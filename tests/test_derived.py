@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, lexical
+from assistant.columns import HashIndex, Strings, StringsWriter, write_hash_index
 from assistant.embeddings import MiniLMEmbedder
 from assistant.retrieve import score_sentences
 from assistant.settings import load_settings
@@ -228,3 +229,18 @@ def test_a_renamed_file_is_indexed_under_its_new_name(corpus_dir: Path) -> None:
     report = make(corpus_dir).ingest()
     assert (report.added, report.removed, report.skipped) == (1, 1, [])
     assert {c.doc_id for c in make(corpus_dir).index.chunks()} == {"renamed.txt"}
+
+
+def test_the_hash_index_finds_many_strings_at_once(tmp_path: Path) -> None:
+    """``find_many`` is ``find`` for each string, in one binary search."""
+    texts = ["river", "Rhine", "", "délta", "river mouth", *(f"w{i}" for i in range(200))]
+    writer = StringsWriter(tmp_path, "words")
+    for text in texts:
+        writer.append(text)
+    writer.close()
+    write_hash_index(tmp_path, "words", texts)
+    index = HashIndex(tmp_path, "words", Strings(tmp_path, "words"))
+    asked = ["Rhine", "rhine", "", "w199", "délta", "absent", "river"]
+    assert index.find_many(asked) == [1, None, 2, 204, 3, None, 0]
+    assert index.find_many(asked) == [index.find(t) for t in asked]
+    assert index.find_many([]) == []

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from assistant.text import (
     Span,
+    Terms,
     canonical_names,
     coverage,
     evidence_sentences,
@@ -634,6 +635,17 @@ def test_canonical_names(text: str, expected: str) -> None:
 )
 def test_same_term(word: str, candidates: list[str], expected: bool) -> None:
     assert same_term(word, candidates) is expected
+    assert same_term(word, Terms(candidates)) is expected
+
+
+_TERM = st.text(alphabet="abcdeé'.", min_size=0, max_size=8)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_TERM, st.lists(_TERM, max_size=12))
+def test_terms_decide_same_term_as_a_scan_does(word: str, candidates: list[str]) -> None:
+    """``Terms`` answers by lookup what the scan over every candidate answers."""
+    assert same_term(word, Terms(candidates)) is same_term(word, candidates)
 
 
 @pytest.mark.parametrize(
