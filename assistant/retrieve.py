@@ -7,8 +7,9 @@ fusion, vector-only and BM25-only on the dev set (see the README for the numbers
 Retrieved passages are then split into sentences and scored, so the answer stage can quote a sentence
 with its exact offsets. The lexical index, the chunks and their sentences' spans and vectors were
 written at ingest (``derived.py``) and are memory-mapped here: start-up does not grow with the corpus,
-and a new question costs one model call: the question and those of its words the store has no vector
-for, in one batch (the reader and the verifier compare words by meaning, through ``vectors``).
+and a new question costs one model pass: the question and those of its words the store has no vector
+for (the reader and the verifier compare words by meaning, through ``vectors``), in one batch or two
+when padding the words to the question's length would cost more than a call.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .derived import spans_of
 from .embeddings import Embedder, PassageEmbedder
 from .models import Evidence, Passage, locate
 from .settings import Settings
-from .text import canonical_names, coverage, normalize, words
+from .text import STOPWORDS, canonical_names, coverage, normalize, words
 
 if TYPE_CHECKING:
     from .index import Index
@@ -56,10 +57,11 @@ class Retriever:
         return self._store.word_vector(texts)
 
     def _embed_question(self, query: str) -> np.ndarray:
-        """The question's vector, embedded in one batch with those of its words that the store has no
-        vector for (later compared with the documents' words: then they come from the cache)."""
+        """The question's vector, embedded in one pass with those of its words (not stop words) that
+        the store has no vector for (later compared with the documents' words: then they come from
+        the cache)."""
         forms = {normalize(w) for text in (query, canonical_names(query)) for w, _, _ in words(text)}
-        candidates = sorted(forms - {"", query})
+        candidates = sorted(forms - {"", query} - STOPWORDS)  # stop words are never compared
         novel = [w for w, v in zip(candidates, self._store.word_vector(candidates), strict=True) if v is None]
         return self._embedder.embed([query, *novel])[0]
 
