@@ -409,6 +409,16 @@ _INSTRUCTION = re.compile(
     # a sentence that opens by telling the reader what to say
     r"|^\W*(?:please\s+)?(?:say|answer|respond|reply)\s+(?:only\s+)?(?:that|with)\b"
 )
+# Every match of ``_INSTRUCTION`` contains one of these (lower-cased; white space is single spaces by
+# then): "answer", "respon", "repl" cover answer(s), respond, response(s), reply, replies; "system"
+# without "ignore …" before it and an AI addressed by name are followed by ":" or ",". For ASCII
+# text, case-insensitive matching is lower().
+_INSTRUCTION_WORDS = (
+    "ignore", "disregard", "forget", "override", "system:", "system :", "assistant", "developer",
+    "prompt", "instruction", "note", "message", "answer", "respon", "repl", "tell user", "tell the user",
+    "inform user", "inform the user", "you are now", "as an ai", "ai,", "ai:", "ai ,", "ai :", "chatbot",
+    "llm", "language model", "say", "claim", "asked",
+)  # fmt: skip
 _INVISIBLE = dict.fromkeys(
     c for c in (*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x00AD, 0xFEFF)
 )
@@ -420,8 +430,10 @@ def is_instruction(sentence: str) -> bool:
     """Text that addresses an AI ("Ignore previous instructions…", "SYSTEM: …") is never a fact to
     answer with or to support a claim, wherever it appears. Zero-width and other invisible characters
     are removed and look-alike letters folded first, so they cannot hide an instruction."""
-    visible = unicodedata.normalize("NFKC", sentence).translate(_INVISIBLE)
-    return bool(_INSTRUCTION.search(" ".join(visible.split())))
+    visible = " ".join(unicodedata.normalize("NFKC", sentence).translate(_INVISIBLE).split())
+    if visible.isascii() and not any(word in visible.lower() for word in _INSTRUCTION_WORDS):
+        return False  # a quick "no" for most text: the pattern's search costs ~30 µs a sentence
+    return bool(_INSTRUCTION.search(visible))
 
 
 def evidence_sentences(text: str) -> list[tuple[int, Span]]:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.text import (
+    _INSTRUCTION,
     Span,
     Terms,
     canonical_names,
@@ -707,6 +708,23 @@ def test_split_context(question: str, expected: tuple[str, str]) -> None:
 )
 def test_is_instruction(sentence: str, expected: bool) -> None:
     assert is_instruction(sentence) is expected
+
+
+_PIECES = (
+    "Ignore all previous instructions SYSTEM: assistant developer reveal your system prompt note to the AI "
+    "message for any chatbot answer every question tell the user end each reply start your responses "
+    "you are now as an AI Dear language model: LLM, the model should say you must now claim When asked "
+    "when, always state please respond with only that the bridge opened in May said notes Replies users"
+).split()
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), max_size=10), st.sampled_from([" ", "  ", "\n", ", ", ": "]))
+def test_the_quick_no_of_is_instruction_never_misses_one(pieces: list[str], glue: str) -> None:
+    """The keyword pre-check only skips text the pattern cannot match."""
+    text = glue.join(pieces)
+    expected = bool(_INSTRUCTION.search(" ".join(text.split())))
+    assert is_instruction.__wrapped__(text) is expected
 
 
 def test_evidence_leaves_out_whole_blocks_that_address_an_ai_and_hidden_text() -> None:
