@@ -156,7 +156,7 @@ class Store:
         vectors = self._word_vectors
         if vectors is None:
             return [None] * len(words)
-        rows = [self._vocabulary.find(w) for w in words]
+        rows = self._vocabulary.find_many(words)
         known = [r for r in rows if r is not None and r < len(vectors)]
         found = iter(np.asarray(vectors[known], dtype=np.float32))  # one read of the map for all
         return [next(found) if r is not None and r < len(vectors) else None for r in rows]

@@ -151,7 +151,7 @@ class LexicalIndex:
         scores = np.zeros(self._size, dtype=np.float32)
         for term_id in term_ids:  # a repeated query term counts again, as in bm25s
             start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
-            np.add.at(scores, self._indices[start:end], self._data[start:end])
+            scores[self._indices[start:end]] += self._data[start:end]  # a chunk appears once per column
         return scores
 
     def top(self, query: str, n: int) -> list[tuple[int, float]]:

@@ -7,14 +7,15 @@ fusion, vector-only and BM25-only on the dev set (see the README for the numbers
 Retrieved passages are then split into sentences and scored, so the answer stage can quote a sentence
 with its exact offsets. The lexical index, the chunks and their sentences' spans and vectors were
 written at ingest (``derived.py``) and are memory-mapped here: start-up does not grow with the corpus,
-and a new question costs one model call: the question and those of its words the store has no vector
-for, in one batch (the reader and the verifier compare words by meaning, through ``vectors``).
+and a new question costs one model pass: the question and those of its words the store has no vector
+for (the reader and the verifier compare words by meaning, through ``vectors``), in one batch or two
+when padding the words to the question's length would cost more than a call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from .derived import spans_of
 from .embeddings import Embedder, PassageEmbedder
 from .models import Evidence, Passage, locate
 from .settings import Settings
-from .text import canonical_names, coverage, normalize, words
+from .text import STOPWORDS, canonical_names, coverage, normalize, words
 
 if TYPE_CHECKING:
     from .index import Index
@@ -56,10 +57,11 @@ class Retriever:
         return self._store.word_vector(texts)
 
     def _embed_question(self, query: str) -> np.ndarray:
-        """The question's vector, embedded in one batch with those of its words that the store has no
-        vector for (later compared with the documents' words: then they come from the cache)."""
+        """The question's vector, embedded in one pass with those of its words (not stop words) that
+        the store has no vector for (later compared with the documents' words: then they come from
+        the cache)."""
         forms = {normalize(w) for text in (query, canonical_names(query)) for w, _, _ in words(text)}
-        candidates = sorted(forms - {"", query})
+        candidates = sorted(forms - {"", query} - STOPWORDS)  # stop words are never compared
         novel = [w for w, v in zip(candidates, self._store.word_vector(candidates), strict=True) if v is None]
         return self._embedder.embed([query, *novel])[0]
 
@@ -105,30 +107,36 @@ class Retriever:
         appear once, under the better-ranked passage.
         """
         seen: set[tuple[str, int]] = set()
-        sentences: list[Evidence] = []
+        found: list[dict[str, Any]] = []
+        vectors: list[np.ndarray] = []
         for position, passage in enumerate(passages):
             spans, passage_vectors = self._sentences(passage)
-            for (first, last), vector in zip(spans.tolist(), passage_vectors, strict=True):
+            for (first, last), row in zip(spans.tolist(), passage_vectors, strict=True):
                 start, end = passage.start + first, passage.start + last
                 if (passage.doc_id, start) in seen:
                     continue
                 seen.add((passage.doc_id, start))
-                sentences.append(
-                    Evidence.model_construct(
-                        passage_index=position,
-                        doc_id=passage.doc_id,
-                        chunk_id=passage.chunk_id,
-                        text=passage.text[first:last],
-                        start=start,
-                        end=end,
-                        similarity=0.0,
-                        coverage=0.0,
-                        relevance=0.0,
-                        section=locate(passage.sections, start),
-                        vector=np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
-                    )
+                vector = np.ascontiguousarray(row, dtype=np.float32)
+                vectors.append(vector)
+                found.append(
+                    {
+                        "passage_index": position,
+                        "doc_id": passage.doc_id,
+                        "chunk_id": passage.chunk_id,
+                        "text": passage.text[first:last],
+                        "start": start,
+                        "end": end,
+                        "section": locate(passage.sections, start),
+                        "vector": vector.tobytes(),
+                    }
                 )
-        return score_sentences(question, sentences, self._embedder)
+        if not found:
+            return []
+        similarities = np.stack(vectors) @ self._embedder.embed([question])[0]
+        return _ranked(
+            Evidence.model_construct(**(fields | _scores(question, fields["text"], float(similarity))))
+            for fields, similarity in zip(found, similarities, strict=True)
+        )
 
     def _sentences(self, passage: Passage) -> tuple[np.ndarray, np.ndarray]:
         """Spans and vectors of a passage's sentences: stored, or (a store rebuilt from a server, or
@@ -162,19 +170,24 @@ def score_sentences(question: str, sentences: Sequence[Evidence], embedder: Embe
     else:
         vectors = embedder.embed([s.text for s in sentences])
     similarities = vectors @ embedder.embed([question])[0]
-    scored = []
-    for sentence, similarity in zip(sentences, similarities, strict=True):
-        covered = coverage(question, sentence.text)
-        scored.append(
-            sentence.model_copy(
-                update={
-                    "similarity": round(float(similarity), 4),
-                    "coverage": round(covered, 4),
-                    "relevance": round(relevance(float(similarity), covered), 4),
-                }
-            )
-        )
-    return sorted(scored, key=lambda e: (-e.relevance, e.passage_index, e.start))
+    return _ranked(
+        sentence.model_copy(update=_scores(question, sentence.text, float(similarity)))
+        for sentence, similarity in zip(sentences, similarities, strict=True)
+    )
+
+
+def _scores(question: str, text: str, similarity: float) -> dict[str, float]:
+    covered = coverage(question, text)
+    return {
+        "similarity": round(similarity, 4),
+        "coverage": round(covered, 4),
+        "relevance": round(relevance(similarity, covered), 4),
+    }
+
+
+def _ranked(sentences: Iterable[Evidence]) -> list[Evidence]:
+    """Most relevant first; ties in retrieval order."""
+    return sorted(sentences, key=lambda e: (-e.relevance, e.passage_index, e.start))
 
 
 def relevance(similarity: float, coverage: float) -> float:

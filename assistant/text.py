@@ -409,18 +409,31 @@ _INSTRUCTION = re.compile(
     # a sentence that opens by telling the reader what to say
     r"|^\W*(?:please\s+)?(?:say|answer|respond|reply)\s+(?:only\s+)?(?:that|with)\b"
 )
+# Every match of ``_INSTRUCTION`` contains one of these (lower-cased; white space is single spaces by
+# then): "answer", "respon", "repl" cover answer(s), respond, response(s), reply, replies; "system"
+# without "ignore …" before it and an AI addressed by name are followed by ":" or ",". For ASCII
+# text, case-insensitive matching is lower().
+_INSTRUCTION_WORDS = (
+    "ignore", "disregard", "forget", "override", "system:", "system :", "assistant", "developer",
+    "prompt", "instruction", "note", "message", "answer", "respon", "repl", "tell user", "tell the user",
+    "inform user", "inform the user", "you are now", "as an ai", "ai,", "ai:", "ai ,", "ai :", "chatbot",
+    "llm", "language model", "say", "claim", "asked",
+)  # fmt: skip
 _INVISIBLE = dict.fromkeys(
     c for c in (*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x00AD, 0xFEFF)
 )
 _HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
+@lru_cache(maxsize=8192)
 def is_instruction(sentence: str) -> bool:
     """Text that addresses an AI ("Ignore previous instructions…", "SYSTEM: …") is never a fact to
     answer with or to support a claim, wherever it appears. Zero-width and other invisible characters
     are removed and look-alike letters folded first, so they cannot hide an instruction."""
-    visible = unicodedata.normalize("NFKC", sentence).translate(_INVISIBLE)
-    return bool(_INSTRUCTION.search(" ".join(visible.split())))
+    visible = " ".join(unicodedata.normalize("NFKC", sentence).translate(_INVISIBLE).split())
+    if visible.isascii() and not any(word in visible.lower() for word in _INSTRUCTION_WORDS):
+        return False  # a quick "no" for most text: the pattern's search costs ~30 µs a sentence
+    return bool(_INSTRUCTION.search(visible))
 
 
 def evidence_sentences(text: str) -> list[tuple[int, Span]]:
@@ -459,23 +472,51 @@ def canonical_names(text: str) -> str:
     return text
 
 
+class Terms(frozenset[str]):
+    """Normalized terms that ``same_term`` looks a word up in at once, rather than comparing it with
+    each: they keep their five-letter prefixes (what the light stemmer's allowance compares)."""
+
+    __slots__ = ("prefixes",)
+    prefixes: frozenset[str]
+
+    def __new__(cls, terms: Iterable[str] = ()) -> Terms:
+        made = super().__new__(cls, terms)
+        made.prefixes = frozenset(t[:5] for t in made if len(t) >= 5)
+        return made
+
+
 def same_term(word: str, candidates: Iterable[str]) -> bool:
     """Same normalized term, allowing for endings the light stemmer keeps (invite ~ invited)."""
+    if isinstance(candidates, Terms):
+        return word in candidates or (len(word) >= 5 and word[:5] in candidates.prefixes)
     return any(word == c or (len(c) >= 5 and len(word) >= 5 and word[:5] == c[:5]) for c in candidates)
+
+
+@lru_cache(maxsize=2048)
+def word_forms(text: str) -> Terms:
+    """The normalized form of every word of ``text`` (stop words too), cached: the retrieved
+    sentences are compared with a question, each of its parts and the reader's rules."""
+    return Terms(normalize(w) for w, _, _ in words(text))
 
 
 def coverage(question: str, text: str) -> float:
     """Share of the question's terms that occur in ``text``. The terms of a follow-up's own words
     count double those of the context it carries ("When will she go? (Who invited …?)")."""
-    own, context = split_context(question)
-    own_terms, context_terms = question_terms(own), question_terms(context)
+    own_terms, context_terms = _asked_terms(question)
     total = 2 * len(own_terms) + len(context_terms)
     if not total:
         return 0.0
-    vocabulary = {normalize(w) for w, _, _ in words(text)}
+    vocabulary = word_forms(text)
     found = 2 * sum(same_term(t, vocabulary) for t in own_terms)
     found += sum(same_term(t, vocabulary) for t in context_terms)
     return found / total
+
+
+@lru_cache(maxsize=256)
+def _asked_terms(question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``coverage``'s terms of a question: its own, and those of the context it carries."""
+    own, context = split_context(question)
+    return tuple(question_terms(own)), tuple(question_terms(context))
 
 
 _CONTEXT = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\s*$")

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, lexical
+from assistant.columns import HashIndex, Strings, StringsWriter, write_hash_index
 from assistant.embeddings import MiniLMEmbedder
 from assistant.retrieve import score_sentences
 from assistant.settings import load_settings
@@ -95,9 +96,11 @@ def test_a_new_question_embeds_only_the_question(corpus_dir: Path) -> None:
     assert {e.text for e in rescored} == {e.text for e in evidence}
 
 
-def test_a_new_question_costs_one_model_call(corpus_dir: Path) -> None:
-    """The whole answer (retrieve, read, verify) runs the model once for a new question: the question
-    with its own words; the documents' sentences and words have vectors stored at ingest."""
+def test_a_new_question_runs_the_model_on_itself_and_its_words_only(corpus_dir: Path) -> None:
+    """The whole answer (retrieve, read, verify) runs the model for a new question on the question and
+    its own words only, in one pass (one or two batches: the words apart when padding them to the
+    question's length costs more than a call); the documents' sentences and words have vectors stored
+    at ingest."""
     assistant = make(corpus_dir)
     assistant.ensure_ready()
     embedder = assistant.embedder
@@ -119,7 +122,9 @@ def test_a_new_question_costs_one_model_call(corpus_dir: Path) -> None:
         calls.clear()
         answer = assistant.ask(question)
         assert expected in answer.text and not answer.refused
-        assert len(calls) == 1 and question in calls[0], calls
+        embedded = [text for call in calls for text in call]
+        assert len(calls) <= 2 and question in embedded, calls
+        assert all(text == question or " " not in text for text in embedded), calls
     calls.clear()
     assistant.ask("How much were the weapons sold to Taiwan worth?")
     assert calls == [], "asked again: no model call at all"
@@ -228,3 +233,18 @@ def test_a_renamed_file_is_indexed_under_its_new_name(corpus_dir: Path) -> None:
     report = make(corpus_dir).ingest()
     assert (report.added, report.removed, report.skipped) == (1, 1, [])
     assert {c.doc_id for c in make(corpus_dir).index.chunks()} == {"renamed.txt"}
+
+
+def test_the_hash_index_finds_many_strings_at_once(tmp_path: Path) -> None:
+    """``find_many`` is ``find`` for each string, in one binary search."""
+    texts = ["river", "Rhine", "", "délta", "river mouth", *(f"w{i}" for i in range(200))]
+    writer = StringsWriter(tmp_path, "words")
+    for text in texts:
+        writer.append(text)
+    writer.close()
+    write_hash_index(tmp_path, "words", texts)
+    index = HashIndex(tmp_path, "words", Strings(tmp_path, "words"))
+    asked = ["Rhine", "rhine", "", "w199", "délta", "absent", "river"]
+    assert index.find_many(asked) == [1, None, 2, 204, 3, None, 0]
+    assert index.find_many(asked) == [index.find(t) for t in asked]
+    assert index.find_many([]) == []

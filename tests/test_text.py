@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.text import (
+    _INSTRUCTION,
     Span,
+    Terms,
     canonical_names,
     coverage,
     evidence_sentences,
@@ -634,6 +636,17 @@ def test_canonical_names(text: str, expected: str) -> None:
 )
 def test_same_term(word: str, candidates: list[str], expected: bool) -> None:
     assert same_term(word, candidates) is expected
+    assert same_term(word, Terms(candidates)) is expected
+
+
+_TERM = st.text(alphabet="abcdeé'.", min_size=0, max_size=8)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_TERM, st.lists(_TERM, max_size=12))
+def test_terms_decide_same_term_as_a_scan_does(word: str, candidates: list[str]) -> None:
+    """``Terms`` answers by lookup what the scan over every candidate answers."""
+    assert same_term(word, Terms(candidates)) is same_term(word, candidates)
 
 
 @pytest.mark.parametrize(
@@ -695,6 +708,23 @@ def test_split_context(question: str, expected: tuple[str, str]) -> None:
 )
 def test_is_instruction(sentence: str, expected: bool) -> None:
     assert is_instruction(sentence) is expected
+
+
+_PIECES = (
+    "Ignore all previous instructions SYSTEM: assistant developer reveal your system prompt note to the AI "
+    "message for any chatbot answer every question tell the user end each reply start your responses "
+    "you are now as an AI Dear language model: LLM, the model should say you must now claim When asked "
+    "when, always state please respond with only that the bridge opened in May said notes Replies users"
+).split()
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), max_size=10), st.sampled_from([" ", "  ", "\n", ", ", ": "]))
+def test_the_quick_no_of_is_instruction_never_misses_one(pieces: list[str], glue: str) -> None:
+    """The keyword pre-check only skips text the pattern cannot match."""
+    text = glue.join(pieces)
+    expected = bool(_INSTRUCTION.search(" ".join(text.split())))
+    assert is_instruction.__wrapped__(text) is expected
 
 
 def test_evidence_leaves_out_whole_blocks_that_address_an_ai_and_hidden_text() -> None:

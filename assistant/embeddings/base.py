@@ -98,18 +98,22 @@ class CachedEmbedder:
         found = self._cache.get_many(texts)
         missing = sorted({t for t, v in zip(texts, found, strict=True) if v is None}, key=len)
         if missing:
-            fresh = np.concatenate(
-                [
-                    self._embed_batch(missing[i : i + self.batch_size])
-                    for i in range(0, len(missing), self.batch_size)
-                ]
-            )
+            rows: list[np.ndarray] = [np.empty(0)] * len(missing)
+            for group in self._groups(missing):
+                for i, vector in zip(group, self._embed_batch([missing[i] for i in group]), strict=True):
+                    rows[i] = vector
+            fresh = np.stack(rows)
             self._cache.put_many(missing, fresh)
             computed = dict(zip(missing, fresh, strict=True))
             found = [v if v is not None else computed[t] for t, v in zip(texts, found, strict=True)]
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([v for v in found if v is not None]).astype(np.float32, copy=False)
+
+    def _groups(self, texts: list[str]) -> list[list[int]]:
+        """The batches ``texts`` are embedded in, as indices: runs of ``batch_size``."""
+        size = self.batch_size
+        return [list(range(i, min(i + size, len(texts)))) for i in range(0, len(texts), size)]
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError

@@ -17,6 +17,7 @@ from .onnx_cache import load_session
 TOKENIZER_DIR = "all-MiniLM-L6-v2-onnx-int8"
 BATCH_TOKENS = 1024  # word pieces per model call at ingest, padding included (see ``_batches``)
 BATCH_TEXTS = 128  # texts per model call at ingest, for short ones (2,000 words: 3.8 → 3.1 CPU s)
+CALL_PIECES = 15  # a model call's own cost in padded word pieces' worth (~4 ms a call, ~0.26 ms a piece)
 
 
 class MiniLMEmbedder(CachedEmbedder):
@@ -103,6 +104,17 @@ class MiniLMEmbedder(CachedEmbedder):
         self._ready()
         return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
+    def _groups(self, texts: list[str]) -> list[list[int]]:
+        """Batches of similar length, as many as pay: a call costs about ``CALL_PIECES`` word pieces'
+        worth, each text costs its batch's longest. A text's vector does not depend on its batch
+        (checked: bit for bit), so this changes the work, not the vectors. A claim of four words
+        checked against three sentences pads to the longest sentence in one batch: half the work."""
+        if len(texts) < 2:
+            return [list(range(len(texts)))]
+        lengths = [min(n + 2, self.MAX_WORD_PIECES) for n in self.count_tokens(texts)]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        return [[order[i] for i in run] for run in _cheapest_runs([lengths[i] for i in order])]
+
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         hidden, mask, _ = self._run(texts)
         return normalise(_mean(hidden, mask))
@@ -150,6 +162,26 @@ class MiniLMEmbedder(CachedEmbedder):
         for batch in _batches(order, lengths, BATCH_TEXTS):
             vectors[batch] = self._embed_batch([texts[i] for i in batch])
         return vectors
+
+
+def _cheapest_runs(lengths: Sequence[int]) -> list[range]:
+    """Consecutive runs of ``lengths`` (ascending) that cost least: each run a call of
+    ``CALL_PIECES`` plus its size times its longest, within ``BATCH_TOKENS`` and ``BATCH_TEXTS``."""
+    best = [0.0] + [float("inf")] * len(lengths)  # best[j]: the cheapest cost of the first j texts
+    cut = [0] * (len(lengths) + 1)
+    for j in range(1, len(lengths) + 1):
+        for i in range(j - 1, max(-1, j - 1 - BATCH_TEXTS), -1):  # the run lengths[i:j]
+            size = j - i
+            if size > 1 and size * lengths[j - 1] > BATCH_TOKENS:
+                break
+            cost = best[i] + CALL_PIECES + size * lengths[j - 1]
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    runs, j = [], len(lengths)
+    while j:
+        runs.append(range(cut[j], j))
+        j = cut[j]
+    return runs[::-1]
 
 
 def _batches(order: Sequence[int], lengths: Sequence[int], most: int) -> Iterator[list[int]]:

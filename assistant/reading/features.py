@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from ..text import canonical_names, is_instruction, normalize, same_term, terms
+from ..text import Terms, canonical_names, is_instruction, normalize, same_term, terms
 from .memo import negated_words, words
 from .question import Question, negative
 from .spans import Span, extract, kind_of_span
@@ -182,14 +182,14 @@ def measure(
     n = max(1, len(pool))
     idf = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in asked}
     top_idf = math.log(1 + (n + 0.5) / 0.5)
-    vocabulary = set(df)
+    vocabulary = Terms(df)
     absent = sum(not same_term(t, vocabulary) for t in question.terms) / max(1, len(question.terms))
     mean_length = sum(len(t) for t in pool_terms) / n
     similarities = [c.similarity for c in candidates]
     best_similarity = max(similarities, default=0.0)
     span_kind = kind_of_span(question)
-    windows = [set(sentence_terms(canonical_names(c.window))) for c in candidates]
-    anywhere = vocabulary.union(*windows)  # the retrieved text, with the documents' titles
+    windows = [sentence_term_set(canonical_names(c.window)) for c in candidates]
+    anywhere = Terms(vocabulary.union(*windows))  # the retrieved text, with the documents' titles
     names_anywhere = _share(question.names, anywhere)
     focus_anywhere = float(not question.focus or same_term(question.focus, anywhere))
     align = _aligner(question.terms, windows, word_vectors)
@@ -197,8 +197,8 @@ def measure(
     measured = []
     rows = zip(candidates, similarities, windows, strict=True)
     for rank, (candidate, similarity, window) in enumerate(rows):
-        own = set(sentence_terms(candidate.text))
-        own_names = set(sentence_terms(canonical_names(candidate.text)))
+        own = sentence_term_set(candidate.text)
+        own_names = sentence_term_set(canonical_names(candidate.text))
         alignment = align(window)
         pairs = zip(question.terms, alignment, strict=True)
         unaligned = [idf.get(t, top_idf) for t, a in pairs if a < ALIGNED]
@@ -275,14 +275,20 @@ def sentence_terms(text: str) -> tuple[str, ...]:
     return tuple(terms(text))
 
 
+@lru_cache(maxsize=2048)
+def sentence_term_set(text: str) -> Terms:
+    """``sentence_terms`` as a set that ``same_term`` looks words up in at once."""
+    return Terms(sentence_terms(text))
+
+
 def answerable_text(text: str) -> bool:
     """Text aimed at an AI ("Ignore previous instructions…") is never an answer, however well it matches."""
     return not is_instruction(text)
 
 
 def _aligner(
-    asked: Sequence[str], windows: Sequence[set[str]], word_vectors: Callable[[Sequence[str]], np.ndarray]
-) -> Callable[[set[str]], list[float]]:
+    asked: Sequence[str], windows: Sequence[Set[str]], word_vectors: Callable[[Sequence[str]], np.ndarray]
+) -> Callable[[Set[str]], list[float]]:
     """For a window's words: each question term's best match there, 1 for the same word, else the
     cosine of the closest word."""
     vocabulary = sorted({w for window in windows for w in window} | set(asked))
@@ -292,12 +298,10 @@ def _aligner(
     vectors = word_vectors(vocabulary)
     similarity = vectors[[index[t] for t in asked]] @ vectors.T  # question terms × vocabulary
 
-    def align(window: set[str]) -> list[float]:
+    def align(window: Set[str]) -> list[float]:
         columns = [index[w] for w in window]
-        return [
-            1.0 if same_term(t, window) else float(max(similarity[i, columns], default=0.0))
-            for i, t in enumerate(asked)
-        ]
+        best = similarity[:, columns].max(axis=1).tolist() if columns else [0.0] * len(asked)
+        return [1.0 if same_term(t, window) else best[i] for i, t in enumerate(asked)]
 
     return align
 
@@ -366,7 +370,7 @@ def _forms(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _share(wanted: frozenset[str], vocabulary: set[str]) -> float:
+def _share(wanted: frozenset[str], vocabulary: Set[str]) -> float:
     return sum(same_term(t, vocabulary) for t in wanted) / len(wanted) if wanted else 1.0
 
 

@@ -17,14 +17,14 @@ for single words only.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..models import Evidence, Passage
 from ..text import same_term
-from .features import FEATURES, Measured, Sentence, answerable_text, measure, sentence_terms
+from .features import FEATURES, Measured, Sentence, answerable_text, measure, sentence_term_set
 from .model import DECIDED, Model, load
 from .question import Question, analyze, parts
 from .rules import choose, window
@@ -148,7 +148,7 @@ def weigh(
     pool = [e for e in evidence if answerable_text(e.text)]
     if not pool:
         return []
-    closeness = [0.5 * e.similarity + 0.5 * _coverage(question, set(sentence_terms(e.text))) for e in pool]
+    closeness = [0.5 * e.similarity + 0.5 * _coverage(question, sentence_term_set(e.text)) for e in pool]
     order = sorted(range(len(pool)), key=lambda i: (-closeness[i], pool[i].passage_index, pool[i].start))
     picks = {
         (pick.sentence.doc_id, pick.sentence.start): (place, pick.span)
@@ -238,7 +238,7 @@ def _next_sentence(
     return following
 
 
-def _coverage(question: Question, vocabulary: set[str]) -> float:
+def _coverage(question: Question, vocabulary: Set[str]) -> float:
     """Share of the question's terms in a sentence; the question's own terms count double those of the
     context a follow-up carries."""
     total = 2 * len(question.terms) + len(question.context_terms)

@@ -30,6 +30,7 @@ from ..text import (
     question_terms,
     same_term,
     sentence_spans,
+    word_forms,
 )
 from .memo import negates, words
 from .question import YES_NO, negative
@@ -169,10 +170,7 @@ def choose(
             continue  # text aimed at an AI is not an answer, even when it matches
         if not kind and sentence.text[-1] not in '.!?"”’)':
             continue  # a heading names a topic; it does not answer an open question
-        vocabulary = {
-            normalize(w)
-            for w, _, _ in words(canonical_names(window(sentence, passages[sentence.passage_index])))
-        }
+        vocabulary = word_forms(canonical_names(window(sentence, passages[sentence.passage_index])))
         if not all(same_term(name, vocabulary) for name in names):
             continue
         if check_polarity and _contradicts(question, sentence.text):
