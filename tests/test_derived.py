@@ -196,11 +196,11 @@ def test_an_ingest_that_finds_nothing_changed_reads_no_file(
     def no_reading(*args: object) -> None:
         raise AssertionError("a file was read")
 
-    monkeypatch.setattr(ingest, "read_document", no_reading)
-    again = make(corpus_dir).ingest()
+    with monkeypatch.context() as reading_fails:  # not monkeypatch.undo(): that undoes the isolated env too
+        reading_fails.setattr(ingest, "read_document", no_reading)
+        again = make(corpus_dir).ingest()
     assert (again.unchanged, again.embedded, again.chunks) == (1, 0, first.chunks)
     assert [s.reason for s in again.skipped] == ["binary, not text"], "still said"
-    monkeypatch.undo()
 
     article = corpus_dir / ARTICLE.name
     os.utime(article, ns=(article.stat().st_atime_ns, article.stat().st_mtime_ns + 10**9))
