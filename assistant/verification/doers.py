@@ -53,14 +53,10 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, subject
             said
             and stated
             and not _meets(said, stated)
-            and not any(_meets([g], said) for g in _all_groups(source))
-        ):
-            return f"the source says {' '.join(stated[0])} {source.tokens[j].surface}"
-        if (
-            said
-            and stated
-            and not _meets(said, stated)
-            and not any(_meets([g], stated) for g in _all_groups(claim))
+            and (
+                not any(_meets([g], said) for g in _all_groups(source))
+                or not any(_meets([g], stated) for g in _all_groups(claim))
+            )
         ):
             return f"the source says {' '.join(stated[0])} {source.tokens[j].surface}"
     return None
