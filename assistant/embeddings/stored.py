@@ -3,7 +3,8 @@ the model (or the embedder's cache).
 
 The reader and the verifier compare single words by meaning; the words of the documents have vectors
 in the derived store (``derived.py``), and the question's own words are embedded together with the
-question (``Retriever.search``), so a new question costs one model call.
+question (``Retriever.search``), so a new question runs the model only on itself and its words (one
+pass, split in two calls only where that pads less).
 """
 
 from __future__ import annotations
