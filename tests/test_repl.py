@@ -52,7 +52,13 @@ class Chat:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.child = pexpect.spawn(
-            ASSISTANT, ["chat"], env=env, dimensions=(40, 100), encoding="utf-8", timeout=TIMEOUT
+            ASSISTANT,
+            ["chat"],
+            env=env,
+            dimensions=(40, 100),
+            encoding="utf-8",
+            timeout=TIMEOUT,
+            use_poll=True,  # select() fails once the test process holds 1,024 descriptors (Chroma clients)
         )
         self.transcript = io.StringIO()  # every character the terminal received, escapes and all
         self.child.logfile_read = self.transcript
