@@ -41,7 +41,8 @@ from .private import FILE_MODE, write_private
 from .settings import Settings
 from .state import IndexState, read_state_file
 
-INDEX_FORMAT = 3  # bump when what is stored beside a chunk changes: every document is redone
+# 4: sentence vectors pooled from their passage's pass (late chunking), no longer embedded alone
+INDEX_FORMAT = 4  # bump when what is stored beside a chunk changes: every document is redone
 
 
 class HasLimits(Protocol):

@@ -45,8 +45,9 @@ def folder_for(real_bytes: int, root: Path = CACHE) -> Path:
 
 def vectors_folder(root: Path = CACHE) -> Path:
     """Recorded model vectors, shared by every size (a smaller real-text corpus is a prefix of a
-    larger one, so its chunks are looked up rather than embedded again)."""
-    return root / f"vectors-{MiniLMEmbedder.NAME}"
+    larger one, so its chunks are looked up rather than embedded again). Keyed by the index format
+    too: format 4 pools sentence vectors from their passage's pass, so vectors recorded before differ."""
+    return root / f"vectors-{MiniLMEmbedder.NAME}-format{INDEX_FORMAT}"
 
 
 def project(index: Path, corpus: Path) -> Assistant:

@@ -19,6 +19,7 @@ import pytest
 
 from assistant import Assistant, lexical
 from assistant.columns import HashIndex, Strings, StringsWriter, write_hash_index
+from assistant.derived import spans_of
 from assistant.embeddings import MiniLMEmbedder
 from assistant.retrieve import score_sentences
 from assistant.settings import load_settings
@@ -84,12 +85,15 @@ def test_a_new_question_embeds_only_the_question(corpus_dir: Path) -> None:
     assert seen[-1] == question, "the question, with those of its words the documents do not have"
     assert all(len(w.split()) == 1 and not assistant.retriever.stored_vectors([w])[0] for w in seen[:-1])
     assert len(evidence) > len(passages)
-    # each sentence carries the vector the model gives it (stored at ingest)
+    # each sentence carries the vector stored at ingest: its tokens' mean in its passage's pass
     first = passages[0]
     sentences = [e for e in evidence if e.chunk_id == first.chunk_id]
-    fresh = embedder.embed([e.text for e in sentences])  # each sentence on its own, as answering would
+    spans = spans_of(first.text)
+    _, (pooled,) = embedder.embed_passages([first.text], [spans])
+    row = {int(start): i for i, start in enumerate(spans[:, 0])}
+    expected = pooled[[row[e.start - first.start] for e in sentences]]  # evidence is in relevance order
     stored = np.stack([e.embedding() for e in sentences])
-    assert np.allclose((fresh * stored).sum(axis=1), 1.0, atol=0.01)
+    assert len(sentences) == len(spans) and np.allclose((expected * stored).sum(axis=1), 1.0, atol=0.01)
     seen.clear()
     rescored = score_sentences("When will the drills end?", evidence, embedder)
     assert seen == ["When will the drills end?"], "scoring again embeds only the question"

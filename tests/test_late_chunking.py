@@ -25,7 +25,6 @@ PASSAGES = [
 @pytest.fixture
 def model_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Every batch of texts the model runs, in order."""
-    monkeypatch.setenv("ASSISTANT_LATE_SENTENCES", "1")
     model = MiniLMEmbedder.shared()
     calls: list[list[str]] = []
     run = MiniLMEmbedder._run
