@@ -4,7 +4,9 @@ question asks for.
 Candidates of the asked type are found with patterns for names, times and quantities (English, not
 tied to any document); the one chosen stands nearest to the words the question and the sentence
 share, because an answer sits next to what was asked ("took office in October", "empties into the
-North Sea"), and never repeats the question's own words.
+North Sea"), and never repeats the question's own words. A time whose clause is in the other tense than
+the question ("since she took office in October" for "When will she go?") is another event's
+(``events``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, same_term
+from .events import other_event
 from .memo import words
 from .question import Question
 
@@ -113,6 +116,8 @@ def extract(question: Question, sentence: str) -> Span | None:
     candidates = [c for c in _candidates(kind, sentence, asked) if c]
     if kind == "how much":  # a price or a share, when there is one, not "14 costs"
         candidates = [c for c in candidates if _CURRENCY.search(c[0])] or candidates
+    if kind in ("when", "date"):  # a time in a clause of the other tense dates another event
+        candidates = [c for c in candidates if not other_event(question.text, sentence, c[1], c[2])]
     if not candidates:
         return None
     if kind == "who":
