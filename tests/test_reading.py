@@ -166,6 +166,9 @@ def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None)
         ("How many flows carry insignificant amounts?", "Three flows carry significant amounts.", True),
         ("Which flows are significant?", "Two flows are insignificant.", True),
         ("How do I install it?", "Do not let the engine stall.", False),  # "install" is no negated "stall"
+        ("What sea does the river flow out of?", "The river flows into the North Sea.", True),
+        ("What flows out of the lake into the sea?", "It flows out of the lake into the sea.", False),
+        ("What falls because of the warmer water?", "The water falls because of the cold water.", True),
     ],
 )
 def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposite: bool) -> None:

@@ -112,7 +112,9 @@ _OPPOSITES = [
     weakest/strongest rich/poor richer/poorer inflow/outflow import/export imports/exports
     merge/diverge converge/diverge join/split born/die open/close include/exclude allow/forbid
     allow/prohibit permit/prohibit enable/disable add/remove always/never true/false succeed/fail
-    success/failure win/defeat birth/death buy/sell sold/bought gain/lose""".split()
+    success/failure win/defeat birth/death buy/sell sold/bought gain/lose out/into away/toward away/towards
+    cold/warmer warm/colder natural/artificial rural/urban top/bottom wet/dry public/private
+    legal/illegal""".split()
 ]
 _OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
