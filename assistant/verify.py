@@ -138,9 +138,10 @@ class ClaimCheck:
 
 @dataclass(frozen=True)
 class Decision:
-    """A model's judgement of one claim against its cited text."""
+    """A model's judgement of one claim against its cited text; ``supported`` None: it gave none that
+    can be read (the claim stays undecided)."""
 
-    supported: bool
+    supported: bool | None
     reason: str
 
 
@@ -462,16 +463,17 @@ class Verifier:
         else:
             pairs = [(c.claim.text, c.support.text if c.support else "") for c in undecided]
             decisions = self.entailer.judge(pairs)
-            settled = {
-                id(c): ClaimCheck(
-                    c.claim,
-                    c.support if d.supported else None,
-                    f"judged by the model: {d.reason}",
-                    "supported" if d.supported else "unsupported",
-                )
-                for c, d in zip(undecided, decisions, strict=True)
-            }
+            settled = {id(c): _settle(c, d) for c, d in zip(undecided, decisions, strict=True)}
         return [settled.get(id(c), c) for c in checks]
+
+
+def _settle(check: ClaimCheck, decision: Decision) -> ClaimCheck:
+    """An undecided check as the model judged it; without a readable verdict it stays undecided."""
+    if decision.supported is None:
+        return ClaimCheck(check.claim, None, f"undecided, {decision.reason}", "undecided", check.signals)
+    verdict: Verdict = "supported" if decision.supported else "unsupported"
+    support = check.support if decision.supported else None
+    return ClaimCheck(check.claim, support, f"judged by the model: {decision.reason}", verdict, check.signals)
 
 
 def _closest(claim: Analysis, scope: list[_Unit]) -> list[_Unit]:

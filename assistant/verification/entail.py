@@ -1,0 +1,179 @@
+"""The claims the rules leave undecided, judged by a model in ONE call per answer (issue 12).
+
+Rules settle the clear cases (names, numbers, dates, negation, roles); what is left is a paraphrase
+too free to check word by word, and only a model can read it. All of an answer's undecided claims go
+to the model at once, each with the text it cites, and the decision and the model's reason are
+recorded per sentence. The model is the judge model when one is set (``ASSISTANT_JUDGE_MODEL``), else
+the answer model; the offline backend has none, so offline answers stay rules-only.
+
+The reply is asked for as JSON under a schema (one verdict and reason per claim, the verdict from an
+enum) where the server honours ``response_format``; a server that refuses the schema (400) gets the
+plain-text form from then on. A claim the reply gives no readable verdict for, or a call that fails,
+keeps no verdict (``Decision.supported`` None): it stays undecided and is dropped, never accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import openai
+
+from ..errors import BackendError, RequestRefused
+from ..openai_client import FAILURES, describe_failure, make_client
+from ..prompts import template
+from ..settings import Settings, redact_url
+from ..verify import Decision
+
+VERDICTS = ("SUPPORTED", "UNSUPPORTED")
+_LINE = re.compile(r"(?im)^\s*(\d+)\s*[:.)-]\s*(SUPPORTED|UNSUPPORTED)\b[\s:;,.—–-]*(.*)$")
+_REASON_CHARS = 200  # a reason is recorded per sentence: one line, not an essay
+_TOKENS_PER_CLAIM = 60  # a verdict and a short reason
+_JSON_REPLY = (
+    'Reply with JSON only: {{"decisions": [{{"reason": "...", "verdict": "SUPPORTED"}}, ...]}}, one '
+    "decision per pair, in order, each with a reason of a few words."
+)
+_TEXT_REPLY = (
+    "Reply with one line per pair, in order, in the form `N: SUPPORTED - reason` or "
+    "`N: UNSUPPORTED - reason` (a reason of a few words), and nothing else."
+)
+
+
+class ModelEntailer:
+    """One chat completion judges every (claim, cited text) pair of an answer."""
+
+    def __init__(self, client: Any, model: str, name: str) -> None:
+        """``client``: anything with ``chat.completions.create`` (an ``openai`` client, the local
+        backend's in-process model); ``name`` says which model and where, in reasons and errors."""
+        self._client, self.model, self.name = client, model, name
+        self._schema = True  # until the server refuses one
+        self.calls = 0
+
+    def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Decision]:
+        if not pairs:
+            return []
+        self.calls += 1
+        try:
+            reply = self._ask(pairs)
+        except BackendError as exc:
+            return [Decision(None, f"the model could not judge it ({exc})")] * len(pairs)
+        return parse_decisions(reply, len(pairs))
+
+    def _ask(self, pairs: Sequence[tuple[str, str]]) -> str:
+        options: dict[str, Any] = {
+            "model": self.model,
+            "temperature": 0.0,
+            "max_tokens": _TOKENS_PER_CLAIM * len(pairs) + 40,
+        }
+        if self._schema:
+            try:
+                messages = entail_messages(pairs, structured=True)
+                return self._reply(messages=messages, response_format=decision_schema(len(pairs)), **options)
+            except RequestRefused:
+                self._schema = False  # this server takes no schema: ask in text from now on
+        return self._reply(messages=entail_messages(pairs, structured=False), **options)
+
+    def _reply(self, **options: Any) -> str:
+        try:
+            response = self._client.chat.completions.create(**options)
+            return (response.choices[0].message.content or "").strip() if response.choices else ""
+        except openai.BadRequestError as exc:
+            raise RequestRefused(f"{self.name}: {describe_failure(exc)}") from None
+        except FAILURES as exc:
+            raise BackendError(f"{self.name}: {describe_failure(exc)}") from None
+
+
+def entailer_for(settings: Settings) -> ModelEntailer | None:
+    """The judge model when one is set, else the answer model; None for the offline backend."""
+    if settings.backend == "offline":
+        return None
+    if settings.judge_model is None and settings.judge_base_url is None:
+        if settings.backend == "local":
+            from ..backends.local import LocalClient, model_file  # the engine is shared with the backend
+
+            path = model_file(settings)
+            return ModelEntailer(LocalClient(path, settings), path.name, f"{path.name} (in-process)")
+        where = redact_url(settings.base_url) if settings.base_url else "api.openai.com"
+        return ModelEntailer(make_client(settings), settings.model, f"{settings.model} ({where})")
+    same_server = settings.judge_base_url in (None, settings.base_url)
+    judge = settings.model_copy(
+        update={
+            "model": settings.judge_model or settings.model,
+            "base_url": settings.judge_base_url or settings.base_url,
+            "api_key": settings.judge_api_key or (settings.api_key if same_server else None),
+        }
+    )
+    where = redact_url(judge.base_url) if judge.base_url else "api.openai.com"
+    return ModelEntailer(make_client(judge), judge.model, f"{judge.model} ({where})")
+
+
+def entail_messages(pairs: Sequence[tuple[str, str]], structured: bool) -> list[dict[str, str]]:
+    """The prompt: each pair numbered, its quote then its claim, each on one line."""
+    listed = "\n".join(
+        f"{i}. Quote: {_one_line(quote) or '(none)'}\n   Claim: {_one_line(claim)}"
+        for i, (claim, quote) in enumerate(pairs, start=1)
+    )
+    text = template("entail").format(pairs=listed, reply=_JSON_REPLY if structured else _TEXT_REPLY)
+    return [{"role": "user", "content": text}]
+
+
+def _one_line(text: str) -> str:
+    """White space folded, and the fence's tag kept inert inside the data."""
+    return " ".join(text.split()).replace("</pairs", "<\\/pairs").replace("<pairs", "<\\pairs")
+
+
+def decision_schema(claims: int) -> dict[str, Any]:
+    """``{"decisions": [{"reason", "verdict"}, ...]}``, exactly one per claim (OpenAI strict-mode
+    compatible); the reason comes first, so a model reasons before it decides."""
+    decision = {
+        "type": "object",
+        "properties": {"reason": {"type": "string"}, "verdict": {"type": "string", "enum": list(VERDICTS)}},
+        "required": ["reason", "verdict"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "decisions",
+            "strict": True,
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "decisions": {"type": "array", "items": decision, "minItems": claims, "maxItems": claims}
+                },
+                "required": ["decisions"],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+def parse_decisions(reply: str, claims: int) -> list[Decision]:
+    """A verdict per claim, in order: from ``{"decisions": [...]}`` (the first JSON object in the
+    reply), else from ``N: SUPPORTED - reason`` lines; no verdict where the reply gives none."""
+    found: dict[int, tuple[str, str]] = {}
+    start = reply.find("{")
+    if start >= 0:
+        try:
+            value, _ = json.JSONDecoder().raw_decode(reply, start)
+        except ValueError:
+            value = None
+        listed = value.get("decisions") if isinstance(value, dict) else None
+        if isinstance(listed, list):
+            for i, item in enumerate(listed[:claims], start=1):
+                if isinstance(item, dict) and str(item.get("verdict", "")).upper() in VERDICTS:
+                    found[i] = (str(item["verdict"]).upper(), str(item.get("reason", "")))
+    if not found:
+        for n, word, reason in _LINE.findall(reply):
+            found.setdefault(int(n), (word.upper(), reason))
+    unreadable = f"the model gave no readable verdict ({reply[:80]!r})"
+    return [
+        Decision(
+            found[i][0] == "SUPPORTED", " ".join(found[i][1].split())[:_REASON_CHARS] or found[i][0].lower()
+        )
+        if i in found
+        else Decision(None, unreadable)
+        for i in range(1, claims + 1)
+    ]

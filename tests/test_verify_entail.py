@@ -1,0 +1,134 @@
+"""The model that judges what the verifier's rules leave undecided: one batched call per answer, the
+decision and the model's reason recorded per sentence, and no claim accepted on a reply that cannot
+be read. A real model on loopback (llama.cpp with SmolLM2) for the call itself; a scripted server for
+the faults (a schema refused, an error, a reply that is not a verdict)."""
+
+from __future__ import annotations
+
+import json
+
+import openai
+import pytest
+
+from assistant.embeddings import MiniLMEmbedder
+from assistant.settings import load_settings
+from assistant.verification.entail import ModelEntailer, entailer_for, parse_decisions
+from assistant.verify import Verifier, verify_text
+
+from .conftest import SMOLLM2
+from .fault_server import FaultServer, Reply, answer, malformed, status
+from .test_verify_rules import FREE, FREER, SALE, source
+
+PAIRS = [
+    (FREE, SALE),
+    ("The $11 billion arms sale to Taiwan was cancelled.", SALE),
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+def client(url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=url, api_key="x", max_retries=0, timeout=120)
+
+
+def decisions(*verdicts: tuple[str, str]) -> str:
+    return json.dumps({"decisions": [{"reason": reason, "verdict": verdict} for verdict, reason in verdicts]})
+
+
+def test_a_real_model_judges_all_undecided_claims_in_one_structured_call(llama_server: str) -> None:
+    entailer = ModelEntailer(client(llama_server), SMOLLM2, "smollm2")
+    found = entailer.judge(PAIRS)
+    assert entailer.calls == 1
+    # llama.cpp honours the schema: a verdict for every pair, whatever a 135M model makes of them
+    assert [d.supported is not None for d in found] == [True, True], [d.reason for d in found]
+
+
+def test_the_verifier_records_the_models_decision_per_sentence(embedder: MiniLMEmbedder) -> None:
+    reply = decisions(("SUPPORTED", "drills are exercises"), ("UNSUPPORTED", "not said of a package"))
+    with FaultServer(answer(reply)) as server:
+        entailer = ModelEntailer(client(server.url), "scripted", "scripted")
+        verifier = Verifier([source(SALE)], embedder, entailer)
+        result = verify_text(f"{SALE[:-1]} [1]. {FREE} [1] {FREER} [1]", verifier)
+        assert len(server.chat_requests) == 1
+        body = server.chat_requests[0]["body"]
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["decisions"]["minItems"] == 2
+    prompt = body["messages"][0]["content"]
+    assert f"Claim: {FREE}" in prompt and f"Claim: {FREER}" in prompt and f"Quote: {SALE}" in prompt
+    assert [s.split(" [")[0] for s in result.sentences] == [SALE.rstrip("."), FREE.rstrip(".")]
+    assert [c.reason for c in result.checks[1:]] == [
+        "judged by the model: drills are exercises",
+        "judged by the model: not said of a package",
+    ]
+    assert [d.text for d in result.dropped] == [FREER]
+
+
+def test_a_server_that_refuses_the_schema_is_asked_in_text_from_then_on(embedder: MiniLMEmbedder) -> None:
+    with FaultServer(
+        status(400, "response_format is not supported"),
+        answer("1: SUPPORTED - same sale\n2: UNSUPPORTED - the sale was announced"),
+        answer("1: UNSUPPORTED - no"),
+    ) as server:
+        entailer = ModelEntailer(client(server.url), "scripted", "scripted")
+        first = entailer.judge(PAIRS)
+        second = entailer.judge(PAIRS[:1])
+        bodies = [r["body"] for r in server.chat_requests]
+    assert ["response_format" in b for b in bodies] == [True, False, False]
+    assert "N: SUPPORTED - reason" in bodies[1]["messages"][0]["content"]
+    assert [(d.supported, d.reason) for d in first] == [
+        (True, "same sale"),
+        (False, "the sale was announced"),
+    ]
+    assert [d.supported for d in second] == [False]
+
+
+@pytest.mark.parametrize(
+    ("reply", "first"),
+    [
+        (status(500, "the server fell over"), "undecided"),
+        (malformed(), "undecided"),
+        (answer("Sure! Both claims look fine to me."), "undecided"),
+        (answer(decisions(("SUPPORTED", "fine"))), "supported"),  # one verdict for two claims
+    ],
+    ids=["error", "malformed", "prose", "short"],
+)
+def test_no_claim_is_accepted_on_a_reply_that_gives_no_verdict_for_it(
+    embedder: MiniLMEmbedder, reply: Reply, first: str
+) -> None:
+    with FaultServer(reply) as server:
+        entailer = ModelEntailer(client(server.url), "scripted", "scripted")
+        verifier = Verifier([source(SALE)], embedder, entailer)
+        result = verify_text(f"{FREER} [1] {FREE} [1]", verifier)
+        assert len(server.chat_requests) == 1
+    assert [c.verdict for c in result.checks] == [first, "undecided"]
+    assert result.checks[1].reason.startswith("undecided, the model")
+    assert [d.text for d in result.dropped][-1] == FREE
+
+
+def test_parsing_reads_json_or_numbered_lines_and_nothing_else() -> None:
+    assert [d.supported for d in parse_decisions(decisions(("UNSUPPORTED", "x"), ("SUPPORTED", "y")), 2)] == [
+        False,
+        True,
+    ]
+    lines = parse_decisions("2: supported — a synonym\n1. UNSUPPORTED: wrong year", 3)
+    assert [(d.supported, d.reason) for d in lines[:2]] == [(False, "wrong year"), (True, "a synonym")]
+    assert lines[2].supported is None
+    assert parse_decisions('{"decisions": [{"verdict": "MAYBE"}]}', 1)[0].supported is None
+
+
+def test_the_judge_model_is_asked_when_one_is_set_and_offline_stays_rules_only() -> None:
+    assert entailer_for(load_settings(backend="offline", judge_model="judge")) is None
+    plain = entailer_for(load_settings(backend="openai", base_url="http://127.0.0.1:9/v1", model="m"))
+    assert plain is not None and plain.model == "m"
+    judged = entailer_for(
+        load_settings(
+            backend="openai",
+            base_url="http://127.0.0.1:9/v1",
+            model="m",
+            judge_model="j",
+            judge_base_url="http://127.0.0.1:8/v1",
+        )
+    )
+    assert judged is not None and judged.model == "j" and "127.0.0.1:8" in judged.name
