@@ -67,6 +67,10 @@ CALL = (
     "President Donald Trump invited Japanese Prime Minister Sanae Takaichi to visit the United States this "
     "year during a phone call, according to Japan's foreign ministry."
 )
+SPRING = (
+    "President Donald Trump has invited Japan's first female prime minister, Sanae Takaichi, to visit the "
+    "United States this spring — a strategic move amid escalating regional tensions with China over Taiwan."
+)
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -113,6 +117,19 @@ BC = (
             "Japan's foreign ministry says Takaichi used a phone call to invite Trump to the U.S. this year.",
             "unsupported",
         ),
+        (CALL, "Trump says Japan's foreign ministry invited Takaichi.", "unsupported"),
+        (
+            CALL,
+            "According to Takaichi, Trump invited her to visit the United States this year.",
+            "unsupported",
+        ),
+        (
+            CALL,
+            "According to Japan's foreign ministry, Trump invited Takaichi to the United States.",
+            "supported",
+        ),
+        # a name is never a verb of saying ("the United States")
+        (SPRING, "Trump has invited Sanae Takaichi to visit the United States this spring.", "supported"),
         # "X asked Y to do": Y does it
         (ASK, "Vauban fortified the Rhine crossings at Breisach.", "supported"),
         (ASK, "Louis XIV fortified the Rhine crossings at Breisach.", "unsupported"),

@@ -96,7 +96,7 @@ def _attribution_between(claim: Analysis, a: Token, b: Token) -> bool:
     tells who said it, and the source may give that anywhere ("…, according to the ministry")."""
     low, high = sorted((a, b), key=lambda t: t.start)
     return "," in claim.text[low.start : high.end] or any(
-        t.lemma in FRAME_VERBS for t in claim.tokens[low.index + 1 : high.index]
+        t.lemma in FRAME_VERBS and not t.name for t in claim.tokens[low.index + 1 : high.index]
     )
 
 

@@ -25,7 +25,7 @@ from .anchors import (
     quantity_conflict,
 )
 from .clauses import crossed_clauses
-from .doers import doer_conflict, infinitive_conflict, role_conflict, subject_differs
+from .doers import doer_conflict, infinitive_conflict, role_conflict, speaker_conflict, subject_differs
 from .lexicon import (
     BE,
     COMPASS,
@@ -104,7 +104,7 @@ def assess(
             continue
         if not token.number and any(a <= token.start < b for a, b in bounds):
             continue  # "no more than 25": the bound is compared with the number
-        if token.lemma in FRAME_VERBS:
+        if token.lemma in FRAME_VERBS and not token.name:  # "the United States" says nothing
             _align_saying(claim, source, token, found)
             continue
         found.words += 1
@@ -637,6 +637,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         slot_conflict(claim, source, found.aligned),
         doer_conflict(claim, source, found.aligned),
         infinitive_conflict(claim, source, found.aligned),
+        speaker_conflict(claim, source),
     ):
         if conflict:
             found.conflicts.append(conflict)
