@@ -151,6 +151,8 @@ BC = (
             "In the North Sea the sea level is still rising, by about 1–3 cm per century.",
             "supported",
         ),
+        (RATE, "In the North Sea the sea level is still rising by about 3 cm per century.", "unsupported"),
+        (RATE, "The sea level in the North Sea still rises by 1 to 3 cm per century.", "supported"),
         (
             RATE,
             "In the North Sea the sea level is still rising, by about 2–5 cm per century.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 _SMALL = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -194,3 +195,20 @@ def _same_decimals(a: str, b: str) -> bool:
 def unstated(claim: list[Quantity], source: list[Quantity]) -> list[Quantity]:
     """The claim's numbers that the source does not state with the same value, bound and measure."""
     return [q for q in claim if not any(same(q, s) for s in source)]
+
+
+_RANGE_DASH = re.compile(r"^\s?[–—-]\s?$")
+
+
+def range_partners(text: str, found: list[Quantity]) -> dict[Quantity, Quantity]:
+    """Each end of a range written with a dash ("1–3 cm", "5-10 km") → its other end. Years are left
+    out: an end of "1939–1945" is a date in its own right ("the war ended in 1945")."""
+    partners: dict[Quantity, Quantity] = {}
+    for low, high in pairwise(found):
+        if _RANGE_DASH.match(text[low.end : high.start]) and not (_year(low) or _year(high)):
+            partners[low], partners[high] = high, low
+    return partners
+
+
+def _year(quantity: Quantity) -> bool:
+    return not quantity.unit and quantity.value.is_integer() and 1000 <= quantity.value <= 2100

@@ -47,7 +47,7 @@ from .phrases import (
     slot_conflict,
     swapped_attachment,
 )
-from .quantities import same, same_value, unstated
+from .quantities import range_partners, same, same_value, unstated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -458,7 +458,16 @@ _WEB = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    """Each number of the claim is one the source states; "the two" may stand for two names joined."""
+    """Each number of the claim is one the source states; "the two" may stand for two names joined;
+    one end of a range is no value the source gives ("about 3 cm" for "about 1–3 cm")."""
+    partners = range_partners(source.text, list(source.quantities))
+    for quantity in claim.quantities:
+        ends = [(q, partners[q]) for q in source.quantities if q in partners and same(quantity, q)]
+        if ends and not any(same_value(ends[0][1].value, q.value) for q in claim.quantities):
+            found.conflicts.append(
+                f"{quantity.text} is one end of a range in the source (with {ends[0][1].text})"
+            )
+            return
     for quantity in unstated(list(claim.quantities), list(source.quantities)):
         if any(same_value(quantity.value, q.value) for q in source.quantities):
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
