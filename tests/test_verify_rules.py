@@ -71,6 +71,10 @@ SPRING = (
     "President Donald Trump has invited Japan's first female prime minister, Sanae Takaichi, to visit the "
     "United States this spring — a strategic move amid escalating regional tensions with China over Taiwan."
 )
+BEIJING = (
+    "The statement infuriated Beijing, which claims sovereignty over the self-governed island and vows to "
+    "seize it by force if necessary."
+)
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -130,6 +134,8 @@ BC = (
         ),
         # a name is never a verb of saying ("the United States")
         (SPRING, "Trump has invited Sanae Takaichi to visit the United States this spring.", "supported"),
+        # the end of a compound is no verb with a doer ("self-governed")
+        (BEIJING, "Beijing vows to seize the self-governed island by force if necessary.", "supported"),
         # "X asked Y to do": Y does it
         (ASK, "Vauban fortified the Rhine crossings at Breisach.", "supported"),
         (ASK, "Louis XIV fortified the Rhine crossings at Breisach.", "unsupported"),

@@ -88,6 +88,8 @@ class Analysis:
         surface = token.surface.lower()
         if not token.content or token.name or token.number:
             return False
+        if token.start > 0 and self.text[token.start - 1] == "-":
+            return False  # the end of a compound ("self-governed", "US-led") is an adjective
         if surface.endswith("ed") and surface != token.lemma:
             return True
         if surface.endswith("s") and index > 0:
