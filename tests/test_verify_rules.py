@@ -75,6 +75,12 @@ BEIJING = (
     "The statement infuriated Beijing, which claims sovereignty over the self-governed island and vows to "
     "seize it by force if necessary."
 )
+TETHYS = (
+    "In southern Europe, the stage was set in the Triassic Period of the Mesozoic Era, with the opening of "
+    "the Tethys Ocean, between the Eurasian and African tectonic plates, between about 240 MBP and 220 MBP "
+    "(million years before present)."
+)
+SCHELDT = "The larger one is called the Rhine–Meuse–Scheldt delta, as the Scheldt ends in the same delta."
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -134,6 +140,28 @@ BC = (
         ),
         # a name is never a verb of saying ("the United States")
         (SPRING, "Trump has invited Sanae Takaichi to visit the United States this spring.", "supported"),
+        # a range's scale written once ("between 240 and 220 million"), "MBP" as million years
+        (
+            TETHYS,
+            "In the Triassic, the Tethys Ocean opened between about 240 and 220 million years ago.",
+            "supported",
+        ),
+        (
+            TETHYS,
+            "In the Triassic, the Tethys Ocean opened between about 240 and 200 million years ago.",
+            "unsupported",
+        ),
+        # a clause of reason without a word of cause ("…, as the Scheldt ends …")
+        (
+            SCHELDT,
+            "Because the Scheldt ends in the same delta, it is called the Rhine–Meuse–Scheldt delta.",
+            "supported",
+        ),
+        (
+            MAIL,
+            "Because mail sent to the list reaches the archive, it is read within an hour.",
+            "unsupported",
+        ),
         # the end of a compound is no verb with a doer ("self-governed")
         (BEIJING, "Beijing vows to seize the self-governed island by force if necessary.", "supported"),
         # "X asked Y to do": Y does it

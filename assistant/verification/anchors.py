@@ -8,7 +8,7 @@ from __future__ import annotations
 from .analysis import Analysis
 from .lexicon import OPPOSITES
 from .names import Alignment, Group, clause_between, group, same_group
-from .quantities import Quantity, same
+from .quantities import Quantity, joined, same
 
 
 def quantity_conflict(claim: Analysis, source: Analysis) -> str | None:
@@ -44,13 +44,15 @@ def _owner(analysis: Analysis, offset: int) -> Group | None:
 
 
 def _numbers_of(source: Analysis, owner: Group) -> list[Quantity]:
-    """The first number after each mention of a name, in its clause."""
+    """The first number after each mention of a name, in its clause (both ends, for a range)."""
     found = []
     for k, token in enumerate(source.tokens):
         if token.name and same_group(group(source, k), owner):
             following = [q for q in source.quantities if q.start > token.end]
             if following and not clause_between(source.text, token.end, following[0].start):
                 found.append(following[0])
+                if len(following) > 1 and joined(source.text, following[0], following[1]):
+                    found.append(following[1])
     return found
 
 

@@ -580,8 +580,12 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
     if dropped:
         found.conflicts.append(dropped)
         return
-    if claim.causes and not source.causes:
+    if claim.causes and not source.causes and not _REASON_CLAUSE.search(source.text):
         found.conflicts.append("the source gives no cause")
+
+
+# "…, as the Scheldt ends in the same delta": a clause of reason without a word of cause.
+_REASON_CLAUSE = re.compile(r",\s+(?:as|since)\s+(?:the|a|an|it|they|he|she|this|these|its|their|[A-Z]\w+)\b")
 
 
 def _dropped_condition(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
