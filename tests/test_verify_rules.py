@@ -81,6 +81,9 @@ TETHYS = (
     "(million years before present)."
 )
 SCHELDT = "The larger one is called the Rhine–Meuse–Scheldt delta, as the Scheldt ends in the same delta."
+WORKS = (
+    "The construction of Delta Works changed the Delta in the second half of the 20th Century fundamentally."
+)
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -161,6 +164,12 @@ BC = (
             MAIL,
             "Because mail sent to the list reaches the archive, it is read within an hour.",
             "unsupported",
+        ),
+        # an adverb moves freely: it is no name's neighbour
+        (
+            WORKS,
+            "The Delta Works fundamentally changed the delta in the second half of the 20th century.",
+            "supported",
         ),
         # the end of a compound is no verb with a doer ("self-governed")
         (BEIJING, "Beijing vows to seize the self-governed island by force if necessary.", "supported"),
