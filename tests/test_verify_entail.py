@@ -12,7 +12,7 @@ import pytest
 
 from assistant.embeddings import MiniLMEmbedder
 from assistant.settings import load_settings
-from assistant.verification.entail import ModelEntailer, entailer_for, parse_decisions
+from assistant.verification.entail import CONTROL_QUOTE, ModelEntailer, entailer_for, parse_decisions
 from assistant.verify import Verifier, verify_text
 
 from .conftest import SMOLLM2
@@ -34,16 +34,26 @@ def client(url: str) -> openai.OpenAI:
     return openai.OpenAI(base_url=url, api_key="x", max_retries=0, timeout=120)
 
 
+YES, NO = ("SUPPORTED", "the same words"), ("UNSUPPORTED", "about something else")  # the control pairs
+
+
 def decisions(*verdicts: tuple[str, str]) -> str:
-    return json.dumps({"decisions": [{"reason": reason, "verdict": verdict} for verdict, reason in verdicts]})
+    """A JSON reply: the first control, the verdicts given, the second control (a reply shorter than
+    asked for ends early, its controls included)."""
+    listed = [YES, *verdicts, NO] if verdicts else []
+    return json.dumps({"decisions": [{"reason": reason, "verdict": verdict} for verdict, reason in listed]})
 
 
 def test_a_real_model_judges_all_undecided_claims_in_one_structured_call(llama_server: str) -> None:
     entailer = ModelEntailer(client(llama_server), SMOLLM2, "smollm2")
     found = entailer.judge(PAIRS)
-    assert entailer.calls == 1
-    # llama.cpp honours the schema: a verdict for every pair, whatever a 135M model makes of them
-    assert [d.supported is not None for d in found] == [True, True], [d.reason for d in found]
+    assert entailer.calls == 1 and len(found) == 2
+    # llama.cpp honours the schema: a verdict for every pair, used only if the model got the control
+    # pairs right, whatever a 135M model makes of them
+    if entailer.failed_controls:
+        assert all(d.supported is None and "control pair" in d.reason for d in found)
+    else:
+        assert all(d.supported is not None for d in found), [d.reason for d in found]
 
 
 def test_the_verifier_records_the_models_decision_per_sentence(embedder: MiniLMEmbedder) -> None:
@@ -54,9 +64,13 @@ def test_the_verifier_records_the_models_decision_per_sentence(embedder: MiniLME
         result = verify_text(f"{SALE[:-1]} [1]. {FREE} [1] {FREER} [1]", verifier)
         assert len(server.chat_requests) == 1
         body = server.chat_requests[0]["body"]
-    assert body["response_format"]["json_schema"]["schema"]["properties"]["decisions"]["minItems"] == 2
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["decisions"]["minItems"] == 4
     prompt = body["messages"][0]["content"]
-    assert f"Claim: {FREE}" in prompt and f"Claim: {FREER}" in prompt and f"Quote: {SALE}" in prompt
+    assert f"1. Quote: {SALE}\n   Claim: {SALE}" in prompt  # the first control: a quote against itself
+    assert (
+        f"2. Quote: {SALE}\n   Claim: {FREE}" in prompt and f"3. Quote: {SALE}\n   Claim: {FREER}" in prompt
+    )
+    assert f"4. Quote: {CONTROL_QUOTE}\n   Claim: {FREE}" in prompt  # the second: an unrelated quote
     assert [s.split(" [")[0] for s in result.sentences] == [SALE.rstrip("."), FREE.rstrip(".")]
     assert [c.reason for c in result.checks[1:]] == [
         "judged by the model: drills are exercises",
@@ -68,8 +82,10 @@ def test_the_verifier_records_the_models_decision_per_sentence(embedder: MiniLME
 def test_a_server_that_refuses_the_schema_is_asked_in_text_from_then_on(embedder: MiniLMEmbedder) -> None:
     with FaultServer(
         status(400, "response_format is not supported"),
-        answer("1: SUPPORTED - same sale\n2: UNSUPPORTED - the sale was announced"),
-        answer("1: UNSUPPORTED - no"),
+        answer(
+            "1: SUPPORTED - same\n2: SUPPORTED - same sale\n3: UNSUPPORTED - was announced\n4: UNSUPPORTED"
+        ),
+        answer("1: SUPPORTED - same\n2: UNSUPPORTED - no\n3: UNSUPPORTED - ferries"),
     ) as server:
         entailer = ModelEntailer(client(server.url), "scripted", "scripted")
         first = entailer.judge(PAIRS)
@@ -79,36 +95,52 @@ def test_a_server_that_refuses_the_schema_is_asked_in_text_from_then_on(embedder
     assert "N: SUPPORTED - reason" in bodies[1]["messages"][0]["content"]
     assert [(d.supported, d.reason) for d in first] == [
         (True, "same sale"),
-        (False, "the sale was announced"),
+        (False, "was announced"),
     ]
     assert [d.supported for d in second] == [False]
 
 
+def verdicts(*words: str) -> Reply:
+    return answer(json.dumps({"decisions": [{"reason": "-", "verdict": w} for w in words]}))
+
+
 @pytest.mark.parametrize(
-    ("reply", "first"),
+    "reply",
     [
-        (status(500, "the server fell over"), "undecided"),
-        (malformed(), "undecided"),
-        (answer("Sure! Both claims look fine to me."), "undecided"),
-        (answer(decisions(("SUPPORTED", "fine"))), "supported"),  # one verdict for two claims
+        status(500, "the server fell over"),
+        malformed(),
+        answer("Sure! Both claims look fine to me."),
+        verdicts("SUPPORTED", "SUPPORTED"),  # stops short: the second control has no verdict
+        verdicts("SUPPORTED", "SUPPORTED", "SUPPORTED", "SUPPORTED"),  # yes to everything
+        verdicts("UNSUPPORTED", "SUPPORTED", "SUPPORTED", "UNSUPPORTED"),  # no to a quote against itself
     ],
-    ids=["error", "malformed", "prose", "short"],
+    ids=["error", "malformed", "prose", "short", "yes-to-all", "no-to-verbatim"],
 )
-def test_no_claim_is_accepted_on_a_reply_that_gives_no_verdict_for_it(
-    embedder: MiniLMEmbedder, reply: Reply, first: str
+def test_no_claim_is_accepted_on_a_reply_that_cannot_be_trusted(
+    embedder: MiniLMEmbedder, reply: Reply
 ) -> None:
     with FaultServer(reply) as server:
         entailer = ModelEntailer(client(server.url), "scripted", "scripted")
         verifier = Verifier([source(SALE)], embedder, entailer)
         result = verify_text(f"{FREER} [1] {FREE} [1]", verifier)
         assert len(server.chat_requests) == 1
-    assert [c.verdict for c in result.checks] == [first, "undecided"]
-    assert result.checks[1].reason.startswith("undecided, the model")
-    assert [d.text for d in result.dropped][-1] == FREE
+    assert [c.verdict for c in result.checks] == ["undecided", "undecided"]
+    assert all(c.reason.startswith("undecided, the model") for c in result.checks)
+    assert result.sentences == [] and [d.text for d in result.dropped] == [FREER, FREE]
+
+
+def test_a_model_that_passes_the_controls_is_listened_to(embedder: MiniLMEmbedder) -> None:
+    with FaultServer(verdicts("SUPPORTED", "SUPPORTED", "SUPPORTED", "UNSUPPORTED")) as server:
+        entailer = ModelEntailer(client(server.url), "scripted", "scripted")
+        result = verify_text(f"{FREER} [1] {FREE} [1]", Verifier([source(SALE)], embedder, entailer))
+    assert [c.verdict for c in result.checks] == ["supported", "supported"]
+    assert entailer.failed_controls == 0
 
 
 def test_parsing_reads_json_or_numbered_lines_and_nothing_else() -> None:
-    assert [d.supported for d in parse_decisions(decisions(("UNSUPPORTED", "x"), ("SUPPORTED", "y")), 2)] == [
+    assert [d.supported for d in parse_decisions(decisions(("UNSUPPORTED", "x"), ("SUPPORTED", "y")), 4)][
+        1:3
+    ] == [
         False,
         True,
     ]

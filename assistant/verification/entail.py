@@ -10,6 +10,8 @@ The reply is asked for as JSON under a schema (one verdict and reason per claim,
 enum) where the server honours ``response_format``; a server that refuses the schema (400) gets the
 plain-text form from then on. A claim the reply gives no readable verdict for, or a call that fails,
 keeps no verdict (``Decision.supported`` None): it stays undecided and is dropped, never accepted.
+So does every claim of a call in which the model misjudged one of two control pairs (a quote against
+itself, a claim against an unrelated quote): a model that says yes to everything cannot fool it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from ..settings import Settings, redact_url
 from ..verify import Decision
 
 VERDICTS = ("SUPPORTED", "UNSUPPORTED")
+CONTROL_QUOTE = "Tickets for the ferry can be bought at the harbour office."  # supports no claim of ours
+_CONTROLS = "a quote against itself, a claim against an unrelated quote"
 _LINE = re.compile(r"(?im)^\s*(\d+)\s*[:.)-]\s*(SUPPORTED|UNSUPPORTED)\b[\s:;,.—–-]*(.*)$")
 _REASON_CHARS = 200  # a reason is recorded per sentence: one line, not an essay
 _TOKENS_PER_CLAIM = 60  # a verdict and a short reason
@@ -50,16 +54,26 @@ class ModelEntailer:
         self._client, self.model, self.name = client, model, name
         self._schema = True  # until the server refuses one
         self.calls = 0
+        self.failed_controls = 0  # calls whose verdicts were not used
 
     def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Decision]:
+        """The pairs go between two control pairs whose answers are known: the first quote against
+        itself (SUPPORTED) and the first claim against an unrelated quote (UNSUPPORTED). A model that
+        gets either wrong (one that says yes, or no, to everything) is not listened to."""
         if not pairs:
             return []
         self.calls += 1
+        claim, quote = pairs[0]
+        asked = [(quote or claim, quote or claim), *pairs, (claim, CONTROL_QUOTE)]
         try:
-            reply = self._ask(pairs)
+            reply = self._ask(asked)
         except BackendError as exc:
             return [Decision(None, f"the model could not judge it ({exc})")] * len(pairs)
-        return parse_decisions(reply, len(pairs))
+        first, *found, last = parse_decisions(reply, len(asked))
+        if first.supported is not True or last.supported is not False:
+            self.failed_controls += 1
+            return [Decision(None, f"the model failed a control pair ({_CONTROLS}): not used")] * len(pairs)
+        return found
 
     def _ask(self, pairs: Sequence[tuple[str, str]]) -> str:
         options: dict[str, Any] = {
