@@ -84,6 +84,7 @@ SCHELDT = "The larger one is called the Rhine–Meuse–Scheldt delta, as the Sc
 WORKS = (
     "The construction of Delta Works changed the Delta in the second half of the 20th Century fundamentally."
 )
+NILE = "The Nile is longer than the Amazon, according to most geographers."
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -141,6 +142,9 @@ BC = (
             "According to Japan's foreign ministry, Trump invited Takaichi to the United States.",
             "supported",
         ),
+        # what is compared keeps its side of "than"
+        (NILE, "The Amazon is longer than the Nile, according to most geographers.", "unsupported"),
+        (NILE, "Most geographers say the Nile is longer than the Amazon.", "supported"),
         # a name is never a verb of saying ("the United States")
         (SPRING, "Trump has invited Sanae Takaichi to visit the United States this spring.", "supported"),
         # a range's scale written once ("between 240 and 220 million"), "MBP" as million years

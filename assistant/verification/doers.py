@@ -325,3 +325,39 @@ def _speakers(analysis: Analysis) -> list[Group]:
             continue
         found += [group(analysis, t.index) for t in span if t.name]
     return found
+
+
+_COMPARED_REACH = 8  # words before a comparative where what is compared may stand
+
+
+def comparison_conflict(claim: Analysis, source: Analysis) -> str | None:
+    """ "The Amazon is longer than the Nile" is not the source's "the Nile is longer than the Amazon":
+    what is compared, and what with, keep their sides of "than"."""
+    stated = _comparisons(source)
+    for mine, degree, theirs in _comparisons(claim):
+        for first, other, second in stated:
+            if other == degree and same_group(mine, second) and same_group(theirs, first):
+                return f"the comparison is turned round: the source says {' '.join(first)} is {degree} than"
+    return None
+
+
+def _comparisons(analysis: Analysis) -> list[tuple[Group, str, Group]]:
+    """(what is compared, the comparative, what with) for each "… longer than …" with a name on each
+    side."""
+    tokens, found = analysis.tokens, []
+    for k, token in enumerate(tokens):
+        if token.lemma != "than" or k < 2:
+            continue
+        before = next(
+            (t for t in reversed(tokens[max(0, k - 1 - _COMPARED_REACH) : k - 1]) if t.name or t.term), None
+        )
+        after = next((t for t in tokens[k + 1 : k + 4] if t.name or t.term), None)
+        if (
+            before is not None
+            and after is not None
+            and not clause_between(analysis.text, before.end, token.start)
+        ):
+            found.append(
+                (group(analysis, before.index), tokens[k - 1].surface.lower(), group(analysis, after.index))
+            )
+    return found

@@ -25,7 +25,14 @@ from .anchors import (
     quantity_conflict,
 )
 from .clauses import crossed_clauses
-from .doers import doer_conflict, infinitive_conflict, role_conflict, speaker_conflict, subject_differs
+from .doers import (
+    comparison_conflict,
+    doer_conflict,
+    infinitive_conflict,
+    role_conflict,
+    speaker_conflict,
+    subject_differs,
+)
 from .lexicon import (
     BE,
     COMPASS,
@@ -651,6 +658,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         doer_conflict(claim, source, found.aligned),
         infinitive_conflict(claim, source, found.aligned),
         speaker_conflict(claim, source),
+        comparison_conflict(claim, source),
     ):
         if conflict:
             found.conflicts.append(conflict)
