@@ -85,6 +85,8 @@ WORKS = (
     "The construction of Delta Works changed the Delta in the second half of the 20th Century fundamentally."
 )
 NILE = "The Nile is longer than the Amazon, according to most geographers."
+ACME = "Acme's parent company, Globex, was founded in 1987."
+CAPITALS = "Berlin is the capital of Germany, while Munich is the capital of Bavaria."
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -145,6 +147,10 @@ BC = (
         # what is compared keeps its side of "than"
         (NILE, "The Amazon is longer than the Nile, according to most geographers.", "unsupported"),
         (NILE, "Most geographers say the Nile is longer than the Amazon.", "supported"),
+        # a thing keeps its owner ("X's thing", "the thing of X")
+        (ACME, "Globex's parent company, Acme, was founded in 1987.", "unsupported"),
+        (ACME, "Globex, Acme's parent company, was founded in 1987.", "supported"),
+        (CAPITALS, "Germany's capital is Berlin.", "supported"),
         # a name is never a verb of saying ("the United States")
         (SPRING, "Trump has invited Sanae Takaichi to visit the United States this spring.", "supported"),
         # a range's scale written once ("between 240 and 220 million"), "MBP" as million years

@@ -5,7 +5,7 @@ exercises follow the announcement")."""
 
 from __future__ import annotations
 
-from .analysis import Analysis
+from .analysis import Analysis, Token
 from .lexicon import OPPOSITES
 from .names import Alignment, Group, clause_between, group, same_group
 from .quantities import Quantity, joined, same
@@ -193,3 +193,43 @@ def order_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
 
 
 _ORDER_GROUP = next(g for g, _ in OPPOSITES["after"])
+
+
+def possessor_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "Globex's parent company" is not the source's "Acme's parent company, Globex": a thing keeps
+    its owner ("X's thing", "the thing of X") when the source names that owner too."""
+    for i, token in enumerate(claim.tokens):
+        if not token.name or not _possessive(token):
+            continue
+        owned = next((t for t in claim.tokens[i + 1 : i + 4] if t.content and not t.name), None)
+        if owned is None or owned.index not in aligned:
+            continue
+        mine = group(claim, i)
+        if not any(t.name and same_group(group(source, t.index), mine) for t in source.tokens):
+            continue
+        lemma = source.tokens[aligned[owned.index]].lemma
+        owners = [_possessor(source, t.index) for t in source.tokens if t.lemma == lemma]
+        if any(o is not None for o in owners) and not any(o and same_group(o, mine) for o in owners):
+            theirs = next(o for o in owners if o is not None)
+            return f"the source says {' '.join(theirs)}'s {owned.surface}, not {' '.join(mine)}'s"
+    return None
+
+
+def _possessive(token: Token) -> bool:
+    return token.surface.endswith(("'s", "’s"))
+
+
+def _possessor(analysis: Analysis, k: int) -> Group | None:
+    """Whose word ``k`` is: a name with "'s" up to two words before it, or "of" and a name after it."""
+    tokens = analysis.tokens
+    for t in reversed(tokens[max(0, k - 3) : k]):
+        if t.name and _possessive(t):
+            return group(analysis, t.index)
+        if t.name or (not t.content and t.lemma not in ("the", "a", "an")):
+            break
+    after = tokens[k + 1 : k + 4]
+    if after and after[0].lemma == "of":
+        named = next((t for t in after[1:] if t.name), None)
+        if named is not None and all(t.lemma in ("the", "a", "an") for t in tokens[k + 2 : named.index]):
+            return group(analysis, named.index)
+    return None

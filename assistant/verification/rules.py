@@ -22,6 +22,7 @@ from .anchors import (
     opposite_conflict,
     order_conflict,
     owner_conflict,
+    possessor_conflict,
     quantity_conflict,
 )
 from .clauses import crossed_clauses
@@ -647,6 +648,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         quantity_conflict(claim, source),
         opposite_conflict(claim, source, found.aligned),
         owner_conflict(claim, source, found.aligned),
+        possessor_conflict(claim, source, found.aligned),
         preposition_conflict(claim, source, found.aligned),
         number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
