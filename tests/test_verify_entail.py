@@ -44,6 +44,7 @@ def decisions(*verdicts: tuple[str, str]) -> str:
     return json.dumps({"decisions": [{"reason": reason, "verdict": verdict} for verdict, reason in listed]})
 
 
+@pytest.mark.slow
 def test_a_real_model_judges_all_undecided_claims_in_one_structured_call(llama_server: str) -> None:
     entailer = ModelEntailer(client(llama_server), SMOLLM2, "smollm2")
     found = entailer.judge(PAIRS)
