@@ -6,10 +6,13 @@ the faults (a schema refused, an error, a reply that is not a verdict)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
 
+from assistant import Assistant
 from assistant.embeddings import MiniLMEmbedder
 from assistant.settings import load_settings
 from assistant.verification.entail import CONTROL_QUOTE, ModelEntailer, entailer_for, parse_decisions
@@ -17,6 +20,7 @@ from assistant.verify import Verifier, verify_text
 
 from .conftest import SMOLLM2
 from .fault_server import FaultServer, Reply, answer, malformed, status
+from .scripted_model import ScriptedModel
 from .test_verify_rules import FREE, FREER, SALE, source
 
 PAIRS = [
@@ -165,3 +169,44 @@ def test_the_judge_model_is_asked_when_one_is_set_and_offline_stays_rules_only()
         )
     )
     assert judged is not None and judged.model == "j" and "127.0.0.1:8" in judged.name
+
+
+# -- through the assistant ------------------------------------------------------------------------------
+
+FREE_WHEN = (
+    "The two leaders agreed to work together so the trip happens this spring."  # undecided by the rules
+)
+
+
+class JudgingModel(ScriptedModel):
+    """The scripted strong model, which also judges claims: every pair SUPPORTED, the unrelated
+    control too when ``fooled`` (a model that says yes to everything)."""
+
+    def __init__(self, answers: dict[str, Any], fooled: bool = False) -> None:
+        self.fooled = fooled
+        super().__init__({"answers": answers})
+
+    def reply(self, body: dict[str, Any]) -> str:
+        prompt = str(body["messages"][-1]["content"])
+        if "<pairs>" not in prompt:
+            return super().reply(body)
+        last = "SUPPORTED" if self.fooled else "UNSUPPORTED"
+        verdicts = ["SUPPORTED"] * (prompt.count("   Claim: ") - 1) + [last]
+        return json.dumps({"decisions": [{"reason": "same meaning", "verdict": v} for v in verdicts]})
+
+
+@pytest.mark.parametrize("fooled", [False, True], ids=["judged", "fooled"])
+def test_a_model_answer_s_undecided_sentence_is_judged_by_the_model_in_one_more_call(
+    shared_index: Path, fooled: bool
+) -> None:
+    when = "When is the visit?"
+    with JudgingModel({when: [[FREE_WHEN, "to occur this spring"]]}, fooled=fooled) as model:
+        settings = load_settings(index_dir=shared_index, backend="openai", base_url=model.url, model="m")
+        found = Assistant(settings).ask(when)
+        judged = [r["body"] for r in model.chat_requests if "<pairs>" in r["body"]["messages"][-1]["content"]]
+    assert len(judged) == 1 and "response_format" in judged[0]
+    mine = next(s for s in found.sentences if s.text == FREE_WHEN)
+    if fooled:  # the model said yes to the unrelated control: its yes counts for nothing
+        assert not mine.kept and "failed a control pair" in mine.reason and found.path == "fallback"
+    else:
+        assert mine.kept and mine.reason == "judged by the model: same meaning" and found.path == "model"
