@@ -6,6 +6,7 @@ the faults (a schema refused, an error, a reply that is not a verdict)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from assistant import Assistant
 from assistant.embeddings import MiniLMEmbedder
 from assistant.settings import load_settings
-from assistant.verification.entail import CONTROL_QUOTE, ModelEntailer, entailer_for, parse_decisions
+from assistant.verification.entail import CONTROL_QUOTES, ModelEntailer, entailer_for, parse_decisions
 from assistant.verify import Verifier, verify_text
 
 from .conftest import SMOLLM2
@@ -42,9 +43,10 @@ YES, NO = ("SUPPORTED", "the same words"), ("UNSUPPORTED", "about something else
 
 
 def decisions(*verdicts: tuple[str, str]) -> str:
-    """A JSON reply: the first control, the verdicts given, the second control (a reply shorter than
-    asked for ends early, its controls included)."""
-    listed = [YES, *verdicts, NO] if verdicts else []
+    """A JSON reply to a call about these claims, the control pairs answered right: the first first,
+    the second after the first half of the claims, the third last."""
+    half = (len(verdicts) + 1) // 2
+    listed = [YES, *verdicts[:half], NO, *verdicts[half:], NO]
     return json.dumps({"decisions": [{"reason": reason, "verdict": verdict} for verdict, reason in listed]})
 
 
@@ -69,13 +71,18 @@ def test_the_verifier_records_the_models_decision_per_sentence(embedder: MiniLME
         result = verify_text(f"{SALE[:-1]} [1]. {FREE} [1] {FREER} [1]", verifier)
         assert len(server.chat_requests) == 1
         body = server.chat_requests[0]["body"]
-    assert body["response_format"]["json_schema"]["schema"]["properties"]["decisions"]["minItems"] == 4
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["decisions"]["minItems"] == 5
     prompt = body["messages"][0]["content"]
-    assert f"1. Quote: {SALE}\n   Claim: {SALE}" in prompt  # the first control: a quote against itself
-    assert (
-        f"2. Quote: {SALE}\n   Claim: {FREE}" in prompt and f"3. Quote: {SALE}\n   Claim: {FREER}" in prompt
-    )
-    assert f"4. Quote: {CONTROL_QUOTE}\n   Claim: {FREE}" in prompt  # the second: an unrelated quote
+    listed = [
+        line.split(": ", 1)[1] for line in prompt.splitlines() if "Quote: " in line or "Claim: " in line
+    ]
+    assert listed == [
+        SALE, SALE,  # a quote against itself
+        SALE, FREE,
+        CONTROL_QUOTES[1], FREER,  # the last claim against an unrelated quote
+        SALE, FREER,
+        CONTROL_QUOTES[0], FREE,  # the first claim against another
+    ]  # fmt: skip
     assert [s.split(" [")[0] for s in result.sentences] == [SALE.rstrip("."), FREE.rstrip(".")]
     assert [c.reason for c in result.checks[1:]] == [
         "judged by the model: drills are exercises",
@@ -88,9 +95,10 @@ def test_a_server_that_refuses_the_schema_is_asked_in_text_from_then_on(embedder
     with FaultServer(
         status(400, "response_format is not supported"),
         answer(
-            "1: SUPPORTED - same\n2: SUPPORTED - same sale\n3: UNSUPPORTED - was announced\n4: UNSUPPORTED"
+            "1: SUPPORTED\n2: SUPPORTED - same sale\n3: UNSUPPORTED\n"
+            "4: UNSUPPORTED - was announced\n5: UNSUPPORTED"
         ),
-        answer("1: SUPPORTED - same\n2: UNSUPPORTED - no\n3: UNSUPPORTED - ferries"),
+        answer("1: SUPPORTED - same\n2: UNSUPPORTED - no\n3: UNSUPPORTED - eggs\n4: UNSUPPORTED - ferries"),
     ) as server:
         entailer = ModelEntailer(client(server.url), "scripted", "scripted")
         first = entailer.judge(PAIRS)
@@ -115,11 +123,12 @@ def verdicts(*words: str) -> Reply:
         status(500, "the server fell over"),
         malformed(),
         answer("Sure! Both claims look fine to me."),
-        verdicts("SUPPORTED", "SUPPORTED"),  # stops short: the second control has no verdict
-        verdicts("SUPPORTED", "SUPPORTED", "SUPPORTED", "SUPPORTED"),  # yes to everything
-        verdicts("UNSUPPORTED", "SUPPORTED", "SUPPORTED", "UNSUPPORTED"),  # no to a quote against itself
+        verdicts("SUPPORTED", "SUPPORTED"),  # stops short: the other controls have no verdict
+        verdicts(*["SUPPORTED"] * 5),  # yes to everything
+        verdicts("UNSUPPORTED", "SUPPORTED", "UNSUPPORTED", "SUPPORTED", "UNSUPPORTED"),  # no to verbatim
+        verdicts("SUPPORTED", "SUPPORTED", "SUPPORTED", "SUPPORTED", "UNSUPPORTED"),  # first yes, last no
     ],
-    ids=["error", "malformed", "prose", "short", "yes-to-all", "no-to-verbatim"],
+    ids=["error", "malformed", "prose", "short", "yes-to-all", "no-to-verbatim", "by-position"],
 )
 def test_no_claim_is_accepted_on_a_reply_that_cannot_be_trusted(
     embedder: MiniLMEmbedder, reply: Reply
@@ -135,7 +144,7 @@ def test_no_claim_is_accepted_on_a_reply_that_cannot_be_trusted(
 
 
 def test_a_model_that_passes_the_controls_is_listened_to(embedder: MiniLMEmbedder) -> None:
-    with FaultServer(verdicts("SUPPORTED", "SUPPORTED", "SUPPORTED", "UNSUPPORTED")) as server:
+    with FaultServer(verdicts("SUPPORTED", "SUPPORTED", "UNSUPPORTED", "SUPPORTED", "UNSUPPORTED")) as server:
         entailer = ModelEntailer(client(server.url), "scripted", "scripted")
         result = verify_text(f"{FREER} [1] {FREE} [1]", Verifier([source(SALE)], embedder, entailer))
     assert [c.verdict for c in result.checks] == ["supported", "supported"]
@@ -143,12 +152,8 @@ def test_a_model_that_passes_the_controls_is_listened_to(embedder: MiniLMEmbedde
 
 
 def test_parsing_reads_json_or_numbered_lines_and_nothing_else() -> None:
-    assert [d.supported for d in parse_decisions(decisions(("UNSUPPORTED", "x"), ("SUPPORTED", "y")), 4)][
-        1:3
-    ] == [
-        False,
-        True,
-    ]
+    listed = parse_decisions(decisions(("UNSUPPORTED", "x"), ("SUPPORTED", "y")), 5)
+    assert [d.supported for d in listed] == [True, False, False, True, False]
     lines = parse_decisions("2: supported — a synonym\n1. UNSUPPORTED: wrong year", 3)
     assert [(d.supported, d.reason) for d in lines[:2]] == [(False, "wrong year"), (True, "a synonym")]
     assert lines[2].supported is None
@@ -179,8 +184,8 @@ FREE_WHEN = (
 
 
 class JudgingModel(ScriptedModel):
-    """The scripted strong model, which also judges claims: every pair SUPPORTED, the unrelated
-    control too when ``fooled`` (a model that says yes to everything)."""
+    """The scripted strong model, which also judges claims: SUPPORTED, but for a claim against an
+    unrelated quote, unless ``fooled`` (a model that says yes to everything)."""
 
     def __init__(self, answers: dict[str, Any], fooled: bool = False) -> None:
         self.fooled = fooled
@@ -190,8 +195,9 @@ class JudgingModel(ScriptedModel):
         prompt = str(body["messages"][-1]["content"])
         if "<pairs>" not in prompt:
             return super().reply(body)
-        last = "SUPPORTED" if self.fooled else "UNSUPPORTED"
-        verdicts = ["SUPPORTED"] * (prompt.count("   Claim: ") - 1) + [last]
+        quotes = re.findall(r"^\d+\. Quote: (.*)$", prompt, re.MULTILINE)
+        unrelated = "SUPPORTED" if self.fooled else "UNSUPPORTED"
+        verdicts = [unrelated if q in CONTROL_QUOTES else "SUPPORTED" for q in quotes]
         return json.dumps({"decisions": [{"reason": "same meaning", "verdict": v} for v in verdicts]})
 
 

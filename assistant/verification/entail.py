@@ -10,8 +10,8 @@ The reply is asked for as JSON under a schema (one verdict and reason per claim,
 enum) where the server honours ``response_format``; a server that refuses the schema (400) gets the
 plain-text form from then on. A claim the reply gives no readable verdict for, or a call that fails,
 keeps no verdict (``Decision.supported`` None): it stays undecided and is dropped, never accepted.
-So does every claim of a call in which the model misjudged one of two control pairs (a quote against
-itself, a claim against an unrelated quote): a model that says yes to everything cannot fool it.
+So does every claim of a call in which the model misjudged one of three control pairs (a quote against
+itself, two claims against unrelated quotes): a model that says yes to everything cannot fool it.
 """
 
 from __future__ import annotations
@@ -30,9 +30,12 @@ from ..settings import Settings, redact_url
 from ..verify import Decision
 
 VERDICTS = ("SUPPORTED", "UNSUPPORTED")
-CONTROL_QUOTE = "Tickets for the ferry can be bought at the harbour office."  # supports no claim of ours
-_CONTROLS = "a quote against itself, a claim against an unrelated quote"
-_LINE = re.compile(r"(?im)^\s*(\d+)\s*[:.)-]\s*(SUPPORTED|UNSUPPORTED)\b[\s:;,.—–-]*(.*)$")
+CONTROL_QUOTES = (  # they support no claim of ours
+    "Tickets for the ferry can be bought at the harbour office.",
+    "The recipe needs two eggs, a cup of flour and a pinch of salt.",
+)
+_CONTROLS = "a quote against itself, claims against unrelated quotes"
+_LINE = re.compile(r"(?im)^[ \t]*(\d+)[ \t]*[:.)-][ \t]*(SUPPORTED|UNSUPPORTED)\b[ \t:;,.—–-]*(.*)$")
 _REASON_CHARS = 200  # a reason is recorded per sentence: one line, not an essay
 _TOKENS_PER_CLAIM = 60  # a verdict and a short reason
 _JSON_REPLY = (
@@ -57,23 +60,31 @@ class ModelEntailer:
         self.failed_controls = 0  # calls whose verdicts were not used
 
     def judge(self, pairs: Sequence[tuple[str, str]]) -> list[Decision]:
-        """The pairs go between two control pairs whose answers are known: the first quote against
-        itself (SUPPORTED) and the first claim against an unrelated quote (UNSUPPORTED). A model that
-        gets either wrong (one that says yes, or no, to everything) is not listened to."""
+        """The pairs go among three control pairs whose answers are known: the first quote against
+        itself (SUPPORTED) first, the last claim against an unrelated quote (UNSUPPORTED) in the middle,
+        the first claim against another unrelated quote (UNSUPPORTED) last. A model that gets any of
+        them wrong (one that says yes, or no, to everything, or answers by position) is not listened to."""
         if not pairs:
             return []
         self.calls += 1
-        claim, quote = pairs[0]
-        asked = [(quote or claim, quote or claim), *pairs, (claim, CONTROL_QUOTE)]
+        (claim, quote), half = pairs[0], (len(pairs) + 1) // 2
+        asked = [
+            (quote or claim, quote or claim),
+            *pairs[:half],
+            (pairs[-1][0], CONTROL_QUOTES[1]),
+            *pairs[half:],
+            (claim, CONTROL_QUOTES[0]),
+        ]
         try:
             reply = self._ask(asked)
         except BackendError as exc:
             return [Decision(None, f"the model could not judge it ({exc})")] * len(pairs)
-        first, *found, last = parse_decisions(reply, len(asked))
-        if first.supported is not True or last.supported is not False:
+        found = parse_decisions(reply, len(asked))
+        controls = [found[0].supported, found[1 + half].supported, found[-1].supported]
+        if controls != [True, False, False]:
             self.failed_controls += 1
             return [Decision(None, f"the model failed a control pair ({_CONTROLS}): not used")] * len(pairs)
-        return found
+        return found[1 : 1 + half] + found[2 + half : -1]
 
     def _ask(self, pairs: Sequence[tuple[str, str]]) -> str:
         options: dict[str, Any] = {
