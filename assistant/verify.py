@@ -214,10 +214,17 @@ def _heading(text: str) -> bool:
 
 def _qualified(text: str, flat_claim: str) -> bool:
     """Whether the source's words before a verbatim claim qualify it ("If run as root, the tests use
-    …", "It is not true that …"): then the claim is no longer verbatim but a shortened sentence."""
+    …", "Unless the flag is set, …", "It is not true that …"): then the claim is no longer verbatim but
+    a shortened sentence."""
     flat = _flatten(text)
     before = re.split(r"[.!?]\s", flat[: flat.index(flat_claim)])[-1]
-    return any(w in HEDGES or w in NEGATIONS or w.endswith("n't") for w in re.findall(r"[\w']+", before))
+    return any(
+        w in HEDGES or w in NEGATIONS or w in _CONDITIONS or w.endswith("n't")
+        for w in re.findall(r"[\w']+", before)
+    )
+
+
+_CONDITIONS = frozenset("if unless".split())
 
 
 def _introduces(text: str) -> bool:

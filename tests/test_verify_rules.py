@@ -87,6 +87,9 @@ WORKS = (
 NILE = "The Nile is longer than the Amazon, according to most geographers."
 ACME = "Acme's parent company, Globex, was founded in 1987."
 CAPITALS = "Berlin is the capital of Germany, while Munich is the capital of Bavaria."
+BRIDGE = "The bridge was opened in March 1932 and closed in 1945."
+PORTS = "The library does not support Windows, but it runs on Linux and macOS."
+FLAG = "Unless the flag is set, the tool never deletes files."
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -147,6 +150,13 @@ BC = (
         # what is compared keeps its side of "than"
         (NILE, "The Amazon is longer than the Nile, according to most geographers.", "unsupported"),
         (NILE, "Most geographers say the Nile is longer than the Amazon.", "supported"),
+        # a month is a date, even "May"; a negation stays with its clause; a condition stays
+        (BRIDGE, "The bridge opened in May 1932.", "unsupported"),
+        (BRIDGE, "The bridge opened in March 1932.", "supported"),
+        (PORTS, "The library does not run on Linux.", "unsupported"),
+        (PORTS, "The library runs on Linux and macOS but not on Windows.", "supported"),
+        (FLAG, "The tool never deletes files.", "unsupported"),
+        (FLAG, "Without the flag, the tool never deletes files.", "supported"),
         # a thing keeps its owner ("X's thing", "the thing of X")
         (ACME, "Globex's parent company, Acme, was founded in 1987.", "unsupported"),
         (ACME, "Globex, Acme's parent company, was founded in 1987.", "supported"),

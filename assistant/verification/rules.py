@@ -554,6 +554,12 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         if not ok:
             found.conflicts.append("the source does not say it negatively")
             return
+        moved = _negation_moved(claim_negated, source, negated_sources, found.aligned)
+        if moved is not None:
+            found.conflicts.append(
+                f"the source negates {source.tokens[moved].surface}, not what the claim does"
+            )
+            return
     for claim_index, source_index in found.aligned.items():
         if source_index in negated_sources and claim_index not in claim_negated:
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
@@ -565,6 +571,26 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         denied = [k for k in negated_sources if low <= k <= high]
         if denied:
             found.conflicts.append(f"the source says not {source.tokens[denied[0]].surface}")
+
+
+def _negation_moved(
+    claim_negated: set[int], source: Analysis, negated: set[int], aligned: dict[int, int]
+) -> int | None:
+    """Where the claim negates a word the source says positively in another clause than the one it
+    negates ("does not run on Linux" for "does not support Windows, but it runs on Linux"): the source
+    word negated."""
+    said = [aligned[i] for i in claim_negated if i in aligned]
+    if not said or any(j in negated for j in said) or not negated:
+        return None
+    text, tokens = source.text, source.tokens
+    for k in sorted(negated):
+        low, high = sorted((tokens[k], tokens[said[0]]), key=lambda t: t.start)
+        if not _CLAUSE_SEAM.search(text[low.end : high.start]):
+            return None
+    return min(negated)
+
+
+_CLAUSE_SEAM = re.compile(r"[,;:]\s*(?:but|while|whereas|although|though|yet)\b|;|\bbut\b")
 
 
 def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessment) -> None:
