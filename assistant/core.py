@@ -47,7 +47,7 @@ from .retrieve import Retriever
 from .sanitize import without_sequences
 from .settings import Settings, default_corpus, load_settings
 from .tokens import encoding
-from .verify import ClaimCheck, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
+from .verify import ClaimCheck, Entailer, StreamingVerifier, VerifiedAnswer, Verifier, is_refusal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -136,6 +136,7 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._backend: Backend | None = None
         self._fallback: OfflineBackend | None = None
+        self._entailer: Entailer | Literal[False] | None = False  # False: not made yet
         self._ready = False
 
     # -- parts, created on first use ------------------------------------------------------------
@@ -179,6 +180,17 @@ class Assistant:
             if self._backend is None:
                 self._backend = make_backend(self.settings, self.vectors)
             return self._backend
+
+    @property
+    def entailer(self) -> Entailer | None:
+        """The model that judges claims the verifier's rules leave undecided (one call per answer): the
+        judge model when one is set, else the answer model; None offline (rules only)."""
+        with self._lock:
+            if self._entailer is False:
+                from .verification.entail import entailer_for  # imports the openai client
+
+                self._entailer = entailer_for(self.settings)
+            return self._entailer
 
     def corpus(self) -> list[Path]:
         """The named corpus, else the one the index belongs to (recorded before its last ingest's first
@@ -404,7 +416,8 @@ class Assistant:
         """One backend's draft through the verifier (and, given the offline ``reading``, the relevance
         check and the cap); what it yields is also added to ``shown``."""
         gate = _Gate(request, reading, self.settings, self.vectors) if reading is not None else None
-        verifier = StreamingVerifier(Verifier(request.sources, self.vectors), gate)
+        entailer = self.entailer if backend.name != "offline" else None
+        verifier = StreamingVerifier(Verifier(request.sources, self.vectors, entailer), gate)
         # A model's sentences are held until it has said something in its own words (picks alone give the
         # reader's answer instead) and, for a question of several parts, until every part is answered.
         held: list[str] = []

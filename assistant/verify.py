@@ -138,9 +138,10 @@ class ClaimCheck:
 
 @dataclass(frozen=True)
 class Decision:
-    """A model's judgement of one claim against its cited text."""
+    """A model's judgement of one claim against its cited text; ``supported`` None: it gave none that
+    can be read (the claim stays undecided)."""
 
-    supported: bool
+    supported: bool | None
     reason: str
 
 
@@ -213,10 +214,17 @@ def _heading(text: str) -> bool:
 
 def _qualified(text: str, flat_claim: str) -> bool:
     """Whether the source's words before a verbatim claim qualify it ("If run as root, the tests use
-    …", "It is not true that …"): then the claim is no longer verbatim but a shortened sentence."""
+    …", "Unless the flag is set, …", "It is not true that …"): then the claim is no longer verbatim but
+    a shortened sentence."""
     flat = _flatten(text)
     before = re.split(r"[.!?]\s", flat[: flat.index(flat_claim)])[-1]
-    return any(w in HEDGES or w in NEGATIONS or w.endswith("n't") for w in re.findall(r"[\w']+", before))
+    return any(
+        w in HEDGES or w in NEGATIONS or w in _CONDITIONS or w.endswith("n't")
+        for w in re.findall(r"[\w']+", before)
+    )
+
+
+_CONDITIONS = frozenset("if unless".split())
 
 
 def _introduces(text: str) -> bool:
@@ -462,16 +470,17 @@ class Verifier:
         else:
             pairs = [(c.claim.text, c.support.text if c.support else "") for c in undecided]
             decisions = self.entailer.judge(pairs)
-            settled = {
-                id(c): ClaimCheck(
-                    c.claim,
-                    c.support if d.supported else None,
-                    f"judged by the model: {d.reason}",
-                    "supported" if d.supported else "unsupported",
-                )
-                for c, d in zip(undecided, decisions, strict=True)
-            }
+            settled = {id(c): _settle(c, d) for c, d in zip(undecided, decisions, strict=True)}
         return [settled.get(id(c), c) for c in checks]
+
+
+def _settle(check: ClaimCheck, decision: Decision) -> ClaimCheck:
+    """An undecided check as the model judged it; without a readable verdict it stays undecided."""
+    if decision.supported is None:
+        return ClaimCheck(check.claim, None, f"undecided, {decision.reason}", "undecided", check.signals)
+    verdict: Verdict = "supported" if decision.supported else "unsupported"
+    support = check.support if decision.supported else None
+    return ClaimCheck(check.claim, support, f"judged by the model: {decision.reason}", verdict, check.signals)
 
 
 def _closest(claim: Analysis, scope: list[_Unit]) -> list[_Unit]:

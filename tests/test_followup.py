@@ -114,7 +114,7 @@ def test_a_rejected_rewrite_falls_back_to_carry_along_and_is_recorded(
     assert second.follow_up.rewrite == "The documents do not answer this question."
     assert second.follow_up.problem == "not a question"
     assert second.standalone_question == carry_along([first], "When will she go?")
-    assert "When will she go? (Who invited" in server.chat_requests[-1]["body"]["messages"][-1]["content"]
+    assert "When will she go? (Who invited" in server.streamed_requests[-1]["body"]["messages"][-1]["content"]
 
     chat.history[:] = [first]
     server.script(

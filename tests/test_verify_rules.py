@@ -67,6 +67,29 @@ CALL = (
     "President Donald Trump invited Japanese Prime Minister Sanae Takaichi to visit the United States this "
     "year during a phone call, according to Japan's foreign ministry."
 )
+SPRING = (
+    "President Donald Trump has invited Japan's first female prime minister, Sanae Takaichi, to visit the "
+    "United States this spring — a strategic move amid escalating regional tensions with China over Taiwan."
+)
+BEIJING = (
+    "The statement infuriated Beijing, which claims sovereignty over the self-governed island and vows to "
+    "seize it by force if necessary."
+)
+TETHYS = (
+    "In southern Europe, the stage was set in the Triassic Period of the Mesozoic Era, with the opening of "
+    "the Tethys Ocean, between the Eurasian and African tectonic plates, between about 240 MBP and 220 MBP "
+    "(million years before present)."
+)
+SCHELDT = "The larger one is called the Rhine–Meuse–Scheldt delta, as the Scheldt ends in the same delta."
+WORKS = (
+    "The construction of Delta Works changed the Delta in the second half of the 20th Century fundamentally."
+)
+NILE = "The Nile is longer than the Amazon, according to most geographers."
+ACME = "Acme's parent company, Globex, was founded in 1987."
+CAPITALS = "Berlin is the capital of Germany, while Munich is the capital of Bavaria."
+BRIDGE = "The bridge was opened in March 1932 and closed in 1945."
+PORTS = "The library does not support Windows, but it runs on Linux and macOS."
+FLAG = "Unless the flag is set, the tool never deletes files."
 ASK = "Louis XIV asked Vauban to fortify the Rhine crossings at Breisach."
 CANAL = (
     "The river is significantly shortened from its natural course by canalisation projects completed in "
@@ -113,6 +136,63 @@ BC = (
             "Japan's foreign ministry says Takaichi used a phone call to invite Trump to the U.S. this year.",
             "unsupported",
         ),
+        (CALL, "Trump says Japan's foreign ministry invited Takaichi.", "unsupported"),
+        (
+            CALL,
+            "According to Takaichi, Trump invited her to visit the United States this year.",
+            "unsupported",
+        ),
+        (
+            CALL,
+            "According to Japan's foreign ministry, Trump invited Takaichi to the United States.",
+            "supported",
+        ),
+        # what is compared keeps its side of "than"
+        (NILE, "The Amazon is longer than the Nile, according to most geographers.", "unsupported"),
+        (NILE, "Most geographers say the Nile is longer than the Amazon.", "supported"),
+        # a month is a date, even "May"; a negation stays with its clause; a condition stays
+        (BRIDGE, "The bridge opened in May 1932.", "unsupported"),
+        (BRIDGE, "The bridge opened in March 1932.", "supported"),
+        (PORTS, "The library does not run on Linux.", "unsupported"),
+        (PORTS, "The library runs on Linux and macOS but not on Windows.", "supported"),
+        (FLAG, "The tool never deletes files.", "unsupported"),
+        (FLAG, "Without the flag, the tool never deletes files.", "supported"),
+        # a thing keeps its owner ("X's thing", "the thing of X")
+        (ACME, "Globex's parent company, Acme, was founded in 1987.", "unsupported"),
+        (ACME, "Globex, Acme's parent company, was founded in 1987.", "supported"),
+        (CAPITALS, "Germany's capital is Berlin.", "supported"),
+        # a name is never a verb of saying ("the United States")
+        (SPRING, "Trump has invited Sanae Takaichi to visit the United States this spring.", "supported"),
+        # a range's scale written once ("between 240 and 220 million"), "MBP" as million years
+        (
+            TETHYS,
+            "In the Triassic, the Tethys Ocean opened between about 240 and 220 million years ago.",
+            "supported",
+        ),
+        (
+            TETHYS,
+            "In the Triassic, the Tethys Ocean opened between about 240 and 200 million years ago.",
+            "unsupported",
+        ),
+        # a clause of reason without a word of cause ("…, as the Scheldt ends …")
+        (
+            SCHELDT,
+            "Because the Scheldt ends in the same delta, it is called the Rhine–Meuse–Scheldt delta.",
+            "supported",
+        ),
+        (
+            MAIL,
+            "Because mail sent to the list reaches the archive, it is read within an hour.",
+            "unsupported",
+        ),
+        # an adverb moves freely: it is no name's neighbour
+        (
+            WORKS,
+            "The Delta Works fundamentally changed the delta in the second half of the 20th century.",
+            "supported",
+        ),
+        # the end of a compound is no verb with a doer ("self-governed")
+        (BEIJING, "Beijing vows to seize the self-governed island by force if necessary.", "supported"),
         # "X asked Y to do": Y does it
         (ASK, "Vauban fortified the Rhine crossings at Breisach.", "supported"),
         (ASK, "Louis XIV fortified the Rhine crossings at Breisach.", "unsupported"),
@@ -134,6 +214,8 @@ BC = (
             "In the North Sea the sea level is still rising, by about 1–3 cm per century.",
             "supported",
         ),
+        (RATE, "In the North Sea the sea level is still rising by about 3 cm per century.", "unsupported"),
+        (RATE, "The sea level in the North Sea still rises by 1 to 3 cm per century.", "supported"),
         (
             RATE,
             "In the North Sea the sea level is still rising, by about 2–5 cm per century.",

@@ -24,8 +24,10 @@ import yaml
 from ..embeddings import Embedder, MiniLMEmbedder
 from ..ingest import load_corpus
 from ..models import Passage, Source
+from ..settings import load_settings
 from ..verification.decide import FEATURES, WEIGHTS, Model, model
-from ..verify import Claim, Verifier
+from ..verification.entail import entailer_for
+from ..verify import Claim, Entailer, Verifier
 
 CLAIM_SETS = Path(__file__).resolve().parents[2] / "evals" / "claims"
 
@@ -121,11 +123,22 @@ class Tally:
         return sorted(Counter(o.claim.tag for o in self.outcomes if o.claim.supported == supported))
 
 
-def run_claim_set(claim_set: ClaimSet, embedder: Embedder) -> Tally:
-    verifier = Verifier(claim_set.sources(), embedder)
+ENTAIL_BATCH = 3  # undecided claims per entailment call: about what one answer leaves undecided
+
+
+def run_claim_set(claim_set: ClaimSet, embedder: Embedder, entailer: Entailer | None = None) -> Tally:
+    """Every claim checked by the rules; with an ``entailer``, the undecided ones are then judged by it,
+    ENTAIL_BATCH to a call, in file order."""
+    verifier = Verifier(claim_set.sources(), embedder, entailer)
+    checks = [verifier.check(Claim(claim.text, ())) for claim in claim_set.claims]
+    if entailer is not None:
+        undecided = [k for k, c in enumerate(checks) if c.verdict == "undecided"]
+        for at in range(0, len(undecided), ENTAIL_BATCH):
+            batch = undecided[at : at + ENTAIL_BATCH]
+            for k, settled in zip(batch, verifier.decide([checks[k] for k in batch]), strict=True):
+                checks[k] = settled
     tally = Tally()
-    for claim in claim_set.claims:
-        check = verifier.check(Claim(claim.text, ()))
+    for claim, check in zip(claim_set.claims, checks, strict=True):
         tally.outcomes.append(Outcome(claim, check.verdict, check.reason, check.signals))
     return tally
 
@@ -256,7 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fit", action="store_true", help=f"refit {WEIGHTS.name} on {', '.join(CALIBRATION)}"
     )
+    parser.add_argument(
+        "--entail",
+        action="store_true",
+        help="undecided claims go to the model the settings name (the judge model, else the answer model)",
+    )
     args = parser.parse_args(argv)
+    entailer = entailer_for(load_settings()) if args.entail else None
+    if args.entail and entailer is None:
+        parser.error(
+            "--entail needs a model: set ASSISTANT_BACKEND (and ASSISTANT_BASE_URL, ASSISTANT_MODEL)"
+        )
     embedder: Embedder = MiniLMEmbedder()
     if args.cache:
         embedder = DiskCachedEmbedder(embedder, args.cache)
@@ -277,8 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         stem, _, which = name.rstrip("]").partition("[")
         claim_set = load_claim_set(CLAIM_SETS / f"{stem}.yaml")
-        tally = run_claim_set(half(claim_set, which) if which else claim_set, embedder)
+        tally = run_claim_set(half(claim_set, which) if which else claim_set, embedder, entailer)
         print(describe(name, tally), f"\n  {time.perf_counter() - started:.1f} s")
+        if entailer is not None:
+            failed = entailer.failed_controls
+            print(f"  {entailer.name}: {entailer.calls} calls so far, {failed} failed a control pair")
         for outcome in tally.outcomes:
             wrong = outcome.accepted != outcome.claim.supported
             if wrong and args.show in ("both", "true" if outcome.claim.supported else "false"):

@@ -22,6 +22,7 @@ _NEVER_NAMES = frozenset(
     """around near between among along across beyond within without despite amid since until per via
     following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
 )
+_MONTH_MAY = re.compile(r"May\s+\d|May\b(?=[,.]?\s*$)|May(?=,\s*\d)")  # "May 1932", "… in May."
 _LEMMA_ALIASES = {"yr": "year", "yrs": "year", "ca": "circa"}  # "ca. 22,000" is no "can"
 _SENTENCE_END = re.compile(r"(?:[.!?:;]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
 
@@ -88,6 +89,8 @@ class Analysis:
         surface = token.surface.lower()
         if not token.content or token.name or token.number:
             return False
+        if token.start > 0 and self.text[token.start - 1] == "-":
+            return False  # the end of a compound ("self-governed", "US-led") is an adjective
         if surface.endswith("ed") and surface != token.lemma:
             return True
         if surface.endswith("s") and index > 0:
@@ -156,6 +159,8 @@ def analyse(text: str) -> Analysis:
             and not (initial and lowered in STOPWORDS | QUESTION_WORDS | OPENERS)
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
+        if word == "May" and not initial and _MONTH_MAY.match(text, start):
+            content = True  # "in May 1932", "May 3": the month, not the modal
         sides = OPPOSITES.get(lowered, frozenset()) | OPPOSITES.get(lemma, frozenset())
         if lowered == "longer" and tokens and tokens[-1].surface.lower() in ("no", "any"):
             content, sides = False, frozenset()  # "no longer allowed": a negation, not a length

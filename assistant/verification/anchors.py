@@ -5,10 +5,10 @@ exercises follow the announcement")."""
 
 from __future__ import annotations
 
-from .analysis import Analysis
+from .analysis import Analysis, Token
 from .lexicon import OPPOSITES
 from .names import Alignment, Group, clause_between, group, same_group
-from .quantities import Quantity, same
+from .quantities import Quantity, joined, same
 
 
 def quantity_conflict(claim: Analysis, source: Analysis) -> str | None:
@@ -44,13 +44,15 @@ def _owner(analysis: Analysis, offset: int) -> Group | None:
 
 
 def _numbers_of(source: Analysis, owner: Group) -> list[Quantity]:
-    """The first number after each mention of a name, in its clause."""
+    """The first number after each mention of a name, in its clause (both ends, for a range)."""
     found = []
     for k, token in enumerate(source.tokens):
         if token.name and same_group(group(source, k), owner):
             following = [q for q in source.quantities if q.start > token.end]
             if following and not clause_between(source.text, token.end, following[0].start):
                 found.append(following[0])
+                if len(following) > 1 and joined(source.text, following[0], following[1]):
+                    found.append(following[1])
     return found
 
 
@@ -191,3 +193,43 @@ def order_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str
 
 
 _ORDER_GROUP = next(g for g, _ in OPPOSITES["after"])
+
+
+def possessor_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "Globex's parent company" is not the source's "Acme's parent company, Globex": a thing keeps
+    its owner ("X's thing", "the thing of X") when the source names that owner too."""
+    for i, token in enumerate(claim.tokens):
+        if not token.name or not _possessive(token):
+            continue
+        owned = next((t for t in claim.tokens[i + 1 : i + 4] if t.content and not t.name), None)
+        if owned is None or owned.index not in aligned:
+            continue
+        mine = group(claim, i)
+        if not any(t.name and same_group(group(source, t.index), mine) for t in source.tokens):
+            continue
+        lemma = source.tokens[aligned[owned.index]].lemma
+        owners = [_possessor(source, t.index) for t in source.tokens if t.lemma == lemma]
+        if any(o is not None for o in owners) and not any(o and same_group(o, mine) for o in owners):
+            theirs = next(o for o in owners if o is not None)
+            return f"the source says {' '.join(theirs)}'s {owned.surface}, not {' '.join(mine)}'s"
+    return None
+
+
+def _possessive(token: Token) -> bool:
+    return token.surface.endswith(("'s", "’s"))
+
+
+def _possessor(analysis: Analysis, k: int) -> Group | None:
+    """Whose word ``k`` is: a name with "'s" up to two words before it, or "of" and a name after it."""
+    tokens = analysis.tokens
+    for t in reversed(tokens[max(0, k - 3) : k]):
+        if t.name and _possessive(t):
+            return group(analysis, t.index)
+        if t.name or (not t.content and t.lemma not in ("the", "a", "an")):
+            break
+    after = tokens[k + 1 : k + 4]
+    if after and after[0].lemma == "of":
+        named = next((t for t in after[1:] if t.name), None)
+        if named is not None and all(t.lemma in ("the", "a", "an") for t in tokens[k + 2 : named.index]):
+            return group(analysis, named.index)
+    return None

@@ -283,3 +283,81 @@ def infinitive_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -
         if asking and _meets(said, asking) and not _meets(said, [asked]):
             return f"the source says {' '.join(asked)} {source.tokens[j].surface}, not {' '.join(said[0])}"
     return None
+
+
+_SAYING = frozenset("say state report mention note".split())  # "X says …"; "according to X"
+_SPEAKER_REACH = 4  # words before a verb of saying (or after "according to") where its speaker stands
+
+
+def speaker_conflict(claim: Analysis, source: Analysis) -> str | None:
+    """Who says it is a role too: where both name who says something ("Japan's foreign ministry says
+    …", "…, according to Takaichi"), the claim's speaker must be one of the source's, not a name the
+    source has doing something else ("Trump says the ministry invited Takaichi")."""
+    said, stated = _speakers(claim), _speakers(source)
+    if not said or not stated or any(same_group(a, b) for a in said for b in stated):
+        return None
+    return f"who says it is swapped: the source has {' '.join(stated[0])} say it"
+
+
+def _speakers(analysis: Analysis) -> list[Group]:
+    """The names right before a verb of saying ("Takaichi said", no comma or verb between; not "it was
+    reported") and after "according to" or "per" (up to a comma)."""
+    tokens, text = analysis.tokens, analysis.text
+    found: list[Group] = []
+    for k, token in enumerate(tokens):
+        if token.name:
+            continue
+        if token.lemma in _SAYING and (token.lemma == "say" or token.surface.lower() != token.lemma):
+            span = []
+            for t in reversed(tokens[max(0, k - _SPEAKER_REACH) : k]):
+                if "," in text[t.end : tokens[t.index + 1].start] or (
+                    not t.name and analysis.verb_like(t.index)
+                ):
+                    break
+                span.append(t)
+        elif token.surface.lower() in ("according", "per"):
+            span = []
+            for t in tokens[k + 1 : k + 2 + _SPEAKER_REACH]:
+                if "," in text[token.end : t.start]:
+                    break
+                span.append(t)
+        else:
+            continue
+        found += [group(analysis, t.index) for t in span if t.name]
+    return found
+
+
+_COMPARED_REACH = 8  # words before a comparative where what is compared may stand
+
+
+def comparison_conflict(claim: Analysis, source: Analysis) -> str | None:
+    """ "The Amazon is longer than the Nile" is not the source's "the Nile is longer than the Amazon":
+    what is compared, and what with, keep their sides of "than"."""
+    stated = _comparisons(source)
+    for mine, degree, theirs in _comparisons(claim):
+        for first, other, second in stated:
+            if other == degree and same_group(mine, second) and same_group(theirs, first):
+                return f"the comparison is turned round: the source says {' '.join(first)} is {degree} than"
+    return None
+
+
+def _comparisons(analysis: Analysis) -> list[tuple[Group, str, Group]]:
+    """(what is compared, the comparative, what with) for each "… longer than …" with a name on each
+    side."""
+    tokens, found = analysis.tokens, []
+    for k, token in enumerate(tokens):
+        if token.lemma != "than" or k < 2:
+            continue
+        before = next(
+            (t for t in reversed(tokens[max(0, k - 1 - _COMPARED_REACH) : k - 1]) if t.name or t.term), None
+        )
+        after = next((t for t in tokens[k + 1 : k + 4] if t.name or t.term), None)
+        if (
+            before is not None
+            and after is not None
+            and not clause_between(analysis.text, before.end, token.start)
+        ):
+            found.append(
+                (group(analysis, before.index), tokens[k - 1].surface.lower(), group(analysis, after.index))
+            )
+    return found

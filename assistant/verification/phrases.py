@@ -96,12 +96,22 @@ def _attribution_between(claim: Analysis, a: Token, b: Token) -> bool:
     tells who said it, and the source may give that anywhere ("…, according to the ministry")."""
     low, high = sorted((a, b), key=lambda t: t.start)
     return "," in claim.text[low.start : high.end] or any(
-        t.lemma in FRAME_VERBS for t in claim.tokens[low.index + 1 : high.index]
+        t.lemma in FRAME_VERBS and not t.name for t in claim.tokens[low.index + 1 : high.index]
     )
 
 
+_NOT_ADVERBS = ("mily", "pply", "mbly", "maly", "poly", "fly")  # "family", "supply", "assembly" …
+
+
+def _adverb(token: Token) -> bool:
+    """An adverb in -ly ("fundamentally", "sharply"): it moves freely in a sentence, so it is nobody's
+    neighbour."""
+    word = token.surface.lower()
+    return not token.name and len(word) >= 6 and word.endswith("ly") and not word.endswith(_NOT_ADVERBS)
+
+
 def _items(analysis: Analysis) -> list[tuple[Group, tuple[int, ...]]]:
-    """Content words one by one, names whole: (group, token indices)."""
+    """Content words one by one (adverbs in -ly aside), names whole: (group, token indices)."""
     items: list[tuple[Group, tuple[int, ...]]] = []
     tokens = analysis.tokens
     k = 0
@@ -112,7 +122,7 @@ def _items(analysis: Analysis) -> list[tuple[Group, tuple[int, ...]]]:
             items.append((g, tuple(range(k, k + len(g)))))
             k += len(g)
             continue
-        if token.content:
+        if token.content and not _adverb(token):
             items.append(((token.lemma,), (k,)))
         k += 1
     return items

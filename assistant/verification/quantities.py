@@ -5,7 +5,8 @@ same bound (more than / fewer than); "about" and "almost" may come and go."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 _SMALL = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -22,6 +23,8 @@ _SCALES = {
     "bn": 1e9,
     "mn": 1e6,
     "k": 1e3,
+    "mbp": 1e6,  # "220 MBP": million years before present
+    "mya": 1e6,  # million years ago
 }
 _DENOMINATORS = {
     "half": 2,
@@ -117,7 +120,8 @@ class Quantity:
 def quantities(text: str) -> list[Quantity]:
     """The numbers a text states, with their values and bounds ("a", "an" only before a fraction); a
     footnote mark ("century.[note 7]", "river.[3]") states none."""
-    found = []
+    found: list[Quantity] = []
+    scales: list[float | None] = []
     marks = [m.span() for m in _FOOTNOTE.finditer(text)]
     for match in _QUANTITY.finditer(text):
         if any(start <= match.start() < end for start, end in marks):
@@ -138,12 +142,36 @@ def quantities(text: str) -> list[Quantity]:
             parsed = _value(number)
             if parsed is None:
                 continue
-            value = parsed * _SCALES.get((match.group("scale") or "").lower(), 1.0)
+            scale = _SCALES.get((match.group("scale") or "").lower())
+            value = parsed * (scale or 1.0)
             if denominator:
                 value /= _DENOMINATORS[denominator.lower()]
             bound = _BOUNDS.get((match.group("bound2") or "").lower(), "")
         unit = _UNITS.get(re.sub(r"\s+", " ", (match.group("unit") or "").lower()), "")
         found.append(Quantity(value, bound, match.start(), match.end(), match.group(), unit))
+        scales.append(None if match.group("fraction") else scale)
+    return _shared_scales(text, found, scales)
+
+
+_JOINED = re.compile(r"^\s?(?:[–—-]|to|and)\s?$")
+
+
+def joined(text: str, first: Quantity, second: Quantity) -> bool:
+    """Whether two numbers are the ends of one range ("240 MBP and 220 MBP", "1–3 cm", "2 to 5")."""
+    return bool(_JOINED.match(text[first.end : second.start]))
+
+
+def _shared_scales(text: str, found: list[Quantity], scales: list[float | None]) -> list[Quantity]:
+    """ "between 240 and 220 million", "2–3 billion": the first number of a range takes the scale
+    written after the second, when the two are of a size ("in 1998 and 2 million" is no range)."""
+    for k in range(len(found) - 2, -1, -1):
+        scale = scales[k + 1]
+        if not scale or scales[k] is not None or not joined(text, found[k], found[k + 1]):
+            continue
+        low, high = sorted((abs(found[k].value), abs(found[k + 1].value) / scale))
+        if low > 0 and high / low <= 20:
+            found[k] = replace(found[k], value=found[k].value * scale)
+            scales[k] = scale
     return found
 
 
@@ -194,3 +222,20 @@ def _same_decimals(a: str, b: str) -> bool:
 def unstated(claim: list[Quantity], source: list[Quantity]) -> list[Quantity]:
     """The claim's numbers that the source does not state with the same value, bound and measure."""
     return [q for q in claim if not any(same(q, s) for s in source)]
+
+
+_RANGE_DASH = re.compile(r"^\s?[–—-]\s?$")
+
+
+def range_partners(text: str, found: list[Quantity]) -> dict[Quantity, Quantity]:
+    """Each end of a range written with a dash ("1–3 cm", "5-10 km") → its other end. Years are left
+    out: an end of "1939–1945" is a date in its own right ("the war ended in 1945")."""
+    partners: dict[Quantity, Quantity] = {}
+    for low, high in pairwise(found):
+        if _RANGE_DASH.match(text[low.end : high.start]) and not (_year(low) or _year(high)):
+            partners[low], partners[high] = high, low
+    return partners
+
+
+def _year(quantity: Quantity) -> bool:
+    return not quantity.unit and quantity.value.is_integer() and 1000 <= quantity.value <= 2100

@@ -22,10 +22,18 @@ from .anchors import (
     opposite_conflict,
     order_conflict,
     owner_conflict,
+    possessor_conflict,
     quantity_conflict,
 )
 from .clauses import crossed_clauses
-from .doers import doer_conflict, infinitive_conflict, role_conflict, subject_differs
+from .doers import (
+    comparison_conflict,
+    doer_conflict,
+    infinitive_conflict,
+    role_conflict,
+    speaker_conflict,
+    subject_differs,
+)
 from .lexicon import (
     BE,
     COMPASS,
@@ -47,7 +55,7 @@ from .phrases import (
     slot_conflict,
     swapped_attachment,
 )
-from .quantities import same, same_value, unstated
+from .quantities import range_partners, same, same_value, unstated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -104,7 +112,7 @@ def assess(
             continue
         if not token.number and any(a <= token.start < b for a, b in bounds):
             continue  # "no more than 25": the bound is compared with the number
-        if token.lemma in FRAME_VERBS:
+        if token.lemma in FRAME_VERBS and not token.name:  # "the United States" says nothing
             _align_saying(claim, source, token, found)
             continue
         found.words += 1
@@ -458,7 +466,16 @@ _WEB = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    """Each number of the claim is one the source states; "the two" may stand for two names joined."""
+    """Each number of the claim is one the source states; "the two" may stand for two names joined;
+    one end of a range is no value the source gives ("about 3 cm" for "about 1–3 cm")."""
+    partners = range_partners(source.text, list(source.quantities))
+    for quantity in claim.quantities:
+        ends = [(q, partners[q]) for q in source.quantities if q in partners and same(quantity, q)]
+        if ends and not any(same_value(ends[0][1].value, q.value) for q in claim.quantities):
+            found.conflicts.append(
+                f"{quantity.text} is one end of a range in the source (with {ends[0][1].text})"
+            )
+            return
     for quantity in unstated(list(claim.quantities), list(source.quantities)):
         if any(same_value(quantity.value, q.value) for q in source.quantities):
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
@@ -537,6 +554,12 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         if not ok:
             found.conflicts.append("the source does not say it negatively")
             return
+        moved = _negation_moved(claim_negated, source, negated_sources, found.aligned)
+        if moved is not None:
+            found.conflicts.append(
+                f"the source negates {source.tokens[moved].surface}, not what the claim does"
+            )
+            return
     for claim_index, source_index in found.aligned.items():
         if source_index in negated_sources and claim_index not in claim_negated:
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
@@ -548,6 +571,26 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         denied = [k for k in negated_sources if low <= k <= high]
         if denied:
             found.conflicts.append(f"the source says not {source.tokens[denied[0]].surface}")
+
+
+def _negation_moved(
+    claim_negated: set[int], source: Analysis, negated: set[int], aligned: dict[int, int]
+) -> int | None:
+    """Where the claim negates a word the source says positively in another clause than the one it
+    negates ("does not run on Linux" for "does not support Windows, but it runs on Linux"): the source
+    word negated."""
+    said = [aligned[i] for i in claim_negated if i in aligned]
+    if not said or any(j in negated for j in said) or not negated:
+        return None
+    text, tokens = source.text, source.tokens
+    for k in sorted(negated):
+        low, high = sorted((tokens[k], tokens[said[0]]), key=lambda t: t.start)
+        if not _CLAUSE_SEAM.search(text[low.end : high.start]):
+            return None
+    return min(negated)
+
+
+_CLAUSE_SEAM = re.compile(r"[,;:]\s*(?:but|while|whereas|although|though|yet)\b|;|\bbut\b")
 
 
 def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessment) -> None:
@@ -571,8 +614,12 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
     if dropped:
         found.conflicts.append(dropped)
         return
-    if claim.causes and not source.causes:
+    if claim.causes and not source.causes and not _REASON_CLAUSE.search(source.text):
         found.conflicts.append("the source gives no cause")
+
+
+# "…, as the Scheldt ends in the same delta": a clause of reason without a word of cause.
+_REASON_CLAUSE = re.compile(r",\s+(?:as|since)\s+(?:the|a|an|it|they|he|she|this|these|its|their|[A-Z]\w+)\b")
 
 
 def _dropped_condition(claim: Analysis, source: Analysis, found: Assessment) -> str | None:
@@ -627,6 +674,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         quantity_conflict(claim, source),
         opposite_conflict(claim, source, found.aligned),
         owner_conflict(claim, source, found.aligned),
+        possessor_conflict(claim, source, found.aligned),
         preposition_conflict(claim, source, found.aligned),
         number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
@@ -637,6 +685,8 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         slot_conflict(claim, source, found.aligned),
         doer_conflict(claim, source, found.aligned),
         infinitive_conflict(claim, source, found.aligned),
+        speaker_conflict(claim, source),
+        comparison_conflict(claim, source),
     ):
         if conflict:
             found.conflicts.append(conflict)
