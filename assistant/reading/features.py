@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..text import Terms, canonical_names, is_instruction, normalize, same_term, terms
+from ..text import Terms, canonical_names, forms, is_instruction, normalize, same_term, terms
 from .memo import negated_words, words
 from .question import Question, negative
 from .spans import Span, extract, kind_of_span
@@ -322,10 +322,12 @@ def _order(asked: Sequence[str], sentence: str) -> float:
     """How far the sentence keeps the order of the question's words that it has: the share of pairs in
     the same order (1 with fewer than two). "Where does Lake Constance emerge from?" against "The Rhine
     emerges from Lake Constance" is reversed: the lake is not what emerges."""
-    tokens = [normalize(w) for w, _, _ in words(sentence)]
+    tokens = forms(sentence)
     places = []
     for term in asked:
-        place = next((i for i, token in enumerate(tokens) if same_term(term, (token,))), None)
+        # ``same_term(term, (token,))``, unrolled: the first token with the same five-letter start
+        stem = term[:5] if len(term) >= 5 else None
+        place = next((i for i, token in enumerate(tokens) if token == term or token[:5] == stem), None)
         if place is not None:
             places.append(place)
     pairs = [(a, b) for i, a in enumerate(places) for b in places[i + 1 :] if a != b]
@@ -351,9 +353,17 @@ _PREFIXES = {"un": 5, "non": 4, "in": 6, "im": 6, "il": 6, "ir": 6, "dis": 7}
 
 def _negated_form(word: str, others: frozenset[str]) -> bool:
     """``word`` is another of ``others`` with a negating prefix: "insignificant" for "significant"."""
-    return any(
-        word.startswith(prefix) and len(word) - len(prefix) >= shortest and word[len(prefix) :] in others
+    return any(stem in others for stem in _negatable(word))
+
+
+@lru_cache(maxsize=16384)
+def _negatable(word: str) -> tuple[str, ...]:
+    """What ``word`` would negate, for each negating prefix it has ("significant" for
+    "insignificant"): the same for every sentence it is compared with, so found once."""
+    return tuple(
+        word[len(prefix) :]
         for prefix, shortest in _PREFIXES.items()
+        if word.startswith(prefix) and len(word) - len(prefix) >= shortest
     )
 
 
