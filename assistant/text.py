@@ -496,7 +496,7 @@ class Terms(frozenset[str]):
 
     def __new__(cls, terms: Iterable[str] = ()) -> Terms:
         made = super().__new__(cls, terms)
-        made.prefixes = frozenset(t[:5] for t in made if len(t) >= 5)
+        made.prefixes = frozenset({t[:5] for t in made if len(t) >= 5})
         return made
 
 

@@ -341,8 +341,8 @@ def _contrasts(question: str, sentence: str) -> bool:
     said = _forms(sentence)
     if any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE):
         return True
-    return any(_negated_form(word, said) and word not in said for word in asked) or any(
-        _negated_form(word, asked) and word not in asked for word in said
+    return any(word not in said and _negated_form(word, said) for word in asked) or any(
+        word not in asked and _negated_form(word, asked) for word in said
     )
 
 
