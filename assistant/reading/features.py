@@ -202,7 +202,7 @@ def measure(
         alignment = align(window)
         pairs = zip(question.terms, alignment, strict=True)
         unaligned = [idf.get(t, top_idf) for t, a in pairs if a < ALIGNED]
-        said = {w.lower() for w, _, _ in words(candidate.window)}
+        said = {w.lower() for w, _, _ in words(candidate.window)} if qualifiers else set()  # read if asked
         found = {t for t in asked if same_term(t, window)}
         weight = sum(idf[t] for t in asked) or 1.0
         missing = [idf[t] for t in asked if t not in found]
