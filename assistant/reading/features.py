@@ -198,7 +198,7 @@ def measure(
     rows = zip(candidates, similarities, windows, strict=True)
     for rank, (candidate, similarity, window) in enumerate(rows):
         own = sentence_term_set(candidate.text)
-        own_names = sentence_term_set(canonical_names(candidate.text))
+        own_names = sentence_term_set(canonical_names(candidate.text)) if question.names else own
         alignment = align(window)
         pairs = zip(question.terms, alignment, strict=True)
         unaligned = [idf.get(t, top_idf) for t, a in pairs if a < ALIGNED]
