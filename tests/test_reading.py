@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant import Assistant
 from assistant.models import Evidence, Passage, Request, Source
@@ -18,12 +20,20 @@ from assistant.reading import Candidate, PartReading, Reader, analyze, parts
 from assistant.reading.calibrate import Rows
 from assistant.reading.calibrate import main as calibrate_main
 from assistant.reading.explain import explain
-from assistant.reading.features import _contrasts, _denies, _order, _other_of_set, _qualifiers
+from assistant.reading.features import (
+    _PREFIXES,
+    _contrasts,
+    _denies,
+    _negated_form,
+    _order,
+    _other_of_set,
+    _qualifiers,
+)
 from assistant.reading.model import WEIGHTS, load
 from assistant.reading.reader import _continued
 from assistant.reading.spans import extract
 from assistant.retrieve import score_sentences
-from assistant.text import sentence_spans
+from assistant.text import normalize, same_term, sentence_spans, words
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "evals" / "calibration" / "dev-rows.npz"
@@ -393,3 +403,37 @@ def test_an_open_answer_takes_the_sentence_that_carries_it_on(
     part = _continued(PartReading(asked, (chosen,), (chosen,)), evidence, [passage])
     following = part.chosen[0].continued_by
     assert ("|".join(e.text for e in following) or None) == continued
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["rhine", "rhines", "emerge", "emerged", "lake", "lakes", "from", "of", "a"]),
+        max_size=5,
+    ),
+    st.lists(
+        st.sampled_from(["Rhine", "emerges", "Lake", "lakeside", "from", "the", "Constance", "a"]),
+        max_size=12,
+    ),
+)
+def test_the_order_is_that_of_the_first_token_with_the_same_term(asked: list[str], tokens: list[str]) -> None:
+    sentence = " ".join(tokens)
+    found = [normalize(w) for w, _, _ in words(sentence)]
+    places = [
+        next(i for i, token in enumerate(found) if same_term(term, (token,)))
+        for term in asked
+        if any(same_term(term, (token,)) for token in found)
+    ]
+    pairs = [(a, b) for i, a in enumerate(places) for b in places[i + 1 :] if a != b]
+    assert _order(asked, sentence) == (sum(a < b for a, b in pairs) / len(pairs) if pairs else 1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["un", "non", "in", "im", "il", "ir", "dis", ""]), st.text("abcdefgnstu", max_size=9))
+def test_a_negated_form_is_another_word_with_a_negating_prefix(prefix: str, stem: str) -> None:
+    word = prefix + stem
+    expected = any(
+        word.startswith(p) and len(word) - len(p) >= shortest and word[len(p) :] in {stem, "able"}
+        for p, shortest in _PREFIXES.items()
+    )
+    assert _negated_form(word, frozenset({stem, "able"})) is expected

@@ -4,6 +4,7 @@ lexical search, extraction and verification share."""
 from __future__ import annotations
 
 import itertools
+import re
 import textwrap
 
 import pytest
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from assistant.text import (
     _INSTRUCTION,
+    QUESTION_WORDS,
+    STOPWORDS,
     Span,
     Terms,
     canonical_names,
@@ -29,6 +32,7 @@ from assistant.text import (
     sentence_spans,
     split_context,
     terms,
+    word_forms,
     words,
 )
 
@@ -739,3 +743,28 @@ def test_evidence_leaves_out_whole_blocks_that_address_an_ai_and_hidden_text() -
     assert kept == ["The bridge opened in May.", "It is 503 metres long.", "It has four lanes."]
     spans = sentence_spans(text)
     assert all(spans[number - 1] == span for number, span in numbered)  # ids stay those of sentence_spans
+
+
+# The pattern ``words`` used before its look-ahead: every match of it starts where the look-ahead allows.
+_PLAIN_WORD = re.compile(
+    r"(?:[A-Za-z]\.){2,}(?![A-Za-z])|[$€£¥]?\d[\d,.]*\d(?:st|nd|rd|th)?|[$€£¥]?\d(?:st|nd|rd|th)?"
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)*"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200)
+    | st.text(alphabet=st.sampled_from("aZé1 9.,'’$€_-U.S.é\u0301٣"), max_size=60)
+)
+def test_the_word_pattern_look_ahead_changes_no_match(text: str) -> None:
+    assert words(text) == [(m.group(), m.start(), m.end()) for m in _PLAIN_WORD.finditer(text)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab Zé1.,'’$\n"), max_size=80))
+def test_terms_and_word_forms_read_every_word_once(text: str) -> None:
+    expected = [normalize(w) for w, _, _ in words(text)]
+    for _ in range(2):  # computed, then kept
+        assert terms(text) == [t for t in expected if t and t not in STOPWORDS and t not in QUESTION_WORDS]
+        assert word_forms(text) == Terms(expected)

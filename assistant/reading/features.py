@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..text import Terms, canonical_names, is_instruction, normalize, same_term, terms
+from ..text import Terms, canonical_names, forms, is_instruction, normalize, same_term, terms
 from .memo import negated_words, words
 from .question import Question, negative
 from .spans import Span, extract, kind_of_span
@@ -200,11 +200,11 @@ def measure(
     rows = zip(candidates, similarities, windows, strict=True)
     for rank, (candidate, similarity, window) in enumerate(rows):
         own = sentence_term_set(candidate.text)
-        own_names = sentence_term_set(canonical_names(candidate.text))
+        own_names = sentence_term_set(canonical_names(candidate.text)) if question.names else own
         alignment = align(window)
         pairs = zip(question.terms, alignment, strict=True)
         unaligned = [idf.get(t, top_idf) for t, a in pairs if a < ALIGNED]
-        said = {w.lower() for w, _, _ in words(candidate.window)}
+        said = {w.lower() for w, _, _ in words(candidate.window)} if qualifiers else set()  # read if asked
         found = {t for t in asked if same_term(t, window)}
         weight = sum(idf[t] for t in asked) or 1.0
         missing = [idf[t] for t in asked if t not in found]
@@ -324,10 +324,12 @@ def _order(asked: Sequence[str], sentence: str) -> float:
     """How far the sentence keeps the order of the question's words that it has: the share of pairs in
     the same order (1 with fewer than two). "Where does Lake Constance emerge from?" against "The Rhine
     emerges from Lake Constance" is reversed: the lake is not what emerges."""
-    tokens = [normalize(w) for w, _, _ in words(sentence)]
+    tokens = forms(sentence)
     places = []
     for term in asked:
-        place = next((i for i, token in enumerate(tokens) if same_term(term, (token,))), None)
+        # ``same_term(term, (token,))``, unrolled: the first token with the same five-letter start
+        stem = term[:5] if len(term) >= 5 else None
+        place = next((i for i, token in enumerate(tokens) if token == term or token[:5] == stem), None)
         if place is not None:
             places.append(place)
     pairs = [(a, b) for i, a in enumerate(places) for b in places[i + 1 :] if a != b]
@@ -341,8 +343,8 @@ def _contrasts(question: str, sentence: str) -> bool:
     said = _forms(sentence)
     if any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE):
         return True
-    return any(_negated_form(word, said) and word not in said for word in asked) or any(
-        _negated_form(word, asked) and word not in asked for word in said
+    return any(word not in said and _negated_form(word, said) for word in asked) or any(
+        word not in asked and _negated_form(word, asked) for word in said
     )
 
 
@@ -353,9 +355,17 @@ _PREFIXES = {"un": 5, "non": 4, "in": 6, "im": 6, "il": 6, "ir": 6, "dis": 7}
 
 def _negated_form(word: str, others: frozenset[str]) -> bool:
     """``word`` is another of ``others`` with a negating prefix: "insignificant" for "significant"."""
-    return any(
-        word.startswith(prefix) and len(word) - len(prefix) >= shortest and word[len(prefix) :] in others
+    return any(stem in others for stem in _negatable(word))
+
+
+@lru_cache(maxsize=16384)
+def _negatable(word: str) -> tuple[str, ...]:
+    """What ``word`` would negate, for each negating prefix it has ("significant" for
+    "insignificant"): the same for every sentence it is compared with, so found once."""
+    return tuple(
+        word[len(prefix) :]
         for prefix, shortest in _PREFIXES.items()
+        if word.startswith(prefix) and len(word) - len(prefix) >= shortest
     )
 
 
