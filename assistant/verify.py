@@ -179,7 +179,9 @@ def split_claims(draft: str) -> list[Claim]:
     claims = []
     for piece in merged:
         refs = tuple(dict.fromkeys(ref for body in MARKER.findall(piece) for ref in parse_refs(body)))
-        text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", piece)).strip()
+        # a removed marker leaves a space before the full stop it stood by ("ends [1]." → "ends ."); a
+        # space before punctuation that starts a word (".../foo", ".gitignore") is the source's own
+        text = re.sub(r"\s+([.,;:!?])(?=\s|$)", r"\1", MARKER.sub("", piece)).strip()
         claims.append(Claim(text=text, refs=refs))
     return claims
 
