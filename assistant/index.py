@@ -65,6 +65,8 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
 
 
+SYNC_THRESHOLD = 1000  # Chroma's default: writes between two saves of the embedded vector index
+
 # SQLite's words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), as Chroma passes them on
 _CORRUPT = re.compile(r"malformed|not a database|\(code: (11|26)\)", re.IGNORECASE)
 
@@ -438,6 +440,7 @@ class Index:
                 report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
                 return report.model_copy(update={"chunks": count, "seconds": _since(started)})
             report = self._apply(roots, refs, skipped, store, progress, orphans=count != len(store))
+            self._persist_vectors()
             documents = report.unchanged + report.added + report.updated
             self._record(
                 self.state().completed(
@@ -493,6 +496,37 @@ class Index:
             skipped=corpus.skipped,
             warnings=corpus.warnings,
         )
+
+    def _persist_vectors(self) -> None:
+        """Chroma's embedded engine writes its vector index to disk once per ``sync_threshold`` (1,000)
+        writes and keeps the rest in its log, which every process that opens the index replays into
+        the vector index before its first read: 715 chunks cost ~0.25 s of CPU on every cold ask at
+        10k chunks, 0.04 s once written (measured at load 12). So after an ingest's last write, one
+        chunk is written again as it is (id, vector, text, metadata) under a threshold of 2, which
+        makes the engine write the whole vector index and purge its log; the threshold is put back.
+        A server keeps its vector index in memory: nothing to do there."""
+        if self.settings.chroma_url:
+            return
+        _, collection = self._chroma()
+        threshold = (collection.configuration.get("hnsw") or {}).get("sync_threshold")
+        if not threshold or threshold <= 2:  # left so by a process that stopped here: Chroma's default
+            threshold = SYNC_THRESHOLD
+        with self._translate_errors("write"):
+            last = collection.get(limit=1, include=["embeddings", "documents", "metadatas"])
+            if not last["ids"]:
+                return
+            collection.modify(configuration={"hnsw": {"sync_threshold": 2}})
+            try:
+                self.reconnect()  # the engine reads the threshold when it opens the vector index
+                _, collection = self._chroma()
+                collection.upsert(
+                    ids=last["ids"],
+                    embeddings=last["embeddings"],
+                    documents=last["documents"],
+                    metadatas=last["metadatas"],
+                )
+            finally:
+                collection.modify(configuration={"hnsw": {"sync_threshold": threshold}})
 
     def _orphans(self, store: Store) -> set[str]:
         """Ids the collection holds but ``store``'s generation does not: chunks of an ingest that was

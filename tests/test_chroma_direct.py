@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -75,3 +77,22 @@ def test_an_answer_imports_no_chroma_client_and_an_ingest_switches_to_it(corpus_
     answer = assistant.ask("When does the ferry to the island leave?")
     assert not answer.refused and "noon" in answer.text
     assert assistant.status().condition == "fresh"
+
+
+def test_an_ingest_leaves_nothing_for_the_next_process_to_replay(corpus_dir: Path) -> None:
+    """Chroma's engine keeps writes past its last vector-index save in its log, and every process that
+    opens the index replays them; an ingest ends with the vector index saved, its threshold as before."""
+    Assistant(corpus=[corpus_dir]).ingest()
+    settings = load_settings()
+    database = sqlite3.connect(f"file:{settings.index_dir / 'chroma.sqlite3'}?mode=ro", uri=True)
+    with closing(database):
+        ((vector_segment,),) = database.execute("SELECT id FROM segments WHERE scope = 'VECTOR'").fetchall()
+        saved = database.execute("SELECT seq_id FROM max_seq_id WHERE segment_id = ?", (vector_segment,))
+        ((logged,),) = database.execute("SELECT max(seq_id) FROM embeddings_queue").fetchall()
+        assert saved.fetchall() == [(logged,)], "the vector index is saved up to the log's last write"
+    client = chromadb.PersistentClient(
+        str(settings.index_dir), settings=chromadb.config.Settings(anonymized_telemetry=False)
+    )
+    hnsw = client.get_collection(settings.collection).configuration.get("hnsw") or {}
+    assert hnsw.get("sync_threshold") == 1000
+    assert not Assistant().ask("When is the visit?").refused
