@@ -463,6 +463,7 @@ class Index:
     ) -> IngestReport:
         """Stream the corpus into the collection (``ingestion.py``) and write the next generation of
         derived data, under the generation the completed ingest is about to record."""
+        self._writable()  # here, before the ingestion's threads start, not at the first write
         corpus = Corpus(roots=list(roots), skipped=skipped)
         leftovers = self._orphans(store) if orphans else set()
         writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions(), store.word_vectors)
@@ -503,8 +504,10 @@ class Index:
         the vector index before its first read: 715 chunks cost ~0.25 s of CPU on every cold ask at
         10k chunks, 0.04 s once written (measured at load 12). So after an ingest's last write, one
         chunk is written again as it is (id, vector, text, metadata) under a threshold of 2, which
-        makes the engine write the whole vector index and purge its log; the threshold is put back.
-        A server keeps its vector index in memory: nothing to do there."""
+        makes the engine write the whole vector index and purge its log; the threshold is put back
+        (Chroma's default, if a process stopped here left it at 2). The engine reads the threshold
+        when it opens the vector index, hence the reconnection. A server keeps its vector index in
+        memory: nothing to do there."""
         if self.settings.chroma_url:
             return
         _, collection = self._chroma()
@@ -517,7 +520,7 @@ class Index:
                 return
             collection.modify(configuration={"hnsw": {"sync_threshold": 2}})
             try:
-                self.reconnect()  # the engine reads the threshold when it opens the vector index
+                self.reconnect()
                 _, collection = self._chroma()
                 collection.upsert(
                     ids=last["ids"],
