@@ -61,10 +61,17 @@ def backend_options(command: F) -> F:
 
 
 def make_assistant(**overrides: Any) -> Assistant:
-    """The library's front door; imported here, so that a no-op ``ingest`` never loads it."""
+    """The library's front door; imported here, so that a no-op ``ingest`` never loads it. The local
+    model starts loading (in a thread of its own, shared by the process) before the answer path is
+    imported, so that it is ready when the first question needs it."""
+    settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    if settings.embedder == "minilm":
+        from .embeddings import make_embedder
+
+        make_embedder(settings)
     from .core import Assistant
 
-    return Assistant(load_settings(**{k: v for k, v in overrides.items() if v is not None}))
+    return Assistant(settings)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

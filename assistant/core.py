@@ -166,7 +166,7 @@ class Assistant:
         with self._lock:
             if self._index is None:
                 embedder = self.embedder  # the model loads in a thread of its own while Chroma is imported
-                from .index import Index  # imports Chroma (~0.5 s): only when the index is needed
+                from .index import Index  # only when the index is needed (Chroma's client: only to write)
                 from .integrity import ensure_intact
 
                 index = Index(self.settings, embedder)

@@ -10,10 +10,6 @@ What the index belongs to (its corpus, whether its last ingest completed, its ge
 
 from __future__ import annotations
 
-# isort: off
-from .chroma_loader import chromadb  # first: Chroma imported without its development-time checks
-
-# isort: on
 import json
 import logging
 import os
@@ -23,33 +19,32 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import filelock
-import httpx
 import numpy as np
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.api.shared_system_client import SharedSystemClient
-from chromadb.api.types import GetResult
-from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError, UniqueConstraintError
 
+from .chroma_direct import DirectClient, DirectCollection, store_errors
 from .columns import create
 from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
 from .embeddings import Embedder, PassageEmbedder
-from .embeddings.chroma import chroma_function
 from .errors import CorpusError, IndexDamagedError, StoreError
 from .ingest import Chunker, Corpus, FileRef, Limit, scan
 from .ingestion import Ingestion
-from .lease import Lease
 from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredChunk
 from .private import FILE_MODE, owner_only_umask, private_dir, tighten
 from .settings import Settings, default_corpus, redact_url, state_dir
 from .state import IndexState, read_state_file, write_state_file
 from .tokens import encoding
 from .unchanged import chunking_signature, corpus_manifest, digest, record
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import GetResult
+
+    from .lease import Lease
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +65,17 @@ def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
     return Chunker(limits=tuple(limits), overlap=settings.chunk_overlap)
 
 
+SYNC_THRESHOLD = 1000  # Chroma's default: writes between two saves of the embedded vector index
+
 # SQLite's words for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB), as Chroma passes them on
 _CORRUPT = re.compile(r"malformed|not a database|\(code: (11|26)\)", re.IGNORECASE)
 
 
 class Index:
     """A Chroma collection of chunks: embedded on disk by default, or on a server by URL.
+
+    An embedded index is read through Chroma's engine alone (``chroma_direct.py``: Chroma's Python
+    client is not even imported) until the first write, which switches to Chroma's client for good.
 
     ``reset_unreadable``: an embedded database that SQLite cannot read is removed and created anew
     (for ``assistant ingest --repair``); otherwise it is an ``IndexDamagedError`` naming that command.
@@ -89,6 +89,9 @@ class Index:
         self._locks: dict[str, filelock.FileLock] = {}
         self._lease: Lease | None = None
         self._building: list[Path] | None = None  # the roots an ingest will record before its first write
+        # an embedded index is read without Chroma's Python client until the first write (``_writable``);
+        # a repair may remove the database, so it uses Chroma's client throughout
+        self._direct = settings.chroma_url is None and not reset_unreadable
         # Opening may create the database and the collection; two processes doing that at once (two
         # first ingests) race on the same tables, so opening is serialised too (it takes a moment).
         with self._file_lock("open", "process opening"), owner_only_umask():
@@ -105,9 +108,14 @@ class Index:
 
     # -- connection ---------------------------------------------------------------------------
 
-    def _connect(self) -> ClientAPI:
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    def _connect(self) -> ClientAPI | DirectClient:
         url = self.settings.chroma_url
+        with self._translate_errors("connect to"):
+            if url is None and self._direct:
+                return DirectClient(private_dir(self.settings.index_dir))
+        from .chroma_loader import chromadb  # ~0.5 s of CPU: only to write, or for a server
+
+        chroma_settings = chromadb.config.Settings(anonymized_telemetry=False, allow_reset=False)
         with self._translate_errors("connect to"):
             if url is None:
                 private_dir(self.settings.index_dir)
@@ -124,36 +132,74 @@ class Index:
                 settings=chroma_settings,
             )
 
-    def _open(self) -> Collection:
+    def _open(self) -> Collection | DirectCollection:
         name = self.settings.collection
-        function = chroma_function(self.settings, self.embedder)
+        if isinstance(self._client, DirectClient):
+            with self._translate_errors("open"):
+                found = {c.name: c for c in self._client.list_collections()}
+            if name not in found:  # created by Chroma's client
+                self._writable()
+                return self._collection
+            self._check_embedder(found[name].metadata)
+            return found[name]
+        from chromadb.errors import UniqueConstraintError
+
+        function = self._chroma_function()
         with self._translate_errors("open"):
             existing = {c.name: c for c in self._client.list_collections()}
             if name not in existing:
                 try:
                     return self._client.create_collection(
                         name,
-                        embedding_function=function,  # type: ignore[arg-type]
+                        embedding_function=function,
                         configuration={"hnsw": {"space": "cosine"}},
                         metadata={"embedder": self.embedder.name},
                     )
                 except UniqueConstraintError:  # another client (another machine) created it meanwhile
                     existing = {c.name: c for c in self._client.list_collections()}
-            recorded = (existing[name].metadata or {}).get("embedder")
-            if recorded != self.embedder.name:
-                raise StoreError(
-                    f"the index at {self.location} (collection {name!r}) holds vectors of "
-                    f"{recorded!r}, not {self.embedder.name!r}: switch ASSISTANT_EMBEDDER back, "
-                    "or use another ASSISTANT_COLLECTION or ASSISTANT_INDEX_DIR"
-                )
-            return self._client.get_collection(name, embedding_function=function)  # type: ignore[arg-type]
+            self._check_embedder(existing[name].metadata)
+            return self._client.get_collection(name, embedding_function=function)
+
+    def _check_embedder(self, metadata: dict[str, Any] | None) -> None:
+        recorded = (metadata or {}).get("embedder")
+        if recorded != self.embedder.name:
+            raise StoreError(
+                f"the index at {self.location} (collection {self.settings.collection!r}) holds vectors of "
+                f"{recorded!r}, not {self.embedder.name!r}: switch ASSISTANT_EMBEDDER back, "
+                "or use another ASSISTANT_COLLECTION or ASSISTANT_INDEX_DIR"
+            )
+
+    def _chroma_function(self) -> Any:
+        """The embedder as a Chroma embedding function (imports Chroma: for its client only)."""
+        from .embeddings.chroma import chroma_function
+
+        return chroma_function(self.settings, self.embedder)
+
+    def _writable(self) -> None:
+        """From now on, Chroma's own client (the engine alone only reads): before the first write."""
+        if not self._direct:
+            return
+        with self._file_lock("open", "process opening"), owner_only_umask():
+            if isinstance(self._client, DirectClient):
+                self._client.close()
+            self._direct = False
+            self._client = self._connect()
+            self._collection = self._open()
+
+    def _chroma(self) -> tuple[ClientAPI, Collection]:
+        """Chroma's client and collection, to write (switched to before the first write)."""
+        self._writable()
+        client, collection = self._client, self._collection
+        assert not isinstance(client, DirectClient)
+        assert not isinstance(collection, DirectCollection)
+        return client, collection
 
     @contextmanager
     def _translate_errors(self, action: str) -> Iterator[None]:
         """Chroma and network failures become one line that names the index."""
         try:
             yield
-        except (ChromaError, httpx.HTTPError, OSError, ValueError) as exc:
+        except store_errors(OSError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if not self.settings.chroma_url and _CORRUPT.search(reason):
                 recorded = read_state_file(self.settings)
@@ -166,8 +212,8 @@ class Index:
     # -- for the integrity check -------------------------------------------------------------
 
     @property
-    def collection(self) -> Collection:
-        """The Chroma collection itself."""
+    def collection(self) -> Collection | DirectCollection:
+        """The Chroma collection itself (read through the engine alone until the first write)."""
         return self._collection
 
     def guarded(self, action: str) -> AbstractContextManager[None]:
@@ -181,7 +227,10 @@ class Index:
         if self.settings.chroma_url:
             return False
         with self._file_lock("open", "process opening"), owner_only_umask():
-            _forget_client(self.settings.index_dir)
+            if isinstance(self._client, DirectClient):
+                self._client.close()
+            else:
+                _forget_client(self.settings.index_dir)
             self._client = self._connect()
             self._collection = self._open()
         return True
@@ -199,10 +248,13 @@ class Index:
     @property
     def metadata(self) -> dict[str, Any]:
         with self._translate_errors("read"):
-            self._collection = self._client.get_collection(
-                self.settings.collection,
-                embedding_function=chroma_function(self.settings, self.embedder),  # type: ignore[arg-type]
-            )
+            if isinstance(self._client, DirectClient):
+                self._collection = self._client.get_collection(self.settings.collection)
+            else:
+                self._collection = self._client.get_collection(
+                    self.settings.collection,
+                    embedding_function=self._chroma_function(),
+                )
             return dict(self._collection.metadata or {})
 
     def state(self) -> IndexState:
@@ -220,7 +272,10 @@ class Index:
         size, offset = self.settings.page_size, 0
         while True:
             with self._translate_errors("read"):
-                page = self._collection.get(include=include, limit=size, offset=offset)  # type: ignore[arg-type]
+                page = cast(
+                    "GetResult",
+                    self._collection.get(include=include, limit=size, offset=offset),  # type: ignore[arg-type]
+                )
             if page["ids"]:
                 yield page
             if len(page["ids"]) < size:
@@ -318,8 +373,10 @@ class Index:
         if self._lease is not None:
             yield
             return
+        from .lease import Lease  # imports Chroma: a server's index has its client already
+
         lease = Lease(
-            self._client,
+            self._chroma()[0],
             self.settings.collection,
             seconds=self.settings.lease_seconds,
             timeout=self.settings.lock_timeout,
@@ -335,6 +392,7 @@ class Index:
     def _before_write(self) -> None:
         """Before each write: stop if another client has taken the lease over; before the first one,
         record the corpus the index is being built for (``state = building``)."""
+        self._writable()
         if self._lease is not None:
             self._lease.check()
         if self._building is not None:
@@ -382,6 +440,7 @@ class Index:
                 report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
                 return report.model_copy(update={"chunks": count, "seconds": _since(started)})
             report = self._apply(roots, refs, skipped, store, progress, orphans=count != len(store))
+            self._persist_vectors()
             documents = report.unchanged + report.added + report.updated
             self._record(
                 self.state().completed(
@@ -404,6 +463,7 @@ class Index:
     ) -> IngestReport:
         """Stream the corpus into the collection (``ingestion.py``) and write the next generation of
         derived data, under the generation the completed ingest is about to record."""
+        self._writable()  # here, before the ingestion's threads start, not at the first write
         corpus = Corpus(roots=list(roots), skipped=skipped)
         leftovers = self._orphans(store) if orphans else set()
         writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions(), store.word_vectors)
@@ -438,6 +498,39 @@ class Index:
             warnings=corpus.warnings,
         )
 
+    def _persist_vectors(self) -> None:
+        """Chroma's embedded engine writes its vector index to disk once per ``sync_threshold`` (1,000)
+        writes and keeps the rest in its log, which every process that opens the index replays into
+        the vector index before its first read: 715 chunks cost ~0.25 s of CPU on every cold ask at
+        10k chunks, 0.04 s once written (measured at load 12). So after an ingest's last write, one
+        chunk is written again as it is (id, vector, text, metadata) under a threshold of 2, which
+        makes the engine write the whole vector index and purge its log; the threshold is put back
+        (Chroma's default, if a process stopped here left it at 2). The engine reads the threshold
+        when it opens the vector index, hence the reconnection. A server keeps its vector index in
+        memory: nothing to do there."""
+        if self.settings.chroma_url:
+            return
+        _, collection = self._chroma()
+        threshold = (collection.configuration.get("hnsw") or {}).get("sync_threshold")
+        if not threshold or threshold <= 2:  # left so by a process that stopped here: Chroma's default
+            threshold = SYNC_THRESHOLD
+        with self._translate_errors("write"):
+            last = collection.get(limit=1, include=["embeddings", "documents", "metadatas"])
+            if not last["ids"]:
+                return
+            collection.modify(configuration={"hnsw": {"sync_threshold": 2}})
+            try:
+                self.reconnect()
+                _, collection = self._chroma()
+                collection.upsert(
+                    ids=last["ids"],
+                    embeddings=last["embeddings"],
+                    documents=last["documents"],
+                    metadatas=last["metadatas"],
+                )
+            finally:
+                collection.modify(configuration={"hnsw": {"sync_threshold": threshold}})
+
     def _orphans(self, store: Store) -> set[str]:
         """Ids the collection holds but ``store``'s generation does not: chunks of an ingest that was
         interrupted (read, ids only and paged, when the counts differ)."""
@@ -446,10 +539,11 @@ class Index:
     def _record(self, state: IndexState) -> None:
         """The state in the collection's metadata, then in the state file (which thus never runs ahead
         of a healthy database)."""
+        _, collection = self._chroma()
         with self._translate_errors("write"):
-            meta = dict(self._collection.metadata or {})
+            meta = dict(collection.metadata or {})
             meta.update(state.model_copy(update={"embedder": self.embedder.name}).metadata())
-            self._collection.modify(metadata=meta)
+            collection.modify(metadata=meta)
         write_state_file(self.settings, state)
 
     def _drop(self, roots: list[Path]) -> None:
@@ -457,8 +551,9 @@ class Index:
         recorded, so that nothing keyed by an older generation ever matches the rebuilt one."""
         recorded = read_state_file(self.settings)
         generation = max(self.state().generation, recorded.generation if recorded else 0)
+        client, _ = self._chroma()
         with self._translate_errors("rebuild"):
-            self._client.delete_collection(self.settings.collection)
+            client.delete_collection(self.settings.collection)
             self._collection = self._open()
         self._record(IndexState(generation=generation).building(roots))
 
@@ -530,8 +625,11 @@ class Index:
         if not batch:
             return
         with self._translate_errors("read"):
-            page = self._collection.get(
-                ids=[i for _, ids in batch for i in ids], include=["documents", "metadatas"]
+            page = cast(
+                "GetResult",
+                self._collection.get(
+                    ids=[i for _, ids in batch for i in ids], include=["documents", "metadatas"]
+                ),
             )
         rows = {
             chunk_id: (text, meta)
@@ -593,7 +691,7 @@ class Index:
         effect within each chunk, as JSON) stored beside each."""
         self._before_write()
         with self._translate_errors("write"):
-            self._collection.upsert(
+            self._chroma()[1].upsert(
                 ids=[chunk.id for _, chunk, _ in rows],
                 embeddings=vectors,
                 documents=[chunk.text for _, chunk, _ in rows],
@@ -624,7 +722,7 @@ class Index:
         self._before_write()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
-                self._collection.update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
+                self._chroma()[1].update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
 
     def _delete(self, ids: set[str]) -> None:
         if not ids:
@@ -632,7 +730,7 @@ class Index:
         self._before_write()
         for part in self._batches(sorted(ids)):
             with self._translate_errors("write"):
-                self._collection.delete(ids=part)
+                self._chroma()[1].delete(ids=part)
 
     def _batches(self, ids: list[str]) -> Iterator[list[str]]:
         """At most ``page_size`` ids per statement (SQLite's variable limit)."""
@@ -663,6 +761,8 @@ def _forget_client(index_dir: Path) -> None:
     """Chroma keeps one client per folder for the whole process, also one whose start failed (an
     unreadable database), and hands that broken one out again: forget it, so that the next attempt
     (after ``remove_database``, or once the file is back) starts afresh. Chroma is pinned (1.5.9)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
     identifier = str(index_dir)
     SharedSystemClient._identifier_to_system.pop(identifier, None)
     SharedSystemClient._identifier_to_refcount.pop(identifier, None)

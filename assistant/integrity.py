@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from chromadb.errors import ChromaError
 
+from .chroma_direct import chroma_errors
 from .embeddings import Embedder
 from .errors import CorpusError, IndexDamagedError, StoreError
 from .index import Index
@@ -265,7 +265,7 @@ class _Probe:
     def _read(self, batch: list[str]) -> dict[str, list[float]]:
         try:
             got = self.index.collection.get(ids=batch, include=["embeddings"])
-        except ChromaError:  # "Error finding id": some of them have lost their vector
+        except chroma_errors():  # Chroma's "Error finding id": some of them have lost their vector
             if len(batch) == 1 or self.calls_left <= 0:
                 self.approximate |= len(batch) > 1
                 self.lost += batch

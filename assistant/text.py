@@ -15,6 +15,10 @@ from itertools import pairwise
 
 import simplemma
 
+from .lemmas import keep_dictionaries
+
+keep_dictionaries()  # the English dictionary decoded once and kept, not on every start (``lemmas.py``)
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
