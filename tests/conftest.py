@@ -25,6 +25,16 @@ ARTICLE = CORPUS / "trump-invites-takaichi.txt"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
+# The files that take longest (CPU s, measured): run first, so that with two workers (pyproject's
+# addopts: one file per worker at a time) neither waits alone on a long file at the end.
+LONGEST_FIRST = ("test_integrity.py", "test_verify_calibration.py", "test_index.py", "test_output.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
