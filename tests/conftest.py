@@ -25,6 +25,16 @@ ARTICLE = CORPUS / "trump-invites-takaichi.txt"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
+# The files that take longest (CPU s, measured): run first, so that with two workers (pyproject's
+# addopts: one file per worker at a time) neither waits alone on a long file at the end.
+LONGEST_FIRST = ("test_integrity.py", "test_verify_calibration.py", "test_index.py", "test_output.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -46,18 +56,55 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No user settings, keys or state leak into a test; every test gets its own index and state."""
+def _isolate(monkeypatch: pytest.MonkeyPatch, home: Path, keep: tuple[str, ...] = ()) -> None:
+    """No user settings or keys (but those named in ``keep``); index and state under ``home``."""
     for name in list(os.environ):
-        if name.startswith(("ASSISTANT_", "OPENAI_")):
+        if name.startswith(("ASSISTANT_", "OPENAI_")) and not name.startswith(keep):
             monkeypatch.delenv(name)
-    home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(home / "index"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same isolation for the whole session: module and session fixtures (set up before any
+    test's own environment), and a test whose ``monkeypatch.undo()`` also undid its environment,
+    never reach the user's settings, index or state. ``ASSISTANT_TEST_*`` is for the fixtures."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _isolate(monkeypatch, tmp_path_factory.mktemp("session-home"), keep=("ASSISTANT_TEST_",))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No user settings, keys or state leak into a test; every test gets its own index and state."""
+    home = tmp_path_factory.mktemp("home")
+    _isolate(monkeypatch, home)
     monkeypatch.setenv("ASSISTANT_LOCK_TIMEOUT", "20")
     monkeypatch.chdir(home)  # no stray .env from the working directory
+
+
+@pytest.fixture(autouse=True)
+def _chroma_released() -> Iterator[None]:
+    """Embedded Chroma keeps one system per folder (its SQLite database and segment files, open) for
+    the life of the process, so descriptors and memory piled up over the suite: the systems a test
+    opened are stopped when it ends. Those of session and module fixtures, set up before this one,
+    stay open for the tests that share them. (Chroma has no public list of its systems; 1.5.9 is
+    pinned, and index.py forgets a failed one the same way.)"""
+    chroma = sys.modules.get("chromadb.api.shared_system_client")
+    before = set(chroma.SharedSystemClient._identifier_to_system) if chroma else set()
+    yield
+    core = sys.modules.get("assistant.core")
+    if core is not None:
+        core._default_assistant.cache_clear()  # ``assistant.ask()``'s assistant, on this test's index
+    chroma = sys.modules.get("chromadb.api.shared_system_client")
+    if chroma is None:
+        return
+    systems = chroma.SharedSystemClient._identifier_to_system
+    for identifier in set(systems) - before:
+        chroma.SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+        systems.pop(identifier).stop()
 
 
 @pytest.fixture

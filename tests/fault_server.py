@@ -86,6 +86,7 @@ class FaultServer:
     def __init__(self, *script: Reply) -> None:
         self._script = list(script) or [answer("This spring [1].")]
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._closing = threading.Event()
         self._released = threading.Event()
         self.requests: list[dict[str, Any]] = []
@@ -119,9 +120,17 @@ class FaultServer:
             self.requests.clear()
             self._released.clear()
 
+    def wait_for_requests(self, count: int, timeout: float = 120.0) -> None:
+        """Block until ``count`` requests have arrived since the last ``script()``: a ``held`` one is
+        then in flight, so a test can act on a request the client is really waiting for."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.requests) >= count, timeout):
+                raise TimeoutError(f"{len(self.requests)} of {count} requests arrived in {timeout:g} s")
+
     def _next(self, request: dict[str, Any]) -> Reply:
         with self._lock:
             self.requests.append(request)
+            self._arrived.notify_all()
             return self._script.pop(0) if len(self._script) > 1 else self._script[0]
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, StoreError
+from assistant.ingestion import FIRST_WINDOW
 from assistant.settings import load_settings
 
 from .conftest import ARTICLE
@@ -77,7 +78,7 @@ def test_an_interrupted_ingest_is_repaired_by_the_next_one(tmp_path: Path) -> No
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     sentences = ARTICLE.read_text(encoding="utf-8").split(". ")
-    for n in range(6):
+    for n in range(3):  # more chunks than the first window: the kill comes half-way (checked below)
         (corpus / f"doc{n}.txt").write_text(
             ". ".join(f"Document {n} says: {s}" for s in sentences), encoding="utf-8"
         )
@@ -110,6 +111,7 @@ def test_an_interrupted_ingest_is_repaired_by_the_next_one(tmp_path: Path) -> No
         load_settings(corpus=[corpus], index_dir=tmp_path / "clean", chunk_tokens=64, chunk_overlap=16)
     )
     clean.ingest()
+    assert len(stored(clean)) > FIRST_WINDOW, "the corpus is larger than the window the kill follows"
     assert stored(partial) == stored(clean), "same chunks as a clean run: no duplicates, no orphans"
 
 

@@ -46,7 +46,7 @@ INGEST = textwrap.dedent(
 
 def corpus(folder: Path, name: str, sentences: list[str]) -> Path:
     folder.mkdir(parents=True)
-    for n in range(3):
+    for n in range(2):  # two documents each (27 chunks apiece): several; a third less to embed than three
         (folder / f"{name}-{n}.txt").write_text(
             " ".join(f"{name.title()} note {n}: {s}." for s in sentences), encoding="utf-8"
         )

@@ -194,6 +194,7 @@ def test_while_the_model_thinks_the_chat_says_so_and_typing_waits(
     model_server.script(held(ANSWER))
     chat.child.send("When is the visit?\r")
     chat.child.expect_exact(waiting)
+    model_server.wait_for_requests(1)  # the chat is waiting on the (held) model, not still retrieving
     chat.child.send("abc")
     chat.child.send(CTRL_C)
     cancelled = chat.wait()
