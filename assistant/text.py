@@ -163,7 +163,8 @@ def _hard_break(line: _Line, following: _Line, first: _Line, width: int, confide
     full = line.length + 1 + len(next_body.split(maxsplit=1)[0]) > width
     item = _item(first.body)
     marker = _WEAK_MARKER.match(next_body)
-    if marker and (_ends_clause(body) or not full or _next_item(item, marker)):
+    trails_off = body.endswith(("..", "…")) and next_body[:1].islower()  # "he waited... / a moment"
+    if marker and ((_ends_clause(body) and not trails_off) or not full or _next_item(item, marker)):
         return True
     if (own := _item(body)) is not None and own.end() == len(body):  # "1.7." alone: its text follows
         return False

@@ -8,7 +8,7 @@ import re
 import textwrap
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.text import (
@@ -464,6 +464,7 @@ def assert_well_formed(text: str, spans: list[Span]) -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example([["The the the the the the the the the the the the the the wait... a."]], 64, "", "", " ", "\n")
 @given(
     paragraphs,
     st.integers(min_value=40, max_value=100),
