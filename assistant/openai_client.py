@@ -7,10 +7,12 @@ depending on each other.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import openai
 
-from .errors import ConfigError
+from .errors import BackendError, ConfigError, RequestRefused
 from .settings import Settings
 
 _LOCAL_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
@@ -100,3 +102,16 @@ def describe_failure(exc: Exception, midway: bool = False) -> str:
     if isinstance(exc, MALFORMED):
         return f"the server's reply was not valid OpenAI JSON ({type(exc).__name__})"
     return f"the server's reply could not be read ({type(exc).__name__})"
+
+
+def reply_text(client: Any, name: str, **options: Any) -> str:
+    """One chat completion's text ("" when there is none). A request the server refuses (400) raises
+    ``RequestRefused``, so the caller can ask another way (without a schema); any other failure
+    ``BackendError``; both say ``name`` (which model, where)."""
+    try:
+        response = client.chat.completions.create(**options)
+        return (response.choices[0].message.content or "").strip() if response.choices else ""
+    except openai.BadRequestError as exc:
+        raise RequestRefused(f"{name}: {describe_failure(exc)}") from None
+    except FAILURES as exc:
+        raise BackendError(f"{name}: {describe_failure(exc)}") from None

@@ -16,11 +16,10 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-import openai
 from pydantic import BaseModel
 
 from ..errors import BackendError, ConfigError, RequestRefused
-from ..openai_client import FAILURES, describe_failure, make_client
+from ..openai_client import make_client, reply_text
 from ..prompts import template
 from ..settings import Settings, redact_url
 from ..verify import MARKER, split_claims
@@ -106,13 +105,7 @@ class Judge:
         return self._reply(**options)
 
     def _reply(self, **options: Any) -> str:
-        try:
-            response = self._client.chat.completions.create(**options)
-            return (response.choices[0].message.content or "").strip() if response.choices else ""
-        except openai.BadRequestError as exc:
-            raise RequestRefused(f"judge {self.name}: {describe_failure(exc)}") from None
-        except FAILURES as exc:
-            raise BackendError(f"judge {self.name}: {describe_failure(exc)}") from None
+        return reply_text(self._client, f"judge {self.name}", **options)
 
 
 def verdict_schema(claims: int) -> dict[str, Any]:

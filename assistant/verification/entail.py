@@ -21,10 +21,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import openai
-
 from ..errors import BackendError, RequestRefused
-from ..openai_client import FAILURES, describe_failure, make_client
+from ..openai_client import make_client, reply_text
 from ..prompts import template
 from ..settings import Settings, redact_url
 from ..verify import Decision
@@ -101,13 +99,7 @@ class ModelEntailer:
         return self._reply(messages=entail_messages(pairs, structured=False), **options)
 
     def _reply(self, **options: Any) -> str:
-        try:
-            response = self._client.chat.completions.create(**options)
-            return (response.choices[0].message.content or "").strip() if response.choices else ""
-        except openai.BadRequestError as exc:
-            raise RequestRefused(f"{self.name}: {describe_failure(exc)}") from None
-        except FAILURES as exc:
-            raise BackendError(f"{self.name}: {describe_failure(exc)}") from None
+        return reply_text(self._client, self.name, **options)
 
 
 def entailer_for(settings: Settings) -> ModelEntailer | None:
