@@ -7,6 +7,7 @@ depending on each other.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -115,3 +116,17 @@ def reply_text(client: Any, name: str, **options: Any) -> str:
         raise RequestRefused(f"{name}: {describe_failure(exc)}") from None
     except FAILURES as exc:
         raise BackendError(f"{name}: {describe_failure(exc)}") from None
+
+
+def listed_in_reply(reply: str, key: str) -> list[Any] | None:
+    """``value[key]`` of the first JSON object in a model's reply, when it is a list: a structured
+    reply, even with prose or a code fence around it."""
+    start = reply.find("{")
+    if start < 0:
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(reply, start)
+    except ValueError:
+        return None
+    listed = value.get(key) if isinstance(value, dict) else None
+    return listed if isinstance(listed, list) else None

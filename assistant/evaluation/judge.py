@@ -12,14 +12,13 @@ it is counted and shown, never taken as unsupported.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ..errors import BackendError, ConfigError, RequestRefused
-from ..openai_client import make_client, reply_text
+from ..openai_client import listed_in_reply, make_client, reply_text
 from ..prompts import template
 from ..settings import Settings, redact_url
 from ..verify import MARKER, split_claims
@@ -135,15 +134,9 @@ def verdict_schema(claims: int) -> dict[str, Any]:
 def parse_verdicts(reply: str, claims: int) -> list[str | None]:
     """The verdict for each claim, in order: from ``{"verdicts": [...]}`` (the first JSON object in
     the reply), else from ``N: SUPPORTED`` lines; None where the reply gives none."""
-    start = reply.find("{")
-    if start >= 0:
-        try:
-            value, _ = json.JSONDecoder().raw_decode(reply, start)
-        except ValueError:
-            value = None
-        listed = value.get("verdicts") if isinstance(value, dict) else None
-        if isinstance(listed, list):
-            words = [str(v).upper() if str(v).upper() in VERDICTS else None for v in listed[:claims]]
-            return words + [None] * (claims - len(words))
+    listed = listed_in_reply(reply, "verdicts")
+    if listed is not None:
+        words = [str(v).upper() if str(v).upper() in VERDICTS else None for v in listed[:claims]]
+        return words + [None] * (claims - len(words))
     lines = {int(n): word.upper() for n, word in _VERDICT.findall(reply)}
     return [lines.get(i) for i in range(1, claims + 1)]

@@ -16,13 +16,12 @@ itself, two claims against unrelated quotes): a model that says yes to everythin
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import BackendError, RequestRefused
-from ..openai_client import make_client, reply_text
+from ..openai_client import listed_in_reply, make_client, reply_text
 from ..prompts import template
 from ..settings import Settings, redact_url
 from ..verify import Decision
@@ -171,17 +170,9 @@ def parse_decisions(reply: str, claims: int) -> list[Decision]:
     """A verdict per claim, in order: from ``{"decisions": [...]}`` (the first JSON object in the
     reply), else from ``N: SUPPORTED - reason`` lines; no verdict where the reply gives none."""
     found: dict[int, tuple[str, str]] = {}
-    start = reply.find("{")
-    if start >= 0:
-        try:
-            value, _ = json.JSONDecoder().raw_decode(reply, start)
-        except ValueError:
-            value = None
-        listed = value.get("decisions") if isinstance(value, dict) else None
-        if isinstance(listed, list):
-            for i, item in enumerate(listed[:claims], start=1):
-                if isinstance(item, dict) and str(item.get("verdict", "")).upper() in VERDICTS:
-                    found[i] = (str(item["verdict"]).upper(), str(item.get("reason", "")))
+    for i, item in enumerate((listed_in_reply(reply, "decisions") or [])[:claims], start=1):
+        if isinstance(item, dict) and str(item.get("verdict", "")).upper() in VERDICTS:
+            found[i] = (str(item["verdict"]).upper(), str(item.get("reason", "")))
     if not found:
         for n, word, reason in _LINE.findall(reply):
             found.setdefault(int(n), (word.upper(), reason))
