@@ -207,6 +207,8 @@ class StoreWriter:
         self._vocabulary = Vocabulary(vocabulary)
         known = word_vectors is not None and word_vectors.shape == (len(vocabulary), dims)
         self._known_words = word_vectors if known else None
+        self._ahead: list[np.ndarray] = []  # vectors of the terms ``new_terms`` gave, in order
+        self._ahead_from = len(vocabulary) if known else 0  # the first term ``new_terms`` has not given
         folder = self.folder
         self._ids = StringsWriter(folder, "ids")
         self._texts = StringsWriter(folder, "texts")
@@ -286,6 +288,17 @@ class StoreWriter:
             self._terms.append(store._terms[term_low : int(store._term_ends[row])])
             self._term_ends.append([self._terms.rows])
 
+    def new_terms(self) -> list[str]:
+        """The terms without a vector yet that no earlier call gave: an ingest embeds them on the
+        model's thread while it goes on (``add_word_vectors``), not all at once in ``publish``."""
+        terms = self._vocabulary.terms
+        start, self._ahead_from = self._ahead_from, len(terms)
+        return list(terms[start:])
+
+    def add_word_vectors(self, vectors: np.ndarray) -> None:
+        """The vectors of the terms ``new_terms`` gave, call by call in the same order."""
+        self._ahead.append(vectors)
+
     def publish(self, generation: int, embedder: str, embed_words: Embed | None = None) -> Store:
         """Build the id and BM25 indexes (and, with ``embed_words``, the vocabulary's vectors), then
         move the folder to ``g<generation>`` (replacing a leftover of an ingest that died before
@@ -317,8 +330,9 @@ class StoreWriter:
         return Store(final)
 
     def _write_word_vectors(self, embed: Embed) -> None:
-        """A vector per vocabulary term: the previous generation's rows copied, new terms embedded
-        (the vocabulary only grows, so rows stay aligned with term ids)."""
+        """A vector per vocabulary term: the previous generation's rows copied, then those embedded
+        during the ingest (``add_word_vectors``), then the remaining terms embedded (the vocabulary
+        only grows, so rows stay aligned with term ids)."""
         column = ColumnWriter(self.folder / "word_vectors", WORD_DTYPE, self.dims)
         terms = self._vocabulary.terms
         done = 0
@@ -326,6 +340,9 @@ class StoreWriter:
             for low in range(0, len(self._known_words), 65_536):
                 column.append(self._known_words[low : low + 65_536])
             done = len(self._known_words)
+        for vectors in self._ahead:
+            column.append(vectors)
+            done += len(vectors)
         for low in range(done, len(terms), 65_536):
             column.append(embed(list(terms[low : low + 65_536])))
         column.close()

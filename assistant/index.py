@@ -470,7 +470,7 @@ class Index:
         generation = self.state().generation + 1
         self._building = list(roots)
         try:
-            ingestion = Ingestion(self, store, writer, progress)
+            ingestion = Ingestion(self, store, writer, progress, self._embed_words())
             plan = ingestion.run(refs, corpus)
             if not plan.unchanged and not plan.added + plan.updated:
                 raise CorpusError(_no_documents(corpus))

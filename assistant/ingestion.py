@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .derived import ChunkRow, DocumentEntry, Store, StoreWriter, spans_of
+from .derived import ChunkRow, DocumentEntry, Embed, Store, StoreWriter, spans_of
 from .ingest import Chunker, Corpus, FileRef, LargeDocument, admit
 from .models import Chunk, Document, Progress, Section
 
@@ -74,8 +74,19 @@ class Plan:
 class Ingestion:
     """Brings the collection from ``store``'s generation to the files ``refs``."""
 
-    def __init__(self, index: Target, store: Store, writer: StoreWriter, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        index: Target,
+        store: Store,
+        writer: StoreWriter,
+        progress: Progress | None,
+        embed_words: Embed | None = None,
+    ) -> None:
+        """``embed_words``: how the new vocabulary's words are embedded, each window's on the model's
+        thread after its chunks (``publish`` embeds what is left, all of it without this)."""
         self._index = index
+        self._embed_words = embed_words
+        self._words: list[Future[np.ndarray]] = []
         self._store = store
         self._writer = writer
         self._progress = progress
@@ -90,7 +101,8 @@ class Ingestion:
 
     def run(self, refs: Sequence[FileRef], corpus: Corpus) -> Plan:
         """Plan, read, chunk, embed and write; the model works on one window in a thread of its own
-        while the next window is read and chunked and the previous one written."""
+        (then on the new words of the one before) while the next window is read and chunked and the
+        previous one written."""
         few_malloc_arenas()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as self._model:
             try:
@@ -98,6 +110,8 @@ class Ingestion:
             finally:
                 if self._embedding is not None:
                     self._embedding[2].cancel()
+                for words in self._words:
+                    words.cancel()
 
     def _run(self, refs: Sequence[FileRef], corpus: Corpus) -> Plan:
         stored = self._store.documents()
@@ -118,6 +132,8 @@ class Ingestion:
             self._report("chunking", done, len(to_read), final=done == len(to_read))
         self._flush()
         self._drain()
+        for words in self._words:
+            self._writer.add_word_vectors(words.result())
         for doc_id, entry in stored.items():
             if doc_id in self._kept:
                 continue
@@ -235,6 +251,10 @@ class Ingestion:
                 ChunkRow(chunk.id, chunk.text, chunk.start, chunk.end, chunk_spans, vectors_of, sections)
             )
         self.plan.embedded += len(window)
+        if self._embed_words is not None:  # the window's new words, after the next window's chunks
+            words = self._writer.new_terms()
+            if words:
+                self._words.append(self._model.submit(self._embed_words, words))
         self._report("embedding", self.plan.embedded, self._known, final=True)
 
     def _report(self, stage: str, done: int, total: int, final: bool = False) -> None:
@@ -266,4 +286,3 @@ def few_malloc_arenas(arenas: int = 2) -> None:
     already exist stay; where glibc is not the C library this does nothing."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
-

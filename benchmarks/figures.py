@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ class Sizes:
     memory_runs: int  # memory children (peak memory barely varies)
     warmup_runs: int  # unmeasured process runs first (OS file cache)
     ingest_pairs: int  # fresh-process article ingests per side
+    ingest_runs: int  # fresh-process real-text ingests per side (project, fair alternating; the floor)
     ingest_bytes: int  # real text for the ingest figures (embedded by every side, every run)
     real_bytes: int  # real text for the ~10k index (embedded once, then cached)
     base_bytes: int  # real text replicated into the ~100k index (a prefix of the above: no new embedding)
@@ -63,12 +65,12 @@ class Sizes:
 
 FULL = Sizes(
     rounds=5, questions=20, default_questions=4, repeats=10, process_runs=5, memory_runs=3, warmup_runs=1,
-    ingest_pairs=3, ingest_bytes=300_000, real_bytes=6_000_000,
+    ingest_pairs=3, ingest_runs=3, ingest_bytes=300_000, real_bytes=6_000_000,
     base_bytes=1_500_000, copies=40,
 )  # fmt: skip
 SMOKE = Sizes(
     rounds=2, questions=3, default_questions=1, repeats=2, process_runs=1, memory_runs=1, warmup_runs=0,
-    ingest_pairs=1, ingest_bytes=20_000, real_bytes=40_000,
+    ingest_pairs=1, ingest_runs=1, ingest_bytes=20_000, real_bytes=40_000,
     base_bytes=20_000, copies=3,
 )  # fmt: skip
 
@@ -234,78 +236,87 @@ def article_ingest(corpus: Path, texts: Sequence[str], workdir: Path, sizes: Siz
     )
 
 
-def real_ingest(corpus: Path, workdir: Path) -> tuple[list[Figure], dict[str, Any]]:
+def real_ingest(corpus: Path, workdir: Path, sizes: Sizes) -> tuple[list[Figure], dict[str, Any]]:
     """The project's ingest of the real-text corpus, then the fair baseline's of the chunk texts it
-    stored, then the model alone on those texts (the floor); each in a process of its own."""
+    stored, then the model alone on those texts (the floor); each run in a process of its own.
+
+    ``sizes.ingest_runs`` runs per side, project and fair alternating (a slow spell of the machine
+    falls on both), the floor after them; each figure is the median. The first project run's index
+    gives the chunk texts the others embed (every project run stores the same ones)."""
     env = processes.isolated_env(workdir)
-    index = workdir / "real-index"
-    project = processes.child(
-        ["ingest-one", "--side", "project", "--corpus", str(corpus), "--workdir", str(index)], workdir, env
-    )
-    texts = [c.text for c in make_assistant(index, corpus).index.chunks()]
-    where = f"real text ({len(texts):,} chunks)"
     chunks_file = workdir / "real-chunks.json"
-    chunks_file.write_text(json.dumps(texts), encoding="utf-8")
-    fair = processes.child(
-        [
-            "ingest-one",
-            "--side",
-            "fair",
-            "--chunks",
-            str(chunks_file),
-            "--workdir",
-            str(workdir / "real-baseline"),
-        ],
-        workdir,
-        env,
-    )
-    floor = processes.child(
-        ["ingest-one", "--side", "floor", "--chunks", str(chunks_file), "--workdir", str(workdir)],
-        workdir,
-        env,
-    )
-    rate = {
-        name: run["chunks"] / run["seconds"]
-        for name, run in (("project", project), ("fair", fair), ("floor", floor))
-    }
+    runs: dict[str, list[dict[str, Any]]] = {"project": [], "fair": [], "floor": []}
+    texts: list[str] = []
+    for number in range(sizes.ingest_runs):
+        index = workdir / f"real-index-{number}"
+        runs["project"].append(
+            processes.child(
+                ["ingest-one", "--side", "project", "--corpus", str(corpus), "--workdir", str(index)],
+                workdir,
+                env,
+            )
+        )
+        if not texts:
+            texts = [c.text for c in make_assistant(index, corpus).index.chunks()]
+            chunks_file.write_text(json.dumps(texts), encoding="utf-8")
+        fair = workdir / f"real-baseline-{number}"
+        runs["fair"].append(
+            processes.child(
+                ["ingest-one", "--side", "fair", "--chunks", str(chunks_file), "--workdir", str(fair)],
+                workdir,
+                env,
+            )
+        )
+    for _ in range(sizes.ingest_runs):
+        runs["floor"].append(
+            processes.child(
+                ["ingest-one", "--side", "floor", "--chunks", str(chunks_file), "--workdir", str(workdir)],
+                workdir,
+                env,
+            )
+        )
+    where = f"real text ({len(texts):,} chunks)"
+    rates = {side: [run["chunks"] / run["seconds"] for run in done] for side, done in runs.items()}
+    peaks = {side: [run["peak_rss_mb"] for run in done] for side, done in runs.items()}
+    project, fair_rate = statistics.median(rates["project"]), statistics.median(rates["fair"])
+    peak = max(peaks["project"])
+    each = "one run per side" if sizes.ingest_runs == 1 else f"median of {sizes.ingest_runs} runs per side"
     figures = [
         Figure(
             "real_ingest_chunks_per_s",
             f"ingest, {where}",
             "chunks/s",
             "higher",
-            Stats.of([rate["project"]]),
-            target=Target(f"≥ {INGEST_RATIO:g}× fair", rate["project"] >= INGEST_RATIO * rate["fair"]),
-            note="one run per side, each in a fresh process: Assistant.ingest of the files (read, chunk, "
-            "embed chunks and sentences, store, BM25) vs the fair baseline's collection.add of the chunk "
-            "texts the project stored",
-            fair=Stats.of([rate["fair"]]),
+            Stats.of(rates["project"]),
+            target=Target(f"≥ {INGEST_RATIO:g}× fair", project >= INGEST_RATIO * fair_rate),
+            note=f"{each}, each in a fresh process, project and fair alternating: Assistant.ingest of the "
+            "files (read, chunk, embed chunks and sentences, store, BM25) vs the fair baseline's "
+            "collection.add of the chunk texts the project stored",
+            fair=Stats.of(rates["fair"]),
         ),
         Figure(
             "real_ingest_floor_chunks_per_s",
             f"model alone on the same chunk texts, {where}",
             "chunks/s",
             "higher",
-            Stats.of([rate["floor"]]),
-            note="the project's embedder on the chunks and their sentences (length-sorted batches), "
-            "nothing else: the floor",
+            Stats.of(rates["floor"]),
+            note=f"{each}: the project's embedder on the chunks and their sentences (length-sorted "
+            "batches), nothing else: the floor",
         ),
         Figure(
             "real_ingest_peak_rss_mb",
             f"ingest peak RSS, {where}",
             "MiB",
             "lower",
-            Stats.of([project["peak_rss_mb"]], 1),
-            # peak_rss_mb is VmHWM in MiB; the goal is in MB (600 MB = 572 MiB)
-            target=Target(f"≤ {INGEST_PEAK_MB:g} MB", project["peak_rss_mb"] * 2**20 <= INGEST_PEAK_MB * 1e6),
-            note="VmHWM of the ingest process",
-            fair=Stats.of([fair["peak_rss_mb"]], 1),
+            Stats.of(peaks["project"], 1),
+            # peak_rss_mb is VmHWM in MiB; the goal is in MB (600 MB = 572 MiB); the worst run counts
+            target=Target(f"≤ {INGEST_PEAK_MB:g} MB", peak * 2**20 <= INGEST_PEAK_MB * 1e6),
+            note="VmHWM of the ingest process (the goal checked on the highest run)",
+            fair=Stats.of(peaks["fair"], 1),
         ),
     ]
     details = {
-        "project": project,
-        "fair": fair,
-        "floor": floor,
+        **runs,
         "chunks": len(texts),
         "mean_chunk_chars": round(sum(map(len, texts)) / max(len(texts), 1)),
     }

@@ -90,7 +90,7 @@ def real_figures(
     )
     slice_ = workdir / "ingest-corpus"
     details: dict[str, Any] = {"slice": write_real_corpus(slice_, sizes.ingest_bytes)}
-    results, details["ingest"] = figures.real_ingest(slice_, workdir)
+    results, details["ingest"] = figures.real_ingest(slice_, workdir, sizes)
     folder = real.folder_for(sizes.real_bytes, cache)
     step(f"real text: the ~10k index ({_cached(folder)}: {folder})")
     details["index"], corpus, index, plain = real.build(folder, sizes.real_bytes, step)

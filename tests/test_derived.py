@@ -11,15 +11,16 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import pytest
 
-from assistant import Assistant, lexical
+from assistant import Assistant, ingestion, lexical
 from assistant.columns import HashIndex, Strings, StringsWriter, write_hash_index
-from assistant.derived import spans_of
+from assistant.derived import StoreWriter, spans_of
 from assistant.embeddings import MiniLMEmbedder
 from assistant.retrieve import score_sentences
 from assistant.settings import load_settings
@@ -252,3 +253,31 @@ def test_the_hash_index_finds_many_strings_at_once(tmp_path: Path) -> None:
     assert index.find_many(asked) == [1, None, 2, 204, 3, None, 0]
     assert index.find_many(asked) == [index.find(t) for t in asked]
     assert index.find_many([]) == []
+
+
+def test_new_words_are_embedded_on_the_models_thread_during_the_ingest(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each window's new words go to the model's thread after the next window's chunks, not all at
+    the end: the same word vectors, bit for bit, as embedding every new word in ``publish``."""
+    monkeypatch.setattr(ingestion, "FIRST_WINDOW", 2)
+    monkeypatch.setattr(ingestion, "WINDOW", 2)
+    threads: list[str] = []
+    original = MiniLMEmbedder.embed_uncached
+
+    def recording(self: MiniLMEmbedder, texts: list[str]) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        return original(self, texts)
+
+    monkeypatch.setattr(MiniLMEmbedder, "embed_uncached", recording)
+    ahead = make(corpus_dir, index_dir=tmp_path / "ahead")
+    ahead.ingest()
+    assert len(threads) > 1 and all(name.startswith("embed") for name in threads)
+    monkeypatch.setattr(StoreWriter, "new_terms", lambda self: [])  # every new word left to ``publish``
+    threads.clear()
+    at_end = make(corpus_dir, index_dir=tmp_path / "at-end")
+    at_end.ingest()
+    assert threads == ["MainThread"]
+    stored, reference = ahead.index.store(), at_end.index.store()
+    assert stored.vocabulary() == reference.vocabulary()
+    assert np.array_equal(stored.word_vectors, reference.word_vectors)  # type: ignore[arg-type]

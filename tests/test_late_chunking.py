@@ -29,9 +29,9 @@ def model_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     run = MiniLMEmbedder._run
 
-    def recording(self: MiniLMEmbedder, texts: Sequence[str]) -> object:
+    def recording(self: MiniLMEmbedder, texts: Sequence[str], *encodings: object) -> object:
         calls.append(list(texts))
-        return run(self, texts)
+        return run(self, texts, *encodings)  # type: ignore[arg-type]
 
     monkeypatch.setattr(MiniLMEmbedder, "_run", recording)
     model.count_tokens(["load"])
@@ -86,9 +86,9 @@ def test_two_batches_run_at_once_and_give_the_vectors_of_one_at_a_time(
     threads: set[str] = set()
     run = MiniLMEmbedder._run
 
-    def noting(self: MiniLMEmbedder, batch: Sequence[str]) -> object:
+    def noting(self: MiniLMEmbedder, batch: Sequence[str], *encodings: object) -> object:
         threads.add(threading.current_thread().name)
-        return run(self, batch)
+        return run(self, batch, *encodings)  # type: ignore[arg-type]
 
     monkeypatch.setattr(MiniLMEmbedder, "_run", noting)
     model = MiniLMEmbedder.shared()
@@ -96,3 +96,13 @@ def test_two_batches_run_at_once_and_give_the_vectors_of_one_at_a_time(
     assert len(threads) == 2 and len(model_calls) > 2
     monkeypatch.setattr(minilm, "CONCURRENT_BATCHES", 1)
     np.testing.assert_array_equal(together, model.embed_uncached(texts))
+
+
+def test_a_batch_is_padded_to_its_longest_text_and_masked_past_each(model_calls: list[list[str]]) -> None:
+    """The tokenizer's file pads to 128 word pieces; a model call pads only to its batch's longest
+    text, and each text's mask covers its own word pieces ([CLS] and [SEP] included) and no more."""
+    model = MiniLMEmbedder.shared()
+    texts = ["Rivers.", "The river floods its banks every spring, and nobody minds."]
+    lengths = [n + 2 for n in model.count_tokens(texts)]
+    _, mask, _ = model._run(texts)
+    assert mask.shape == (2, max(lengths)) and mask.sum(axis=1).tolist() == lengths
