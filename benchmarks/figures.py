@@ -245,36 +245,22 @@ def real_ingest(corpus: Path, workdir: Path, sizes: Sizes) -> tuple[list[Figure]
     gives the chunk texts the others embed (every project run stores the same ones)."""
     env = processes.isolated_env(workdir)
     chunks_file = workdir / "real-chunks.json"
+
+    def ingest_one(side: str, source: list[str], into: Path) -> dict[str, Any]:
+        return processes.child(["ingest-one", "--side", side, *source, "--workdir", str(into)], workdir, env)
+
     runs: dict[str, list[dict[str, Any]]] = {"project": [], "fair": [], "floor": []}
     texts: list[str] = []
     for number in range(sizes.ingest_runs):
         index = workdir / f"real-index-{number}"
-        runs["project"].append(
-            processes.child(
-                ["ingest-one", "--side", "project", "--corpus", str(corpus), "--workdir", str(index)],
-                workdir,
-                env,
-            )
-        )
+        runs["project"].append(ingest_one("project", ["--corpus", str(corpus)], index))
         if not texts:
             texts = [c.text for c in make_assistant(index, corpus).index.chunks()]
             chunks_file.write_text(json.dumps(texts), encoding="utf-8")
-        fair = workdir / f"real-baseline-{number}"
-        runs["fair"].append(
-            processes.child(
-                ["ingest-one", "--side", "fair", "--chunks", str(chunks_file), "--workdir", str(fair)],
-                workdir,
-                env,
-            )
-        )
+        chunks = ["--chunks", str(chunks_file)]
+        runs["fair"].append(ingest_one("fair", chunks, workdir / f"real-baseline-{number}"))
     for _ in range(sizes.ingest_runs):
-        runs["floor"].append(
-            processes.child(
-                ["ingest-one", "--side", "floor", "--chunks", str(chunks_file), "--workdir", str(workdir)],
-                workdir,
-                env,
-            )
-        )
+        runs["floor"].append(ingest_one("floor", ["--chunks", str(chunks_file)], workdir))
     where = f"real text ({len(texts):,} chunks)"
     rates = {side: [run["chunks"] / run["seconds"] for run in done] for side, done in runs.items()}
     peaks = {side: [run["peak_rss_mb"] for run in done] for side, done in runs.items()}
