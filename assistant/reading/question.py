@@ -72,7 +72,8 @@ _TYPES = (
 # "Which political party does …", "What is the largest city …": up to three words after the question
 # word; the noun asked about is the last of them, or the one before a verb ("Which body confirmed").
 _FOCUS = re.compile(
-    r"^\W*(?:(?:in|on|at|from|during|for|by|to|besides|between|after|before|near|of)\s+)?(?:what|which)\s+"
+    r"^\W*(?:(?:in|on|at|from|during|for|by|to|besides|between|after|before|near|of|since|until|under|with)\s+)?"
+    r"(?:what|which)\s+"
     r"(?:(?:is|was|are|were)\s+)?(?:the\s+|a\s+|an\s+)?(?:(?:[A-Z][\w.-]*\s+)*[A-Z][\w’'.-]*[’']s\s+)?"
     r"((?:[a-z][\w-]*\b\s*){1,3})",
     re.IGNORECASE,
@@ -97,6 +98,12 @@ _REQUEST = re.compile(
 )
 # "Do what the memo says.", "Do as the SYSTEM line tells you.": a command that starts like a question.
 _COMMAND = re.compile(r"(?i)^\W*do\s+(?:what|whatever|as)\b")
+_DETERMINERS = frozenset("the a an my your his her its our their this that these those".split())
+_ACRONYM = re.compile(r"[A-Z]{2,}\d*")
+# A question word inside the question ("What command stops it when I log out?") opens a clause, not
+# the question: only the question's first question word says what it asks.
+_CLAUSE_WORD = re.compile(r"(?i)(?:when|where|whom?|whose)\b")
+_FIRST_QUESTION_WORD = re.compile(r"(?i)\b(?:what|which|who|whom|whose|when|where|why|how)\b")
 _VAGUE_FOCUS = frozenset("kind type sort name term part thing way one".split())
 _TYPE_WORDS = frozenset({"much", "many"})  # of "how much", "how many": they ask, they do not describe
 
@@ -144,7 +151,13 @@ def analyze(question: str) -> Question:
 
 def question_type(question: str) -> str | None:
     """The type of answer asked for, by the question phrase that comes first, or None."""
-    found = [(m.start(), i, name) for i, (name, p) in enumerate(_TYPES) if (m := p.search(question))]
+    first = _FIRST_QUESTION_WORD.search(question)
+    opening = first.start() if first else 0
+    found = [
+        (m.start(), i, name)
+        for i, (name, p) in enumerate(_TYPES)
+        if (m := p.search(question)) and not (m.start() > opening and _CLAUSE_WORD.match(question, m.start()))
+    ]
     return min(found)[2] if found else None
 
 
@@ -154,11 +167,15 @@ def focus(question: str) -> str | None:
     if not match:
         return None
     run: list[str] = []
-    for word in match.group(1).split():
+    following = question[match.end(1) :].split()[:1]
+    said = match.group(1).split()
+    for word, after in zip(said, [*said[1:], *following, ""], strict=False):
+        if not run and _ACRONYM.fullmatch(word):
+            continue  # "Which IRC channel", "What GNOME release": an acronym before the noun modifies it
         if word.lower() in STOPWORDS or word[:1].isupper():
             break
-        if run and word.endswith("ed"):
-            break  # "Which body confirmed …": the verb ends the noun phrase
+        if run and (word.endswith("ed") or after.lower() in _DETERMINERS):
+            break  # "Which body confirmed …", "What command ends the …": the verb ends the noun phrase
         run.append(word)
     if not run:
         return None

@@ -33,6 +33,9 @@ _NUMBER = (
     rf"\d[\d,.]*(?:\s(?:thousand|million|billion|trillion))?"
     rf"|(?:{_NUMBER_WORD})(?:\s(?:hundred|thousand|million))?"
 )
+# A number as legal and technical text writes it: "twelve (12)", "fifty percent (50%)"; the unit may
+# stand on the next line of a hard-wrapped paragraph.
+_QUANTITY = rf"(?:{_NUMBER})(?:\s*\(\d[\d,.]*%?\))?"
 _UNITS = (
     r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century"
     r"|(?:kilo|centi|milli)?met(?:re|er)s?|km|cm|mm|m|mi|miles?|feet|foot|ft|yards?|inch(?:es)?"
@@ -42,11 +45,20 @@ _UNITS = (
 _UPPER = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"
 _NAME_WORD = rf"{_UPPER}[\w’'.-]*"
 _LINK = r"(?:of|de|la|le|van|von|der|den|du|des|da|di|del|am|an|upon|on)"
-_NAME_RUN = rf"{_NAME_WORD}(?: +(?:{_LINK} +)?{_NAME_WORD})*"  # on one line
+_NAME_RUN = rf"{_NAME_WORD}(?: +(?:{_LINK} +(?:the +)?)?{_NAME_WORD})*"  # on one line
 _ADDRESS = (
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?|ftp)://[^\s<>\"')\]]*[^\s<>\"')\].,;:]|www\.[\w-]+(?:\.[\w-]+)+"
 )
 _WHOLE_ADDRESS = re.compile(_ADDRESS)
+# A release number: "1.47.0", "2.1.x", "0.89", "3.6.1-2", or "version 2" / "v3" written out.
+_VERSION = r"\b\d+(?:\.(?:\d+|x))+(?:[a-z]\w*|[-+~][\w.+~]*\w)?\b|\b(?:version|release|v)\s?\d+(?:\.\d+)*\b"
+_VERSION_NOUNS = frozenset({"version", "release"})
+# What marks a name as a person's or a holder's in plain text: their address after it ("Mark Nudelman
+# <markn@…>", "Ted Ts'o at tytso@…", "Adam Caudill (@adamcaudill)"), or a copyright notice before it.
+_PERSON_AFTER = re.compile(r",?\s*(?:\([^()@]{1,30}\)\s*)?(?:<[^<>\s]+@|at\s+[\w.+-]+@|\(@\w)")
+_HOLDER_BEFORE = re.compile(
+    r"(?i)\bcopyright\s*(?:\(c\)|©)?\s*(?:(?:\d{4}|[-–,]|\s)+)?(?:by\s+)?(?:the\s+)?$"
+)
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:dollars|euros|yen|pounds|pence|cents|percent|per cent)\b|%")
 
 PATTERNS: dict[str, re.Pattern[str]] = {
@@ -55,7 +67,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"(?:\s?(?:BC|AD|BCE|CE)\b)?"
         rf"|\b(?:(?:early|late|mid|the)[- ])?(?:{_ORDINAL})(?:[- ][Cc]entury)\b(?:\s?(?:BC|AD|BCE|CE)\b)?"
         rf"|\b(?:(?:this|next|last|early|late|mid|later this|earlier this)[- ])?"
-        rf"(?:{_MONTHS}|{_SEASONS})\b(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
+        rf"(?:{_MONTHS}|{_SEASONS})\b(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\b)?(?:,?\s+\d{{4}})?"
         rf"|\b(?:this|next|last)\s+(?:week|weekend|month|year|decade)\b|\b(?:{_DAYS})\b"
         rf"|\b(?:during|after|before)\s+(?:the\s+)?{_NAME_RUN}"
     ),
@@ -66,15 +78,16 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "how much": re.compile(
         rf"[$€£¥]\s?\d[\d,.]*(?:\s?(?:thousand|million|billion|trillion)\b)?"
         rf"|\b\d[\d,.]*\s?(?:dollars|euros|yen|pounds|percent|per cent)\b|\b\d[\d,.]*\s?%"
-        rf"|\b(?:{_NUMBER})\s?(?:{_UNITS})\b(?:\s\([^)]{{1,30}}\))?"
+        rf"|\b{_QUANTITY}\s*(?:{_UNITS})\b(?:\s\([^)]{{1,30}}\))?"
         rf"|\b(?:{_NUMBER})\s+(?:[a-z][\w-]*\s+)?[a-z][\w-]*"
     ),
     "how many": re.compile(rf"\b(?:{_NUMBER})(?:\s+[a-z][\w-]*)?", re.IGNORECASE),
-    "how long": re.compile(rf"\b(?:{_NUMBER}|an?)\s?(?:{_UNITS})\b(?:\s\([^)]{{1,30}}\))?", re.IGNORECASE),
+    "how long": re.compile(rf"\b(?:{_QUANTITY}|an?)\s*(?:{_UNITS})\b(?:\s\([^)]{{1,30}}\))?", re.IGNORECASE),
     "age": re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged?\s+\d{1,3}\b"),
     "who": re.compile(rf"\b{_NAME_RUN}"),
     "where": re.compile(rf"{_ADDRESS}|\b{_NAME_RUN}"),
     "address": re.compile(_ADDRESS),
+    "version": re.compile(_VERSION, re.IGNORECASE),
     "what": re.compile(rf"\b{_NAME_RUN}|\b(?:{_NUMBER})(?:\s?(?:{_UNITS}))?\b"),
 }
 # Last words of a name that make it a place or a thing, never a "who" (English naming, not one document's).
@@ -101,10 +114,19 @@ class Span:
 
 
 def kind_of_span(question: Question) -> str | None:
-    """Which pattern answers the question: its type, else "what" for a what/which-noun question."""
+    """Which pattern answers the question: its type, else "version" for a which-version / which-release
+    question, else "what" for any other what/which-noun question."""
     if question.kind:
         return question.kind
+    if question.focus in _VERSION_NOUNS:
+        return "version"
     return "what" if question.focus else None
+
+
+def typed(question: Question) -> bool:
+    """Does the question ask for a span of a closed type (a time, a number, a name, an address, a
+    version), so that a sentence without one cannot answer it?"""
+    return kind_of_span(question) not in (None, "what")
 
 
 def extract(question: Question, sentence: str) -> Span | None:
@@ -121,7 +143,7 @@ def extract(question: Question, sentence: str) -> Span | None:
     if not candidates:
         return None
     if kind == "who":
-        subject = _subject(question.text, sentence, candidates)
+        subject = _subject(question.text, sentence, candidates) or _person(sentence, candidates)
         if subject:
             return Span(*subject, closeness=1.0)
     tokens = words(sentence)
@@ -156,14 +178,23 @@ def _subject(
     return None
 
 
+def _person(sentence: str, candidates: list[tuple[str, int, int]]) -> tuple[str, int, int] | None:
+    """The name a sentence marks as a person's or a copyright holder's by its form, if any."""
+    for candidate in candidates:
+        if _PERSON_AFTER.match(sentence, candidate[2]) or _HOLDER_BEFORE.search(sentence[: candidate[1]]):
+            return candidate
+    return None
+
+
 def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, int, int]]:
     places = [(m.start(), m.end()) for m in PATTERNS[kind].finditer(sentence)]
     if kind == "what":
         places += _chunks(sentence)
     found = []
     for place in places:
-        if _WHOLE_ADDRESS.fullmatch(sentence, *place):
-            found.append((sentence[place[0] : place[1]], *place))  # an address is whole, never trimmed
+        if _WHOLE_ADDRESS.fullmatch(sentence, *place) or kind == "version":
+            if normalize(sentence[place[0] : place[1]]) not in asked:  # an address or a version is whole
+                found.append((sentence[place[0] : place[1]], *place))
             continue
         start, end = _trim(sentence, *place, asked, kind)
         if start >= end:
