@@ -28,6 +28,7 @@ from .features import FEATURES, Measured, Sentence, answerable_text, measure, se
 from .model import DECIDED, Model, load
 from .question import Question, analyze, parts
 from .rules import choose, window
+from .spans import extract, typed
 from .vectors import Embed, Rescore
 
 POLARITY = FEATURES.index("polarity")
@@ -141,7 +142,8 @@ def weigh(
     min_relevance: float,
 ) -> list[Weighed]:
     """The ``CANDIDATES`` sentences closest to the question (by meaning and shared words), and those the
-    first reader's rules pick, measured.
+    first reader's rules pick, measured. For a typed question the closest are taken among the sentences
+    that hold a span of its type first.
 
     ``evidence`` must be scored against ``question.full`` (its ``similarity`` is the meaning signal);
     ``embed`` is used for single words only, to tell a paraphrase from a missing word."""
@@ -150,6 +152,8 @@ def weigh(
         return []
     closeness = [0.5 * e.similarity + 0.5 * _coverage(question, sentence_term_set(e.text)) for e in pool]
     order = sorted(range(len(pool)), key=lambda i: (-closeness[i], pool[i].passage_index, pool[i].start))
+    if typed(question):  # a sentence without a span of the asked type cannot answer: weigh those with one
+        order.sort(key=lambda i: extract(question, pool[i].text) is None)
     picks = {
         (pick.sentence.doc_id, pick.sentence.start): (place, pick.span)
         for place, pick in enumerate(choose(question.text, evidence, passages, min_relevance, embed), 1)
@@ -182,13 +186,13 @@ def _can_answer(question: Question, sentence: Sentence, measured: Measured) -> b
     yet confirmed" for "Why did … confirm"; nothing like "lack" or "least" for "What lacks …") or says
     the opposite of one of its words ("the northern flanks" for "the southern flanks"; "the West" for "the
     South") does not answer it; a question of the document (an FAQ's "How do I install it?") asks and
-    answers nothing; a typed question (when, who, how many) needs a span of its type (unless the rules
-    found one); a heading names a topic and answers nothing."""
+    answers nothing; a typed question (when, who, how many, which version) needs a span of its type (unless
+    the rules found one); a heading names a topic and answers nothing."""
     if measured.values[POLARITY] or measured.values[CONTRAST] or sentence.text.rstrip().endswith("?"):
         return False
     if sentence.rule[0]:
         return True
-    return bool(measured.span) or (not question.kind and not _heading(sentence.text))
+    return bool(measured.span) or (not typed(question) and not _heading(sentence.text))
 
 
 # How a sentence says it carries on the one before: the next step, or the way to do what it said.
@@ -204,7 +208,7 @@ def _continued(part: PartReading, evidence: Sequence[Evidence], passages: Sequen
     it introduces with a colon (up to ``LISTED``), or the next sentence of its paragraph when that begins
     "To do this", "Then", "Otherwise"… (a procedure is one step per sentence). A typed question's span
     needs no more."""
-    if part.question.kind or not part.chosen:
+    if typed(part.question) or not part.chosen:
         return part
     first = part.chosen[0]
     taken = {c.evidence.start for c in part.chosen}
