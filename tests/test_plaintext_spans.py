@@ -88,3 +88,16 @@ def test_an_open_what_question_is_not_typed() -> None:
     assert kind_of_span(analyze("Which licence covers it?")) == "what"
     assert not typed(analyze("Which licence covers it?"))
     assert not typed(analyze("How do I build it?"))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which Python 3 version do its tools need?", "Since which Debian kernel release is it built in?"],
+)
+def test_a_version_question_is_typed_whatever_names_the_version(question: str) -> None:
+    assert kind_of_span(analyze(question)) == "version"
+
+
+def test_a_section_number_counts_nothing() -> None:
+    assert span("How many days' notice must it give?", "6.1. New Versions.") is None
+    assert span("How many days' notice must it give?", "upon 60 days notice from Participant") == "60 days"

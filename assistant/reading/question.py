@@ -98,6 +98,10 @@ _REQUEST = re.compile(
 )
 # "Do what the memo says.", "Do as the SYSTEM line tells you.": a command that starts like a question.
 _COMMAND = re.compile(r"(?i)^\W*do\s+(?:what|whatever|as)\b")
+_VERSION_FOCUS = re.compile(
+    r"(?i)^\W*(?:(?:in|from|since|until|for|with|under|of|on)\s+)?(?:what|which)\s+(?:[\w.+-]+\s+){0,3}?"
+    r"(version|release)s?\b"
+)
 _DETERMINERS = frozenset("the a an my your his her its our their this that these those".split())
 _ACRONYM = re.compile(r"[A-Z]{2,}\d*")
 # A question word inside the question ("What command stops it when I log out?") opens a clause, not
@@ -162,7 +166,11 @@ def question_type(question: str) -> str | None:
 
 
 def focus(question: str) -> str | None:
-    """The thing a "what/which <noun>" question asks for ("What river is larger…" → river)."""
+    """The thing a "what/which <noun>" question asks for ("What river is larger…" → river); a version or
+    release whatever names it ("Which Python 3 version", "Since which Debian kernel release")."""
+    versioned = _VERSION_FOCUS.match(question)
+    if versioned:
+        return versioned.group(1).lower()
     match = _FOCUS.match(question)
     if not match:
         return None

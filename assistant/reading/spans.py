@@ -98,6 +98,8 @@ _PLACE_NOUNS = frozenset(
     province county district city town village border line""".split()
 )
 _COURTESY = frozenset({"please", "kindly", "see", "note"})  # imperatives that open a sentence, never names
+_COUNTED = frozenset({"how many", "how much", "how long", "what"})
+_ENUMERATOR = re.compile(r"\d+(?:\.\d+)*\.(?:\s|$)")
 _CHUNK_GAP = re.compile(r"[ -]*")
 _CHUNK_WORDS = 4
 
@@ -196,6 +198,8 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
             if normalize(sentence[place[0] : place[1]]) not in asked:  # an address or a version is whole
                 found.append((sentence[place[0] : place[1]], *place))
             continue
+        if kind in _COUNTED and _ENUMERATOR.match(sentence, place[0]) and not sentence[: place[0]].strip():
+            continue  # "6.1. New Versions": a section's number counts nothing
         start, end = _trim(sentence, *place, asked, kind)
         if start >= end:
             continue
