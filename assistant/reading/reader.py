@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -166,7 +167,7 @@ def weigh(
     sentences = [
         Sentence(
             text=pool[i].text,
-            window=window(pool[i], passages[pool[i].passage_index]),
+            window=f"{_file_name(pool[i].doc_id)}\n{window(pool[i], passages[pool[i].passage_index])}",
             passage_rank=places[pool[i].passage_index],
             similarity=pool[i].similarity,
             rule=picks.get((pool[i].doc_id, pool[i].start), (0, None)),
@@ -240,6 +241,12 @@ def _next_sentence(
     if gap.count("\n") > (2 if blank_line else 1) or gap.strip() or not answerable_text(following.text):
         return None
     return following
+
+
+def _file_name(doc_id: str) -> str:
+    """A document's file name as words ("e2fsprogs-readme.txt" → "e2fsprogs readme"): users name a file
+    by what it is called ("the Click licence file", "the e2fsprogs README") more than by its first line."""
+    return re.sub(r"[-_.]+", " ", PurePosixPath(doc_id).stem).strip()
 
 
 def _coverage(question: Question, vocabulary: Set[str]) -> float:
