@@ -21,7 +21,7 @@ import numpy as np
 from ..text import Terms, canonical_names, forms, is_instruction, normalize, same_term, terms
 from .memo import negated_words, words
 from .question import Question, negative
-from .spans import Span, extract, kind_of_span
+from .spans import Span, extract, kind_of_span, typed
 
 FEATURES: tuple[str, ...] = (
     "similarity",
@@ -48,6 +48,7 @@ FEATURES: tuple[str, ...] = (
     "focus_anywhere",
     "span",
     "span_closeness",
+    "span_typed",
     "rank",
     "passage_rank",
     "polarity",
@@ -84,6 +85,7 @@ DESCRIPTIONS: dict[str, str] = {
     "focus": "the thing asked about is not named",
     "span": "no answer of the asked type",
     "span_closeness": "the answer of the asked type stands far from the question's words",
+    "span_typed": "no answer of the asked type (a version, an address, a time, a name…)",
     "rank": "ranked low among the sentences",
     "passage_rank": "from a low-ranked passage",
     "polarity": "negation disagrees with the question (or the question says lacking, least…)",
@@ -190,6 +192,7 @@ def measure(
     similarities = [c.similarity for c in candidates]
     best_similarity = max(similarities, default=0.0)
     span_kind = kind_of_span(question)
+    typed_question = typed(question)
     windows = [sentence_term_set(canonical_names(c.window)) for c in candidates]
     anywhere = Terms(vocabulary.union(*windows))  # the retrieved text, with the documents' titles
     names_anywhere = _share(question.names, anywhere)
@@ -243,6 +246,7 @@ def measure(
             "focus_anywhere": focus_anywhere,
             "names_anywhere": names_anywhere,
             "span": float(span is not None),
+            "span_typed": float(span is not None and typed_question),
             "span_closeness": span.closeness if span else 0.0,
             "rank": math.log1p(rank),
             "passage_rank": math.log1p(candidate.passage_rank),
