@@ -244,12 +244,14 @@ def test_the_committed_weights_say_what_they_were_fitted_on() -> None:
     assert 0.0 < model.threshold < 1.0
     fitted_on = json.loads(WEIGHTS.read_text())["fitted_on"]
     assert "rhine.json paragraphs 1-22" in fitted_on and "dev.yaml" in fitted_on
-    assert "plaintext-dev.yaml" in fitted_on and "test" not in fitted_on  # never the held-out sets
+    assert "plaintext-dev.yaml" in fitted_on and "plaintext-cal.yaml" in fitted_on
+    assert "test" not in fitted_on  # never the held-out sets
 
 
 def test_calibration_reproduces_the_committed_weights(tmp_path: Path) -> None:
     """The committed weights are exactly what the calibration script fits on the committed rows (Rhine
-    paragraphs 1-22, evals/dev.yaml, evals/plaintext-dev.yaml); re-measuring them is the slow test."""
+    paragraphs 1-22, evals/dev.yaml, evals/plaintext-dev.yaml, evals/plaintext-cal.yaml); re-measuring them
+    is the slow test."""
     out = tmp_path / "weights.json"
     assert calibrate_main(["--from-features", str(FEATURES), "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == json.loads(WEIGHTS.read_text())
@@ -258,7 +260,7 @@ def test_calibration_reproduces_the_committed_weights(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_committed_rows_are_what_the_reader_measures(tmp_path: Path) -> None:
     out = tmp_path / "rows.npz"
-    sets = ["dev.yaml", "squad/rhine.json", "plaintext-dev.yaml"]  # as the committed rows were measured
+    sets = ["dev.yaml", "squad/rhine.json", "plaintext-dev.yaml", "plaintext-cal.yaml"]  # as committed
     args = [arg for name in sets for arg in ("--set", str(ROOT / "evals" / name))]
     calibrate_main([*args, "--paragraphs", "1-22", "--features", str(out), "--out", str(tmp_path / "w.json")])
     fresh, _ = Rows.load(out)

@@ -1,7 +1,8 @@
 """Fit the reader's model on eval sets and write ``weights.json``.
 
     python -m assistant.reading.calibrate --set evals/dev.yaml --set evals/squad/rhine.json \\
-        --paragraphs 1-22 --set evals/plaintext-dev.yaml --features evals/calibration/dev-rows.npz
+        --paragraphs 1-22 --set evals/plaintext-dev.yaml --set evals/plaintext-cal.yaml \\
+        --features evals/calibration/dev-rows.npz
     python -m assistant.reading.calibrate --from-features evals/calibration/dev-rows.npz   # seconds
 
 Development data only: the held-out sets (Rhine paragraphs 23-44, plaintext-test, mixed, injection)
