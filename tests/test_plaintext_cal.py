@@ -36,7 +36,7 @@ def test_the_corpus_is_new_text_and_every_file_has_a_source() -> None:
 def test_the_set_is_large_one_third_refusals_and_asks_new_questions() -> None:
     cal = load_dataset(EVALS / "plaintext-cal.yaml")
     kinds = Counter(case.kind for case in cal.cases)
-    refusals = sum(kinds[kind] for kind in REFUSAL_KINDS)
+    refusals = sum(case.kind in REFUSAL_KINDS for case in cal.cases)
     assert len(cal.cases) >= 60 and refusals * 3 >= len(cal.cases) - 3
     assert {"single-fact", "paraphrase", "multi-sentence", "multi-turn"} <= set(kinds)
     asked = {turn.question for case in cal.cases for turn in case.turns}
