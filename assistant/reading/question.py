@@ -102,6 +102,7 @@ _VERSION_FOCUS = re.compile(
     r"(?i)^\W*(?:(?:in|from|since|until|for|with|under|of|on)\s+)?(?:what|which)\s+(?:[\w.+-]+\s+){0,3}?"
     r"(version|release)s?\b"
 )
+_VERB_S = re.compile(r"[^s]s$")  # "ends", "makes"; not "city" in "the largest city the Rhine runs through"
 _DETERMINERS = frozenset("the a an my your his her its our their this that these those".split())
 _ACRONYM = re.compile(r"[A-Z]{2,}\d*")
 # A question word inside the question ("What command stops it when I log out?") opens a clause, not
@@ -182,7 +183,7 @@ def focus(question: str) -> str | None:
             continue  # "Which IRC channel", "What GNOME release": an acronym before the noun modifies it
         if word.lower() in STOPWORDS or word[:1].isupper():
             break
-        if run and (word.endswith("ed") or after.lower() in _DETERMINERS):
+        if run and (word.endswith("ed") or (_VERB_S.search(word) and after.lower() in _DETERMINERS)):
             break  # "Which body confirmed …", "What command ends the …": the verb ends the noun phrase
         run.append(word)
     if not run:
