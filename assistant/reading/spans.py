@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, same_term
 from .events import other_event
@@ -131,8 +132,11 @@ def typed(question: Question) -> bool:
     return kind_of_span(question) not in (None, "what")
 
 
+@lru_cache(maxsize=4096)
 def extract(question: Question, sentence: str) -> Span | None:
-    """The span of ``sentence`` that answers ``question``, or None when it holds none of its type."""
+    """The span of ``sentence`` that answers ``question``, or None when it holds none of its type.
+    Cached: the reader looks for spans when it picks a typed question's candidates and again when it
+    measures them."""
     kind = kind_of_span(question)
     if kind is None:
         return None
