@@ -105,10 +105,6 @@ _VERSION_FOCUS = re.compile(
 _VERB_S = re.compile(r"[^s]s$")  # "ends", "makes"; not "city" in "the largest city the Rhine runs through"
 _DETERMINERS = frozenset("the a an my your his her its our their this that these those".split())
 _ACRONYM = re.compile(r"[A-Z]{2,}\d*")
-# A question word inside the question ("What command stops it when I log out?") opens a clause, not
-# the question: only the question's first question word says what it asks.
-_CLAUSE_WORD = re.compile(r"(?i)(?:when|where|whom?|whose)\b")
-_FIRST_QUESTION_WORD = re.compile(r"(?i)\b(?:what|which|who|whom|whose|when|where|why|how)\b")
 _VAGUE_FOCUS = frozenset("kind type sort name term part thing way one".split())
 _TYPE_WORDS = frozenset({"much", "many"})  # of "how much", "how many": they ask, they do not describe
 
@@ -156,13 +152,7 @@ def analyze(question: str) -> Question:
 
 def question_type(question: str) -> str | None:
     """The type of answer asked for, by the question phrase that comes first, or None."""
-    first = _FIRST_QUESTION_WORD.search(question)
-    opening = first.start() if first else 0
-    found = [
-        (m.start(), i, name)
-        for i, (name, p) in enumerate(_TYPES)
-        if (m := p.search(question)) and not (m.start() > opening and _CLAUSE_WORD.match(question, m.start()))
-    ]
+    found = [(m.start(), i, name) for i, (name, p) in enumerate(_TYPES) if (m := p.search(question))]
     return min(found)[2] if found else None
 
 
