@@ -190,17 +190,6 @@ def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposit
 
 
 @pytest.mark.parametrize(
-    ("question", "sentence", "other"),
-    [
-        ("What is the delta delimited in the South by?", "It is delimited in the West and the East.", True),
-        ("What happened in June?", "It happened in July.", True),
-        ("What happened in June?", "It happened in June, not July.", False),
-        ("Can I go there on a Sunday?", "Open on Saturday, closed on Sundays.", False),  # Sundays is Sunday
-        ("What flows into the Upper Rhine?", "The Aare flows into the Upper Rhine.", False),
-        ("What may I change?", "You may change it in June.", False),  # "may" is no month here
-    ],
-)
-@pytest.mark.parametrize(
     ("question", "sentence", "missing"),
     [
         ("How wide is the shipping route?", "In Wesel, 30 km downstream of Duisburg, the route ends.", True),
@@ -218,6 +207,17 @@ def test_a_sentence_that_says_nothing_of_the_measure_asked_for(
     assert _measure_missing(question, sentence) is missing
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "other"),
+    [
+        ("What is the delta delimited in the South by?", "It is delimited in the West and the East.", True),
+        ("What happened in June?", "It happened in July.", True),
+        ("What happened in June?", "It happened in June, not July.", False),
+        ("Can I go there on a Sunday?", "Open on Saturday, closed on Sundays.", False),  # Sundays is Sunday
+        ("What flows into the Upper Rhine?", "The Aare flows into the Upper Rhine.", False),
+        ("What may I change?", "You may change it in June.", False),  # "may" is no month here
+    ],
+)
 def test_a_sentence_that_names_another_of_the_same_set(question: str, sentence: str, other: bool) -> None:
     assert _other_of_set(question, sentence) is other
 
