@@ -24,6 +24,7 @@ from assistant.reading.features import (
     _PREFIXES,
     _contrasts,
     _denies,
+    _measure_missing,
     _negated_form,
     _order,
     _other_of_set,
@@ -179,10 +180,31 @@ def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None)
         ("What sea does the river flow out of?", "The river flows into the North Sea.", True),
         ("What flows out of the lake into the sea?", "It flows out of the lake into the sea.", False),
         ("What falls because of the warmer water?", "The water falls because of the cold water.", True),
+        ("What caused the sudden rise?", "A gradual rise followed.", True),  # WordNet: gradual/sudden
+        ("Who gave the land to the abbey?", "The abbey took the land.", True),  # give/take, inflected
+        ("What are some of the towns?", "All of the towns lie on the river.", False),  # no function words
     ],
 )
 def test_a_sentence_that_says_the_opposite(question: str, sentence: str, opposite: bool) -> None:
     assert _contrasts(question, sentence) is opposite
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "missing"),
+    [
+        ("How wide is the shipping route?", "In Wesel, 30 km downstream of Duisburg, the route ends.", True),
+        ("How wide is the river?", "The bridge crosses the 400 m wide river.", False),
+        ("How long is the Rhine?", "Its length is 1,230 km.", False),
+        ("What year was St. Elizabeth born?", "Today the line runs south of the Meuse.", True),
+        ("In what year was the scale introduced?", "A scale introduced in 1939 runs to the sea.", False),
+        ("What century did the name come from?", "It was adapted in the 1st century BC.", False),
+        ("How many castles are there?", "There are 40 castles.", False),  # a count, not a measure
+    ],
+)
+def test_a_sentence_that_says_nothing_of_the_measure_asked_for(
+    question: str, sentence: str, missing: bool
+) -> None:
+    assert _measure_missing(question, sentence) is missing
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,10 @@ the probability around which the most questions come out right (``PLATEAU``): an
 answered with a right sentence, unanswerable ones refused. Each eval set weighs as the square root of
 its size.
 
+``--made N`` also measures N unanswerable questions made from each answerable one by SQuAD 2.0's own
+recipe (``synthetic.py``: another name or number, an antonym, a negation, the roles swapped); they
+weigh ``--made-weight`` each in the decider's fit, never in the ranker's or the threshold's.
+
 ``--features`` caches the measured rows; ``--from-features`` fits from such a cache without an index
 (seconds), which is how the tests check that the committed weights are reproducible.
 """
@@ -26,7 +30,7 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +44,7 @@ from .features import FEATURES
 from .model import CONTEXT, DECIDED, WEIGHTS, Logistic, Model, decider_values
 from .question import analyze, parts
 from .reader import weigh
+from .synthetic import negatives
 
 L2 = 10.0
 """Ridge penalty on standardized weights. Chosen by 5-fold cross-validation and leave-one-set-out on the
@@ -53,7 +58,10 @@ PLATEAU = 0.05
 the single best: on a few hundred questions the best single value is a spike of noise at the edge of
 a plateau (0.25 where 0.25-0.35 are all near the top); 5-fold cross-validation on the calibration sets
 scores both the same, and the plateau's middle refuses more, which costs less than a wrong answer."""
-_ARRAYS = ("values", "labels", "group", "refuse", "gated", "source")
+MADE_WEIGHT = 0.0
+"""A made unanswerable question's weight against a real one of its set (``synthetic.py``, ``--made``).
+0: 5-fold cross-validation on the calibration sets found no gain from them (see the README)."""
+_ARRAYS = ("values", "labels", "group", "refuse", "gated", "source", "made")
 
 
 @dataclass(frozen=True)
@@ -69,15 +77,32 @@ class Rows:
     gated: np.ndarray
     source: np.ndarray
     """Per question: which eval set it came from (0, 1, …)."""
+    made: np.ndarray
+    """Per question: an unanswerable question made from an answerable one (``synthetic.py``)."""
 
-    def question_weights(self) -> np.ndarray:
-        """Per question: 1 / sqrt(its set's size), scaled to a mean of 1: a set weighs as the square root
-        of its size, so a small set counts (24 plain-text questions against 294 Rhine ones) without
-        each of its questions counting twelve times one of the others (which fits the small set's noise:
-        5-fold cross-validation on the calibration sets, 0.55 → 0.58 mean accuracy)."""
-        sizes = np.bincount(self.source)
-        weight = 1.0 / np.sqrt(sizes[self.source])
-        return weight / weight.mean()
+    def question_weights(self, made_weight: float = 0.0) -> np.ndarray:
+        """Per question: 1 / sqrt(its set's size), scaled to a mean of 1 over the real questions: a set
+        weighs as the square root of its size, so a small set counts (24 plain-text questions against
+        294 Rhine ones) without each of its questions counting twelve times one of the others (which
+        fits the small set's noise: 5-fold cross-validation on the calibration sets, 0.55 → 0.58 mean
+        accuracy). A made question weighs ``made_weight`` times a real one of its set."""
+        sizes = np.bincount(self.source, weights=~self.made)
+        weight = 1.0 / np.sqrt(np.maximum(sizes[self.source], 1.0))
+        weight = weight / weight[~self.made].mean()
+        return np.where(self.made, made_weight * weight, weight)
+
+    def joined(self, other: Rows) -> Rows:
+        """These rows and ``other``'s, its questions numbered after these."""
+        offset = len(self.refuse)
+        return Rows(
+            np.vstack([self.values, other.values]),
+            np.concatenate([self.labels, other.labels]),
+            np.concatenate([self.group, other.group + offset]),
+            *(
+                np.concatenate([getattr(self, n), getattr(other, n)])
+                for n in ("refuse", "gated", "source", "made")
+            ),
+        )
 
     def save(self, path: Path, fitted_on: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +115,9 @@ class Rows:
         data = np.load(path)
         if tuple(data["features"]) != FEATURES:
             raise SystemExit(f"{path}: measured with other features; measure again (without --from-features)")
-        return cls(*(data[name] for name in _ARRAYS)), str(data["fitted_on"])
+        made = data["made"] if "made" in data else np.zeros(len(data["refuse"]), dtype=bool)
+        arrays = {name: data[name] for name in _ARRAYS[:-1]}
+        return cls(**arrays, made=made.astype(bool)), str(data["fitted_on"])
 
 
 def measure_sets(datasets: list[Dataset]) -> Rows:
@@ -133,8 +160,15 @@ def measure_sets(datasets: list[Dataset]) -> Rows:
                     values.append(weighed.measured.values)
                     labels.append(float(_right(expect, weighed.evidence.text)))
                     group.append(number)
-    columns = (np.vstack(values), labels, group, refuse, gated, source)
-    return Rows(*(np.asarray(column) for column in columns))
+    return Rows(
+        values=np.vstack(values),
+        labels=np.asarray(labels),
+        group=np.asarray(group),
+        refuse=np.asarray(refuse),
+        gated=np.asarray(gated),
+        source=np.asarray(source),
+        made=np.zeros(len(refuse), dtype=bool),
+    )
 
 
 def _right(expect: Expectation, sentence: str) -> bool:
@@ -144,15 +178,17 @@ def _right(expect: Expectation, sentence: str) -> bool:
     return any(re.search(p, sentence) for p in [*expect.facts, *expect.one_of])
 
 
-def calibrate(rows: Rows, fitted_on: str) -> tuple[Model, float]:
-    """The fitted model and the share of questions it gets right at its threshold (each eval set
-    weighing as the square root of its size).
+def calibrate(rows: Rows, fitted_on: str, made_weight: float = 0.0) -> tuple[Model, float]:
+    """The fitted model and the share of the real questions it gets right at its threshold (each eval
+    set weighing as the square root of its size).
 
-    The ranker is fitted on every candidate; the decider on the ranker's best ``DECIDED`` of each
-    question, which are the only ones it is asked about; the threshold is the decider probability around
-    which the most questions come out right (``PLATEAU``)."""
-    question_weight = rows.question_weights()
-    ranker = Logistic.fitted(FEATURES, rows.values, rows.labels, question_weight[rows.group], L2)
+    The ranker is fitted on every candidate of the real questions; the decider on the ranker's best
+    ``DECIDED`` of each question, which are the only ones it is asked about, made questions weighing
+    ``made_weight``; the threshold is the decider probability around which the most real questions come
+    out right (``PLATEAU``)."""
+    question_weight = rows.question_weights(made_weight)
+    real = rows.question_weights(0.0)
+    ranker = Logistic.fitted(FEATURES, rows.values, rows.labels, real[rows.group], L2)
     top = _decided(rows, ranker)
     decided = [i for g in range(len(rows.refuse)) for i, _ in top[g]]
     values = np.vstack([row for g in range(len(rows.refuse)) for _, row in top[g]])
@@ -163,7 +199,7 @@ def calibrate(rows: Rows, fitted_on: str) -> tuple[Model, float]:
     answers: list[list[tuple[float, bool]]] = [[] for _ in rows.refuse]
     for i, p in zip(decided, probabilities, strict=True):
         answers[rows.group[i]].append((float(p), bool(rows.labels[i])))
-    accuracy = np.array([_accuracy(answers, rows, question_weight, t) for t in THRESHOLDS])
+    accuracy = np.array([_accuracy(answers, rows, real, t) for t in THRESHOLDS])
     reach = round(PLATEAU / STEP)
     smoothed = [accuracy[max(0, i - reach) : i + reach + 1].mean() for i in range(len(THRESHOLDS))]
     best = int(np.argmax(smoothed))
@@ -207,6 +243,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", type=Path, help="write the measured rows here")
     parser.add_argument("--from-features", type=Path, help="fit from rows measured before; no index needed")
     parser.add_argument("--out", type=Path, default=WEIGHTS, help=f"weights file (default {WEIGHTS.name})")
+    parser.add_argument(
+        "--made",
+        type=int,
+        default=0,
+        help="also measure N unanswerable questions made from each answerable one",
+    )
+    parser.add_argument(
+        "--made-weight",
+        type=float,
+        default=MADE_WEIGHT,
+        help=f"a made question's weight (default {MADE_WEIGHT})",
+    )
     args = parser.parse_args(argv)
     if args.from_features:
         rows, fitted_on = Rows.load(args.from_features)
@@ -224,9 +272,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{path} paragraphs {args.paragraphs}" if is_squad and args.paragraphs else str(path)
             for path, is_squad in zip(args.sets, squad, strict=True)
         )
+        if args.made:
+            made = measure_sets([negatives(dataset, args.made) for dataset in datasets])
+            rows = rows.joined(replace(made, made=np.ones(len(made.refuse), dtype=bool)))
+            fitted_on += f", with {args.made} unanswerable question(s) made from each answerable one"
         if args.features:
             rows.save(args.features, fitted_on)
-    model, accuracy = calibrate(rows, fitted_on)
+    model, accuracy = calibrate(rows, fitted_on, args.made_weight)
     args.out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
     print(
         f"{len(rows.refuse)} questions, {len(rows.labels)} candidates: threshold {model.threshold:.4f}, "

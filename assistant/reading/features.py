@@ -15,10 +15,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from ..text import Terms, canonical_names, forms, is_instruction, normalize, same_term, terms
+from ..text import STOPWORDS, Terms, canonical_names, forms, is_instruction, normalize, same_term, terms
 from .memo import negated_words, words
 from .question import Question, negative
 from .spans import Span, extract, kind_of_span, typed
@@ -49,6 +50,7 @@ FEATURES: tuple[str, ...] = (
     "span",
     "span_closeness",
     "span_typed",
+    "measure_missing",
     "rank",
     "passage_rank",
     "polarity",
@@ -86,6 +88,7 @@ DESCRIPTIONS: dict[str, str] = {
     "span": "no answer of the asked type",
     "span_closeness": "the answer of the asked type stands far from the question's words",
     "span_typed": "no answer of the asked type (a version, an address, a time, a name…)",
+    "measure_missing": "says nothing of the measure asked (a width for 'how long', no year for 'what year')",
     "rank": "ranked low among the sentences",
     "passage_rank": "from a low-ranked passage",
     "polarity": "negation disagrees with the question (or the question says lacking, least…)",
@@ -118,10 +121,18 @@ _OPPOSITES = [
     cold/warmer warm/colder natural/artificial rural/urban top/bottom wet/dry public/private
     legal/illegal""".split()
 ]
-_OPPOSITE: dict[str, set[str]] = {}
+# And WordNet's direct antonyms (``antonyms.txt``: "gradual/sudden", "give/take"), but not of function
+# words ("all/some", "same/other"), which a question uses without meaning the opposite of anything.
+_WORDNET = Path(__file__).with_name("antonyms.txt")
+_OPPOSITES += [
+    line.split()[1:]
+    for line in _WORDNET.read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#") and not STOPWORDS.intersection(line.split()[1:])
+]
+OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in _OPPOSITES:
-    _OPPOSITE.setdefault(_a, set()).add(_b)
-    _OPPOSITE.setdefault(_b, set()).add(_a)
+    OPPOSITE.setdefault(_a, set()).add(_b)
+    OPPOSITE.setdefault(_b, set()).add(_a)
 # Signals where a high value speaks against the sentence (for the others, a low value does).
 WORSE_WHEN_HIGH = frozenset(
     {
@@ -138,6 +149,7 @@ WORSE_WHEN_HIGH = frozenset(
         "contrast",
         "heading",
         "why_uncovered",
+        "measure_missing",
     }
 )
 ALIGNED = 0.5  # word-vector cosine at which a sentence's word stands in for a question's word
@@ -248,6 +260,7 @@ def measure(
             "span": float(span is not None),
             "span_typed": float(span is not None and typed_question),
             "span_closeness": span.closeness if span else 0.0,
+            "measure_missing": float(_measure_missing(question.text, candidate.window)),
             "rank": math.log1p(rank),
             "passage_rank": math.log1p(candidate.passage_rank),
             "polarity": float(
@@ -265,6 +278,39 @@ def measure(
         }
         measured.append(Measured(np.array([values[f] for f in FEATURES]), span))
     return measured
+
+
+# What a sentence that gives a measure says beside it: "How wide…" is answered by a width, not by the
+# "30 km" of a distance; "What year…" by a year.
+_MEASURES = {
+    "long": "long length lengths",
+    "wide": "wide width breadth broad across",
+    "broad": "broad wide width breadth",
+    "high": "high height tall altitude elevation",
+    "tall": "tall height high",
+    "deep": "deep depth",
+    "far": "far distance away",
+    "old": "old age aged",
+    "heavy": "heavy weight weigh weighs",
+    "fast": "fast speed",
+}
+_MEASURE = {word: frozenset(said.split()) for word, said in _MEASURES.items()}
+_HOW = re.compile(r"(?i)\bhow\s+(\w+)")
+_YEAR_ASKED = re.compile(r"(?i)\b(?:what|which)\s+(year|century|decade)\b")
+_YEAR = re.compile(r"\b1\d{3}\b|\b20\d{2}\b")
+
+
+def _measure_missing(question: str, window: str) -> bool:
+    """The question asks for a measure ("How wide…", "What year…") and the text says none of it: no
+    word of that dimension, no year, no century."""
+    if (how := _HOW.search(question)) and (wanted := _MEASURE.get(how.group(1).lower())):
+        return not wanted & {w.lower() for w, _, _ in words(window)}
+    if asked := _YEAR_ASKED.search(question):
+        unit = asked.group(1).lower()
+        if unit == "year":
+            return not _YEAR.search(window)
+        return not re.search(rf"(?i)\b{unit[:5]}", window)
+    return False
 
 
 def _rule_span(candidate: Sentence) -> Span | None:
@@ -345,7 +391,7 @@ def _contrasts(question: str, sentence: str) -> bool:
     bridge" for "the shortest bridge"), or the question adds "least" / "not" to what the sentence says."""
     asked = _forms(question)
     said = _forms(sentence)
-    if any(word not in said and (_OPPOSITE[word] & said) - asked for word in asked if word in _OPPOSITE):
+    if any(word not in said and (OPPOSITE[word] & said) - asked for word in asked if word in OPPOSITE):
         return True
     return any(word not in said and _negated_form(word, said) for word in asked) or any(
         word not in asked and _negated_form(word, asked) for word in said
