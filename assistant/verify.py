@@ -280,6 +280,10 @@ class Verifier:
             units = []
             for i, (k, span) in enumerate(spans):
                 before = spans[i - 1] if i and spans[i - 1][0] == k - 1 else None
+                at = i - 1
+                while before and at and spans[at - 1][0] == before[0] - 1 and _pronoun_led(text, before[1]):
+                    at -= 1  # "Nettle doesn't … . It doesn't … . It doesn't …": the last "it" is Nettle
+                    before = spans[at]
                 units.append(self._unit(source, [span], before[1] if before else None))
                 if i + 1 < len(spans) and spans[i + 1][0] == k + 1:
                     following = spans[i + 1][1]
@@ -501,6 +505,16 @@ def _word_for_word(found: Assessment) -> bool:
     claim the rules read through. Its closeness may still be low (a pronoun for the subject, a short
     claim from a long sentence); in the claim sets every false claim read this far broke a rule."""
     return not (found.novel or found.synonyms or found.doubts or found.subject_differs or found.untold)
+
+
+def _pronoun_led(text: str, span: Span) -> bool:
+    """Whether a sentence's subject is a pronoun ("It doesn't do memory allocation."), so that a
+    pronoun of the next sentence stands for what this one's stands for."""
+    first = text[span.start : span.end].split(maxsplit=1)[:1]
+    return bool(first) and first[0].lower() in _CHAINED
+
+
+_CHAINED = frozenset("it he she they".split())
 
 
 def _part_fits(found: Assessment) -> bool:

@@ -109,6 +109,23 @@ BC = (
 )
 
 
+NO_SELECTION = "In particular, the library doesn't do algorithm selection."
+REALMS = (
+    "The krb5-kdc and krb5-admin-server packages are only needed on KDCs, only one set of which is needed "
+    "for each realm."
+)
+EMULATION = "gpg-agent offers an ssh-agent emulation."
+SETUP = (
+    "This is the recommended configuration for gpg-agent's ssh-agent emulation, and it doesn't need any "
+    "additional configuration."
+)
+BUILT = "MIT Kerberos is built against the libraries provided by the e2fsprogs source package."
+HELPER = "Other Debian packages will use the helper included in dpkg."
+CHAIN = (
+    "In particular, Nettle doesn't do algorithm selection. It doesn't do memory allocation. It does no I/O."
+)
+
+
 @pytest.mark.parametrize(
     ("text", "claim", "verdict"),
     [
@@ -287,6 +304,32 @@ BC = (
             "It is an arbitrary precision numeric processing language with syntax similar to Pascal.",
             "unsupported",
         ),
+        # session 6, hand-written on sources like the readmes claim set's: "doesn't do X" negates X
+        (NO_SELECTION, "The library does algorithm selection.", "unsupported"),
+        (NO_SELECTION, "The library doesn't do algorithm selection.", "supported"),
+        # "two" counts a thing the source counts otherwise: no pair of names
+        (REALMS, "Two sets of KDCs are needed for each realm.", "unsupported"),
+        (REALMS, "The two packages are only needed on KDCs.", "supported"),
+        # a name's hyphenated compound is a subject; a noun keeps the name that modifies it
+        (EMULATION, "ssh-agent offers a gpg-agent emulation.", "unsupported"),
+        (SETUP, "ssh-agent offers a gpg-agent emulation.", "unsupported"),
+        # the negation may move from the verb to its object
+        (SETUP, "gpg-agent's ssh-agent emulation needs no additional configuration.", "supported"),
+        # the subject of a passive verb, and the doer of a verb after a modal
+        (
+            BUILT,
+            "The e2fsprogs source package is built against the libraries provided by MIT Kerberos.",
+            "unsupported",
+        ),
+        (
+            BUILT,
+            "The libraries that MIT Kerberos is built against are provided by the e2fsprogs source package.",
+            "supported",
+        ),
+        (HELPER, "dpkg uses the helper included in other Debian packages.", "unsupported"),
+        (HELPER, "Other Debian packages use the helper included in dpkg.", "supported"),
+        # "it" of a sentence whose own subject is "it" stands for what that one's stands for
+        (CHAIN, "Nettle does no I/O.", "supported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

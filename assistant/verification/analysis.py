@@ -99,6 +99,8 @@ class Analysis:
 
     def _after_subject(self, index: int) -> bool:
         previous = self.tokens[index - 1]
+        if index > 1 and self.tokens[index - 2].name and self.text[previous.start - 1] == "-":
+            return True  # "gpg-agent offers": a name's compound
         return previous.name or previous.surface.lower() in (
             "he",
             "she",
@@ -201,7 +203,7 @@ def analyse(text: str) -> Analysis:
 
 
 _NEGATION_HEDGES = frozenset(
-    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "long", "really"}
+    {"yet", "be", "have", "do", "also", "even", "always", "ever", "so", "longer", "long", "really"}
 )
 
 

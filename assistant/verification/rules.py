@@ -48,6 +48,7 @@ from .lexicon import (
 from .names import canonical, group
 from .phrases import (
     definition_conflict,
+    modifier_conflict,
     object_conflict,
     place_conflict,
     place_doubt,
@@ -55,7 +56,7 @@ from .phrases import (
     slot_conflict,
     swapped_attachment,
 )
-from .quantities import range_partners, same, same_value, unstated
+from .quantities import Quantity, range_partners, same, same_value, unstated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -479,12 +480,28 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
     for quantity in unstated(list(claim.quantities), list(source.quantities)):
         if any(same_value(quantity.value, q.value) for q in source.quantities):
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
-        elif quantity.text.lower() == "two" and _pair_of_names(source) is not None:
+        elif (
+            quantity.text.lower() == "two"
+            and _pair_of_names(source) is not None
+            and not _counted_otherwise(claim, source, quantity, found.aligned)
+        ):
             continue
         elif any(c.isdigit() for c in quantity.text) or not any(
             t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens
         ):  # a number word inside a name ("Ten Commandments") is the name's; "4K" is a number
             found.missing.append(quantity.text)
+
+
+def _counted_otherwise(
+    claim: Analysis, source: Analysis, quantity: Quantity, aligned: dict[int, int]
+) -> bool:
+    """Whether the thing a claim counts is counted by another number in the source ("two sets" where
+    the source has "one set"): then "two" is no pair of names."""
+    counted = next((t for t in claim.tokens if t.start > quantity.end), None)
+    if counted is None or counted.index not in aligned:
+        return False
+    at = source.tokens[aligned[counted.index]]
+    return any(0 <= at.start - q.end <= 2 for q in source.quantities)
 
 
 _LITERAL = re.compile(r"(?<![\w/.])(?:~|\$\w+)?/[\w.+-]+(?:/[\w.+-]*)*|(?<![\w-])--?[a-zA-Z][\w-]*")
@@ -562,6 +579,8 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
             return
     for claim_index, source_index in found.aligned.items():
         if source_index in negated_sources and claim_index not in claim_negated:
+            if any(0 < found.aligned.get(i, -1) - source_index <= 4 for i in claim_negated):
+                continue  # the claim negates what follows: "needs no extra setup" for "doesn't need any"
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
             return
     if claim.negative:
@@ -682,6 +701,7 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
         definition_conflict(claim, source, found.aligned),
+        modifier_conflict(claim, source, found.aligned),
         slot_conflict(claim, source, found.aligned),
         doer_conflict(claim, source, found.aligned),
         infinitive_conflict(claim, source, found.aligned),
