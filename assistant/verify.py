@@ -38,6 +38,7 @@ from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
 from .verification.lexicon import HEDGES
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
+from .verification.terms import is_term
 
 _ID = r"\d+(?:\.\d+)?"
 MARKER = re.compile(rf"\[({_ID}(?:\s*[,;]\s*{_ID})*)\]")
@@ -205,7 +206,16 @@ def _title_words(source: Source) -> frozenset[str]:
         lemma
         for word, _, _ in words(re.sub(r"[-_]", " ", stem))
         if (lemma := normalize(word)).isalpha() and lemma not in STOPWORDS
-    )
+    ) | _heading_names(source.passage.title)
+
+
+def _heading_names(title: str) -> frozenset[str]:
+    """The names of a document's title when it reads as a heading ("MIT Kerberos for Debian", "README
+    for libpng version 1.6.39"), not as its first sentence: what the whole document is about."""
+    first = title.split(" — ", 1)[0].strip()
+    if not first or len(first.split()) > 8 or first.endswith((".", ":")):
+        return frozenset()
+    return frozenset(t.lemma for t in analyse(first).tokens if t.name and is_term(t.lemma))
 
 
 def _heading(text: str) -> bool:

@@ -124,6 +124,11 @@ HELPER = "Other Debian packages will use the helper included in dpkg."
 CHAIN = (
     "In particular, Nettle doesn't do algorithm selection. It doesn't do memory allocation. It does no I/O."
 )
+ROUTES = "From 3 March, Route 7 replaces Route 12 on weekdays."
+GARDENER = "The head gardener, Maria Lopez, reports to Ben Hall."
+LICENCES = "The program is licensed under CC-BY, and its documentation under the MIT license."
+OFFICERS = "Anna Jones is chair and Bob Smith is secretary."
+SELECTION = NO_SELECTION + " It doesn't do memory allocation."
 
 
 @pytest.mark.parametrize(
@@ -330,6 +335,28 @@ CHAIN = (
         (HELPER, "Other Debian packages use the helper included in dpkg.", "supported"),
         # "it" of a sentence whose own subject is "it" stands for what that one's stands for
         (CHAIN, "Nettle does no I/O.", "supported"),
+        # a number that makes a name one of a series is part of it
+        (ROUTES, "Route 12 replaces Route 7 from 3 March.", "unsupported"),
+        (ROUTES, "Route 7 replaces Route 12 from 3 March.", "supported"),
+        # what a name is renamed as stays with it
+        (GARDENER, "Maria Lopez reports to the head gardener, Ben Hall.", "unsupported"),
+        (GARDENER, "Maria Lopez, the head gardener, reports to Ben Hall.", "supported"),
+        # a word said in one clause keeps that clause's name, also across an elided verb
+        (
+            LICENCES,
+            "The program is licensed under the MIT license, and its documentation under CC-BY.",
+            "unsupported",
+        ),
+        (
+            LICENCES,
+            "The documentation is under the MIT license, while the program is licensed under CC-BY.",
+            "supported",
+        ),
+        (OFFICERS, "Bob Smith is chair and Anna Jones is secretary.", "unsupported"),
+        (OFFICERS, "Bob Smith is secretary, and Anna Jones is chair.", "supported"),
+        # two sentences merged by coordinating their last words
+        (SELECTION, "The library doesn't do algorithm selection or memory allocation.", "supported"),
+        (SELECTION, "The library does algorithm selection and memory allocation.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

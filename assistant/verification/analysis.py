@@ -99,8 +99,10 @@ class Analysis:
 
     def _after_subject(self, index: int) -> bool:
         previous = self.tokens[index - 1]
-        if index > 1 and self.tokens[index - 2].name and self.text[previous.start - 1] == "-":
-            return True  # "gpg-agent offers": a name's compound
+        if index > 1 and self.tokens[index - 2].name:
+            joint = self.text[self.tokens[index - 2].end : previous.start]
+            if joint == "-" or (joint == " " and previous.number):
+                return True  # "gpg-agent offers", "Route 7 runs"
         return previous.name or previous.surface.lower() in (
             "he",
             "she",

@@ -137,9 +137,24 @@ def _subject(analysis: Analysis, i: int) -> list[Group]:
             k -= 1
         else:
             return []
-    if k < 0 or "," in analysis.text[tokens[k].end : tokens[i].start]:
+    if k < 0:
         return []
+    if "," in analysis.text[tokens[k].end : tokens[i].start]:
+        return [group(analysis, k)] if _apposition(analysis, k, i) else []
     return party(analysis, k, -1)
+
+
+def _apposition(analysis: Analysis, k: int, verb: int) -> bool:
+    """Whether name ``k`` stands in commas right before the verb, after a noun it renames: "The head
+    gardener, Maria Lopez, reports to …" (Maria Lopez reports)."""
+    tokens, text = analysis.tokens, analysis.text
+    low = k
+    while low > 0 and tokens[low - 1].name and tokens[low - 1].end + 1 >= tokens[low].start:
+        low -= 1
+    if low == 0 or text[tokens[k].end : tokens[verb].start].strip() != ",":
+        return False
+    previous = tokens[low - 1]
+    return text[previous.end : tokens[low].start].strip() == "," and previous.content and not previous.name
 
 
 _ADVERBS = frozenset("also still not never already then just only".split())

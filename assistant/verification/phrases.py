@@ -375,3 +375,39 @@ def _compound_names(analysis: Analysis, k: int) -> list[Group]:
         if tokens[m].name and not is_time(tokens[m]):
             found.append(group(analysis, m))
     return found
+
+
+def apposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """What a name is renamed as stays with it: "the head gardener, Maria Lopez" is not "the head
+    gardener, Ben Hall" when the source names Ben Hall otherwise."""
+    theirs = _appositions(source)
+    for noun, name in _appositions(claim):
+        others = [g for n, g in theirs if n == noun]
+        named = [group(source, k) for k, t in enumerate(source.tokens) if t.name]
+        if (
+            others
+            and not any(same_group(name, g) for g in others)
+            and any(same_group(name, g) for g in named)
+        ):
+            return f"the source's {noun} is {' '.join(others[0])}"
+    return None
+
+
+def _appositions(analysis: Analysis) -> list[tuple[str, Group]]:
+    """(noun, name) for "the head gardener, Maria Lopez" and "Maria Lopez, the head gardener"."""
+    tokens, text, found = analysis.tokens, analysis.text, []
+    for k, token in enumerate(tokens[:-1]):
+        after = tokens[k + 1]
+        if text[token.end : after.start].strip() != ",":
+            continue
+        if _plain_noun(analysis, k) and after.name:
+            found.append((token.lemma, group(analysis, k + 1)))
+        elif token.name and after.lemma in ("the", "a", "an", "its", "their"):
+            for m in range(k + 2, min(k + 6, len(tokens))):
+                end = tokens[m + 1].start if m + 1 < len(tokens) else len(text)
+                if not _plain_noun(analysis, m):
+                    break
+                if m + 1 == len(tokens) or text[tokens[m].end : end].strip()[:1] in (",", ".", ";"):
+                    found.append((tokens[m].lemma, group(analysis, k)))
+                    break
+    return found

@@ -25,7 +25,7 @@ from .anchors import (
     possessor_conflict,
     quantity_conflict,
 )
-from .clauses import crossed_clauses
+from .clauses import crossed_clauses, crossed_words
 from .doers import (
     comparison_conflict,
     doer_conflict,
@@ -47,6 +47,7 @@ from .lexicon import (
 )
 from .names import canonical, group
 from .phrases import (
+    apposition_conflict,
     definition_conflict,
     modifier_conflict,
     object_conflict,
@@ -577,10 +578,15 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
                 f"the source negates {source.tokens[moved].surface}, not what the claim does"
             )
             return
+    claim_negations = [
+        t.index for t in claim.tokens if t.lemma in _NEGATING or t.surface.lower().endswith("n't")
+    ]
     for claim_index, source_index in found.aligned.items():
         if source_index in negated_sources and claim_index not in claim_negated:
             if any(0 < found.aligned.get(i, -1) - source_index <= 4 for i in claim_negated):
                 continue  # the claim negates what follows: "needs no extra setup" for "doesn't need any"
+            if any(0 < claim_index - k <= 3 for k in claim_negations):
+                continue  # the claim negates it too, through another verb: "does not handle memory …"
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
             return
     if claim.negative:
@@ -698,10 +704,12 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
         crossed_clauses(claim, source),
+        crossed_words(claim, source),
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
         definition_conflict(claim, source, found.aligned),
         modifier_conflict(claim, source, found.aligned),
+        apposition_conflict(claim, source, found.aligned),
         slot_conflict(claim, source, found.aligned),
         doer_conflict(claim, source, found.aligned),
         infinitive_conflict(claim, source, found.aligned),
@@ -832,6 +840,35 @@ def _fits(
             for second in _fits(right, sentences, names, similar, allowed, depth - 1):
                 if second.clean and allowed(second):
                     yield _joined(first, second)
+    for left, rights in _elliptic_parts(claim):
+        firsts = [a for a in _each(left, sentences, names, similar) if a.clean and allowed(a)]
+        seconds = [a for r in rights for a in _each(r, sentences, names, similar) if a.clean and allowed(a)]
+        if firsts and seconds:
+            yield _joined(firsts[0], seconds[0])
+
+
+def _each(
+    part: str, sentences: list[Sentence], names: frozenset[str], similar: Similarity
+) -> list[Assessment]:
+    return [assess(analyse(part), s.analysis, s.context, names, similar, s.given) for s in sentences]
+
+
+_COORDINATION = re.compile(r",?\s+(?:and|or|nor)\s+")
+
+
+def _elliptic_parts(claim: str) -> Iterator[tuple[str, list[str]]]:
+    """A claim that coordinates two short phrases, read as two whole clauses: "Nettle doesn't do
+    algorithm selection or memory allocation" → "Nettle doesn't do algorithm selection" and "Nettle
+    doesn't do memory allocation" (the second phrase in place of the first's last words, as many as
+    it has, one fewer or one more)."""
+    for cut in _COORDINATION.finditer(claim):
+        left, right = claim[: cut.start()].split(), claim[cut.end() :].rstrip(" .").split()
+        shared = analyse(" ".join(right))
+        if not right or len(right) > 4 or any(shared.verb_like(t.index) for t in shared.tokens):
+            continue
+        counts = sorted(k for k in {len(right) - 1, len(right), len(right) + 1} if 1 <= k <= len(left) - 2)
+        if counts:
+            yield " ".join(left), [" ".join(left[:-k] + right) for k in counts]
 
 
 def _joined(first: Assessment, second: Assessment) -> Assessment:
