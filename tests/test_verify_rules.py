@@ -129,6 +129,7 @@ GARDENER = "The head gardener, Maria Lopez, reports to Ben Hall."
 LICENCES = "The program is licensed under CC-BY, and its documentation under the MIT license."
 OFFICERS = "Anna Jones is chair and Bob Smith is secretary."
 SELECTION = NO_SELECTION + " It doesn't do memory allocation."
+VENDOR = "pip on Debian is a mess due to upstream's vendorizing of several packages."
 
 
 @pytest.mark.parametrize(
@@ -357,6 +358,9 @@ SELECTION = NO_SELECTION + " It doesn't do memory allocation."
         # two sentences merged by coordinating their last words
         (SELECTION, "The library doesn't do algorithm selection or memory allocation.", "supported"),
         (SELECTION, "The library does algorithm selection and memory allocation.", "unsupported"),
+        # a coined word in another form
+        (VENDOR, "On Debian, pip is a mess because upstream vendorizes several packages.", "supported"),
+        (VENDOR, "On Debian, pip is a mess because upstream vendorizes zlib.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

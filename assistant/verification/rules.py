@@ -353,14 +353,31 @@ def _spelled_out(token: Token, source: Analysis) -> int | None:
 def _find_name(token: Token, source: Analysis, said: frozenset[str] | None = None) -> int | None:
     """The same name in the source; given the lemmas the claim ``said``, not a part of a hyphenated name
     whose other parts the claim lacks."""
+    same = _derived if token.term else _same_name
     return next(
         (
             t.index
             for t in source.tokens
-            if _same_name(token.lemma, t.lemma) and (said is None or _whole(source, t.index, said))
+            if same(token.lemma, t.lemma) and (said is None or _whole(source, t.index, said))
         ),
         None,
     )
+
+
+def _derived(a: str, b: str) -> bool:
+    """The same coined word in another form ("vendorizes", "vendorizing"): jargon the lemmatizer does not
+    know, so its endings are compared here."""
+    if _same_name(a, b):
+        return True
+    for ending in _DERIVATIONS:
+        if a.endswith(ending) and len(a) - len(ending) >= 5:
+            stem = a[: len(a) - len(ending)]
+            if b.startswith(stem) and b[len(stem) :] in _DERIVATIONS:
+                return True
+    return False
+
+
+_DERIVATIONS = ("izing", "ising", "ized", "ised", "izes", "ises", "ing", "ed", "es", "s", "e", "")
 
 
 def _whole(source: Analysis, k: int, said: frozenset[str]) -> bool:
