@@ -130,6 +130,8 @@ LICENCES = "The program is licensed under CC-BY, and its documentation under the
 OFFICERS = "Anna Jones is chair and Bob Smith is secretary."
 SELECTION = NO_SELECTION + " It doesn't do memory allocation."
 VENDOR = "pip on Debian is a mess due to upstream's vendorizing of several packages."
+BUS = "The bus usually runs every 20 minutes on Saturdays."
+PLOTS = "Some plots sometimes have a water tap, and members are encouraged to wear gloves."
 
 
 @pytest.mark.parametrize(
@@ -361,6 +363,13 @@ VENDOR = "pip on Debian is a mess due to upstream's vendorizing of several packa
         # a coined word in another form
         (VENDOR, "On Debian, pip is a mess because upstream vendorizes several packages.", "supported"),
         (VENDOR, "On Debian, pip is a mess because upstream vendorizes zlib.", "unsupported"),
+        # frequency, quantifiers and obligation as said; a weekday is a time
+        (BUS, "The bus usually runs every 20 minutes on Saturdays.", "supported"),
+        (BUS, "The bus runs every 20 minutes on Saturdays.", "unsupported"),
+        (BUS, "The bus usually runs every 20 minutes on weekdays.", "unsupported"),
+        (PLOTS, "Some plots always have a water tap.", "unsupported"),
+        (PLOTS, "Members are required to wear gloves.", "unsupported"),
+        (PLOTS, "Members are encouraged to wear gloves.", "supported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

@@ -259,7 +259,11 @@ def _negated(tokens: list[Token]) -> set[str]:
 
 def is_time(token: Token) -> bool:
     surface = token.surface.lower()
-    return surface in TIME_WORDS or (surface.endswith("s") and surface[:-1] in TIME_WORDS)
+    times = TIME_WORDS | _MORE_TIME_WORDS
+    return surface in times or (surface.endswith("s") and surface[:-1] in times)
+
+
+_MORE_TIME_WORDS = frozenset({"weekday", "fortnight", "weeknight"})  # "on weekdays" is not "on Saturdays"
 
 
 def is_framing(token: Token) -> bool:

@@ -645,7 +645,10 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
                 (
                     t
                     for t in source.tokens[k + 1 : k + 8]
-                    if t.content and t.index in aligned and t.lemma not in _ADVERBS
+                    if t.content
+                    and t.index in aligned
+                    and t.lemma not in _ADVERBS
+                    and not _NEXT_CLAUSE.search(source.text, token.end, t.start)
                 ),
                 None,
             )
@@ -660,6 +663,7 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
         found.conflicts.append("the source gives no cause")
 
 
+_NEXT_CLAUSE = re.compile(r"[,;]\s*(?:and|but|while|whereas|or)\b|;")  # a hedge holds in its own clause
 # "…, as the Scheldt ends in the same delta": a clause of reason without a word of cause.
 _REASON_CLAUSE = re.compile(r",\s+(?:as|since)\s+(?:the|a|an|it|they|he|she|this|these|its|their|[A-Z]\w+)\b")
 
