@@ -132,6 +132,9 @@ SELECTION = NO_SELECTION + " It doesn't do memory allocation."
 VENDOR = "pip on Debian is a mess due to upstream's vendorizing of several packages."
 BUS = "The bus usually runs every 20 minutes on Saturdays."
 PLOTS = "Some plots sometimes have a water tap, and members are encouraged to wear gloves."
+PAYS = (
+    "The garden association pays the parish council for the tools, and the sweep boat stays behind the group."
+)
 
 
 @pytest.mark.parametrize(
@@ -370,6 +373,10 @@ PLOTS = "Some plots sometimes have a water tap, and members are encouraged to we
         (PLOTS, "Some plots always have a water tap.", "unsupported"),
         (PLOTS, "Members are required to wear gloves.", "unsupported"),
         (PLOTS, "Members are encouraged to wear gloves.", "supported"),
+        # a present verb after "the" and a noun; who is behind whom
+        (PAYS, "The parish council pays the garden association for the tools.", "unsupported"),
+        (PAYS, "The garden association pays the parish council for the tools.", "supported"),
+        (PAYS, "The group stays behind the sweep boat.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

@@ -103,6 +103,8 @@ class Analysis:
             joint = self.text[self.tokens[index - 2].end : previous.start]
             if joint == "-" or (joint == " " and previous.number):
                 return True  # "gpg-agent offers", "Route 7 runs"
+        if self._after_noun_phrase(index):
+            return True
         return previous.name or previous.surface.lower() in (
             "he",
             "she",
@@ -111,6 +113,24 @@ class Analysis:
             "this",
             "which",
             "that",
+        )
+
+    def _after_noun_phrase(self, index: int) -> bool:
+        """Whether word ``index`` follows "the" and up to two nouns ("the parish council pays")."""
+        k = index - 1
+        while k >= 0 and index - k <= 2 and self.tokens[k].content and not self.tokens[k].number:
+            if self.tokens[k].surface.lower().endswith(("ly", "s")) or self.tokens[k].name:
+                return False
+            k -= 1
+        return (
+            k < index - 1
+            and k >= 0
+            and self.tokens[k].lemma in _DETERMINERS
+            and (
+                k == 0
+                or self.tokens[k].initial
+                or self.text[self.tokens[k - 1].end : self.tokens[k].start].strip() == ","
+            )
         )
 
     def passive(self, index: int) -> bool:
@@ -144,6 +164,7 @@ class Analysis:
         return None
 
 
+_DETERMINERS = frozenset("the this that its their our your".split())
 _ADVERBS = frozenset("also still already just only not never yet then now fully largely widely often".split())
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from ..text import NEGATIONS
 from .analysis import Analysis
 from .lexicon import BE
 from .names import Group, group, same_group
@@ -96,9 +97,10 @@ def crossed_words(claim: Analysis, source: Analysis) -> str | None:
     (mine, anchors_mine), (theirs, anchors_theirs) = _clause_words(claim), _clause_words(source)
     if len(mine) < 2 or len(theirs) < 2:
         return None
+    subject = _subject_words(source)  # the sentence's subject goes on in a later clause's "it"
     for position, words_here in enumerate(mine):
         elsewhere = [x for p, c in enumerate(anchors_mine) if p != position for x in c]
-        for word in words_here:
+        for word in words_here - subject:
             homes = [p for p, c in enumerate(theirs) if word in c]
             if len(homes) != 1:
                 continue
@@ -124,6 +126,16 @@ def _clause_words(analysis: Analysis) -> tuple[list[set[str]], list[list[Anchor]
     return found, _clauses(analysis, cuts)
 
 
+def _subject_words(analysis: Analysis) -> set[str]:
+    """The content words before the sentence's first verb."""
+    found = set()
+    for token in analysis.tokens:
+        if analysis.verb_like(token.index) or token.lemma in BE:
+            break
+        found.add(token.lemma)
+    return found
+
+
 def _and_clauses(analysis: Analysis) -> list[int]:
     """Where "and" before a name starts a clause: a verb before it, a common word after it."""
     tokens, cuts = analysis.tokens, []
@@ -133,7 +145,7 @@ def _and_clauses(analysis: Analysis) -> list[int]:
         stop = _next_break(analysis.text, token.start) or len(analysis.text)
         after = [t for t in tokens[k + 1 :] if t.start < stop]
         if any(analysis.verb_like(t.index) or t.lemma in BE for t in tokens[:k]) and any(
-            t.content and not t.name and not t.number for t in after
+            t.content and not t.name and not t.number and t.lemma not in NEGATIONS for t in after
         ):
             cuts.append(token.start)
     return cuts

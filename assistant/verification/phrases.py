@@ -181,7 +181,7 @@ def object_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> st
     return None
 
 
-_OBJECT_PREPOSITIONS = frozenset("for by with as".split())
+_OBJECT_PREPOSITIONS = frozenset("for by with as behind above below beneath beside".split())
 
 
 def swapped_attachment(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
