@@ -38,6 +38,7 @@ from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
 from .verification.decide import features, model
 from .verification.lexicon import HEDGES
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
+from .verification.terms import is_term
 
 _ID = r"\d+(?:\.\d+)?"
 MARKER = re.compile(rf"\[({_ID}(?:\s*[,;]\s*{_ID})*)\]")
@@ -205,7 +206,16 @@ def _title_words(source: Source) -> frozenset[str]:
         lemma
         for word, _, _ in words(re.sub(r"[-_]", " ", stem))
         if (lemma := normalize(word)).isalpha() and lemma not in STOPWORDS
-    )
+    ) | _heading_names(source.passage.title)
+
+
+def _heading_names(title: str) -> frozenset[str]:
+    """The names of a document's title when it reads as a heading ("MIT Kerberos for Debian", "README
+    for libpng version 1.6.39"), not as its first sentence: what the whole document is about."""
+    first = title.split(" — ", 1)[0].strip()
+    if not first or len(first.split()) > 8 or first.endswith((".", ":")):
+        return frozenset()
+    return frozenset(t.lemma for t in analyse(first).tokens if t.name and is_term(t.lemma))
 
 
 def _heading(text: str) -> bool:
@@ -280,6 +290,10 @@ class Verifier:
             units = []
             for i, (k, span) in enumerate(spans):
                 before = spans[i - 1] if i and spans[i - 1][0] == k - 1 else None
+                at = i - 1
+                while before and at and spans[at - 1][0] == before[0] - 1 and _pronoun_led(text, before[1]):
+                    at -= 1  # "Nettle doesn't … . It doesn't … . It doesn't …": the last "it" is Nettle
+                    before = spans[at]
                 units.append(self._unit(source, [span], before[1] if before else None))
                 if i + 1 < len(spans) and spans[i + 1][0] == k + 1:
                     following = spans[i + 1][1]
@@ -501,6 +515,16 @@ def _word_for_word(found: Assessment) -> bool:
     claim the rules read through. Its closeness may still be low (a pronoun for the subject, a short
     claim from a long sentence); in the claim sets every false claim read this far broke a rule."""
     return not (found.novel or found.synonyms or found.doubts or found.subject_differs or found.untold)
+
+
+def _pronoun_led(text: str, span: Span) -> bool:
+    """Whether a sentence's subject is a pronoun ("It doesn't do memory allocation."), so that a
+    pronoun of the next sentence stands for what this one's stands for."""
+    first = text[span.start : span.end].split(maxsplit=1)[:1]
+    return bool(first) and first[0].lower() in _CHAINED
+
+
+_CHAINED = frozenset("it he she they".split())
 
 
 def _part_fits(found: Assessment) -> bool:

@@ -14,7 +14,10 @@ untouched since. Later the same day seven rule changes made on the calibration s
 false there) left both held-out figures exactly as they were, and so did the next session's rule
 changes (+5 true on the calibration sets, and role checks tried on hand-written false claims), counted
 after each batch, never read, but for debdocs' one false claim accepted, which the last batch (negation,
-conditions, "May", from hand-written claims) rejects. The figures asserted are those measured
+conditions, "May", from hand-written claims) rejects. Session 6 added readmes.yaml (six Debian package
+READMEs, written before the verifier was run on it: 65 of 84 true and 5 of 83 false accepted then) as
+calibration data, and rule changes from it and from hand-written role swaps left both held-out figures
+as they were, counted after each batch. The figures asserted are those measured
 (``python -m assistant.evaluation.claims``): a change that lets one more false claim through fails here,
 and so does one that keeps two fewer true claims (one is the wobble of int8 embeddings computed in other
 batches). Letting a false claim through is the costly error; an undecided true claim only costs a
@@ -30,15 +33,16 @@ from assistant.evaluation.claims import CLAIM_SETS, HELD_OUT, Tally, half, load_
 # (true claims accepted, false claims accepted).
 MEASURED = {
     "article": (65, 1),  # of 78 true, 71 false
-    "rhine": (139, 1),  # of 153 true, 128 false
+    "rhine": (140, 0),  # of 153 true, 128 false
     "plaintext": (80, 0),  # of 94 true, 78 false; rules tuned on it
+    "readmes": (68, 0),  # of 84 true, 83 false; written in session 6, rules tuned on it
     "debdocs": (53, 0),  # of 64 true, 64 false; held out
     "debdocs[test]": (24, 0),  # of 32 true, 32 false; its half not used to develop rules
     "mixed": (63, 4),  # of 72 true, 64 false; held out
 }
 FALSE_LIMIT = 0.02  # issue 12: at most 2 % of false claims accepted
 TRUE_GOAL = 0.90  # issue 12: at least 90 % of true claims accepted
-SETS = ("article", "rhine", "plaintext", *HELD_OUT, "mixed")
+SETS = ("article", "rhine", "plaintext", "readmes", *HELD_OUT, "mixed")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +76,7 @@ MIXED_MISS = pytest.mark.xfail(
 
 
 @pytest.mark.parametrize(
-    "name", ["article", "rhine", "plaintext", "debdocs", pytest.param("mixed", marks=MIXED_MISS)]
+    "name", ["article", "rhine", "plaintext", "readmes", "debdocs", pytest.param("mixed", marks=MIXED_MISS)]
 )
 def test_false_claims_stay_under_the_limit(tallies: dict[str, Tally], name: str) -> None:
     accepted_false, total_false = tallies[name].count(False)
@@ -91,5 +95,5 @@ def test_nothing_verbatim_is_lost_and_filler_never_passes(tallies: dict[str, Tal
         tally = tallies[name]
         assert tally.count(True, "verbatim")[0] >= tally.count(True, "verbatim")[1] - 1
         assert tally.count(False, "outside")[0] == 0
-    for name in ("article", "rhine", "plaintext"):
+    for name in ("article", "rhine", "plaintext", "readmes"):
         assert tallies[name].count(False, "role-swap")[0] == 0

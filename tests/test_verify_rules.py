@@ -109,6 +109,34 @@ BC = (
 )
 
 
+NO_SELECTION = "In particular, the library doesn't do algorithm selection."
+REALMS = (
+    "The krb5-kdc and krb5-admin-server packages are only needed on KDCs, only one set of which is needed "
+    "for each realm."
+)
+EMULATION = "gpg-agent offers an ssh-agent emulation."
+SETUP = (
+    "This is the recommended configuration for gpg-agent's ssh-agent emulation, and it doesn't need any "
+    "additional configuration."
+)
+BUILT = "MIT Kerberos is built against the libraries provided by the e2fsprogs source package."
+HELPER = "Other Debian packages will use the helper included in dpkg."
+CHAIN = (
+    "In particular, Nettle doesn't do algorithm selection. It doesn't do memory allocation. It does no I/O."
+)
+ROUTES = "From 3 March, Route 7 replaces Route 12 on weekdays."
+GARDENER = "The head gardener, Maria Lopez, reports to Ben Hall."
+LICENCES = "The program is licensed under CC-BY, and its documentation under the MIT license."
+OFFICERS = "Anna Jones is chair and Bob Smith is secretary."
+SELECTION = NO_SELECTION + " It doesn't do memory allocation."
+VENDOR = "pip on Debian is a mess due to upstream's vendorizing of several packages."
+BUS = "The bus usually runs every 20 minutes on Saturdays."
+PLOTS = "Some plots sometimes have a water tap, and members are encouraged to wear gloves."
+PAYS = (
+    "The garden association pays the parish council for the tools, and the sweep boat stays behind the group."
+)
+
+
 @pytest.mark.parametrize(
     ("text", "claim", "verdict"),
     [
@@ -287,6 +315,68 @@ BC = (
             "It is an arbitrary precision numeric processing language with syntax similar to Pascal.",
             "unsupported",
         ),
+        # session 6, hand-written on sources like the readmes claim set's: "doesn't do X" negates X
+        (NO_SELECTION, "The library does algorithm selection.", "unsupported"),
+        (NO_SELECTION, "The library doesn't do algorithm selection.", "supported"),
+        # "two" counts a thing the source counts otherwise: no pair of names
+        (REALMS, "Two sets of KDCs are needed for each realm.", "unsupported"),
+        (REALMS, "The two packages are only needed on KDCs.", "supported"),
+        # a name's hyphenated compound is a subject; a noun keeps the name that modifies it
+        (EMULATION, "ssh-agent offers a gpg-agent emulation.", "unsupported"),
+        (SETUP, "ssh-agent offers a gpg-agent emulation.", "unsupported"),
+        # the negation may move from the verb to its object
+        (SETUP, "gpg-agent's ssh-agent emulation needs no additional configuration.", "supported"),
+        # the subject of a passive verb, and the doer of a verb after a modal
+        (
+            BUILT,
+            "The e2fsprogs source package is built against the libraries provided by MIT Kerberos.",
+            "unsupported",
+        ),
+        (
+            BUILT,
+            "The libraries that MIT Kerberos is built against are provided by the e2fsprogs source package.",
+            "supported",
+        ),
+        (HELPER, "dpkg uses the helper included in other Debian packages.", "unsupported"),
+        (HELPER, "Other Debian packages use the helper included in dpkg.", "supported"),
+        # "it" of a sentence whose own subject is "it" stands for what that one's stands for
+        (CHAIN, "Nettle does no I/O.", "supported"),
+        # a number that makes a name one of a series is part of it
+        (ROUTES, "Route 12 replaces Route 7 from 3 March.", "unsupported"),
+        (ROUTES, "Route 7 replaces Route 12 from 3 March.", "supported"),
+        # what a name is renamed as stays with it
+        (GARDENER, "Maria Lopez reports to the head gardener, Ben Hall.", "unsupported"),
+        (GARDENER, "Maria Lopez, the head gardener, reports to Ben Hall.", "supported"),
+        # a word said in one clause keeps that clause's name, also across an elided verb
+        (
+            LICENCES,
+            "The program is licensed under the MIT license, and its documentation under CC-BY.",
+            "unsupported",
+        ),
+        (
+            LICENCES,
+            "The documentation is under the MIT license, while the program is licensed under CC-BY.",
+            "supported",
+        ),
+        (OFFICERS, "Bob Smith is chair and Anna Jones is secretary.", "unsupported"),
+        (OFFICERS, "Bob Smith is secretary, and Anna Jones is chair.", "supported"),
+        # two sentences merged by coordinating their last words
+        (SELECTION, "The library doesn't do algorithm selection or memory allocation.", "supported"),
+        (SELECTION, "The library does algorithm selection and memory allocation.", "unsupported"),
+        # a coined word in another form
+        (VENDOR, "On Debian, pip is a mess because upstream vendorizes several packages.", "supported"),
+        (VENDOR, "On Debian, pip is a mess because upstream vendorizes zlib.", "unsupported"),
+        # frequency, quantifiers and obligation as said; a weekday is a time
+        (BUS, "The bus usually runs every 20 minutes on Saturdays.", "supported"),
+        (BUS, "The bus runs every 20 minutes on Saturdays.", "unsupported"),
+        (BUS, "The bus usually runs every 20 minutes on weekdays.", "unsupported"),
+        (PLOTS, "Some plots always have a water tap.", "unsupported"),
+        (PLOTS, "Members are required to wear gloves.", "unsupported"),
+        (PLOTS, "Members are encouraged to wear gloves.", "supported"),
+        # a present verb after "the" and a noun; who is behind whom
+        (PAYS, "The parish council pays the garden association for the tools.", "unsupported"),
+        (PAYS, "The garden association pays the parish council for the tools.", "supported"),
+        (PAYS, "The group stays behind the sweep boat.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

@@ -99,6 +99,12 @@ class Analysis:
 
     def _after_subject(self, index: int) -> bool:
         previous = self.tokens[index - 1]
+        if index > 1 and self.tokens[index - 2].name:
+            joint = self.text[self.tokens[index - 2].end : previous.start]
+            if joint == "-" or (joint == " " and previous.number):
+                return True  # "gpg-agent offers", "Route 7 runs"
+        if self._after_noun_phrase(index):
+            return True
         return previous.name or previous.surface.lower() in (
             "he",
             "she",
@@ -107,6 +113,24 @@ class Analysis:
             "this",
             "which",
             "that",
+        )
+
+    def _after_noun_phrase(self, index: int) -> bool:
+        """Whether word ``index`` follows "the" and up to two nouns ("the parish council pays")."""
+        k = index - 1
+        while k >= 0 and index - k <= 2 and self.tokens[k].content and not self.tokens[k].number:
+            if self.tokens[k].surface.lower().endswith(("ly", "s")) or self.tokens[k].name:
+                return False
+            k -= 1
+        return (
+            k < index - 1
+            and k >= 0
+            and self.tokens[k].lemma in _DETERMINERS
+            and (
+                k == 0
+                or self.tokens[k].initial
+                or self.text[self.tokens[k - 1].end : self.tokens[k].start].strip() == ","
+            )
         )
 
     def passive(self, index: int) -> bool:
@@ -140,6 +164,7 @@ class Analysis:
         return None
 
 
+_DETERMINERS = frozenset("the this that its their our your".split())
 _ADVERBS = frozenset("also still already just only not never yet then now fully largely widely often".split())
 
 
@@ -201,7 +226,7 @@ def analyse(text: str) -> Analysis:
 
 
 _NEGATION_HEDGES = frozenset(
-    {"yet", "be", "have", "also", "even", "always", "ever", "so", "longer", "long", "really"}
+    {"yet", "be", "have", "do", "also", "even", "always", "ever", "so", "longer", "long", "really"}
 )
 
 
@@ -255,7 +280,11 @@ def _negated(tokens: list[Token]) -> set[str]:
 
 def is_time(token: Token) -> bool:
     surface = token.surface.lower()
-    return surface in TIME_WORDS or (surface.endswith("s") and surface[:-1] in TIME_WORDS)
+    times = TIME_WORDS | _MORE_TIME_WORDS
+    return surface in times or (surface.endswith("s") and surface[:-1] in times)
+
+
+_MORE_TIME_WORDS = frozenset({"weekday", "fortnight", "weeknight"})  # "on weekdays" is not "on Saturdays"
 
 
 def is_framing(token: Token) -> bool:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 
+from ..text import NEGATIONS
 from .analysis import Analysis
+from .lexicon import BE
 from .names import Group, group, same_group
 from .quantities import same_value
 
@@ -26,9 +28,10 @@ _BREAK = re.compile(
 )
 
 
-def _clauses(analysis: Analysis) -> list[list[Anchor]]:
+def _clauses(analysis: Analysis, cuts: list[int] | None = None) -> list[list[Anchor]]:
     """The names (read whole) and numbers of each clause, in order."""
-    cuts = [m.start() for m in _BREAK.finditer(analysis.text)]
+    if cuts is None:
+        cuts = [m.start() for m in _BREAK.finditer(analysis.text)]
     found: list[list[Anchor]] = [[] for _ in range(len(cuts) + 1)]
 
     def clause_of(offset: int) -> int:
@@ -84,3 +87,70 @@ def _show(anchor: Anchor) -> str:
     if kind == "number":
         return f"{float(value):g}"  # type: ignore[arg-type]
     return " ".join(value)  # type: ignore[arg-type]
+
+
+def crossed_words(claim: Analysis, source: Analysis) -> str | None:
+    """A word that the source says in one clause only keeps that clause's name or number: "licensed
+    under MIT, and its documentation under CC-BY" against "licensed under CC-BY, and its documentation
+    under MIT" (documentation goes with MIT), where the claim's clause with the word has the other
+    clause's anchor."""
+    (mine, anchors_mine), (theirs, anchors_theirs) = _clause_words(claim), _clause_words(source)
+    if len(mine) < 2 or len(theirs) < 2:
+        return None
+    subject = _subject_words(source)  # the sentence's subject goes on in a later clause's "it"
+    for position, words_here in enumerate(mine):
+        elsewhere = [x for p, c in enumerate(anchors_mine) if p != position for x in c]
+        for word in words_here - subject:
+            homes = [p for p, c in enumerate(theirs) if word in c]
+            if len(homes) != 1:
+                continue
+            home = anchors_theirs[homes[0]]
+            for anchor in anchors_mine[position]:
+                if _has(home, anchor) or not any(_has(c, anchor) for c in anchors_theirs):
+                    continue
+                if any(_has(home, other) for other in elsewhere):
+                    return (
+                        f"{word} goes with {_show(next(o for o in elsewhere if _has(home, o)))} in the source"
+                    )
+    return None
+
+
+def _clause_words(analysis: Analysis) -> tuple[list[set[str]], list[list[Anchor]]]:
+    """The common content words and the anchors of each clause, where "and" before a name also starts
+    one when a verb goes before it and a common word after it ("Bob is chair and Anna secretary")."""
+    cuts = sorted({m.start() for m in _BREAK.finditer(analysis.text)} | set(_and_clauses(analysis)))
+    found: list[set[str]] = [set() for _ in range(len(cuts) + 1)]
+    for token in analysis.tokens:
+        if token.content and not token.name and not token.number and len(token.lemma) > 2:
+            found[sum(1 for c in cuts if c < token.start)].add(token.lemma)
+    return found, _clauses(analysis, cuts)
+
+
+def _subject_words(analysis: Analysis) -> set[str]:
+    """The content words before the sentence's first verb."""
+    found = set()
+    for token in analysis.tokens:
+        if analysis.verb_like(token.index) or token.lemma in BE:
+            break
+        found.add(token.lemma)
+    return found
+
+
+def _and_clauses(analysis: Analysis) -> list[int]:
+    """Where "and" before a name starts a clause: a verb before it, a common word after it."""
+    tokens, cuts = analysis.tokens, []
+    for k, token in enumerate(tokens[1:-1], start=1):
+        if token.lemma != "and" or not tokens[k + 1].name:
+            continue
+        stop = _next_break(analysis.text, token.start) or len(analysis.text)
+        after = [t for t in tokens[k + 1 :] if t.start < stop]
+        if any(analysis.verb_like(t.index) or t.lemma in BE for t in tokens[:k]) and any(
+            t.content and not t.name and not t.number and t.lemma not in NEGATIONS for t in after
+        ):
+            cuts.append(token.start)
+    return cuts
+
+
+def _next_break(text: str, start: int) -> int | None:
+    found = _BREAK.search(text, start)
+    return found.start() if found else None

@@ -34,10 +34,13 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, subject
     for i, j in aligned.items():
         if claim.tokens[i].name or not claim.verb_like(i):
             continue
+        swapped = _patient_swapped(claim, i, names, source, j)
+        if swapped:
+            return swapped
         mine = _roles(claim, i, names)
         if not mine[0] and not mine[1]:
             continue
-        if source.verb_like(j):
+        if source.verb_like(j) or _after_modal(source, j):
             theirs = _roles(source, j, _anchors(source, j), subject)
         else:  # a noun ("the Trump administration's announcement"): only a name right before it says who
             before = [k for k in _anchors(source, j) if j - 3 <= k < j and source.tokens[k].name]
@@ -60,6 +63,37 @@ def role_conflict(claim: Analysis, source: Analysis, aligned: Alignment, subject
         ):
             return f"the source says {' '.join(stated[0])} {source.tokens[j].surface}"
     return None
+
+
+def _patient_swapped(claim: Analysis, i: int, names: set[int], source: Analysis, j: int) -> str | None:
+    """A passive verb both share whose subject in the claim stands after the verb in the source, where
+    another name is its subject: "e2fsprogs is built against the libs provided by MIT Kerberos" for
+    "MIT Kerberos is built against the libs provided by e2fsprogs"."""
+    if not (claim.passive(i) and source.passive(j)):
+        return None
+    named = {k for k in _anchors(source, j) if source.tokens[k].name}  # not "it is suggested to"
+    said, stated = _roles(claim, i, names)[1], _roles(source, j, named)[1]
+    if not said or not stated or _meets(said, stated):
+        return None
+    text, tokens = source.text, source.tokens
+    after = [
+        group(source, k)
+        for k in _anchors(source, j)
+        if k > j and tokens[k].name and not clause_between(text, tokens[j].end, tokens[k].start)
+    ]
+    if _meets(said, after):
+        return f"the source says {' '.join(stated[0])} is {tokens[j].surface}, not {' '.join(said[0])}"
+    return None
+
+
+def _after_modal(analysis: Analysis, j: int) -> bool:
+    """A verb's plain form after a modal ("other GNU packages will use"), which ``verb_like`` leaves
+    out (it cannot tell "use" the verb from "use" the noun by its form)."""
+    token = analysis.tokens[j]
+    return j > 0 and token.content and not token.name and analysis.tokens[j - 1].lemma in _MODALS
+
+
+_MODALS = frozenset("will would can could may might shall should must".split())
 
 
 def subject_differs(claim: Analysis, source: Analysis, aligned: Alignment) -> bool:
@@ -103,9 +137,24 @@ def _subject(analysis: Analysis, i: int) -> list[Group]:
             k -= 1
         else:
             return []
-    if k < 0 or "," in analysis.text[tokens[k].end : tokens[i].start]:
+    if k < 0:
         return []
+    if "," in analysis.text[tokens[k].end : tokens[i].start]:
+        return [group(analysis, k)] if _apposition(analysis, k, i) else []
     return party(analysis, k, -1)
+
+
+def _apposition(analysis: Analysis, k: int, verb: int) -> bool:
+    """Whether name ``k`` stands in commas right before the verb, after a noun it renames: "The head
+    gardener, Maria Lopez, reports to …" (Maria Lopez reports)."""
+    tokens, text = analysis.tokens, analysis.text
+    low = k
+    while low > 0 and tokens[low - 1].name and tokens[low - 1].end + 1 >= tokens[low].start:
+        low -= 1
+    if low == 0 or text[tokens[k].end : tokens[verb].start].strip() != ",":
+        return False
+    previous = tokens[low - 1]
+    return text[previous.end : tokens[low].start].strip() == "," and previous.content and not previous.name
 
 
 _ADVERBS = frozenset("also still not never already then just only".split())

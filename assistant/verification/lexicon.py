@@ -47,6 +47,8 @@ _OPPOSITES = [
     "same | different",
     "full fully | partly partially",
     "all | some",
+    "always | sometimes occasionally rarely seldom",
+    "required mandatory compulsory obligatory | optional voluntary encouraged recommended",
     "start begin beginning | end ending finish",
     "speed sped accelerate hasten | slow halt stop end ending",
     "inland | offshore",
@@ -67,7 +69,8 @@ for _group, _line in enumerate(_OPPOSITES):
 HEDGES = frozenset(
     """could may might can likely unlikely possibly possible probably presumably perhaps suggest
     suggested expect expected if whether unclear appear appears seem seems potentially reportedly
-    allegedly try attempt formerly former previously once originally initially cite cited""".split()
+    allegedly try attempt formerly former previously once originally initially cite cited usually often
+    sometimes generally typically mostly normally occasionally frequently regularly commonly""".split()
 )
 # Words that state why: a claim may give a cause only where its source gives one.
 CAUSES = frozenset(

@@ -43,7 +43,21 @@ def group(analysis: Analysis, k: int) -> Group:
         low -= 1
     while high + 1 < len(tokens) and tokens[high + 1].name and tokens[high].end + 1 >= tokens[high + 1].start:
         high += 1
-    return tuple(canonical(t.lemma) for t in tokens[low : high + 1])
+    label = _label(analysis, high)
+    return tuple(canonical(t.lemma) for t in tokens[low : high + 1]) + label
+
+
+def _label(analysis: Analysis, k: int) -> tuple[str, ...]:
+    """The number that makes name ``k`` one of a series ("Route 7", "Windows 10"): part of the name,
+    so that "Route 12 replaces Route 7" is not "Route 7 replaces Route 12"."""
+    tokens = analysis.tokens
+    if (
+        k + 1 < len(tokens)
+        and tokens[k + 1].number
+        and analysis.text[tokens[k].end : tokens[k + 1].start] == " "
+    ):
+        return (tokens[k + 1].lemma,)
+    return ()
 
 
 def same_group(a: Group, b: Group) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .analysis import Analysis, Token
+from .analysis import Analysis, Token, is_time
 from .lexicon import DETERMINING, FRAME_VERBS
 from .names import Alignment, Group, clause_between, group, same_group, same_place
 
@@ -181,7 +181,7 @@ def object_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> st
     return None
 
 
-_OBJECT_PREPOSITIONS = frozenset("for by with as".split())
+_OBJECT_PREPOSITIONS = frozenset("for by with as behind above below beneath beside".split())
 
 
 def swapped_attachment(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
@@ -334,3 +334,80 @@ def slot_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str 
                 words = claim.tokens[a].surface, claim.tokens[b].surface
                 return f"{words[0]} and {words[1]} trade places (the source says {theirs[0]} {words[0]})"
     return None
+
+
+def modifier_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """A noun keeps the name that modifies it: "a gpg-agent emulation" is not the source's "ssh-agent
+    emulation" when gpg-agent stands elsewhere in it. Only where each side has a name in the noun's
+    compound, and neither's is in the other's compound ("Rhine–Meuse delta" holds "Rhine delta")."""
+    for i, j in aligned.items():
+        if not (_plain_noun(claim, i) and _plain_noun(source, j)):
+            continue
+        mine, theirs = _compound_names(claim, i), _compound_names(source, j)
+        if not mine or not theirs or any(same_group(a, b) for a in mine for b in theirs):
+            continue
+        elsewhere = [group(source, k) for k, t in enumerate(source.tokens) if t.name]
+        if any(same_group(a, b) for a in mine for b in elsewhere):
+            return f"the source's {source.tokens[j].surface} is {' '.join(theirs[0])}'s"
+    return None
+
+
+def _plain_noun(analysis: Analysis, k: int) -> bool:
+    """A common noun by its form: no name, number, time word, verb or adverb in -ly."""
+    token = analysis.tokens[k]
+    return (
+        token.content
+        and not (token.name or token.number or is_time(token))
+        and not analysis.verb_like(k)
+        and not token.surface.lower().endswith("ly")
+    )
+
+
+def _compound_names(analysis: Analysis, k: int) -> list[Group]:
+    """The names in the compound that ends at word ``k`` ("gpg-agent emulation", "Rhine–Meuse
+    delta"): the words right before it, joined by spaces, hyphens or dashes, up to three, each a
+    name or a common noun."""
+    tokens, found = analysis.tokens, []
+    for m in range(k - 1, max(-1, k - 4), -1):
+        gap = analysis.text[tokens[m].end : tokens[m + 1].start]
+        if gap not in (" ", "-", "–", "—") or not (tokens[m].name or _plain_noun(analysis, m)):
+            break
+        if tokens[m].name and not is_time(tokens[m]):
+            found.append(group(analysis, m))
+    return found
+
+
+def apposition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """What a name is renamed as stays with it: "the head gardener, Maria Lopez" is not "the head
+    gardener, Ben Hall" when the source names Ben Hall otherwise."""
+    theirs = _appositions(source)
+    for noun, name in _appositions(claim):
+        others = [g for n, g in theirs if n == noun]
+        named = [group(source, k) for k, t in enumerate(source.tokens) if t.name]
+        if (
+            others
+            and not any(same_group(name, g) for g in others)
+            and any(same_group(name, g) for g in named)
+        ):
+            return f"the source's {noun} is {' '.join(others[0])}"
+    return None
+
+
+def _appositions(analysis: Analysis) -> list[tuple[str, Group]]:
+    """(noun, name) for "the head gardener, Maria Lopez" and "Maria Lopez, the head gardener"."""
+    tokens, text, found = analysis.tokens, analysis.text, []
+    for k, token in enumerate(tokens[:-1]):
+        after = tokens[k + 1]
+        if text[token.end : after.start].strip() != ",":
+            continue
+        if _plain_noun(analysis, k) and after.name:
+            found.append((token.lemma, group(analysis, k + 1)))
+        elif token.name and after.lemma in ("the", "a", "an", "its", "their"):
+            for m in range(k + 2, min(k + 6, len(tokens))):
+                end = tokens[m + 1].start if m + 1 < len(tokens) else len(text)
+                if not _plain_noun(analysis, m):
+                    break
+                if m + 1 == len(tokens) or text[tokens[m].end : end].strip()[:1] in (",", ".", ";"):
+                    found.append((tokens[m].lemma, group(analysis, k)))
+                    break
+    return found

@@ -25,7 +25,7 @@ from .anchors import (
     possessor_conflict,
     quantity_conflict,
 )
-from .clauses import crossed_clauses
+from .clauses import crossed_clauses, crossed_words
 from .doers import (
     comparison_conflict,
     doer_conflict,
@@ -47,7 +47,9 @@ from .lexicon import (
 )
 from .names import canonical, group
 from .phrases import (
+    apposition_conflict,
     definition_conflict,
+    modifier_conflict,
     object_conflict,
     place_conflict,
     place_doubt,
@@ -55,7 +57,7 @@ from .phrases import (
     slot_conflict,
     swapped_attachment,
 )
-from .quantities import range_partners, same, same_value, unstated
+from .quantities import Quantity, range_partners, same, same_value, unstated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -351,14 +353,31 @@ def _spelled_out(token: Token, source: Analysis) -> int | None:
 def _find_name(token: Token, source: Analysis, said: frozenset[str] | None = None) -> int | None:
     """The same name in the source; given the lemmas the claim ``said``, not a part of a hyphenated name
     whose other parts the claim lacks."""
+    same = _derived if token.term else _same_name
     return next(
         (
             t.index
             for t in source.tokens
-            if _same_name(token.lemma, t.lemma) and (said is None or _whole(source, t.index, said))
+            if same(token.lemma, t.lemma) and (said is None or _whole(source, t.index, said))
         ),
         None,
     )
+
+
+def _derived(a: str, b: str) -> bool:
+    """The same coined word in another form ("vendorizes", "vendorizing"): jargon the lemmatizer does not
+    know, so its endings are compared here."""
+    if _same_name(a, b):
+        return True
+    for ending in _DERIVATIONS:
+        if a.endswith(ending) and len(a) - len(ending) >= 5:
+            stem = a[: len(a) - len(ending)]
+            if b.startswith(stem) and b[len(stem) :] in _DERIVATIONS:
+                return True
+    return False
+
+
+_DERIVATIONS = ("izing", "ising", "ized", "ised", "izes", "ises", "ing", "ed", "es", "s", "e", "")
 
 
 def _whole(source: Analysis, k: int, said: frozenset[str]) -> bool:
@@ -479,12 +498,28 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
     for quantity in unstated(list(claim.quantities), list(source.quantities)):
         if any(same_value(quantity.value, q.value) for q in source.quantities):
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
-        elif quantity.text.lower() == "two" and _pair_of_names(source) is not None:
+        elif (
+            quantity.text.lower() == "two"
+            and _pair_of_names(source) is not None
+            and not _counted_otherwise(claim, source, quantity, found.aligned)
+        ):
             continue
         elif any(c.isdigit() for c in quantity.text) or not any(
             t.start >= quantity.start and t.end <= quantity.end and t.name for t in claim.tokens
         ):  # a number word inside a name ("Ten Commandments") is the name's; "4K" is a number
             found.missing.append(quantity.text)
+
+
+def _counted_otherwise(
+    claim: Analysis, source: Analysis, quantity: Quantity, aligned: dict[int, int]
+) -> bool:
+    """Whether the thing a claim counts is counted by another number in the source ("two sets" where
+    the source has "one set"): then "two" is no pair of names."""
+    counted = next((t for t in claim.tokens if t.start > quantity.end), None)
+    if counted is None or counted.index not in aligned:
+        return False
+    at = source.tokens[aligned[counted.index]]
+    return any(0 <= at.start - q.end <= 2 for q in source.quantities)
 
 
 _LITERAL = re.compile(r"(?<![\w/.])(?:~|\$\w+)?/[\w.+-]+(?:/[\w.+-]*)*|(?<![\w-])--?[a-zA-Z][\w-]*")
@@ -560,8 +595,15 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
                 f"the source negates {source.tokens[moved].surface}, not what the claim does"
             )
             return
+    claim_negations = [
+        t.index for t in claim.tokens if t.lemma in _NEGATING or t.surface.lower().endswith("n't")
+    ]
     for claim_index, source_index in found.aligned.items():
         if source_index in negated_sources and claim_index not in claim_negated:
+            if any(0 < found.aligned.get(i, -1) - source_index <= 4 for i in claim_negated):
+                continue  # the claim negates what follows: "needs no extra setup" for "doesn't need any"
+            if any(0 < claim_index - k <= 3 for k in claim_negations):
+                continue  # the claim negates it too, through another verb: "does not handle memory …"
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
             return
     if claim.negative:
@@ -603,7 +645,10 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
                 (
                     t
                     for t in source.tokens[k + 1 : k + 8]
-                    if t.content and t.index in aligned and t.lemma not in _ADVERBS
+                    if t.content
+                    and t.index in aligned
+                    and t.lemma not in _ADVERBS
+                    and not _NEXT_CLAUSE.search(source.text, token.end, t.start)
                 ),
                 None,
             )
@@ -618,6 +663,7 @@ def _check_hedges_and_causes(claim: Analysis, source: Analysis, found: Assessmen
         found.conflicts.append("the source gives no cause")
 
 
+_NEXT_CLAUSE = re.compile(r"[,;]\s*(?:and|but|while|whereas|or)\b|;")  # a hedge holds in its own clause
 # "…, as the Scheldt ends in the same delta": a clause of reason without a word of cause.
 _REASON_CLAUSE = re.compile(r",\s+(?:as|since)\s+(?:the|a|an|it|they|he|she|this|these|its|their|[A-Z]\w+)\b")
 
@@ -679,9 +725,12 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         number_word_conflict(claim, source, found.aligned),
         _crossed_anchors(claim, source, found),
         crossed_clauses(claim, source),
+        crossed_words(claim, source),
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
         definition_conflict(claim, source, found.aligned),
+        modifier_conflict(claim, source, found.aligned),
+        apposition_conflict(claim, source, found.aligned),
         slot_conflict(claim, source, found.aligned),
         doer_conflict(claim, source, found.aligned),
         infinitive_conflict(claim, source, found.aligned),
@@ -812,6 +861,35 @@ def _fits(
             for second in _fits(right, sentences, names, similar, allowed, depth - 1):
                 if second.clean and allowed(second):
                     yield _joined(first, second)
+    for left, rights in _elliptic_parts(claim):
+        firsts = [a for a in _each(left, sentences, names, similar) if a.clean and allowed(a)]
+        seconds = [a for r in rights for a in _each(r, sentences, names, similar) if a.clean and allowed(a)]
+        if firsts and seconds:
+            yield _joined(firsts[0], seconds[0])
+
+
+def _each(
+    part: str, sentences: list[Sentence], names: frozenset[str], similar: Similarity
+) -> list[Assessment]:
+    return [assess(analyse(part), s.analysis, s.context, names, similar, s.given) for s in sentences]
+
+
+_COORDINATION = re.compile(r",?\s+(?:and|or|nor)\s+")
+
+
+def _elliptic_parts(claim: str) -> Iterator[tuple[str, list[str]]]:
+    """A claim that coordinates two short phrases, read as two whole clauses: "Nettle doesn't do
+    algorithm selection or memory allocation" → "Nettle doesn't do algorithm selection" and "Nettle
+    doesn't do memory allocation" (the second phrase in place of the first's last words, as many as
+    it has, one fewer or one more)."""
+    for cut in _COORDINATION.finditer(claim):
+        left, right = claim[: cut.start()].split(), claim[cut.end() :].rstrip(" .").split()
+        shared = analyse(" ".join(right))
+        if not right or len(right) > 4 or any(shared.verb_like(t.index) for t in shared.tokens):
+            continue
+        counts = sorted(k for k in {len(right) - 1, len(right), len(right) + 1} if 1 <= k <= len(left) - 2)
+        if counts:
+            yield " ".join(left), [" ".join(left[:-k] + right) for k in counts]
 
 
 def _joined(first: Assessment, second: Assessment) -> Assessment:
