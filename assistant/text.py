@@ -563,11 +563,10 @@ def negated_words(text: str) -> set[str]:
     """The words a negation applies to: "has not yet confirmed the call" → {"confirm"},
     "didn't respond" → {"respond"} (looked for before lemmatizing, which turns "didn't" into "do")."""
     found_words = [w.lower().replace("’", "'") for w, _, _ in words(text)]
-    tokens = [normalize(w) for w in found_words]
     found = set()
     for i, word in enumerate(found_words):
-        if word in NEGATIONS or word.endswith("n't"):
-            following = [t for t in tokens[i + 1 : i + 5] if t not in _HEDGES]
+        if word in NEGATIONS or word.endswith("n't"):  # only the four words after it are lemmatized
+            following = [t for t in map(normalize, found_words[i + 1 : i + 5]) if t not in _HEDGES]
             if following:
                 found.add(following[0])
     return found
