@@ -102,9 +102,12 @@ class Ingestion:
     def run(self, refs: Sequence[FileRef], corpus: Corpus) -> Plan:
         """Plan, read, chunk, embed and write; the model works on one window in a thread of its own
         (then on the new words of the one before) while the next window is read and chunked and the
-        previous one written."""
+        previous one written. A local model (one that embeds the words too) takes two of these jobs at
+        once: the next job tokenises and queues its batches while the model runs the last batches of
+        the one before (the embedder bounds the model calls in flight); an API takes one."""
         few_malloc_arenas()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as self._model:
+        jobs = 1 if self._embed_words is None else 2
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="embed") as self._model:
             try:
                 return self._run(refs, corpus)
             finally:

@@ -264,6 +264,7 @@ def real_ingest(corpus: Path, workdir: Path, sizes: Sizes) -> tuple[list[Figure]
     where = f"real text ({len(texts):,} chunks)"
     rates = {side: [run["chunks"] / run["seconds"] for run in done] for side, done in runs.items()}
     peaks = {side: [run["peak_rss_mb"] for run in done] for side, done in runs.items()}
+    cpu = {side: [run["cpu_seconds"] for run in done] for side, done in runs.items()}
     project, fair_rate = statistics.median(rates["project"]), statistics.median(rates["fair"])
     peak = max(peaks["project"])
     each = "one run per side" if sizes.ingest_runs == 1 else f"median of {sizes.ingest_runs} runs per side"
@@ -288,6 +289,17 @@ def real_ingest(corpus: Path, workdir: Path, sizes: Sizes) -> tuple[list[Figure]
             Stats.of(rates["floor"]),
             note=f"{each}: the project's embedder on the chunks and their sentences (length-sorted "
             "batches), nothing else: the floor",
+        ),
+        Figure(
+            "real_ingest_cpu_s",
+            f"ingest CPU time, {where}",
+            "s",
+            "lower",
+            Stats.of(cpu["project"], 2),
+            note=f"{each}: CPU seconds of the ingest child, every thread (the model's included); on a busy "
+            "machine the wall figure's ratio moves with the load (a side with more threads gets more of "
+            "the cores), this one much less",
+            fair=Stats.of(cpu["fair"], 2),
         ),
         Figure(
             "real_ingest_peak_rss_mb",

@@ -26,7 +26,7 @@ WITH_BOTH = {
         "peak_rss_mb",
     )
 } | {"ingest_article_chunks_per_s"}
-WITH_FAIR = {"real_ingest_chunks_per_s", "real_ingest_peak_rss_mb"}
+WITH_FAIR = {"real_ingest_chunks_per_s", "real_ingest_cpu_s", "real_ingest_peak_rss_mb"}
 WITH_DEFAULT = {"import_s"}
 PROJECT_ONLY = {
     *(f"{scale}_cached_answer_{p}_ms" for scale in SCALES for p in ("p50", "p95")),

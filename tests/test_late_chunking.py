@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -94,8 +95,63 @@ def test_two_batches_run_at_once_and_give_the_vectors_of_one_at_a_time(
     model = MiniLMEmbedder.shared()
     together = model.embed_uncached(texts)
     assert len(threads) == 2 and len(model_calls) > 2
-    monkeypatch.setattr(minilm, "CONCURRENT_BATCHES", 1)
-    np.testing.assert_array_equal(together, model.embed_uncached(texts))
+    with ThreadPoolExecutor(1) as alone:  # the embedder's batch pool, one call at a time
+        monkeypatch.setattr(model, "_pool", alone)
+        np.testing.assert_array_equal(together, model.embed_uncached(texts))
+
+
+def test_calls_from_two_threads_share_the_batch_pool(model_calls: list[list[str]]) -> None:
+    """An ingest embeds a window's chunks while the words of the one before are embedded: their
+    batches queue in one pool, so no more than ``CONCURRENT_BATCHES`` model calls are ever in flight
+    (the memory bound), and each call's vectors are those it gets alone."""
+    model = MiniLMEmbedder.shared()
+    words = [f"word{i}" for i in range(400)]
+    passages = [f"The river {i} floods its banks. {'It rains a lot. ' * (i % 5)}" for i in range(120)]
+    spans = [spans_of(text) for text in passages]
+    alone = model.embed_uncached(words), model.embed_passages(passages, spans)
+    flight, most, lock = [0], [0], threading.Lock()
+    run = MiniLMEmbedder._run
+
+    def counting(self: MiniLMEmbedder, batch: Sequence[str], *encodings: object) -> object:
+        with lock:
+            flight[0] += 1
+            most[0] = max(most[0], flight[0])
+        try:
+            return run(self, batch, *encodings)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                flight[0] -= 1
+
+    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(2) as jobs:
+        patch.setattr(MiniLMEmbedder, "_run", counting)
+        together = (
+            jobs.submit(model.embed_uncached, words),
+            jobs.submit(model.embed_passages, passages, spans),
+        )
+        got_words, (got_vectors, got_sentences) = together[0].result(), together[1].result()
+    assert most[0] == minilm.CONCURRENT_BATCHES
+    np.testing.assert_array_equal(got_words, alone[0])
+    np.testing.assert_array_equal(got_vectors, alone[1][0])
+    for got, expected in zip(got_sentences, alone[1][1], strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_sentence_vectors_sum_their_tokens_in_order_as_add_at_does() -> None:
+    """The pooled sums are the floats ``np.add.at`` gives, bit for bit (stored vectors do not move)."""
+    model = MiniLMEmbedder.shared()
+    text = ARTICLE.read_text(encoding="utf-8")[:800]
+    bounds = spans_of(text)
+    hidden, _, (encoding,) = model._run([text])
+    special = np.asarray(encoding.special_tokens_mask, dtype=bool)
+    starts = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)[:, 0]
+    tokens = [i for i in np.flatnonzero(~special) if any(a <= starts[i] < b for a, b in bounds.tolist())]
+    owner = np.searchsorted(bounds[:, 0], starts[tokens], side="right") - 1
+    sums = np.zeros((len(bounds), hidden.shape[2]), dtype=np.float32)
+    np.add.at(sums, owner, hidden[0, tokens])
+    expected = normalise(sums / np.maximum(np.bincount(owner, minlength=len(bounds)), 1)[:, None])
+    pooled, read = minilm._pool_sentences(hidden[0], encoding, bounds)
+    assert len(bounds) > 3 and read.all()
+    np.testing.assert_array_equal(pooled, expected)
 
 
 def test_a_batch_is_padded_to_its_longest_text_and_masked_past_each(model_calls: list[list[str]]) -> None:
