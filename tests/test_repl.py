@@ -10,6 +10,7 @@ import io
 import itertools
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -47,6 +48,13 @@ def child_env(**extra: str) -> dict[str, str]:
     return dict(os.environ, NO_COLOR="1", PROMPT_TOOLKIT_NO_CPR="1", **extra)
 
 
+def _ctrl_c_interrupts() -> None:
+    """Give the chat Ctrl-C as a user's terminal does. A test run started as a background job of a
+    non-interactive shell (``.ci/run … &``) ignores SIGINT, an ignored signal stays ignored across exec,
+    and Python then installs no handler of its own: Ctrl-C would do nothing, and the cancel tests fail."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Chat:
     """One ``assistant chat`` in a pseudo-terminal, driven line by line."""
 
@@ -59,6 +67,7 @@ class Chat:
             encoding="utf-8",
             timeout=TIMEOUT,
             use_poll=True,  # select() fails once the test process holds 1,024 descriptors (Chroma clients)
+            preexec_fn=_ctrl_c_interrupts,
         )
         self.transcript = io.StringIO()  # every character the terminal received, escapes and all
         self.child.logfile_read = self.transcript
