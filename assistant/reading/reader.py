@@ -155,8 +155,8 @@ def weigh(
     order = sorted(range(len(pool)), key=lambda i: (-closeness[i], pool[i].passage_index, pool[i].start))
     if typed(question):  # a sentence without a span of the asked type cannot answer: weigh those with one,
         # and for "who" first those that mark a name as a person's (an address, a copyright notice)
-        closeness = [span.closeness if (span := extract(question, e.text)) else -1.0 for e in pool]
-        order.sort(key=lambda i: (closeness[i] < 0, question.kind == "who" and closeness[i] < 1.0))
+        spans = [span.closeness if (span := extract(question, e.text)) else -1.0 for e in pool]
+        order.sort(key=lambda i: (spans[i] < 0, question.kind == "who" and spans[i] < 1.0))
     picks = {
         (pick.sentence.doc_id, pick.sentence.start): (place, pick.span)
         for place, pick in enumerate(choose(question.text, evidence, passages, min_relevance, embed), 1)
