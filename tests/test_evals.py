@@ -166,6 +166,32 @@ def test_squad_sets_and_lead_span_metrics(tmp_path: Path) -> None:
         parse_range("x")
 
 
+def test_squad_file_of_several_articles_keeps_each_whole(tmp_path: Path) -> None:
+    """Several articles, two of them titled alike: each is its own document (none overwrites another),
+    and a paragraph range counts within each article."""
+    import json
+
+    from assistant.evaluation.squad import load_squad
+
+    (rhine,) = json.loads((ROOT / "evals/squad/rhine.json").read_text(encoding="utf-8"))["data"]
+    parts = [rhine["paragraphs"][0:2], rhine["paragraphs"][2:4], rhine["paragraphs"][4:5]]
+    titles = ["Rhine", "rhine", "Main"]
+    articles = [{"title": title, "paragraphs": part} for title, part in zip(titles, parts, strict=True)]
+    path = tmp_path / "three.json"
+    path.write_text(json.dumps({"version": "v2.0", "data": articles}), encoding="utf-8")
+
+    dataset = load_squad(path, cache_dir=tmp_path / "cache")
+    documents = {d.name: d.read_text(encoding="utf-8") for d in dataset.corpus.glob("*.txt")}
+    assert sorted(documents) == ["Main.txt", "Rhine.txt", "rhine-2.txt"]
+    assert documents["rhine-2.txt"].startswith(parts[1][0]["context"])
+    assert len(dataset.cases) == sum(len(p["qas"]) for part in parts for p in part)
+    for case in dataset.cases:
+        for turn in case.turns:
+            assert all(any(quote in text for text in documents.values()) for quote in turn.evidence)
+    first = load_squad(path, (1, 1), cache_dir=tmp_path / "cache")
+    assert len(first.cases) == sum(len(part[0]["qas"]) for part in parts)
+
+
 # -- the judge: configured apart from the model under test -------------------------------------------
 
 

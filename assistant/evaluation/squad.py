@@ -5,8 +5,10 @@ Each article becomes one document (its paragraphs joined by a blank line), writt
 that the index ingests. An answerable question becomes a single-fact case: the answer must contain one
 of its gold answers (case-insensitive, white space normalised), and its evidence is the sentence that
 holds the first one. An unanswerable question becomes a refusal case. ``paragraphs`` keeps the
-questions of a range of paragraphs (1-based, inclusive) — calibrate on one range, report on another —
-while the document stays whole, so retrieval has the same haystack either way.
+questions of a range of paragraphs (1-based, inclusive, counted within each article of a file with
+several) — calibrate on one range, report on another — while the documents stay whole, so retrieval has
+the same haystack either way. Articles whose titles make the same file name get numbered files, so
+none overwrites another.
 """
 
 from __future__ import annotations
@@ -58,10 +60,12 @@ def load_squad(
     corpus = (cache_dir or platformdirs.user_cache_path("assistant") / "squad") / f"{path.stem}-{digest}"
     corpus.mkdir(parents=True, exist_ok=True)
     cases: list[Case] = []
+    names: set[str] = set()
     for article in articles:
         texts = [p["context"] for p in article["paragraphs"]]
         document = PARAGRAPH_GAP.join(texts)
-        target = corpus / f"{_file_name(article['title'])}.txt"
+        name = _unique(_file_name(article["title"]), names)
+        target = corpus / f"{name}.txt"
         if not target.exists() or target.read_text(encoding="utf-8") != document:
             target.write_text(document, encoding="utf-8")
         for number, paragraph in enumerate(article["paragraphs"], start=1):
@@ -104,6 +108,17 @@ def _sentences_around(context: str, start: int, end: int) -> str:
 
 def _file_name(title: str) -> str:
     return re.sub(r"[^\w.-]+", "_", title).strip("._") or "article"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3`` … when an earlier article took it (in any letter case, as a
+    case-insensitive file system would), recorded in ``taken``."""
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    taken.add(candidate.lower())
+    return candidate
 
 
 # -- the SQuAD metrics of an answer's lead span ----------------------------------------------------------
