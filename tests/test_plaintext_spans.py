@@ -98,3 +98,13 @@ def test_a_version_question_is_typed_whatever_names_the_version(question: str) -
 def test_a_section_number_counts_nothing() -> None:
     assert span("How many days' notice must it give?", "6.1. New Versions.") is None
     assert span("How many days' notice must it give?", "upon 60 days notice from Participant") == "60 days"
+
+
+def test_a_span_never_cuts_an_identifier() -> None:
+    """Letters, digits and underscores run together are one token to a reader of technical text."""
+    sentence = "The zlib constant Z_DEFAULT_COMPRESSION, equal to -1, is equivalent to level 6."
+    assert "Z_DEFAULT_COMPRESSION" in (span("Which constant is equivalent to level 6?", sentence) or "")
+    assert (
+        span("Which function starts a new stream?", "A new stream is started by deflateInit2.")
+        == "deflateInit2"
+    )
