@@ -74,6 +74,10 @@ def test_a_who_question_takes_the_name_marked_as_a_person_or_holder(
         ("When does the agent stop?", "when", None),
         ("On which IRC channel can I meet the developers?", None, "channel"),
         ("Since which version is it built in?", None, "version"),
+        # a definition: the thing named is the subject, there is no noun to find in the text
+        ("What is libtasn1?", None, None),
+        ("What is version control?", None, None),
+        ("What is the default compression level?", None, "level"),
     ],
 )
 def test_the_question_phrase_types_the_question(question: str, kind: str | None, focus: str | None) -> None:
@@ -107,4 +111,13 @@ def test_a_span_never_cuts_an_identifier() -> None:
     assert (
         span("Which function starts a new stream?", "A new stream is started by deflateInit2.")
         == "deflateInit2"
+    )
+
+
+def test_a_piece_of_an_address_is_never_the_span() -> None:
+    """ "help", the first piece of help-libtasn1@gnu.org, was the span: an address is whole or nothing."""
+    sentence = "Fabio Fiorina Simon Josefsson Nikos Mavrogiannopoulos (help-libtasn1@gnu.org)"
+    assert (
+        span("Which libtasn1 contact is given?", sentence)
+        == "Fabio Fiorina Simon Josefsson Nikos Mavrogiannopoulos"
     )
