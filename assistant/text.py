@@ -240,7 +240,9 @@ def _title(body: str) -> bool:
 # A sentence can end at . ! ? or … (plus closing quotes/brackets) followed by white space and something
 # that can start a sentence (code, a tag, a bullet too: "… [1]. - `Keywords` …" in an answer);
 # _continues rules out abbreviations, numbering and the like.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[<`*#§]?[\w$€£¥]|[-*•–]\s)""")
+# It starts only at the first mark of a run: tried inside a long run of dots, it would scan the rest of
+# the run from every position (quadratic: a 200k-dot line took minutes).
+_BOUNDARY = re.compile(r"""(?<![.!?…])[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[<`*#§]?[\w$€£¥]|[-*•–]\s)""")
 _NEXT_WORD = re.compile(r"""["'“‘(\[]?([\w$€£¥][\w'’]*)""")
 # An answer's citation markers before a sentence: "[1] 4. Limitations …" still starts with a number.
 _MARKERS = re.compile(r"^(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
@@ -267,6 +269,7 @@ _MAYBE_FINAL = frozenset(
 )
 _ABBREVIATIONS = _NEVER_FINAL | _BEFORE_NUMBER | _MAYBE_FINAL
 _TOKEN_PART = re.compile(r"[-–—/]")
+_LOOK_BACK = 200  # characters before a full stop that decide whether it ends the sentence
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]|[A-Z]")
 
 
@@ -288,12 +291,18 @@ def _continues(text: str, sentence: int, boundary: re.Match[str]) -> bool:
     following = _NEXT_WORD.match(text, boundary.end())
     word = following.group(1) if following else ""
     mark = boundary.group().rstrip()
-    head = _MARKERS.sub("", text[sentence : boundary.start() + len(mark)].strip())
-    if _ENUMERATOR.fullmatch(head):
-        return True
+    # Only the last _LOOK_BACK characters are read: a sentence that "e.g. e.g. …" keeps open for a
+    # megabyte would otherwise be read whole at each of its full stops (quadratic).
+    if boundary.start() + len(mark) - sentence <= _LOOK_BACK:
+        head = _MARKERS.sub("", text[sentence : boundary.start() + len(mark)].strip())
+        if _ENUMERATOR.fullmatch(head):
+            return True
     if mark != ".":  # "Why?" he asked; he paused... then went on; but "… controls? zlib is not …"
         return word[:1].islower() and (mark[-1] in _CLOSING or mark.startswith(("..", "…")))
-    before = text[sentence : boundary.start()].rsplit(maxsplit=1)
+    window = max(sentence, boundary.start() - _LOOK_BACK)
+    before = text[window : boundary.start()].rsplit(maxsplit=1)
+    if window > sentence and len(before) < 2:
+        return False  # a word longer than the look-back is no abbreviation
     token = _TOKEN_PART.split(before[-1])[-1].lstrip(_OPENING) if before else ""  # "Japan-U.S." → "U.S"
     key = token.lower()
     if key in _NEVER_FINAL or (key in _BEFORE_NUMBER and word[:1].isdigit()):

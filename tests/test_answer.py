@@ -135,6 +135,22 @@ def test_a_span_that_is_an_address_leads_as_written(tmp_path: Path) -> None:
     assert answer.text.startswith("https://example.org/privacy [1]."), answer.text
 
 
+def test_a_span_is_quoted_from_the_sentence_it_was_read_from(tmp_path: Path) -> None:
+    """The name also stands in an earlier sentence of the passage, which does not answer: the lead
+    span's quote must be the sentence that says who maintains the port, not the first that holds it."""
+    (tmp_path / "port.txt").write_text(
+        "Port notes\n\nMark Adler wrote the decompression code in 1995, long before any port existed. "
+        "Since 2004 the Windows port has been maintained by Mark Adler, who also answers its bug reports.\n"
+    )
+    assistant = Assistant()
+    assistant.ingest([tmp_path])
+    answer = assistant.ask("Who maintains the Windows port?")
+    assert answer.text.startswith("Mark Adler [1]."), answer.text
+    assert [c.quote for c in answer.citations] == [
+        "Since 2004 the Windows port has been maintained by Mark Adler, who also answers its bug reports."
+    ]
+
+
 def test_instructions_planted_in_a_corpus_never_reach_an_answer(corpus_dir: Path) -> None:
     """The attack from the field: an HTML comment, a line addressing the assistant, and the same
     instruction with zero-width characters between its letters, added to the user's corpus."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,27 @@ def test_a_sentence_longer_than_the_limit_is_cut_and_nothing_else_is() -> None:
 def test_a_word_longer_than_the_limit_is_cut_by_characters() -> None:
     doc = as_document("Start. " + "x" * 5000 + " end.")
     check_chunks(doc, make_chunker(size=64, overlap=0))
+
+
+@pytest.mark.parametrize("run", ["x" * 200_000, " ".join(["word"] * 40_000)])
+def test_cutting_a_long_run_measures_each_character_a_bounded_number_of_times(run: str) -> None:
+    """A 2 MB line with no sentence end (or no space) once made ingest hang: every piece cut from
+    it measured the whole rest again. Counted, not timed: characters handed to the tokenizers stay
+    within a constant times the text's length (it was hundreds of times)."""
+    measured: list[int] = []
+    chunker = make_chunker(size=64, overlap=0)
+    counting = Chunker(
+        limits=tuple(
+            replace(
+                limit, count=lambda texts, count=limit.count: measured.extend(map(len, texts)) or count(texts)
+            )
+            for limit in chunker.limits
+        ),
+        overlap=0,
+    )
+    doc = as_document(f"Start. {run} end.")
+    check_chunks(doc, counting)
+    assert sum(measured) < 60 * len(doc.text), sum(measured) / len(doc.text)
 
 
 def test_the_embedder_limit_binds_when_it_is_tighter_than_the_chunk_size() -> None:

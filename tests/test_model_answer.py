@@ -143,6 +143,15 @@ def test_a_structured_reply_becomes_the_cited_sentences_verbatim() -> None:
         draft_from_ids(["1.1"], "The visit is planned for", shown)
         == "The visit is planned for this spring. [1.1]"
     )
+    versions = {"1.2": "This is zlib 1.2.13, a compression library.", "1.3": "It is free."}
+    assert draft_from_ids(["1.2"], "1.2", versions) == "This is zlib 1.2.13, a compression library. [1.2]", (
+        "a sentence id is no answer, and a lead must stand whole in its sentence"
+    )
+    assert draft_from_ids(["1.2"], "1.2.13", versions).startswith("1.2.13 [1.2]. ")
+    assert draft_from_ids(["1.2"], "compression", versions).startswith("Compression [1.2]. ")
+    assert (
+        draft_from_ids(["1.2"], "compress", versions) == "This is zlib 1.2.13, a compression library. [1.2]"
+    )
     assert parse_ids('{"ids": ["1.1"], "ans', shown) is None, "cut before the JSON closed"
     assert parse_ids("The answer is 1.1", shown) is None
 

@@ -74,6 +74,10 @@ def test_a_who_question_takes_the_name_marked_as_a_person_or_holder(
         ("When does the agent stop?", "when", None),
         ("On which IRC channel can I meet the developers?", None, "channel"),
         ("Since which version is it built in?", None, "version"),
+        # a definition: the thing named is the subject, there is no noun to find in the text
+        ("What is libtasn1?", None, None),
+        ("What is version control?", None, None),
+        ("What is the default compression level?", None, "level"),
     ],
 )
 def test_the_question_phrase_types_the_question(question: str, kind: str | None, focus: str | None) -> None:
@@ -98,3 +102,22 @@ def test_a_version_question_is_typed_whatever_names_the_version(question: str) -
 def test_a_section_number_counts_nothing() -> None:
     assert span("How many days' notice must it give?", "6.1. New Versions.") is None
     assert span("How many days' notice must it give?", "upon 60 days notice from Participant") == "60 days"
+
+
+def test_a_span_never_cuts_an_identifier() -> None:
+    """Letters, digits and underscores run together are one token to a reader of technical text."""
+    sentence = "The zlib constant Z_DEFAULT_COMPRESSION, equal to -1, is equivalent to level 6."
+    assert "Z_DEFAULT_COMPRESSION" in (span("Which constant is equivalent to level 6?", sentence) or "")
+    assert (
+        span("Which function starts a new stream?", "A new stream is started by deflateInit2.")
+        == "deflateInit2"
+    )
+
+
+def test_a_piece_of_an_address_is_never_the_span() -> None:
+    """ "help", the first piece of help-libtasn1@gnu.org, was the span: an address is whole or nothing."""
+    sentence = "Fabio Fiorina Simon Josefsson Nikos Mavrogiannopoulos (help-libtasn1@gnu.org)"
+    assert (
+        span("Which libtasn1 contact is given?", sentence)
+        == "Fabio Fiorina Simon Josefsson Nikos Mavrogiannopoulos"
+    )

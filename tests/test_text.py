@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -769,3 +771,26 @@ def test_terms_and_word_forms_read_every_word_once(text: str) -> None:
     for _ in range(2):  # computed, then kept
         assert terms(text) == [t for t in expected if t and t not in STOPWORDS and t not in QUESTION_WORDS]
         assert word_forms(text) == Terms(expected)
+
+
+# -- hostile text: splitting never hangs ------------------------------------------------------------
+
+_HANG_PROBE = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_CPU, (60, 60))  # a hang is killed by SIGXCPU, not waited for
+from assistant.text import sentence_spans
+for unit in sys.argv[1:]:
+    assert sentence_spans(unit * (1_000_000 // len(unit)))
+print("split")
+"""
+
+
+def test_megabyte_runs_of_full_stops_and_abbreviations_split_without_hanging() -> None:
+    """Each of these took minutes to hours at a megabyte (a regex that rescanned a run of dots from
+    every position; a sentence kept open by "e.g." read whole at each full stop). A separate process
+    with a CPU limit catches a hang; the split itself takes well under a second each."""
+    units = [".", "!", "e.g. ", "U.S. ", "x" * 50 + "... "]
+    done = subprocess.run(
+        [sys.executable, "-c", _HANG_PROBE, *units], check=False, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "split", done.stderr[-2000:]

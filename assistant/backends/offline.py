@@ -2,9 +2,10 @@
 
 A thin adapter over ``assistant.reading``: the calibrated reader picks, for each question the message
 asks, the sentence likely enough to answer it (and its short span for who / when / where / how many /
-how much / what-X questions), or nothing; this module writes that as "Span [n]. Sentence [n]." or a
-refusal. Follow-ups are made standalone by carrying the previous question along, which is what
-resolves "she" or "it" for retrieval.
+how much / what-X questions), or nothing; this module writes that as "Span [n.k]. Sentence [n]." or a
+refusal. The span cites the one sentence it was read from: a short span may also stand in another
+sentence of the passage, and its quote must be the sentence that answers. Follow-ups are made
+standalone by carrying the previous question along, which is what resolves "she" or "it" for retrieval.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import tiktoken
 
 from ..embeddings import Embedder
 from ..followup import carry_along
-from ..models import REFUSAL, Evidence, Explanation, Request, Turn, Usage
+from ..models import REFUSAL, Evidence, Explanation, Request, Source, Turn, Usage
 from ..reading import Reader, Reading
 from ..reading.explain import explain
 from ..retrieve import score_sentences
 from ..settings import Settings
-from ..text import flatten
+from ..text import evidence_sentences, flatten
 
 
 class OfflineBackend:
@@ -53,11 +54,12 @@ class OfflineBackend:
         pieces: list[str] = []
         for part in self.read(request).parts:
             for position, chosen in enumerate(part.chosen):
-                number = request.sources[chosen.evidence.passage_index].number
+                source = request.sources[chosen.evidence.passage_index]
+                number = source.number
                 sentence = flatten(chosen.evidence.text)  # one line, though the file may wrap it
                 if chosen.span and position == 0:  # the best sentence's span leads; the next only adds
                     span = flatten(chosen.span)
-                    pieces.append(f"{_sentence_case(span)} [{number}].")
+                    pieces.append(f"{_sentence_case(span)} [{_sentence_id(source, chosen.evidence)}].")
                 if not any(sentence in piece for piece in pieces):
                     pieces.append(f"{sentence} [{number}]")
                 for continued in chosen.continued_by:  # the steps or items that carry it on
@@ -68,6 +70,16 @@ class OfflineBackend:
 
     def condense(self, history: Sequence[Turn], question: str) -> tuple[str, Usage]:
         return carry_along(history, question), Usage()
+
+
+def _sentence_id(source: Source, evidence: Evidence) -> str:
+    """The id a draft cites one sentence of a source by ("3.2", as ``verify.numbered_sentences``
+    numbers them), or the source's number when the sentence is not one of its own."""
+    offset = evidence.start - source.passage.start
+    for k, span in evidence_sentences(source.passage.text):
+        if span.start == offset:
+            return f"{source.number}.{k}"
+    return str(source.number)
 
 
 def _sentence_case(span: str) -> str:

@@ -19,6 +19,7 @@ one tiny probe; a server that answers neither gets the text shape.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -163,7 +164,14 @@ def draft_from_ids(ids: Sequence[str], answer: str, shown: dict[str, str]) -> st
     "Trump told her he was" is the start of a sentence copied until the model stopped, not an answer)."""
     pieces = []
     lead = _lead_text(answer)
-    home = next((i for i in ids if lead and lead.lower() in flatten(shown[i]).lower()), None)
+    whole = re.compile(rf"(?<![\w.,]){re.escape(lead.lower())}(?![\w]|[.,]\w)") if lead else None
+    # A sentence id as the answer ("1.2") is the model naming its source, not answering; and a lead
+    # must stand whole in its sentence: "1.2" is not in "zlib 1.2.13".
+    home = (
+        None
+        if whole is None or lead in shown
+        else next((i for i in ids if whole.search(flatten(shown[i]).lower())), None)
+    )
     if (
         home is not None
         and not _dangling(lead)

@@ -102,6 +102,10 @@ _VERSION_FOCUS = re.compile(
     r"(?i)^\W*(?:(?:in|from|since|until|for|with|under|of|on)\s+)?(?:what|which)\s+(?:[\w.+-]+\s+){0,3}?"
     r"(version|release)s?\b"
 )
+# "What is zlib?", "What are hooks?": the thing named is the subject to define, not the noun asked for.
+_DEFINITION = re.compile(
+    r"(?i)^\W*what\s+(?:is|was|are|were)\s+(?!(?:the|a|an)\b)[\w.+-]+(?:\s+[\w.+-]+){0,2}\s*\?\s*$"
+)
 _VERB_S = re.compile(r"[^s]s$")  # "ends", "makes"; not "city" in "the largest city the Rhine runs through"
 _DETERMINERS = frozenset("the a an my your his her its our their this that these those".split())
 _ACRONYM = re.compile(r"[A-Z]{2,}\d*")
@@ -159,6 +163,8 @@ def question_type(question: str) -> str | None:
 def focus(question: str) -> str | None:
     """The thing a "what/which <noun>" question asks for ("What river is larger…" → river); a version or
     release whatever names it ("Which Python 3 version", "Since which Debian kernel release")."""
+    if _DEFINITION.match(question):
+        return None  # "What is libtasn1?" asks what it is, not for a libtasn1 in the text
     versioned = _VERSION_FOCUS.match(question)
     if versioned:
         return versioned.group(1).lower()

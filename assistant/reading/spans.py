@@ -103,6 +103,7 @@ _COUNTED = frozenset({"how many", "how much", "how long", "what"})
 _ENUMERATOR = re.compile(r"\d+(?:\.\d+)*\.(?:\s|$)")
 _CHUNK_GAP = re.compile(r"[ -]*")
 _CHUNK_WORDS = 4
+_IDENTIFIER_CHAR = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,11 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
     places = [(m.start(), m.end()) for m in PATTERNS[kind].finditer(sentence)]
     if kind == "what":
         places += _chunks(sentence)
+    addresses = [(m.start(), m.end()) for m in _WHOLE_ADDRESS.finditer(sentence)]
     found = []
     for place in places:
+        if any(a < place[1] and place[0] < b and (a, b) != place for a, b in addresses):
+            continue  # a piece of an address ("help" of help-libtasn1@gnu.org) answers nothing
         if _WHOLE_ADDRESS.fullmatch(sentence, *place) or kind == "version":
             if normalize(sentence[place[0] : place[1]]) not in asked:  # an address or a version is whole
                 found.append((sentence[place[0] : place[1]], *place))
@@ -254,6 +258,7 @@ def _trim(sentence: str, start: int, end: int, asked: set[str], kind: str) -> tu
     if not tokens:
         return start, start
     first, last = tokens[0][1], tokens[-1][2]
+    first, last = _whole_tokens(sentence, first, last)
     text = sentence[first:last]
     if names and re.search(r"[’']s$", text):
         last -= 2
@@ -261,3 +266,20 @@ def _trim(sentence: str, start: int, end: int, asked: set[str], kind: str) -> tu
     if "(" in sentence[first:last] and ")" in sentence[last : end + 1]:
         last = sentence.index(")", last) + 1
     return first, last
+
+
+def _whole_tokens(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span that would cut a run of word characters: an identifier ("Z_DEFAULT_COMPRESSION",
+    "deflateInit2", "utf8_decode") is one token to a reader, though ``words`` sees letters and digits
+    apart."""
+    while (
+        start > 0 and _IDENTIFIER_CHAR.match(sentence[start - 1]) and _IDENTIFIER_CHAR.match(sentence[start])
+    ):
+        start -= 1
+    while (
+        end < len(sentence)
+        and _IDENTIFIER_CHAR.match(sentence[end])
+        and _IDENTIFIER_CHAR.match(sentence[end - 1])
+    ):
+        end += 1
+    return start, end
