@@ -10,6 +10,7 @@ import pytest
 
 from assistant.embeddings import MiniLMEmbedder
 from assistant.models import Passage, Source
+from assistant.verification.verbs import kin, opposed
 from assistant.verify import (
     Claim,
     ClaimCheck,
@@ -135,6 +136,11 @@ PLOTS = "Some plots sometimes have a water tap, and members are encouraged to we
 PAYS = (
     "The garden association pays the parish council for the tools, and the sweep boat stays behind the group."
 )
+COUNCIL = "The county council provides the library with two new computers every year."
+HERD = "After the drought the herd of wild horses on the island decreased sharply."
+MAYOR = "In a separate statement, the mayor said he was not informed of the closure in advance."
+MILL = "The old mill retains its original water wheel."
+TAKEOVER = "Acme Corporation acquired Globex in 2019 after a long bidding war."
 
 
 @pytest.mark.parametrize(
@@ -377,6 +383,20 @@ PAYS = (
         (PAYS, "The parish council pays the garden association for the tools.", "unsupported"),
         (PAYS, "The garden association pays the parish council for the tools.", "supported"),
         (PAYS, "The group stays behind the sweep boat.", "unsupported"),
+        # a verb WordNet relates to the source's (one synset, or a direct hypernym) says the same event;
+        # the roles around it are checked as for a shared verb, and its WordNet opposite is a conflict
+        (COUNCIL, "The county council supplies the library with two new computers every year.", "supported"),
+        (
+            COUNCIL,
+            "The library supplies the county council with two new computers every year.",
+            "unsupported",
+        ),
+        (HERD, "The herd of wild horses on the island shrank sharply after the drought.", "supported"),
+        (HERD, "The herd of wild horses on the island grew sharply after the drought.", "unsupported"),
+        (MAYOR, "The mayor was told of the closure in advance.", "unsupported"),
+        (MILL, "The old mill keeps its original water wheel.", "supported"),
+        (MILL, "The old mill lost its original water wheel.", "unsupported"),
+        (TAKEOVER, "Acme Corporation sold Globex in 2019 after a long bidding war.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),
@@ -523,3 +543,11 @@ def test_streaming_with_an_entailer_keeps_the_order_and_asks_once(embedder: Mini
             draft, Verifier([source(SALE)], embedder, entailer=RecordingEntailer({FREE}))
         ).sentences
     )
+
+
+def test_wordnet_relates_verbs_by_their_commonest_senses() -> None:
+    """ "tell" and "separate" share only a rare sense ("tell apart"); "supply" and "provide" their first."""
+    assert kin("supply", "provide") and kin("shrink", "decrease") and kin("keep", "retain")
+    assert not kin("tell", "separate") and not kin("send", "provide")
+    assert opposed("lose", "retain") and opposed("grow", "decrease")
+    assert not opposed("supply", "provide") and not opposed("shrink", "decrease")

@@ -58,6 +58,7 @@ from .phrases import (
     swapped_attachment,
 )
 from .quantities import Quantity, range_partners, same, same_value, unstated
+from .verbs import kin, opposed
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -84,6 +85,9 @@ class Assessment:
     words: int = 0  # the claim's words that count
     untold: list[str] = field(default_factory=list)  # names the source leaves to its document's name
     unlike: int = 0  # novel words with no source word even loosely like them (cosine below UNLIKE)
+    kin_verbs: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (claim verb, source verb) WordNet relates
 
     @property
     def clean(self) -> bool:
@@ -129,6 +133,7 @@ def assess(
         else:
             _align_word(claim, source, token, similar, found)
     _settle(claim, source, found.aligned)
+    kin_at = _align_kin_verbs(claim, source, similar, found)
     if found.untold and not _subject_said(source, found.aligned):
         found.missing.extend(found.untold)
     if found.aligned:
@@ -139,7 +144,7 @@ def assess(
     _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
-    _check_relations(claim, source, context, found)
+    _check_relations(claim, source, context, found, kin_at)
     return found
 
 
@@ -245,6 +250,70 @@ def _align_word(
         found.novel_verbs.append(token.surface)
     if _nearest(token, source, similar)[1] < UNLIKE:
         found.unlike += 1
+
+
+def _align_kin_verbs(
+    claim: Analysis, source: Analysis, similar: Similarity, found: Assessment
+) -> frozenset[int]:
+    """A novel verb the source says in other words: a source verb WordNet relates to it ("supplies" for
+    "provides", "shrank" for "decreased") within the stretch the claim's other words cover. It is
+    aligned like a shared verb, so that who does what to whom is checked around it; a verb WordNet
+    calls its opposite there ("lose" for "keep") is a conflict. The claim words aligned so, of those
+    whose aligned neighbours stand on the same sides of it in the source ("The Aare supplies a fifth"
+    for "The Aare ... provides more than a fifth"): their place is settled."""
+    settled = set()
+    if not found.aligned:
+        return frozenset()
+    low, high = min(found.aligned.values()), max(found.aligned.values())
+    for token in claim.tokens:
+        if token.surface not in found.novel_verbs or token.index in found.aligned:
+            continue
+        if token.lemma in FRAME_VERBS:
+            continue  # who says it is compared by _align_saying; "was told" is no "said"
+        verbs = [
+            t
+            for t in source.tokens[low : high + 1]
+            if _verbal(source, t.index) and t.lemma not in FRAME_VERBS
+        ]
+        contrary = next((t for t in verbs if opposed(token.lemma, t.lemma)), None)
+        if contrary is not None:
+            found.conflicts.append(f"it says {token.surface}, the source says {contrary.surface}")
+            continue
+        left = next((found.aligned[i] for i in range(token.index - 1, -1, -1) if i in found.aligned), None)
+        right = next(
+            (found.aligned[i] for i in range(token.index + 1, len(claim.tokens)) if i in found.aligned), None
+        )
+        if token.sides:
+            continue  # an opposable word keeps its own group ("win", "lose")
+        related = [t.index for t in verbs if kin(token.lemma, t.lemma)]
+        between = [j for j in related if (left is None or left < j) and (right is None or j < right)]
+        if not related:
+            continue
+        match = (between or related)[0]
+        found.aligned[token.index] = match
+        found.novel.remove(token.surface)
+        found.novel_verbs.remove(token.surface)
+        if _nearest(token, source, similar)[1] < UNLIKE:
+            found.unlike -= 1
+        found.kin_verbs.append((token.surface, source.tokens[match].surface))
+        if between and left is not None and right is not None:
+            settled.add(token.index)
+    return frozenset(settled)
+
+
+def _verbal(analysis: Analysis, k: int) -> bool:
+    """Whether word ``k`` reads as a verb: ``verb_like``, or an inflected form after no determiner ("and
+    provides more", where "the Rhine's water" is a noun and "a separate statement" an adjective)."""
+    token = analysis.tokens[k]
+    if not token.content or token.name or token.number:
+        return False
+    if analysis.verb_like(k):
+        return True
+    before = analysis.tokens[k - 1].surface.lower() if k else ""
+    return token.surface.lower() != token.lemma and before not in _DETERMINERS and not before.endswith("'s")
+
+
+_DETERMINERS = frozenset("the a an its their his her our your my this these that those each every".split())
 
 
 def _unnamed(claim: Analysis, token: Token, source: Analysis) -> bool:
@@ -710,9 +779,12 @@ def _hedge_kept(claim: Analysis, hedge: Token, found: Assessment) -> bool:
     return False
 
 
-def _check_relations(claim: Analysis, source: Analysis, context: Referents, found: Assessment) -> None:
+def _check_relations(
+    claim: Analysis, source: Analysis, context: Referents, found: Assessment, kin_at: frozenset[int]
+) -> None:
     """Roles (``doers``), what names and phrases are said of (``phrases``), and what numbers and
-    opposites are said of (``anchors``)."""
+    opposites are said of (``anchors``). A verb aligned by WordNet (``kin_at``) has had its sides
+    checked; it is no neighbour a name must keep (the doubt is for words the source says itself)."""
     for conflict in (
         role_conflict(claim, source, found.aligned, context.subject),
         order_conflict(claim, source, found.aligned),
@@ -740,7 +812,9 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         if conflict:
             found.conflicts.append(conflict)
             return
-    doubt = place_doubt(claim, source, found.aligned, PLACE_REACH)
+    doubt = place_doubt(
+        claim, source, {i: j for i, j in found.aligned.items() if i not in kin_at}, PLACE_REACH
+    )
     if doubt:
         found.doubts.append(doubt)
     found.subject_differs = subject_differs(claim, source, found.aligned)
@@ -906,4 +980,5 @@ def _joined(first: Assessment, second: Assessment) -> Assessment:
         evidence=first.evidence + second.evidence,
         words=first.words + second.words,
         unlike=first.unlike + second.unlike,
+        kin_verbs=first.kin_verbs + second.kin_verbs,
     )
