@@ -413,7 +413,7 @@ class Verifier:
         )
         signals = features(found, score)
         probability = model().probability(signals)
-        if probability >= model().accept:
+        if probability >= model().accept and not found.crossed:
             return ClaimCheck(claim, unit, _support_reason(found, score, probability), signals=signals)
         if max(closeness) >= LOW_THRESHOLD and _word_for_word(found):
             return ClaimCheck(claim, unit, f"every word is the cited source's (closeness {score:.2f})")

@@ -141,6 +141,8 @@ HERD = "After the drought the herd of wild horses on the island decreased sharpl
 MAYOR = "In a separate statement, the mayor said he was not informed of the closure in advance."
 MILL = "The old mill retains its original water wheel."
 TAKEOVER = "Acme Corporation acquired Globex in 2019 after a long bidding war."
+GARDEN = "Maria Lopez trained the new volunteers at the community garden last spring."
+GRANT = "The Hartley Foundation funds the city museum through an annual grant of 2 million euros."
 
 
 @pytest.mark.parametrize(
@@ -397,6 +399,16 @@ TAKEOVER = "Acme Corporation acquired Globex in 2019 after a long bidding war."
         (MILL, "The old mill keeps its original water wheel.", "supported"),
         (MILL, "The old mill lost its original water wheel.", "unsupported"),
         (TAKEOVER, "Acme Corporation sold Globex in 2019 after a long bidding war.", "unsupported"),
+        # a plural noun before a past verb is its subject, not a verb ("the new volunteers trained")
+        (
+            GARDEN,
+            "The new volunteers trained Maria Lopez at the community garden last spring.",
+            "unsupported",
+        ),
+        (GARDEN, "The new volunteers were trained by Maria Lopez at the community garden.", "supported"),
+        # a verb the source does not say, its sides the other way round: never supported by the rules
+        (GRANT, "The city museum supports the Hartley Foundation with an annual grant.", "undecided"),
+        (GRANT, "The Hartley Foundation supports the city museum with an annual grant.", "supported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

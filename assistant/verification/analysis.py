@@ -116,7 +116,15 @@ class Analysis:
         )
 
     def _after_noun_phrase(self, index: int) -> bool:
-        """Whether word ``index`` follows "the" and up to two nouns ("the parish council pays")."""
+        """Whether word ``index`` follows "the" and up to two nouns ("the parish council pays"), and no
+        past verb follows it: then it is that verb's subject ("the new volunteers trained", "… taught")."""
+        following = self.tokens[index + 1] if index + 1 < len(self.tokens) else None
+        if (
+            following is not None
+            and not following.surface.lower().endswith("s")
+            and self.verb_like(index + 1)
+        ):
+            return False  # a past form ("trained", "taught"); an -s word would ask this one back
         k = index - 1
         while k >= 0 and index - k <= 2 and self.tokens[k].content and not self.tokens[k].number:
             if self.tokens[k].surface.lower().endswith(("ly", "s")) or self.tokens[k].name:

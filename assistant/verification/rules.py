@@ -85,9 +85,8 @@ class Assessment:
     words: int = 0  # the claim's words that count
     untold: list[str] = field(default_factory=list)  # names the source leaves to its document's name
     unlike: int = 0  # novel words with no source word even loosely like them (cosine below UNLIKE)
-    kin_verbs: list[tuple[str, str]] = field(
-        default_factory=list
-    )  # (claim verb, source verb) WordNet relates
+    kin_verbs: list[tuple[str, str]] = field(default_factory=list)  # (claim verb, source verb), WordNet kin
+    crossed: bool = False  # a verb the source does not say, its sides the other way round: never settled
 
     @property
     def clean(self) -> bool:
@@ -134,6 +133,7 @@ def assess(
             _align_word(claim, source, token, similar, found)
     _settle(claim, source, found.aligned)
     kin_at = _align_kin_verbs(claim, source, similar, found)
+    _check_novel_verb_sides(claim, source, found)
     if found.untold and not _subject_said(source, found.aligned):
         found.missing.extend(found.untold)
     if found.aligned:
@@ -299,6 +299,46 @@ def _align_kin_verbs(
         if between and left is not None and right is not None:
             settled.add(token.index)
     return frozenset(settled)
+
+
+def _check_novel_verb_sides(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """A verb the source does not say, between two words it does, in the other order round a verb of
+    the source's, both voices active: "The city museum supports the Hartley Foundation" for "The
+    Hartley Foundation funds the city museum". Who does what to whom may be swapped, or the verb may be
+    the other's converse ("paid a fine to the tribunal" for "the tribunal fined"): the rules cannot
+    tell, so no closeness settles the claim (a model may judge it)."""
+    for token in claim.tokens:
+        if (
+            token.surface not in found.novel_verbs
+            or token.index in found.aligned
+            or claim.passive(token.index)
+        ):
+            continue
+        left = _side(claim, token.index, -1, found.aligned)
+        right = _side(claim, token.index, +1, found.aligned)
+        if left is None or right is None or found.aligned[left] < found.aligned[right]:
+            continue
+        low, high = found.aligned[right], found.aligned[left]
+        if any(_verbal(source, k) and not source.passive(k) for k in range(low + 1, high)):
+            found.doubts.append(
+                f"{claim.tokens[left].surface} and {claim.tokens[right].surface} stand the other way round"
+                f" “{token.surface}” in the source"
+            )
+            found.crossed = True
+            return
+
+
+def _side(claim: Analysis, verb: int, step: int, aligned: dict[int, int]) -> int | None:
+    """The verb's nearest word on one side that the source says, in its clause."""
+    k = verb + step
+    while 0 <= k < len(claim.tokens):
+        near, far = sorted((claim.tokens[k], claim.tokens[k - step]), key=lambda t: t.start)
+        if any(c in claim.text[near.end : far.start] for c in ",;:()—–"):
+            return None
+        if k in aligned and claim.tokens[k].content and not claim.tokens[k].number:
+            return k
+        k += step
+    return None
 
 
 def _verbal(analysis: Analysis, k: int) -> bool:
@@ -981,4 +1021,5 @@ def _joined(first: Assessment, second: Assessment) -> Assessment:
         words=first.words + second.words,
         unlike=first.unlike + second.unlike,
         kin_verbs=first.kin_verbs + second.kin_verbs,
+        crossed=first.crossed or second.crossed,
     )
