@@ -143,6 +143,8 @@ MILL = "The old mill retains its original water wheel."
 TAKEOVER = "Acme Corporation acquired Globex in 2019 after a long bidding war."
 GARDEN = "Maria Lopez trained the new volunteers at the community garden last spring."
 GRANT = "The Hartley Foundation funds the city museum through an annual grant of 2 million euros."
+DIRECTOR = "Clara Voss succeeded Peter Hahn as director of the observatory in 2004."
+FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook in the group stage."
 
 
 @pytest.mark.parametrize(
@@ -409,6 +411,21 @@ GRANT = "The Hartley Foundation funds the city museum through an annual grant of
         # a verb the source does not say, its sides the other way round: never supported by the rules
         (GRANT, "The city museum supports the Hartley Foundation with an annual grant.", "undecided"),
         (GRANT, "The Hartley Foundation supports the city museum with an annual grant.", "supported"),
+        # the voice changed: the names trade places in the sentence, not in what it says
+        (
+            DIRECTOR,
+            "Peter Hahn was succeeded by Clara Voss as director of the observatory in 2004.",
+            "supported",
+        ),
+        (
+            DIRECTOR,
+            "Clara Voss was succeeded by Peter Hahn as director of the observatory in 2004.",
+            "unsupported",
+        ),
+        (DIRECTOR, "Peter Hahn succeeded Clara Voss as director of the observatory in 2004.", "unsupported"),
+        # a past form that is its plain form ("beat") after a name is a verb, with a doer and a done-to
+        (FINAL, "Southport beat Northfield 3-1 in the final.", "unsupported"),
+        (FINAL, "Northfield beat Southport 3-1 in the final.", "supported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

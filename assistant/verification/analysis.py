@@ -95,6 +95,8 @@ class Analysis:
             return True
         if surface.endswith("s") and index > 0:
             return surface != token.lemma and self._after_subject(index)
+        if surface in _UNCHANGED_PAST and index > 0:  # "Northfield beat Southport": its past is its lemma
+            return self.tokens[index - 1].name or is_pronoun(self.tokens[index - 1])
         return surface != token.lemma and not surface.endswith(("est", "er", "ing", "ly", "s"))
 
     def _after_subject(self, index: int) -> bool:
@@ -173,6 +175,10 @@ class Analysis:
 
 
 _DETERMINERS = frozenset("the this that its their our your".split())
+# Verbs whose past form is their plain form: after a name or a pronoun they are the verb it does.
+_UNCHANGED_PAST = frozenset(
+    "beat bet burst cast cost cut hit hurt let put quit read set shut split spread upset".split()
+)
 _ADVERBS = frozenset("also still already just only not never yet then now fully largely widely often".split())
 
 

@@ -866,12 +866,24 @@ def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> st
     clause (``clauses.crossed_clauses``), since a reordered claim moves them apart."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
     anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
+    voiced = _voice_changed(claim, source, found.aligned)
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
+            if voiced and a.name and b.name:
+                continue  # "B was succeeded by A" for "A succeeded B": the roles are compared by voice
             same_kind = (a.number, a.name, bool(a.sides)) == (b.number, b.name, bool(b.sides))
             if a.lemma != b.lemma and same_kind and _crossed(claim, source, found, a, b):
                 return f"{a.surface} and {b.surface} trade places"
     return None
+
+
+def _voice_changed(claim: Analysis, source: Analysis, aligned: dict[int, int]) -> bool:
+    """Whether a verb the claim shares with the source is passive in one and active in the other: then
+    its doer and done-to have swapped places in the sentence, not in meaning (``doers`` compares them)."""
+    return any(
+        claim.verb_like(i) and source.verb_like(j) and claim.passive(i) != source.passive(j)
+        for i, j in aligned.items()
+    )
 
 
 def _neighbours(analysis: Analysis, index: int, lemma: str) -> set[str]:
