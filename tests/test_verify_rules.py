@@ -145,6 +145,7 @@ GARDEN = "Maria Lopez trained the new volunteers at the community garden last sp
 GRANT = "The Hartley Foundation funds the city museum through an annual grant of 2 million euros."
 DIRECTOR = "Clara Voss succeeded Peter Hahn as director of the observatory in 2004."
 FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook in the group stage."
+SCHEDULER = "The scheduler is designed to run on small boards with little memory."
 
 
 @pytest.mark.parametrize(
@@ -426,6 +427,9 @@ FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook i
         # a past form that is its plain form ("beat") after a name is a verb, with a doer and a done-to
         (FINAL, "Southport beat Northfield 3-1 in the final.", "unsupported"),
         (FINAL, "Northfield beat Southport 3-1 in the final.", "supported"),
+        # "meant to" intends, it does not define
+        (SCHEDULER, "The scheduler is meant to run on small boards with little memory.", "supported"),
+        (SCHEDULER, "The scheduler means small boards with little memory.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),
