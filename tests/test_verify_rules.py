@@ -146,6 +146,7 @@ GRANT = "The Hartley Foundation funds the city museum through an annual grant of
 DIRECTOR = "Clara Voss succeeded Peter Hahn as director of the observatory in 2004."
 FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook in the group stage."
 SCHEDULER = "The scheduler is designed to run on small boards with little memory."
+MERGER = "The village lost its old name after the merger with Eastham."
 
 
 @pytest.mark.parametrize(
@@ -402,6 +403,8 @@ SCHEDULER = "The scheduler is designed to run on small boards with little memory
         (MILL, "The old mill keeps its original water wheel.", "supported"),
         (MILL, "The old mill lost its original water wheel.", "unsupported"),
         (TAKEOVER, "Acme Corporation sold Globex in 2019 after a long bidding war.", "unsupported"),
+        (MERGER, "The village kept its old name after the merger with Eastham.", "unsupported"),
+        (MERGER, "The village lost its old name after the merger with Eastham.", "supported"),
         # a plural noun before a past verb is its subject, not a verb ("the new volunteers trained")
         (
             GARDEN,

@@ -266,7 +266,8 @@ def _align_kin_verbs(
         return frozenset()
     low, high = min(found.aligned.values()), max(found.aligned.values())
     for token in claim.tokens:
-        if token.surface not in found.novel_verbs or token.index in found.aligned:
+        light = token.lemma in LIGHT_VERBS and token.surface in found.novel and claim.verb_like(token.index)
+        if (token.surface not in found.novel_verbs and not light) or token.index in found.aligned:
             continue
         if token.lemma in FRAME_VERBS:
             continue  # who says it is compared by _align_saying; "was told" is no "said"
@@ -292,7 +293,8 @@ def _align_kin_verbs(
         match = (between or related)[0]
         found.aligned[token.index] = match
         found.novel.remove(token.surface)
-        found.novel_verbs.remove(token.surface)
+        if token.surface in found.novel_verbs:
+            found.novel_verbs.remove(token.surface)
         if _nearest(token, source, similar)[1] < UNLIKE:
             found.unlike -= 1
         found.kin_verbs.append((token.surface, source.tokens[match].surface))
