@@ -147,6 +147,7 @@ DIRECTOR = "Clara Voss succeeded Peter Hahn as director of the observatory in 20
 FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook in the group stage."
 SCHEDULER = "The scheduler is designed to run on small boards with little memory."
 MERGER = "The village lost its old name after the merger with Eastham."
+MILL_SALE = "The parish council bought the old mill from Eastham in 1990."
 
 
 @pytest.mark.parametrize(
@@ -405,6 +406,13 @@ MERGER = "The village lost its old name after the merger with Eastham."
         (TAKEOVER, "Acme Corporation sold Globex in 2019 after a long bidding war.", "unsupported"),
         (MERGER, "The village kept its old name after the merger with Eastham.", "unsupported"),
         (MERGER, "The village lost its old name after the merger with Eastham.", "supported"),
+        # an opposite verb with the parties on the source's sides says the opposite; with them the other
+        # way round it may be the converse, which the rules cannot tell from a swap
+        (MILL_SALE, "The parish council sold the old mill to Eastham in 1990.", "unsupported"),
+        (MILL_SALE, "Eastham sold the old mill to the parish council in 1990.", "undecided"),
+        # a name the source puts after a preposition is not the doer of the source's verb
+        (MILL_SALE, "Eastham bought the old mill in 1990.", "unsupported"),
+        (MILL_SALE, "The parish council bought the old mill in 1990.", "supported"),
         # a plural noun before a past verb is its subject, not a verb ("the new volunteers trained")
         (
             GARDEN,

@@ -257,39 +257,60 @@ def _align_kin_verbs(
 ) -> frozenset[int]:
     """A novel verb the source says in other words: a source verb WordNet relates to it ("supplies" for
     "provides", "shrank" for "decreased") within the stretch the claim's other words cover. It is
-    aligned like a shared verb, so that who does what to whom is checked around it; a verb WordNet
-    calls its opposite there ("lose" for "keep") is a conflict. The claim words aligned so, of those
-    whose aligned neighbours stand on the same sides of it in the source ("The Aare supplies a fifth"
-    for "The Aare ... provides more than a fifth"): their place is settled."""
-    settled = set()
+    aligned like a shared verb, so that who does what to whom is checked around it. A verb WordNet
+    calls the opposite of the source's there ("lose" for "keep"), whether novel or taken for a near
+    synonym ("sold" for "bought"), is a conflict when the words on its sides keep their sides; with
+    them the other way round it may be the converse ("Eastham sold the mill to the council" for "the
+    council bought the mill from Eastham") or a swap: the claim is left to a model (``crossed``). The
+    claim words aligned by kinship whose aligned neighbours stand on the same sides in the source are
+    returned: their place is settled."""
+    settled: set[int] = set()
     if not found.aligned:
         return frozenset()
     low, high = min(found.aligned.values()), max(found.aligned.values())
+    verbs = [t for t in source.tokens if _verbal(source, t.index) and t.lemma not in FRAME_VERBS]
+    for claim_word, _ in list(found.synonyms):
+        i = next(
+            (t.index for t in claim.tokens if t.surface == claim_word and t.index in found.aligned), None
+        )
+        if (
+            i is None
+            or not claim.verb_like(i)
+            or not opposed(claim.tokens[i].lemma, source.tokens[found.aligned[i]].lemma)
+        ):
+            continue
+        j = found.aligned.pop(i)
+        found.synonyms = [pair for pair in found.synonyms if pair[0] != claim_word]
+        found.novel.append(claim_word)
+        found.novel_verbs.append(claim_word)
+        if _keeps_sides(claim, i, j, found.aligned):
+            found.conflicts.append(f"it says {claim_word}, the source says {source.tokens[j].surface}")
+        else:
+            found.crossed = True  # a converse, or a swap: the rules cannot tell
     for token in claim.tokens:
         light = token.lemma in LIGHT_VERBS and token.surface in found.novel and claim.verb_like(token.index)
         if (token.surface not in found.novel_verbs and not light) or token.index in found.aligned:
             continue
         if token.lemma in FRAME_VERBS:
             continue  # who says it is compared by _align_saying; "was told" is no "said"
-        verbs = [
+        # where the verb may stand: between its neighbours' source words, or in the stretch the claim covers
+        near = [
             t
-            for t in source.tokens[low : high + 1]
-            if _verbal(source, t.index) and t.lemma not in FRAME_VERBS
+            for t in verbs
+            if _keeps_sides(claim, token.index, t.index, found.aligned) or low <= t.index <= high
         ]
-        contrary = next((t for t in verbs if opposed(token.lemma, t.lemma)), None)
+        related = [] if token.sides else [t.index for t in near if kin(token.lemma, t.lemma)]
+        between = [j for j in related if _keeps_sides(claim, token.index, j, found.aligned)]
+        # a kin verb in its place says the claim's verb; an opposite elsewhere is about something else
+        contrary = None if between else next((t for t in near if opposed(token.lemma, t.lemma)), None)
         if contrary is not None:
-            found.conflicts.append(f"it says {token.surface}, the source says {contrary.surface}")
+            if _keeps_sides(claim, token.index, contrary.index, found.aligned):
+                found.conflicts.append(f"it says {token.surface}, the source says {contrary.surface}")
+            else:
+                found.crossed = True  # a converse, or a swap: the rules cannot tell
             continue
-        left = next((found.aligned[i] for i in range(token.index - 1, -1, -1) if i in found.aligned), None)
-        right = next(
-            (found.aligned[i] for i in range(token.index + 1, len(claim.tokens)) if i in found.aligned), None
-        )
-        if token.sides:
-            continue  # an opposable word keeps its own group ("win", "lose")
-        related = [t.index for t in verbs if kin(token.lemma, t.lemma)]
-        between = [j for j in related if (left is None or left < j) and (right is None or j < right)]
         if not related:
-            continue
+            continue  # (an opposable word, "win" or "lose", keeps its own group)
         match = (between or related)[0]
         found.aligned[token.index] = match
         found.novel.remove(token.surface)
@@ -298,9 +319,22 @@ def _align_kin_verbs(
         if _nearest(token, source, similar)[1] < UNLIKE:
             found.unlike -= 1
         found.kin_verbs.append((token.surface, source.tokens[match].surface))
-        if between and left is not None and right is not None:
+        if between and _sides(claim, token.index, found.aligned).count(None) == 0:
             settled.add(token.index)
     return frozenset(settled)
+
+
+def _sides(claim: Analysis, verb: int, aligned: dict[int, int]) -> list[int | None]:
+    """The source words of the claim words nearest a verb on its left and on its right (None if none)."""
+    left = next((aligned[i] for i in range(verb - 1, -1, -1) if i in aligned), None)
+    right = next((aligned[i] for i in range(verb + 1, len(claim.tokens)) if i in aligned), None)
+    return [left, right]
+
+
+def _keeps_sides(claim: Analysis, verb: int, j: int, aligned: dict[int, int]) -> bool:
+    """Whether source word ``j`` stands between the source words of the claim verb's neighbours."""
+    left, right = _sides(claim, verb, aligned)
+    return (left is None or left < j) and (right is None or j < right)
 
 
 def _check_novel_verb_sides(claim: Analysis, source: Analysis, found: Assessment) -> None:

@@ -61,8 +61,18 @@ def _antonyms() -> tuple[tuple[str, str], ...]:
 
 def opposed(a: str, b: str) -> bool:
     """Whether verb lemma ``a`` says the opposite of ``b``: a WordNet antonym pair whose words are
-    ``a`` and ``b`` or kin of them ("lose" for "retain": "lose"/"keep", and "keep" is kin of "retain";
-    "grow" for "decrease": "increase"/"decrease"); never two kin verbs."""
+    ``a`` and ``b``, or share a synset with one of them and are kin of the other ("lose" for "retain":
+    "lose"/"keep", "keep" kin of "retain"; "grow" for "decrease": "increase"/"decrease"). Kin on both
+    sides reaches too far ("keep" and "use" through "conserve"/"waste"); two kin verbs are never opposed."""
     if kin(a, b):
         return False
-    return any((x == a or kin(a, x)) and (y == b or kin(b, y)) for x, y in _antonyms())
+    return any(
+        (_same(a, x) and (y == b or kin(b, y))) or ((x == a or kin(a, x)) and _same(b, y))
+        for x, y in _antonyms()
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    """The same verb, or two that share a synset (commonest senses)."""
+    of = _synsets()[0]
+    return a == b or bool(of.get(a, frozenset()) & of.get(b, frozenset()))
