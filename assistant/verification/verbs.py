@@ -31,6 +31,7 @@ def _synsets() -> tuple[dict[str, frozenset[int]], list[frozenset[int]]]:
     return {w: frozenset(s) for w, s in of.items()}, hypernyms
 
 
+@cache
 def kin(a: str, b: str) -> bool:
     """Whether verb lemmas ``a`` and ``b`` share a synset, or a synset of one is a direct hypernym of a
     synset of the other (commonest senses only)."""
@@ -59,6 +60,7 @@ def _antonyms() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs))
 
 
+@cache
 def opposed(a: str, b: str) -> bool:
     """Whether verb lemma ``a`` says the opposite of ``b``: a WordNet antonym pair whose words are
     ``a`` and ``b``, or share a synset with one of them and are kin of the other ("lose" for "retain":
