@@ -413,10 +413,11 @@ class Verifier:
         )
         signals = features(found, score)
         probability = model().probability(signals)
-        if probability >= model().accept:
+        if probability >= model().accept and not found.crossed:
             return ClaimCheck(claim, unit, _support_reason(found, score, probability), signals=signals)
         if max(closeness) >= LOW_THRESHOLD and _word_for_word(found):
-            return ClaimCheck(claim, unit, f"every word is the cited source's (closeness {score:.2f})")
+            kin = "".join(f"; {a} for {b}" for a, b in found.kin_verbs)  # a verb WordNet relates
+            return ClaimCheck(claim, unit, f"every word is the cited source's (closeness {score:.2f}{kin})")
         if max(closeness) < LOW_THRESHOLD:
             return ClaimCheck(
                 claim, None, f"no cited sentence is about it ({max(closeness):.2f})", "unsupported"
@@ -533,7 +534,7 @@ def _part_fits(found: Assessment) -> bool:
 
 
 def _support_reason(found: Assessment, score: float, probability: float) -> str:
-    said = "".join(f"; {a} for {b}" for a, b in found.synonyms)
+    said = "".join(f"; {a} for {b}" for a, b in found.synonyms + found.kin_verbs)
     return f"the cited source says it (closeness {score:.2f}, p={probability:.2f}{said})"
 
 

@@ -33,9 +33,9 @@ from assistant.evaluation.claims import CLAIM_SETS, HELD_OUT, Tally, half, load_
 # (true claims accepted, false claims accepted).
 MEASURED = {
     "article": (65, 1),  # of 78 true, 71 false
-    "rhine": (140, 0),  # of 153 true, 128 false
+    "rhine": (143, 0),  # of 153 true, 128 false
     "plaintext": (80, 0),  # of 94 true, 78 false; rules tuned on it
-    "readmes": (68, 0),  # of 84 true, 83 false; written in session 6, rules tuned on it
+    "readmes": (69, 0),  # of 84 true, 83 false; written in session 6, rules tuned on it
     "debdocs": (53, 0),  # of 64 true, 64 false; held out
     "debdocs[test]": (24, 0),  # of 32 true, 32 false; its half not used to develop rules
     "mixed": (63, 4),  # of 72 true, 64 false; held out

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.embeddings import MiniLMEmbedder
 from assistant.models import Passage, Source
+from assistant.verification.verbs import kin, opposed
 from assistant.verify import (
     Claim,
     ClaimCheck,
@@ -135,6 +136,18 @@ PLOTS = "Some plots sometimes have a water tap, and members are encouraged to we
 PAYS = (
     "The garden association pays the parish council for the tools, and the sweep boat stays behind the group."
 )
+COUNCIL = "The county council provides the library with two new computers every year."
+HERD = "After the drought the herd of wild horses on the island decreased sharply."
+MAYOR = "In a separate statement, the mayor said he was not informed of the closure in advance."
+MILL = "The old mill retains its original water wheel."
+TAKEOVER = "Acme Corporation acquired Globex in 2019 after a long bidding war."
+GARDEN = "Maria Lopez trained the new volunteers at the community garden last spring."
+GRANT = "The Hartley Foundation funds the city museum through an annual grant of 2 million euros."
+DIRECTOR = "Clara Voss succeeded Peter Hahn as director of the observatory in 2004."
+FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook in the group stage."
+SCHEDULER = "The scheduler is designed to run on small boards with little memory."
+MERGER = "The village lost its old name after the merger with Eastham."
+MILL_SALE = "The parish council bought the old mill from Eastham in 1990."
 
 
 @pytest.mark.parametrize(
@@ -377,6 +390,57 @@ PAYS = (
         (PAYS, "The parish council pays the garden association for the tools.", "unsupported"),
         (PAYS, "The garden association pays the parish council for the tools.", "supported"),
         (PAYS, "The group stays behind the sweep boat.", "unsupported"),
+        # a verb WordNet relates to the source's (one synset, or a direct hypernym) says the same event;
+        # the roles around it are checked as for a shared verb, and its WordNet opposite is a conflict
+        (COUNCIL, "The county council supplies the library with two new computers every year.", "supported"),
+        (
+            COUNCIL,
+            "The library supplies the county council with two new computers every year.",
+            "unsupported",
+        ),
+        (HERD, "The herd of wild horses on the island shrank sharply after the drought.", "supported"),
+        (HERD, "The herd of wild horses on the island grew sharply after the drought.", "unsupported"),
+        (MAYOR, "The mayor was told of the closure in advance.", "unsupported"),
+        (MILL, "The old mill keeps its original water wheel.", "supported"),
+        (MILL, "The old mill lost its original water wheel.", "unsupported"),
+        (TAKEOVER, "Acme Corporation sold Globex in 2019 after a long bidding war.", "unsupported"),
+        (MERGER, "The village kept its old name after the merger with Eastham.", "unsupported"),
+        (MERGER, "The village lost its old name after the merger with Eastham.", "supported"),
+        # an opposite verb with the parties on the source's sides says the opposite; with them the other
+        # way round it may be the converse, which the rules cannot tell from a swap
+        (MILL_SALE, "The parish council sold the old mill to Eastham in 1990.", "unsupported"),
+        (MILL_SALE, "Eastham sold the old mill to the parish council in 1990.", "undecided"),
+        # a name the source puts after a preposition is not the doer of the source's verb
+        (MILL_SALE, "Eastham bought the old mill in 1990.", "unsupported"),
+        (MILL_SALE, "The parish council bought the old mill in 1990.", "supported"),
+        # a plural noun before a past verb is its subject, not a verb ("the new volunteers trained")
+        (
+            GARDEN,
+            "The new volunteers trained Maria Lopez at the community garden last spring.",
+            "unsupported",
+        ),
+        (GARDEN, "The new volunteers were trained by Maria Lopez at the community garden.", "supported"),
+        # a verb the source does not say, its sides the other way round: never supported by the rules
+        (GRANT, "The city museum supports the Hartley Foundation with an annual grant.", "undecided"),
+        (GRANT, "The Hartley Foundation supports the city museum with an annual grant.", "supported"),
+        # the voice changed: the names trade places in the sentence, not in what it says
+        (
+            DIRECTOR,
+            "Peter Hahn was succeeded by Clara Voss as director of the observatory in 2004.",
+            "supported",
+        ),
+        (
+            DIRECTOR,
+            "Clara Voss was succeeded by Peter Hahn as director of the observatory in 2004.",
+            "unsupported",
+        ),
+        (DIRECTOR, "Peter Hahn succeeded Clara Voss as director of the observatory in 2004.", "unsupported"),
+        # a past form that is its plain form ("beat") after a name is a verb, with a doer and a done-to
+        (FINAL, "Southport beat Northfield 3-1 in the final.", "unsupported"),
+        (FINAL, "Northfield beat Southport 3-1 in the final.", "supported"),
+        # "meant to" intends, it does not define
+        (SCHEDULER, "The scheduler is meant to run on small boards with little memory.", "supported"),
+        (SCHEDULER, "The scheduler means small boards with little memory.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),
@@ -523,3 +587,11 @@ def test_streaming_with_an_entailer_keeps_the_order_and_asks_once(embedder: Mini
             draft, Verifier([source(SALE)], embedder, entailer=RecordingEntailer({FREE}))
         ).sentences
     )
+
+
+def test_wordnet_relates_verbs_by_their_commonest_senses() -> None:
+    """ "tell" and "separate" share only a rare sense ("tell apart"); "supply" and "provide" their first."""
+    assert kin("supply", "provide") and kin("shrink", "decrease") and kin("keep", "retain")
+    assert not kin("tell", "separate") and not kin("send", "provide")
+    assert opposed("lose", "retain") and opposed("grow", "decrease")
+    assert not opposed("supply", "provide") and not opposed("shrink", "decrease")

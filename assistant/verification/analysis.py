@@ -95,6 +95,8 @@ class Analysis:
             return True
         if surface.endswith("s") and index > 0:
             return surface != token.lemma and self._after_subject(index)
+        if surface in _UNCHANGED_PAST and index > 0:  # "Northfield beat Southport": its past is its lemma
+            return self.tokens[index - 1].name or is_pronoun(self.tokens[index - 1])
         return surface != token.lemma and not surface.endswith(("est", "er", "ing", "ly", "s"))
 
     def _after_subject(self, index: int) -> bool:
@@ -116,7 +118,15 @@ class Analysis:
         )
 
     def _after_noun_phrase(self, index: int) -> bool:
-        """Whether word ``index`` follows "the" and up to two nouns ("the parish council pays")."""
+        """Whether word ``index`` follows "the" and up to two nouns ("the parish council pays"), and no
+        past verb follows it: then it is that verb's subject ("the new volunteers trained", "… taught")."""
+        following = self.tokens[index + 1] if index + 1 < len(self.tokens) else None
+        if (
+            following is not None
+            and not following.surface.lower().endswith("s")
+            and self.verb_like(index + 1)
+        ):
+            return False  # a past form ("trained", "taught"); an -s word would ask this one back
         k = index - 1
         while k >= 0 and index - k <= 2 and self.tokens[k].content and not self.tokens[k].number:
             if self.tokens[k].surface.lower().endswith(("ly", "s")) or self.tokens[k].name:
@@ -165,6 +175,10 @@ class Analysis:
 
 
 _DETERMINERS = frozenset("the this that its their our your".split())
+# Verbs whose past form is their plain form: after a name or a pronoun they are the verb it does.
+_UNCHANGED_PAST = frozenset(
+    "beat bet burst cast cost cut hit hurt let put quit read set shut split spread upset".split()
+)
 _ADVERBS = frozenset("also still already just only not never yet then now fully largely widely often".split())
 
 

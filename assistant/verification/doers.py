@@ -307,7 +307,36 @@ def doer_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str 
             if k is not None and k in theirs and theirs[k] != does:
                 role = "the doer" if theirs[k] else "the object"
                 return f"{source.tokens[k].surface} is {role} of “{source.tokens[j].surface}” in the source"
+            doer = next((d for d, did in theirs.items() if did), None)
+            if (
+                does
+                and not claim.passive(i)
+                and k is not None
+                and doer is not None
+                and k not in theirs
+                and _elsewhere(source, k, j, doer)
+            ):
+                deed = f"{source.tokens[doer].surface} {source.tokens[j].surface}"
+                return f"the source says {deed}, not {claim.tokens[word].surface}"
     return None
+
+
+def _elsewhere(source: Analysis, k: int, verb: int, doer: int) -> bool:
+    """Whether a name the claim makes a verb's doer stands after that verb in the source, in a phrase of
+    its own ("the council bought the mill from Eastham"), where another word is the
+    verb's doer: then the claim ("Eastham bought the mill") gives the deed to the wrong party."""
+    tokens = source.tokens
+    if not tokens[k].name or k <= verb or same_group(group(source, k), group(source, doer)):
+        return False
+    first = k
+    while first > 0 and tokens[first - 1].name:
+        first -= 1
+    return first > 0 and tokens[first - 1].lemma in _OBJECT_OF  # "from Eastham", not ", the river Aare"
+
+
+_OBJECT_OF = frozenset(
+    "from to of for at in on into than after before".split()
+)  # not "with": "A works with B"
 
 
 def infinitive_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:

@@ -206,9 +206,11 @@ def swapped_attachment(claim: Analysis, source: Analysis, aligned: Alignment) ->
 def definition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
     """ "X means Y" needs a source that says "means", and the claim's Y must begin where the source's
     does: "A Larger Work means code not governed by this License" is wrong where "'Larger Work' means
-    a work which combines Covered Code … with code not governed by the terms of this License"."""
+    a work which combines Covered Code … with code not governed by the terms of this License". Before
+    "to" it intends, not defines ("Nettle is meant to fit almost anywhere")."""
     for token in claim.tokens:
-        if token.lemma in _DEFINING and token.index not in aligned:
+        intends = token.index + 1 < len(claim.tokens) and claim.tokens[token.index + 1].lemma == "to"
+        if token.lemma in _DEFINING and token.index not in aligned and not intends:
             return "the source defines nothing"
     for i, j in aligned.items():
         if claim.tokens[i].lemma not in _DEFINING or source.tokens[j].lemma != claim.tokens[i].lemma:

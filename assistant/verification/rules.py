@@ -58,6 +58,7 @@ from .phrases import (
     swapped_attachment,
 )
 from .quantities import Quantity, range_partners, same, same_value, unstated
+from .verbs import kin, opposed
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -84,6 +85,8 @@ class Assessment:
     words: int = 0  # the claim's words that count
     untold: list[str] = field(default_factory=list)  # names the source leaves to its document's name
     unlike: int = 0  # novel words with no source word even loosely like them (cosine below UNLIKE)
+    kin_verbs: list[tuple[str, str]] = field(default_factory=list)  # (claim verb, source verb), WordNet kin
+    crossed: bool = False  # a verb the source does not say, its sides the other way round: never settled
 
     @property
     def clean(self) -> bool:
@@ -129,6 +132,8 @@ def assess(
         else:
             _align_word(claim, source, token, similar, found)
     _settle(claim, source, found.aligned)
+    kin_at = _align_kin_verbs(claim, source, similar, found)
+    _check_novel_verb_sides(claim, source, found)
     if found.untold and not _subject_said(source, found.aligned):
         found.missing.extend(found.untold)
     if found.aligned:
@@ -139,7 +144,7 @@ def assess(
     _check_directions(claim, source, found)
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
-    _check_relations(claim, source, context, found)
+    _check_relations(claim, source, context, found, kin_at)
     return found
 
 
@@ -245,6 +250,146 @@ def _align_word(
         found.novel_verbs.append(token.surface)
     if _nearest(token, source, similar)[1] < UNLIKE:
         found.unlike += 1
+
+
+def _align_kin_verbs(
+    claim: Analysis, source: Analysis, similar: Similarity, found: Assessment
+) -> frozenset[int]:
+    """A novel verb the source says in other words: a source verb WordNet relates to it ("supplies" for
+    "provides", "shrank" for "decreased") within the stretch the claim's other words cover. It is
+    aligned like a shared verb, so that who does what to whom is checked around it. A verb WordNet
+    calls the opposite of the source's there ("lose" for "keep"), whether novel or taken for a near
+    synonym ("sold" for "bought"), is a conflict when the words on its sides keep their sides; with
+    them the other way round it may be the converse ("Eastham sold the mill to the council" for "the
+    council bought the mill from Eastham") or a swap: the claim is left to a model (``crossed``). The
+    claim words aligned by kinship whose aligned neighbours stand on the same sides in the source are
+    returned: their place is settled."""
+    settled: set[int] = set()
+    if not found.aligned:
+        return frozenset()
+    low, high = min(found.aligned.values()), max(found.aligned.values())
+    verbs = [t for t in source.tokens if _verbal(source, t.index) and t.lemma not in FRAME_VERBS]
+    for claim_word, _ in list(found.synonyms):
+        i = next(
+            (t.index for t in claim.tokens if t.surface == claim_word and t.index in found.aligned), None
+        )
+        if (
+            i is None
+            or not claim.verb_like(i)
+            or not opposed(claim.tokens[i].lemma, source.tokens[found.aligned[i]].lemma)
+        ):
+            continue
+        j = found.aligned.pop(i)
+        found.synonyms = [pair for pair in found.synonyms if pair[0] != claim_word]
+        found.novel.append(claim_word)
+        found.novel_verbs.append(claim_word)
+        if _keeps_sides(claim, i, j, found.aligned):
+            found.conflicts.append(f"it says {claim_word}, the source says {source.tokens[j].surface}")
+        else:
+            found.crossed = True  # a converse, or a swap: the rules cannot tell
+    for token in claim.tokens:
+        light = token.lemma in LIGHT_VERBS and token.surface in found.novel and claim.verb_like(token.index)
+        if (token.surface not in found.novel_verbs and not light) or token.index in found.aligned:
+            continue
+        if token.lemma in FRAME_VERBS:
+            continue  # who says it is compared by _align_saying; "was told" is no "said"
+        # where the verb may stand: between its neighbours' source words, or in the stretch the claim covers
+        near = [
+            t
+            for t in verbs
+            if _keeps_sides(claim, token.index, t.index, found.aligned) or low <= t.index <= high
+        ]
+        related = [] if token.sides else [t.index for t in near if kin(token.lemma, t.lemma)]
+        between = [j for j in related if _keeps_sides(claim, token.index, j, found.aligned)]
+        # a kin verb in its place says the claim's verb; an opposite elsewhere is about something else
+        contrary = None if between else next((t for t in near if opposed(token.lemma, t.lemma)), None)
+        if contrary is not None:
+            if _keeps_sides(claim, token.index, contrary.index, found.aligned):
+                found.conflicts.append(f"it says {token.surface}, the source says {contrary.surface}")
+            else:
+                found.crossed = True  # a converse, or a swap: the rules cannot tell
+            continue
+        if not related:
+            continue  # (an opposable word, "win" or "lose", keeps its own group)
+        match = (between or related)[0]
+        found.aligned[token.index] = match
+        found.novel.remove(token.surface)
+        if token.surface in found.novel_verbs:
+            found.novel_verbs.remove(token.surface)
+        if _nearest(token, source, similar)[1] < UNLIKE:
+            found.unlike -= 1
+        found.kin_verbs.append((token.surface, source.tokens[match].surface))
+        if between and _sides(claim, token.index, found.aligned).count(None) == 0:
+            settled.add(token.index)
+    return frozenset(settled)
+
+
+def _sides(claim: Analysis, verb: int, aligned: dict[int, int]) -> list[int | None]:
+    """The source words of the claim words nearest a verb on its left and on its right (None if none)."""
+    left = next((aligned[i] for i in range(verb - 1, -1, -1) if i in aligned), None)
+    right = next((aligned[i] for i in range(verb + 1, len(claim.tokens)) if i in aligned), None)
+    return [left, right]
+
+
+def _keeps_sides(claim: Analysis, verb: int, j: int, aligned: dict[int, int]) -> bool:
+    """Whether source word ``j`` stands between the source words of the claim verb's neighbours."""
+    left, right = _sides(claim, verb, aligned)
+    return (left is None or left < j) and (right is None or j < right)
+
+
+def _check_novel_verb_sides(claim: Analysis, source: Analysis, found: Assessment) -> None:
+    """A verb the source does not say, between two words it does, in the other order round a verb of
+    the source's, both voices active: "The city museum supports the Hartley Foundation" for "The
+    Hartley Foundation funds the city museum". Who does what to whom may be swapped, or the verb may be
+    the other's converse ("paid a fine to the tribunal" for "the tribunal fined"): the rules cannot
+    tell, so no closeness settles the claim (a model may judge it)."""
+    for token in claim.tokens:
+        if (
+            token.surface not in found.novel_verbs
+            or token.index in found.aligned
+            or claim.passive(token.index)
+        ):
+            continue
+        left = _side(claim, token.index, -1, found.aligned)
+        right = _side(claim, token.index, +1, found.aligned)
+        if left is None or right is None or found.aligned[left] < found.aligned[right]:
+            continue
+        low, high = found.aligned[right], found.aligned[left]
+        if any(_verbal(source, k) and not source.passive(k) for k in range(low + 1, high)):
+            found.doubts.append(
+                f"{claim.tokens[left].surface} and {claim.tokens[right].surface} stand the other way round"
+                f" “{token.surface}” in the source"
+            )
+            found.crossed = True
+            return
+
+
+def _side(claim: Analysis, verb: int, step: int, aligned: dict[int, int]) -> int | None:
+    """The verb's nearest word on one side that the source says, in its clause."""
+    k = verb + step
+    while 0 <= k < len(claim.tokens):
+        near, far = sorted((claim.tokens[k], claim.tokens[k - step]), key=lambda t: t.start)
+        if any(c in claim.text[near.end : far.start] for c in ",;:()—–"):
+            return None
+        if k in aligned and claim.tokens[k].content and not claim.tokens[k].number:
+            return k
+        k += step
+    return None
+
+
+def _verbal(analysis: Analysis, k: int) -> bool:
+    """Whether word ``k`` reads as a verb: ``verb_like``, or an inflected form after no determiner ("and
+    provides more", where "the Rhine's water" is a noun and "a separate statement" an adjective)."""
+    token = analysis.tokens[k]
+    if not token.content or token.name or token.number:
+        return False
+    if analysis.verb_like(k):
+        return True
+    before = analysis.tokens[k - 1].surface.lower() if k else ""
+    return token.surface.lower() != token.lemma and before not in _DETERMINERS and not before.endswith("'s")
+
+
+_DETERMINERS = frozenset("the a an its their his her our your my this these that those each every".split())
 
 
 def _unnamed(claim: Analysis, token: Token, source: Analysis) -> bool:
@@ -710,9 +855,12 @@ def _hedge_kept(claim: Analysis, hedge: Token, found: Assessment) -> bool:
     return False
 
 
-def _check_relations(claim: Analysis, source: Analysis, context: Referents, found: Assessment) -> None:
+def _check_relations(
+    claim: Analysis, source: Analysis, context: Referents, found: Assessment, kin_at: frozenset[int]
+) -> None:
     """Roles (``doers``), what names and phrases are said of (``phrases``), and what numbers and
-    opposites are said of (``anchors``)."""
+    opposites are said of (``anchors``). A verb aligned by WordNet (``kin_at``) has had its sides
+    checked; it is no neighbour a name must keep (the doubt is for words the source says itself)."""
     for conflict in (
         role_conflict(claim, source, found.aligned, context.subject),
         order_conflict(claim, source, found.aligned),
@@ -740,7 +888,9 @@ def _check_relations(claim: Analysis, source: Analysis, context: Referents, foun
         if conflict:
             found.conflicts.append(conflict)
             return
-    doubt = place_doubt(claim, source, found.aligned, PLACE_REACH)
+    doubt = place_doubt(
+        claim, source, {i: j for i, j in found.aligned.items() if i not in kin_at}, PLACE_REACH
+    )
     if doubt:
         found.doubts.append(doubt)
     found.subject_differs = subject_differs(claim, source, found.aligned)
@@ -752,12 +902,24 @@ def _crossed_anchors(claim: Analysis, source: Analysis, found: Assessment) -> st
     clause (``clauses.crossed_clauses``), since a reordered claim moves them apart."""
     content = [t for t in claim.tokens if t.content and not is_framing(t)]
     anchors = [t for t in content if (t.name or t.number or t.sides) and t.index in found.aligned]
+    voiced = _voice_changed(claim, source, found.aligned)
     for a_pos, a in enumerate(anchors):
         for b in anchors[a_pos + 1 :]:
+            if voiced and a.name and b.name:
+                continue  # "B was succeeded by A" for "A succeeded B": the roles are compared by voice
             same_kind = (a.number, a.name, bool(a.sides)) == (b.number, b.name, bool(b.sides))
             if a.lemma != b.lemma and same_kind and _crossed(claim, source, found, a, b):
                 return f"{a.surface} and {b.surface} trade places"
     return None
+
+
+def _voice_changed(claim: Analysis, source: Analysis, aligned: dict[int, int]) -> bool:
+    """Whether a verb the claim shares with the source is passive in one and active in the other: then
+    its doer and done-to have swapped places in the sentence, not in meaning (``doers`` compares them)."""
+    return any(
+        claim.verb_like(i) and source.verb_like(j) and claim.passive(i) != source.passive(j)
+        for i, j in aligned.items()
+    )
 
 
 def _neighbours(analysis: Analysis, index: int, lemma: str) -> set[str]:
@@ -906,4 +1068,6 @@ def _joined(first: Assessment, second: Assessment) -> Assessment:
         evidence=first.evidence + second.evidence,
         words=first.words + second.words,
         unlike=first.unlike + second.unlike,
+        kin_verbs=first.kin_verbs + second.kin_verbs,
+        crossed=first.crossed or second.crossed,
     )
