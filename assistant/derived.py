@@ -4,9 +4,12 @@ Per generation of a collection (the ``generation`` number in its metadata, bumpe
 that changes it) one folder holds: the chunks (ids, text, document, offsets), the documents (for the
 next ingest's plan), each chunk's sentence spans and sentence vectors (int8, one scale per row), the
 term ids and the BM25 matrix (``lexical.py``), and a vector for each term of the vocabulary (float16:
-the reader and the verifier compare single words by meaning). Opening one is a few ``mmap`` calls
-whatever the corpus size, so a new process answers without reading the collection, normalising text or
-embedding sentences or words: a question costs one embedding (itself and its own words not stored).
+the reader and the verifier compare single words by meaning), and each sentence's words with their
+dictionary forms (``text.normalize``: what the reader, the evidence step and the verifier would
+otherwise lemmatise per new sentence; handed to ``lemmas.remember`` when a sentence is retrieved).
+Opening one is a few ``mmap`` calls whatever the corpus size, so a new process answers without
+reading the collection, normalising text or embedding sentences or words: a question costs one
+embedding (itself and its own words not stored).
 Folders are written under a temporary name and renamed into place, so a reader sees a whole
 generation or none. A store rebuilt from the collection (``Index._rebuild``) has neither sentence nor
 word vectors: they are computed when first needed.
@@ -29,9 +32,10 @@ from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, op
 from .lexical import LexicalIndex, Vocabulary
 from .lexical import build as build_lexical
 from .models import Section, StoredChunk
-from .text import evidence_sentences
+from .text import evidence_sentences, normalize, words
 
-FORMAT = 3  # 3: sentence spans are evidence sentences (instructions and hidden text left out)
+# 3: sentence spans are evidence sentences (instructions and hidden text left out); 4: sentence lemmas
+FORMAT = 4
 WORD_DTYPE = np.float16  # cosine error ~1e-4: word comparisons decide as with float32 vectors
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -72,6 +76,17 @@ def spans_of(text: str) -> np.ndarray:
     return np.array([(s.start, s.end) for _, s in evidence_sentences(text)], dtype=np.int32).reshape(-1, 2)
 
 
+SEPARATOR = "\x1f"  # between a sentence's words (never in a word: ``text.words``) and between its forms
+
+
+def analyse(sentence: str) -> tuple[str, str]:
+    """A sentence's words (lower-case, ’ as ': what ``text.normalize`` depends on) and their forms
+    (``text.forms``), each joined by ``SEPARATOR``, as stored."""
+    found = [word for word, _, _ in words(sentence)]
+    keys = [word.lower().replace("’", "'") for word in found]
+    return SEPARATOR.join(keys), SEPARATOR.join(normalize(word) for word in found)
+
+
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """int8 rows with one float scale each (cosine error ≲ 0.003 on unit vectors)."""
     scales = np.abs(vectors).max(axis=1) / 127.0
@@ -103,6 +118,8 @@ class Store:
         self._term_ends = open_column(folder / "term_ends", np.int64)
         self._terms = open_column(folder / "terms", np.int32)
         self._id_index = HashIndex(folder, "ids", self.ids)
+        self._sentence_words = Strings(folder, "sentence_words")
+        self._sentence_forms = Strings(folder, "sentence_forms")
         words = folder / "word_vectors"
         stored = self.dims and words.exists()
         self._word_vectors = open_column(words, WORD_DTYPE, self.dims) if stored else None
@@ -141,6 +158,19 @@ class Store:
         if self._vectors is None or (len(scales) and not scales.all()):
             return spans, None
         return spans, np.asarray(self._vectors[low:high], dtype=np.float32) * scales[:, None]
+
+    def lemmas(self, row: int) -> list[tuple[list[str], tuple[str, ...]]]:
+        """Each sentence of chunk ``row`` (as ``sentences``): its words (lower-case, ’ as ') and their
+        forms, as ``lemmas.remember`` takes them."""
+        low, high = self._sentence_rows(row)
+        found: list[tuple[list[str], tuple[str, ...]]] = []
+        for number in range(low, high):
+            keys = self._sentence_words[number]
+            if not keys:
+                found.append(([], ()))
+                continue
+            found.append((keys.split(SEPARATOR), tuple(self._sentence_forms[number].split(SEPARATOR))))
+        return found
 
     @cached_property
     def _vocabulary(self) -> HashIndex:
@@ -223,6 +253,8 @@ class StoreWriter:
         self._scales = ColumnWriter(folder / "scales", np.float32)
         self._term_ends = ColumnWriter(folder / "term_ends", np.int64)
         self._terms = ColumnWriter(folder / "terms", np.int32)
+        self._sentence_words = StringsWriter(folder, "sentence_words")
+        self._sentence_forms = StringsWriter(folder, "sentence_forms")
         self._documents = create(folder / "documents.jsonl")
         self.documents = 0
 
@@ -253,6 +285,10 @@ class StoreWriter:
         self._terms.append(self._vocabulary.ids(chunk.text))
         self._term_ends.append([self._terms.rows])
         self._spans.append(chunk.spans)
+        for start, end in chunk.spans.tolist():
+            keys, forms = analyse(chunk.text[start:end])
+            self._sentence_words.append(keys)
+            self._sentence_forms.append(forms)
         if chunk.vectors is not None and len(chunk.vectors) == len(chunk.spans):
             rows, scales = quantise(chunk.vectors)
         else:
@@ -274,6 +310,9 @@ class StoreWriter:
             self._bounds.append([start, end])
             low, high = store._sentence_rows(row)
             self._spans.append(store._spans[low:high])
+            for number in range(low, high):
+                self._sentence_words.append_bytes(store._sentence_words.raw(number))
+                self._sentence_forms.append_bytes(store._sentence_forms.raw(number))
             if self._vectors is not None:
                 if store._vectors is not None and store.dims == self.dims:
                     self._vectors.append(store._vectors[low:high])
@@ -306,6 +345,7 @@ class StoreWriter:
         writers: list[ColumnWriter | StringsWriter] = [
             self._ids, self._texts, self._sections, self._doc_ids, self._titles, self._chunk_docs,
             self._bounds, self._sentence_ends, self._spans, self._scales, self._term_ends, self._terms,
+            self._sentence_words, self._sentence_forms,
         ]  # fmt: skip
         for writer in [*writers, *([self._vectors] if self._vectors else [])]:
             writer.close()

@@ -8,6 +8,11 @@ cache folder as ``marshal`` data, which holds values only (nothing in it is ever
 ~40 ms. The file is keyed by Python's and simplemma's versions and by the packaged file's size and
 time; one that cannot be read is decoded again, a cache that cannot be written is passed over. Every user
 of simplemma's default dictionaries in the process (``lemmatize``, ``is_known``) gets the same entries.
+
+Lemmas found at ingest: the derived data keeps each stored sentence's words and their dictionary
+forms (``derived.py``), and answering hands them over (``remember``) before the reader looks at the
+sentence, so ``text.normalize`` and ``text.forms`` look them up instead of lemmatising and splitting
+a sentence this process has not seen: the values are those the same functions gave at ingest.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import logging
 import marshal
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -71,3 +76,37 @@ def kept_dictionary(langcode: str) -> dict[bytes, bytes]:
 def keep_dictionaries() -> None:
     """Make simplemma's default dictionaries load through ``kept_dictionary`` (before any lemma)."""
     dictionary_factory._load_dictionary_from_disk = kept_dictionary
+
+
+KEPT_WORDS = 65_536  # lemmas handed over and kept (as many as ``text.normalize`` caches itself)
+KEPT_TEXTS = 8_192  # sentences whose forms are kept (as many as ``text.forms`` caches itself)
+_lemmas: dict[str, str] = {}
+_forms: dict[str, tuple[str, ...]] = {}
+
+
+def remember(text: str, words: Sequence[str], forms: tuple[str, ...]) -> None:
+    """What ingest found for the sentence ``text``: its words (lower-case, ’ as ') and each one's
+    ``text.normalize``, in order (``forms`` is ``text.forms(text)``). A table that is full is emptied
+    (a miss only costs the computation it saves): memory stays bounded however many questions come."""
+    if len(_forms) >= KEPT_TEXTS:
+        _forms.clear()
+    _forms[text] = forms
+    if len(_lemmas) >= KEPT_WORDS:
+        _lemmas.clear()
+    _lemmas.update(zip(words, forms, strict=True))
+
+
+def known_lemma(word: str) -> str | None:
+    """``text.normalize`` of ``word`` (lower-case, ’ as ') if a remembered sentence had it."""
+    return _lemmas.get(word)
+
+
+def known_forms(text: str) -> tuple[str, ...] | None:
+    """``text.forms`` of ``text`` if it is a remembered sentence."""
+    return _forms.get(text)
+
+
+def is_stored_sentence(text: str) -> bool:
+    """``text`` is a remembered sentence: one ingest kept as evidence, so ``text.is_instruction`` said
+    no to it (``text.evidence_sentences`` leaves out every sentence of a block that addresses an AI)."""
+    return text in _forms

@@ -23,6 +23,7 @@ import numpy as np
 
 from .derived import spans_of
 from .embeddings import Embedder, PassageEmbedder
+from .lemmas import remember
 from .models import Evidence, Passage, locate
 from .settings import Settings
 from .text import STOPWORDS, canonical_names, coverage, normalize, words
@@ -113,12 +114,14 @@ class Retriever:
         found: list[dict[str, Any]] = []
         vectors: list[np.ndarray] = []
         for position, passage in enumerate(passages):
-            spans, passage_vectors = self._sentences(passage)
-            for (first, last), row in zip(spans.tolist(), passage_vectors, strict=True):
+            spans, passage_vectors, lemmas = self._sentences(passage)
+            for number, ((first, last), row) in enumerate(zip(spans.tolist(), passage_vectors, strict=True)):
                 start, end = passage.start + first, passage.start + last
                 if (passage.doc_id, start) in seen:
                     continue
                 seen.add((passage.doc_id, start))
+                if lemmas:  # stored at ingest: the reader and the verifier do not lemmatise it again
+                    remember(passage.text[first:last], *lemmas[number])
                 vector = np.ascontiguousarray(row, dtype=np.float32)
                 vectors.append(vector)
                 found.append(
@@ -141,12 +144,17 @@ class Retriever:
             for fields, similarity in zip(found, similarities, strict=True)
         )
 
-    def _sentences(self, passage: Passage) -> tuple[np.ndarray, np.ndarray]:
+    def _sentences(
+        self, passage: Passage
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[list[str], tuple[str, ...]]]]:
         """Spans and vectors of a passage's sentences: stored, or (a store rebuilt from a server, or
-        an embedder that cannot give them at ingest) computed now."""
+        an embedder that cannot give them at ingest) computed now; and their stored lemmas (none for
+        a passage the store does not have)."""
         row = self._store.row(passage.chunk_id)
+        lemmas: list[tuple[list[str], tuple[str, ...]]] = []
         if row is not None:
             spans, vectors = self._store.sentences(row)
+            lemmas = self._store.lemmas(row)
         else:
             spans, vectors = spans_of(passage.text), None
         if vectors is None:
@@ -159,7 +167,7 @@ class Retriever:
             if len(self._computed) >= COMPUTED_PASSAGES:
                 self._computed.clear()
             self._computed[passage.chunk_id] = vectors
-        return spans, vectors
+        return spans, vectors, lemmas
 
 
 @cache
