@@ -4,9 +4,10 @@ Per generation of a collection (the ``generation`` number in its metadata, bumpe
 that changes it) one folder holds: the chunks (ids, text, document, offsets), the documents (for the
 next ingest's plan), each chunk's sentence spans and sentence vectors (int8, one scale per row), the
 term ids and the BM25 matrix (``lexical.py``), and a vector for each term of the vocabulary (float16:
-the reader and the verifier compare single words by meaning), and each sentence's words with their
-dictionary forms (``text.normalize``: what the reader, the evidence step and the verifier would
-otherwise lemmatise per new sentence; handed to ``lemmas.remember`` when a sentence is retrieved).
+the reader and the verifier compare single words by meaning), each sentence's words with their
+dictionary forms (``text.normalize``) and whether every sentence of a chunk is evidence: what the
+reader, the evidence step and the verifier would otherwise split and lemmatise per new sentence,
+handed to ``lemmas`` when a passage is retrieved.
 Opening one is a few ``mmap`` calls whatever the corpus size, so a new process answers without
 reading the collection, normalising text or embedding sentences or words: a question costs one
 embedding (itself and its own words not stored).
@@ -32,9 +33,10 @@ from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, op
 from .lexical import LexicalIndex, Vocabulary
 from .lexical import build as build_lexical
 from .models import Section, StoredChunk
-from .text import evidence_sentences, normalize, words
+from .text import evidence_sentences, normalize, sentence_spans, words
 
-# 3: sentence spans are evidence sentences (instructions and hidden text left out); 4: sentence lemmas
+# 3: sentence spans are evidence sentences (instructions and hidden text left out); 4: sentence words
+# and lemmas, and whether a chunk's sentences are all evidence
 FORMAT = 4
 WORD_DTYPE = np.float16  # cosine error ~1e-4: word comparisons decide as with float32 vectors
 
@@ -80,11 +82,10 @@ SEPARATOR = "\x1f"  # between a sentence's words (never in a word: ``text.words`
 
 
 def analyse(sentence: str) -> tuple[str, str]:
-    """A sentence's words (lower-case, ’ as ': what ``text.normalize`` depends on) and their forms
-    (``text.forms``), each joined by ``SEPARATOR``, as stored."""
+    """A sentence's words, lower-case, and their forms (``text.forms``), each joined by ``SEPARATOR``,
+    as stored."""
     found = [word for word, _, _ in words(sentence)]
-    keys = [word.lower().replace("’", "'") for word in found]
-    return SEPARATOR.join(keys), SEPARATOR.join(normalize(word) for word in found)
+    return SEPARATOR.join(word.lower() for word in found), SEPARATOR.join(normalize(w) for w in found)
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,6 +121,7 @@ class Store:
         self._id_index = HashIndex(folder, "ids", self.ids)
         self._sentence_words = Strings(folder, "sentence_words")
         self._sentence_forms = Strings(folder, "sentence_forms")
+        self._whole = open_column(folder / "whole", np.uint8)
         words = folder / "word_vectors"
         stored = self.dims and words.exists()
         self._word_vectors = open_column(words, WORD_DTYPE, self.dims) if stored else None
@@ -159,18 +161,24 @@ class Store:
             return spans, None
         return spans, np.asarray(self._vectors[low:high], dtype=np.float32) * scales[:, None]
 
-    def lemmas(self, row: int) -> list[tuple[list[str], tuple[str, ...]]]:
-        """Each sentence of chunk ``row`` (as ``sentences``): its words (lower-case, ’ as ') and their
-        forms, as ``lemmas.remember`` takes them."""
+    def lemmas(self, row: int) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Each sentence of chunk ``row`` (as ``sentences``): its words (lower-case) and their forms,
+        as ``lemmas.remember`` takes them."""
         low, high = self._sentence_rows(row)
-        found: list[tuple[list[str], tuple[str, ...]]] = []
+        found: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         for number in range(low, high):
-            keys = self._sentence_words[number]
-            if not keys:
-                found.append(([], ()))
+            lowers = self._sentence_words[number]
+            if not lowers:
+                found.append(((), ()))
                 continue
-            found.append((keys.split(SEPARATOR), tuple(self._sentence_forms[number].split(SEPARATOR))))
+            found.append(
+                (tuple(lowers.split(SEPARATOR)), tuple(self._sentence_forms[number].split(SEPARATOR)))
+            )
         return found
+
+    def whole(self, row: int) -> bool:
+        """Every sentence of chunk ``row`` is evidence: its stored spans are ``text.sentence_spans``."""
+        return bool(self._whole[row])
 
     @cached_property
     def _vocabulary(self) -> HashIndex:
@@ -255,6 +263,7 @@ class StoreWriter:
         self._terms = ColumnWriter(folder / "terms", np.int32)
         self._sentence_words = StringsWriter(folder, "sentence_words")
         self._sentence_forms = StringsWriter(folder, "sentence_forms")
+        self._whole = ColumnWriter(folder / "whole", np.uint8)
         self._documents = create(folder / "documents.jsonl")
         self.documents = 0
 
@@ -286,9 +295,11 @@ class StoreWriter:
         self._term_ends.append([self._terms.rows])
         self._spans.append(chunk.spans)
         for start, end in chunk.spans.tolist():
-            keys, forms = analyse(chunk.text[start:end])
-            self._sentence_words.append(keys)
+            lowers, forms = analyse(chunk.text[start:end])
+            self._sentence_words.append(lowers)
             self._sentence_forms.append(forms)
+        # evidence sentences are some of ``sentence_spans``, in order: as many means the same
+        self._whole.append([len(sentence_spans(chunk.text)) == len(chunk.spans)])
         if chunk.vectors is not None and len(chunk.vectors) == len(chunk.spans):
             rows, scales = quantise(chunk.vectors)
         else:
@@ -313,6 +324,7 @@ class StoreWriter:
             for number in range(low, high):
                 self._sentence_words.append_bytes(store._sentence_words.raw(number))
                 self._sentence_forms.append_bytes(store._sentence_forms.raw(number))
+            self._whole.append([store._whole[row]])
             if self._vectors is not None:
                 if store._vectors is not None and store.dims == self.dims:
                     self._vectors.append(store._vectors[low:high])
@@ -345,7 +357,7 @@ class StoreWriter:
         writers: list[ColumnWriter | StringsWriter] = [
             self._ids, self._texts, self._sections, self._doc_ids, self._titles, self._chunk_docs,
             self._bounds, self._sentence_ends, self._spans, self._scales, self._term_ends, self._terms,
-            self._sentence_words, self._sentence_forms,
+            self._sentence_words, self._sentence_forms, self._whole,
         ]  # fmt: skip
         for writer in [*writers, *([self._vectors] if self._vectors else [])]:
             writer.close()

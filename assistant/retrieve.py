@@ -23,7 +23,7 @@ import numpy as np
 
 from .derived import spans_of
 from .embeddings import Embedder, PassageEmbedder
-from .lemmas import remember
+from .lemmas import remember, remember_passage
 from .models import Evidence, Passage, locate
 from .settings import Settings
 from .text import STOPWORDS, canonical_names, coverage, normalize, words
@@ -31,6 +31,7 @@ from .text import STOPWORDS, canonical_names, coverage, normalize, words
 if TYPE_CHECKING:
     from .index import Index
 
+_Lemmas = tuple[list[tuple[tuple[str, ...], tuple[str, ...]]], bool]  # ``Store.lemmas``, ``Store.whole``
 RRF_K = 60  # the constant of Cormack et al. (2009); results are insensitive to it within 10..100
 WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion (0.3…0.7 measured: 0.5 best)
 COMPUTED_PASSAGES = 4096  # passages whose sentence vectors are kept when they had to be computed
@@ -115,13 +116,17 @@ class Retriever:
         vectors: list[np.ndarray] = []
         for position, passage in enumerate(passages):
             spans, passage_vectors, lemmas = self._sentences(passage)
+            if lemmas is not None and lemmas[1]:  # every sentence is evidence: the reader's split too
+                remember_passage(passage.text, tuple((a, b) for a, b in spans.tolist()))
             for number, ((first, last), row) in enumerate(zip(spans.tolist(), passage_vectors, strict=True)):
                 start, end = passage.start + first, passage.start + last
                 if (passage.doc_id, start) in seen:
                     continue
                 seen.add((passage.doc_id, start))
-                if lemmas:  # stored at ingest: the reader and the verifier do not lemmatise it again
-                    remember(passage.text[first:last], *lemmas[number])
+                if (
+                    lemmas is not None
+                ):  # stored at ingest: the reader and the verifier do not analyse it again
+                    remember(passage.text[first:last], *lemmas[0][number])
                 vector = np.ascontiguousarray(row, dtype=np.float32)
                 vectors.append(vector)
                 found.append(
@@ -144,17 +149,15 @@ class Retriever:
             for fields, similarity in zip(found, similarities, strict=True)
         )
 
-    def _sentences(
-        self, passage: Passage
-    ) -> tuple[np.ndarray, np.ndarray, list[tuple[list[str], tuple[str, ...]]]]:
+    def _sentences(self, passage: Passage) -> tuple[np.ndarray, np.ndarray, _Lemmas | None]:
         """Spans and vectors of a passage's sentences: stored, or (a store rebuilt from a server, or
-        an embedder that cannot give them at ingest) computed now; and their stored lemmas (none for
-        a passage the store does not have)."""
+        an embedder that cannot give them at ingest) computed now; and what ingest found about them
+        (``Store.lemmas``, ``Store.whole``), None for a passage the store does not have."""
         row = self._store.row(passage.chunk_id)
-        lemmas: list[tuple[list[str], tuple[str, ...]]] = []
+        lemmas: _Lemmas | None = None
         if row is not None:
             spans, vectors = self._store.sentences(row)
-            lemmas = self._store.lemmas(row)
+            lemmas = self._store.lemmas(row), self._store.whole(row)
         else:
             spans, vectors = spans_of(passage.text), None
         if vectors is None:

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import simplemma
 
-from .lemmas import is_stored_sentence, keep_dictionaries, known_forms, known_lemma
+from .lemmas import is_stored_sentence, keep_dictionaries, known_forms, known_lemma, known_words
 
 keep_dictionaries()  # the English dictionary decoded once and kept, not on every start (``lemmas.py``)
 
@@ -568,11 +568,14 @@ _HEDGES = frozenset({"yet", "be", "been", "being", "have", "has", "also", "even"
 def negated_words(text: str) -> set[str]:
     """The words a negation applies to: "has not yet confirmed the call" → {"confirm"},
     "didn't respond" → {"respond"} (looked for before lemmatizing, which turns "didn't" into "do")."""
-    found_words = [w.lower().replace("’", "'") for w, _, _ in words(text)]
+    known = known_words(text)  # a stored sentence's words and forms, found at ingest
+    lowers = known[0] if known else [w.lower() for w, _, _ in words(text)]
+    found_words = [w.replace("’", "'") for w in lowers]
     found = set()
     for i, word in enumerate(found_words):
         if word in NEGATIONS or word.endswith("n't"):  # only the four words after it are lemmatized
-            following = [t for t in map(normalize, found_words[i + 1 : i + 5]) if t not in _HEDGES]
+            after = known[1][i + 1 : i + 5] if known else map(normalize, found_words[i + 1 : i + 5])
+            following = [t for t in after if t not in _HEDGES]
             if following:
                 found.add(following[0])
     return found
