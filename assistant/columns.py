@@ -102,6 +102,19 @@ class Strings(Sequence[str]):
         start = int(self._ends[row - 1]) if row else 0
         return bytes(self._blob[start : int(self._ends[row])])
 
+    def rows(self, low: int, high: int) -> list[str]:
+        """Rows ``low`` to ``high`` (excluded), read from the map in one piece."""
+        if high <= low:
+            return []
+        ends = self._ends[low:high].tolist()
+        first = int(self._ends[low - 1]) if low else 0
+        data = bytes(self._blob[first : ends[-1]])
+        starts = [first, *ends[:-1]]
+        return [
+            data[start - first : end - first].decode("utf-8", "surrogatepass")
+            for start, end in zip(starts, ends, strict=True)
+        ]
+
     def __getitem__(self, row: int) -> str:  # type: ignore[override]
         if not -len(self) <= row < len(self):
             raise IndexError(row)

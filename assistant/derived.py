@@ -165,16 +165,11 @@ class Store:
         """Each sentence of chunk ``row`` (as ``sentences``): its words (lower-case) and their forms,
         as ``lemmas.remember`` takes them."""
         low, high = self._sentence_rows(row)
-        found: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-        for number in range(low, high):
-            lowers = self._sentence_words[number]
-            if not lowers:
-                found.append(((), ()))
-                continue
-            found.append(
-                (tuple(lowers.split(SEPARATOR)), tuple(self._sentence_forms[number].split(SEPARATOR)))
-            )
-        return found
+        rows = zip(self._sentence_words.rows(low, high), self._sentence_forms.rows(low, high), strict=True)
+        return [
+            (tuple(lowers.split(SEPARATOR)), tuple(forms.split(SEPARATOR))) if lowers else ((), ())
+            for lowers, forms in rows
+        ]
 
     def whole(self, row: int) -> bool:
         """Every sentence of chunk ``row`` is evidence: its stored spans are ``text.sentence_spans``."""

@@ -343,3 +343,15 @@ def test_a_new_process_lemmatises_no_retrieved_sentence(corpus_dir: Path) -> Non
     assert "cherry blossom" in answer
     allowed = {w.lower() for w, _, _ in words(question)} | {w.lower() for w, _, _ in words(ARTICLE.stem)}
     assert set(ast.literal_eval(lemmatised)) <= allowed, sorted(set(ast.literal_eval(lemmatised)) - allowed)
+
+
+def test_a_range_of_strings_is_read_in_one_piece(tmp_path: Path) -> None:
+    values = ["", "a", "héllo", "", "x\x1fy", "ünïcode ’", "", "last"]
+    writer = StringsWriter(tmp_path, "t")
+    for value in values:
+        writer.append(value)
+    writer.close()
+    strings = Strings(tmp_path, "t")
+    for low in range(len(values) + 1):
+        for high in range(len(values) + 1):
+            assert strings.rows(low, high) == values[low:high]
