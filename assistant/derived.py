@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -38,6 +39,7 @@ from .text import evidence_sentences, normalize, sentence_spans, words
 # 3: sentence spans are evidence sentences (instructions and hidden text left out); 4: sentence words
 # and lemmas, and whether a chunk's sentences are all evidence
 FORMAT = 4
+KEPT_WORD_ROWS = 65_536  # words whose vocabulary row a store keeps (a question looks up ~150, most recur)
 WORD_DTYPE = np.float16  # cosine error ~1e-4: word comparisons decide as with float32 vectors
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -119,6 +121,8 @@ class Store:
         self._term_ends = open_column(folder / "term_ends", np.int64)
         self._terms = open_column(folder / "terms", np.int32)
         self._id_index = HashIndex(folder, "ids", self.ids)
+        self._word_rows: dict[str, int | None] = {}
+        self._word_rows_lock = threading.Lock()
         self._sentence_words = Strings(folder, "sentence_words")
         self._sentence_forms = Strings(folder, "sentence_forms")
         self._whole = open_column(folder / "whole", np.uint8)
@@ -189,10 +193,22 @@ class Store:
         vectors = self._word_vectors
         if vectors is None:
             return [None] * len(words)
-        rows = self._vocabulary.find_many(words)
+        rows = self._rows_of_words(words)
         known = [r for r in rows if r is not None and r < len(vectors)]
         found = iter(np.asarray(vectors[known], dtype=np.float32))  # one read of the map for all
         return [next(found) if r is not None and r < len(vectors) else None for r in rows]
+
+    def _rows_of_words(self, words: Sequence[str]) -> list[int | None]:
+        """The vocabulary row of each word (None: not a term), kept: the same words recur question
+        after question, and a row never changes within a generation."""
+        with self._word_rows_lock:
+            kept = self._word_rows
+            if len(kept) > KEPT_WORD_ROWS:
+                kept.clear()
+            new = [word for word in dict.fromkeys(words) if word not in kept]
+            if new:
+                kept.update(zip(new, self._vocabulary.find_many(new), strict=True))
+            return [kept[word] for word in words]
 
     def documents(self) -> dict[str, DocumentEntry]:
         """Every document with its chunks' rows (read in full: for an ingest's plan, not for answering)."""

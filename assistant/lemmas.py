@@ -97,7 +97,8 @@ def remember(text: str, words: tuple[str, ...], forms: tuple[str, ...]) -> None:
     _sentences[text] = (words, forms)
     if len(_lemmas) >= KEPT_WORDS:
         _lemmas.clear()
-    _lemmas.update(zip((w.replace("’", "'") if "’" in w else w for w in words), forms, strict=True))
+    keys = [w.replace("’", "'") for w in words] if "’" in text else words  # as ``text.normalize`` looks up
+    _lemmas.update(zip(keys, forms, strict=True))
 
 
 def remember_passage(text: str, spans: tuple[tuple[int, int], ...]) -> None:
