@@ -30,7 +30,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, open_column, write_hash_index
+from .columns import (
+    ColumnWriter,
+    HashIndex,
+    ReadStrings,
+    Strings,
+    StringsWriter,
+    create,
+    open_column,
+    write_hash_index,
+)
 from .lexical import LexicalIndex, Vocabulary
 from .lexical import build as build_lexical
 from .models import Section, StoredChunk
@@ -123,8 +132,8 @@ class Store:
         self._id_index = HashIndex(folder, "ids", self.ids)
         self._word_rows: dict[str, int | None] = {}
         self._word_rows_lock = threading.Lock()
-        self._sentence_words = Strings(folder, "sentence_words")
-        self._sentence_forms = Strings(folder, "sentence_forms")
+        self._sentence_words = ReadStrings(folder, "sentence_words")  # read, not mapped: see ``ReadStrings``
+        self._sentence_forms = ReadStrings(folder, "sentence_forms")
         self._whole = open_column(folder / "whole", np.uint8)
         words = folder / "word_vectors"
         stored = self.dims and words.exists()
@@ -332,9 +341,13 @@ class StoreWriter:
             self._bounds.append([start, end])
             low, high = store._sentence_rows(row)
             self._spans.append(store._spans[low:high])
-            for number in range(low, high):
-                self._sentence_words.append_bytes(store._sentence_words.raw(number))
-                self._sentence_forms.append_bytes(store._sentence_forms.raw(number))
+            for lowers, forms in zip(
+                store._sentence_words.raw_rows(low, high),
+                store._sentence_forms.raw_rows(low, high),
+                strict=True,
+            ):
+                self._sentence_words.append_bytes(lowers)
+                self._sentence_forms.append_bytes(forms)
             self._whole.append([store._whole[row]])
             if self._vectors is not None:
                 if store._vectors is not None and store.dims == self.dims:

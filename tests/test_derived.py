@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, ingestion, lexical
-from assistant.columns import HashIndex, Strings, StringsWriter, write_hash_index
+from assistant.columns import HashIndex, ReadStrings, Strings, StringsWriter, write_hash_index
 from assistant.derived import StoreWriter, spans_of
 from assistant.embeddings import MiniLMEmbedder
 from assistant.retrieve import score_sentences
@@ -345,13 +345,14 @@ def test_a_new_process_lemmatises_no_retrieved_sentence(corpus_dir: Path) -> Non
     assert set(ast.literal_eval(lemmatised)) <= allowed, sorted(set(ast.literal_eval(lemmatised)) - allowed)
 
 
-def test_a_range_of_strings_is_read_in_one_piece(tmp_path: Path) -> None:
+def test_a_range_of_strings_is_read_without_a_map(tmp_path: Path) -> None:
     values = ["", "a", "héllo", "", "x\x1fy", "ünïcode ’", "", "last"]
     writer = StringsWriter(tmp_path, "t")
     for value in values:
         writer.append(value)
     writer.close()
-    strings = Strings(tmp_path, "t")
+    strings = ReadStrings(tmp_path, "t")
     for low in range(len(values) + 1):
         for high in range(len(values) + 1):
             assert strings.rows(low, high) == values[low:high]
+    assert strings.raw_rows(5, 6) == [values[5].encode()]
