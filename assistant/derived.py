@@ -4,9 +4,13 @@ Per generation of a collection (the ``generation`` number in its metadata, bumpe
 that changes it) one folder holds: the chunks (ids, text, document, offsets), the documents (for the
 next ingest's plan), each chunk's sentence spans and sentence vectors (int8, one scale per row), the
 term ids and the BM25 matrix (``lexical.py``), and a vector for each term of the vocabulary (float16:
-the reader and the verifier compare single words by meaning). Opening one is a few ``mmap`` calls
-whatever the corpus size, so a new process answers without reading the collection, normalising text or
-embedding sentences or words: a question costs one embedding (itself and its own words not stored).
+the reader and the verifier compare single words by meaning), each sentence's words with their
+dictionary forms (``text.normalize``) and whether every sentence of a chunk is evidence: what the
+reader, the evidence step and the verifier would otherwise split and lemmatise per new sentence,
+handed to ``lemmas`` when a passage is retrieved.
+Opening one is a few ``mmap`` calls whatever the corpus size, so a new process answers without
+reading the collection, normalising text or embedding sentences or words: a question costs one
+embedding (itself and its own words not stored).
 Folders are written under a temporary name and renamed into place, so a reader sees a whole
 generation or none. A store rebuilt from the collection (``Index._rebuild``) has neither sentence nor
 word vectors: they are computed when first needed.
@@ -18,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -25,13 +30,25 @@ from pathlib import Path
 
 import numpy as np
 
-from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, open_column, write_hash_index
+from .columns import (
+    ColumnWriter,
+    HashIndex,
+    ReadStrings,
+    Strings,
+    StringsWriter,
+    create,
+    open_column,
+    write_hash_index,
+)
 from .lexical import LexicalIndex, Vocabulary
 from .lexical import build as build_lexical
 from .models import Section, StoredChunk
-from .text import evidence_sentences
+from .text import evidence_sentences, normalize, sentence_spans, words
 
-FORMAT = 3  # 3: sentence spans are evidence sentences (instructions and hidden text left out)
+# 3: sentence spans are evidence sentences (instructions and hidden text left out); 4: sentence words
+# and lemmas, and whether a chunk's sentences are all evidence
+FORMAT = 4
+KEPT_WORD_ROWS = 65_536  # words whose vocabulary row a store keeps (a question looks up ~150, most recur)
 WORD_DTYPE = np.float16  # cosine error ~1e-4: word comparisons decide as with float32 vectors
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -72,6 +89,16 @@ def spans_of(text: str) -> np.ndarray:
     return np.array([(s.start, s.end) for _, s in evidence_sentences(text)], dtype=np.int32).reshape(-1, 2)
 
 
+SEPARATOR = "\x1f"  # between a sentence's words (never in a word: ``text.words``) and between its forms
+
+
+def analyse(sentence: str) -> tuple[str, str]:
+    """A sentence's words, lower-case, and their forms (``text.forms``), each joined by ``SEPARATOR``,
+    as stored."""
+    found = [word for word, _, _ in words(sentence)]
+    return SEPARATOR.join(word.lower() for word in found), SEPARATOR.join(normalize(w) for w in found)
+
+
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """int8 rows with one float scale each (cosine error ≲ 0.003 on unit vectors)."""
     scales = np.abs(vectors).max(axis=1) / 127.0
@@ -103,6 +130,11 @@ class Store:
         self._term_ends = open_column(folder / "term_ends", np.int64)
         self._terms = open_column(folder / "terms", np.int32)
         self._id_index = HashIndex(folder, "ids", self.ids)
+        self._word_rows: dict[str, int | None] = {}
+        self._word_rows_lock = threading.Lock()
+        self._sentence_words = ReadStrings(folder, "sentence_words")  # read, not mapped: see ``ReadStrings``
+        self._sentence_forms = ReadStrings(folder, "sentence_forms")
+        self._whole = open_column(folder / "whole", np.uint8)
         words = folder / "word_vectors"
         stored = self.dims and words.exists()
         self._word_vectors = open_column(words, WORD_DTYPE, self.dims) if stored else None
@@ -142,6 +174,20 @@ class Store:
             return spans, None
         return spans, np.asarray(self._vectors[low:high], dtype=np.float32) * scales[:, None]
 
+    def lemmas(self, row: int) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Each sentence of chunk ``row`` (as ``sentences``): its words (lower-case) and their forms,
+        as ``lemmas.remember`` takes them."""
+        low, high = self._sentence_rows(row)
+        rows = zip(self._sentence_words.rows(low, high), self._sentence_forms.rows(low, high), strict=True)
+        return [
+            (tuple(lowers.split(SEPARATOR)), tuple(forms.split(SEPARATOR))) if lowers else ((), ())
+            for lowers, forms in rows
+        ]
+
+    def whole(self, row: int) -> bool:
+        """Every sentence of chunk ``row`` is evidence: its stored spans are ``text.sentence_spans``."""
+        return bool(self._whole[row])
+
     @cached_property
     def _vocabulary(self) -> HashIndex:
         return HashIndex(self.folder, "vocab", Strings(self.folder, "vocab"))
@@ -156,10 +202,22 @@ class Store:
         vectors = self._word_vectors
         if vectors is None:
             return [None] * len(words)
-        rows = self._vocabulary.find_many(words)
+        rows = self._rows_of_words(words)
         known = [r for r in rows if r is not None and r < len(vectors)]
         found = iter(np.asarray(vectors[known], dtype=np.float32))  # one read of the map for all
         return [next(found) if r is not None and r < len(vectors) else None for r in rows]
+
+    def _rows_of_words(self, words: Sequence[str]) -> list[int | None]:
+        """The vocabulary row of each word (None: not a term), kept: the same words recur question
+        after question, and a row never changes within a generation."""
+        with self._word_rows_lock:
+            kept = self._word_rows
+            if len(kept) > KEPT_WORD_ROWS:
+                kept.clear()
+            new = [word for word in dict.fromkeys(words) if word not in kept]
+            if new:
+                kept.update(zip(new, self._vocabulary.find_many(new), strict=True))
+            return [kept[word] for word in words]
 
     def documents(self) -> dict[str, DocumentEntry]:
         """Every document with its chunks' rows (read in full: for an ingest's plan, not for answering)."""
@@ -223,6 +281,9 @@ class StoreWriter:
         self._scales = ColumnWriter(folder / "scales", np.float32)
         self._term_ends = ColumnWriter(folder / "term_ends", np.int64)
         self._terms = ColumnWriter(folder / "terms", np.int32)
+        self._sentence_words = StringsWriter(folder, "sentence_words")
+        self._sentence_forms = StringsWriter(folder, "sentence_forms")
+        self._whole = ColumnWriter(folder / "whole", np.uint8)
         self._documents = create(folder / "documents.jsonl")
         self.documents = 0
 
@@ -253,6 +314,12 @@ class StoreWriter:
         self._terms.append(self._vocabulary.ids(chunk.text))
         self._term_ends.append([self._terms.rows])
         self._spans.append(chunk.spans)
+        for start, end in chunk.spans.tolist():
+            lowers, forms = analyse(chunk.text[start:end])
+            self._sentence_words.append(lowers)
+            self._sentence_forms.append(forms)
+        # evidence sentences are some of ``sentence_spans``, in order: as many means the same
+        self._whole.append([len(sentence_spans(chunk.text)) == len(chunk.spans)])
         if chunk.vectors is not None and len(chunk.vectors) == len(chunk.spans):
             rows, scales = quantise(chunk.vectors)
         else:
@@ -274,6 +341,14 @@ class StoreWriter:
             self._bounds.append([start, end])
             low, high = store._sentence_rows(row)
             self._spans.append(store._spans[low:high])
+            for lowers, forms in zip(
+                store._sentence_words.raw_rows(low, high),
+                store._sentence_forms.raw_rows(low, high),
+                strict=True,
+            ):
+                self._sentence_words.append_bytes(lowers)
+                self._sentence_forms.append_bytes(forms)
+            self._whole.append([store._whole[row]])
             if self._vectors is not None:
                 if store._vectors is not None and store.dims == self.dims:
                     self._vectors.append(store._vectors[low:high])
@@ -306,6 +381,7 @@ class StoreWriter:
         writers: list[ColumnWriter | StringsWriter] = [
             self._ids, self._texts, self._sections, self._doc_ids, self._titles, self._chunk_docs,
             self._bounds, self._sentence_ends, self._spans, self._scales, self._term_ends, self._terms,
+            self._sentence_words, self._sentence_forms, self._whole,
         ]  # fmt: skip
         for writer in [*writers, *([self._vectors] if self._vectors else [])]:
             writer.close()

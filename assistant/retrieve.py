@@ -23,6 +23,7 @@ import numpy as np
 
 from .derived import spans_of
 from .embeddings import Embedder, PassageEmbedder
+from .lemmas import remember, remember_passage
 from .models import Evidence, Passage, locate
 from .settings import Settings
 from .text import STOPWORDS, canonical_names, coverage, normalize, words
@@ -30,6 +31,7 @@ from .text import STOPWORDS, canonical_names, coverage, normalize, words
 if TYPE_CHECKING:
     from .index import Index
 
+_Lemmas = tuple[list[tuple[tuple[str, ...], tuple[str, ...]]], bool]  # ``Store.lemmas``, ``Store.whole``
 RRF_K = 60  # the constant of Cormack et al. (2009); results are insensitive to it within 10..100
 WEIGHTED_ALPHA = 0.5  # share of the vector score in weighted fusion (0.3…0.7 measured: 0.5 best)
 COMPUTED_PASSAGES = 4096  # passages whose sentence vectors are kept when they had to be computed
@@ -113,12 +115,18 @@ class Retriever:
         found: list[dict[str, Any]] = []
         vectors: list[np.ndarray] = []
         for position, passage in enumerate(passages):
-            spans, passage_vectors = self._sentences(passage)
-            for (first, last), row in zip(spans.tolist(), passage_vectors, strict=True):
+            spans, passage_vectors, lemmas = self._sentences(passage)
+            if lemmas is not None and lemmas[1]:  # every sentence is evidence: the reader's split too
+                remember_passage(passage.text, tuple((a, b) for a, b in spans.tolist()))
+            for number, ((first, last), row) in enumerate(zip(spans.tolist(), passage_vectors, strict=True)):
                 start, end = passage.start + first, passage.start + last
                 if (passage.doc_id, start) in seen:
                     continue
                 seen.add((passage.doc_id, start))
+                if (
+                    lemmas is not None
+                ):  # stored at ingest: the reader and the verifier do not analyse it again
+                    remember(passage.text[first:last], *lemmas[0][number])
                 vector = np.ascontiguousarray(row, dtype=np.float32)
                 vectors.append(vector)
                 found.append(
@@ -141,12 +149,15 @@ class Retriever:
             for fields, similarity in zip(found, similarities, strict=True)
         )
 
-    def _sentences(self, passage: Passage) -> tuple[np.ndarray, np.ndarray]:
+    def _sentences(self, passage: Passage) -> tuple[np.ndarray, np.ndarray, _Lemmas | None]:
         """Spans and vectors of a passage's sentences: stored, or (a store rebuilt from a server, or
-        an embedder that cannot give them at ingest) computed now."""
+        an embedder that cannot give them at ingest) computed now; and what ingest found about them
+        (``Store.lemmas``, ``Store.whole``), None for a passage the store does not have."""
         row = self._store.row(passage.chunk_id)
+        lemmas: _Lemmas | None = None
         if row is not None:
             spans, vectors = self._store.sentences(row)
+            lemmas = self._store.lemmas(row), self._store.whole(row)
         else:
             spans, vectors = spans_of(passage.text), None
         if vectors is None:
@@ -159,7 +170,7 @@ class Retriever:
             if len(self._computed) >= COMPUTED_PASSAGES:
                 self._computed.clear()
             self._computed[passage.chunk_id] = vectors
-        return spans, vectors
+        return spans, vectors, lemmas
 
 
 @cache

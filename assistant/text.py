@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import simplemma
 
-from .lemmas import keep_dictionaries
+from .lemmas import is_stored_sentence, keep_dictionaries, known_forms, known_lemma, known_words
 
 keep_dictionaries()  # the English dictionary decoded once and kept, not on every start (``lemmas.py``)
 
@@ -386,6 +386,8 @@ def normalize(word: str) -> str:
     """The dictionary form of a word (took → take, drills → drill), lower-case and possessive-free;
     numbers lose currency signs, separators and ordinal endings; small number words become digits."""
     word = word.lower().replace("’", "'")
+    if (known := known_lemma(word)) is not None:  # found at ingest (``lemmas.remember``)
+        return known
     if word[:1] in "$€£¥" or word[:1].isdigit():
         return re.sub(r"(?<=\d)(st|nd|rd|th)$", "", word.lstrip("$€£¥").replace(",", "")).rstrip(".")
     if word in _NUMBER_VALUES:
@@ -408,6 +410,8 @@ SHORT_TEXT = 600  # characters: a sentence or a window, whose forms are kept (a 
 def forms(text: str) -> tuple[str, ...]:
     """The normalized form of every word of ``text``, in order. A retrieved sentence is read by
     ``terms`` and ``word_forms`` for the same question, so a short text's forms are kept (cached)."""
+    if (known := known_forms(text)) is not None:  # a stored sentence's, found at ingest
+        return known
     return _short_forms(text) if len(text) <= SHORT_TEXT else _forms(text)
 
 
@@ -459,6 +463,8 @@ def is_instruction(sentence: str) -> bool:
     """Text that addresses an AI ("Ignore previous instructions…", "SYSTEM: …") is never a fact to
     answer with or to support a claim, wherever it appears. Zero-width and other invisible characters
     are removed and look-alike letters folded first, so they cannot hide an instruction."""
+    if is_stored_sentence(sentence):  # ingest kept it as evidence: it said no then
+        return False
     visible = " ".join(unicodedata.normalize("NFKC", sentence).translate(_INVISIBLE).split())
     if visible.isascii() and not any(word in visible.lower() for word in _INSTRUCTION_WORDS):
         return False  # a quick "no" for most text: the pattern's search costs ~30 µs a sentence
@@ -571,11 +577,14 @@ _HEDGES = frozenset({"yet", "be", "been", "being", "have", "has", "also", "even"
 def negated_words(text: str) -> set[str]:
     """The words a negation applies to: "has not yet confirmed the call" → {"confirm"},
     "didn't respond" → {"respond"} (looked for before lemmatizing, which turns "didn't" into "do")."""
-    found_words = [w.lower().replace("’", "'") for w, _, _ in words(text)]
+    known = known_words(text)  # a stored sentence's words and forms, found at ingest
+    lowers = known[0] if known else [w.lower() for w, _, _ in words(text)]
+    found_words = [w.replace("’", "'") for w in lowers]
     found = set()
     for i, word in enumerate(found_words):
         if word in NEGATIONS or word.endswith("n't"):  # only the four words after it are lemmatized
-            following = [t for t in map(normalize, found_words[i + 1 : i + 5]) if t not in _HEDGES]
+            after = known[1][i + 1 : i + 5] if known else map(normalize, found_words[i + 1 : i + 5])
+            following = [t for t in after if t not in _HEDGES]
             if following:
                 found.add(following[0])
     return found

@@ -41,8 +41,9 @@ from .private import FILE_MODE, write_private
 from .settings import Settings
 from .state import IndexState, read_state_file
 
-# 4: sentence vectors pooled from their passage's pass (late chunking), no longer embedded alone
-INDEX_FORMAT = 4  # bump when what is stored beside a chunk changes: every document is redone
+# 4: sentence vectors pooled from their passage's pass (late chunking), no longer embedded alone;
+# 5: each sentence's words and lemmas stored beside it (derived FORMAT 4)
+INDEX_FORMAT = 5  # bump when what is stored beside a chunk changes: every document is redone
 
 
 class HasLimits(Protocol):

@@ -30,6 +30,9 @@ from .corpus import write_real_corpus
 from .vectors import RecordingEmbedder
 
 CACHE = Path.home() / ".cache" / "assistant-bench"
+# The INDEX_FORMAT at which the model's vectors last changed (4: sentence vectors pooled from their
+# passage's pass); 5 stored each sentence's lemmas beside the same vectors, so they are still valid.
+VECTORS_FORMAT = 4
 
 
 def index_key() -> str:
@@ -47,7 +50,7 @@ def vectors_folder(root: Path = CACHE) -> Path:
     """Recorded model vectors, shared by every size (a smaller real-text corpus is a prefix of a
     larger one, so its chunks are looked up rather than embedded again). Keyed by the index format
     too: format 4 pools sentence vectors from their passage's pass, so vectors recorded before differ."""
-    return root / f"vectors-{MiniLMEmbedder.NAME}-format{INDEX_FORMAT}"
+    return root / f"vectors-{MiniLMEmbedder.NAME}-format{VECTORS_FORMAT}"
 
 
 def project(index: Path, corpus: Path) -> Assistant:

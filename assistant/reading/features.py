@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..lemmas import known_words
 from ..text import STOPWORDS, Terms, canonical_names, forms, is_instruction, normalize, same_term, terms
 from .memo import negated_words, words
 from .question import Question, negative
@@ -424,11 +425,12 @@ def _forms(text: str) -> frozenset[str]:
     """The words of a text, lower-case, as written and in their dictionary form ("ends" and "end"), but
     a comparative keeps its degree: "earlier" is not "early", which would make it the opposite of "late"."""
     found = set()
-    for word, _, _ in words(text):
-        lower = word.lower()
+    known = known_words(text)  # a stored sentence's lower-case words and forms, found at ingest
+    lowers = known[0] if known else [word.lower() for word, _, _ in words(text)]
+    for i, lower in enumerate(lowers):
         found.add(lower)
         if lower.isalpha() and not lower.endswith(("er", "est")):
-            found.add(normalize(lower))
+            found.add(known[1][i] if known else normalize(lower))
     return frozenset(found)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..lemmas import known_sentences
 from ..models import Evidence, Passage
 from ..text import (
     NEGATIONS,
@@ -143,7 +144,10 @@ def window(sentence: Evidence, passage: Passage) -> str:
 
 @lru_cache(maxsize=1024)
 def _sentence_spans(text: str) -> tuple[Span, ...]:
-    """A passage's sentences, split once: every candidate of a question looks into the same passages."""
+    """A passage's sentences, split once (or at ingest): every candidate of a question looks into the
+    same passages."""
+    if (known := known_sentences(text)) is not None:
+        return tuple(Span(start, end) for start, end in known)
     return tuple(sentence_spans(text))
 
 
