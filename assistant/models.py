@@ -258,6 +258,8 @@ class Explanation(_Record):
         description="No sentence was relevant enough to be read: the refusal came before the reader."
     )
     questions: list[ReadQuestion] = Field(default_factory=list)
+
+
 class FollowUp(_Record):
     """How a follow-up was made standalone: the backend's rewrite when it passed the check, else the
     carry-along rewrite (the previous question in parentheses)."""

@@ -41,10 +41,14 @@ class _Handler(BaseHTTPRequestHandler):
             vector = hashed_vector(text)
             embedding = base64.b64encode(vector.tobytes()).decode() if as_base64 else vector.tolist()
             data.append({"object": "embedding", "index": index, "embedding": embedding})
-        body = json.dumps({
-            "object": "list", "data": data, "model": request.get("model", "hashed"),
-            "usage": {"prompt_tokens": 0, "total_tokens": 0},
-        }).encode()
+        body = json.dumps(
+            {
+                "object": "list",
+                "data": data,
+                "model": request.get("model", "hashed"),
+                "usage": {"prompt_tokens": 0, "total_tokens": 0},
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -59,8 +59,13 @@ def run_inprocess(model: LocalModel, msgs: list[dict[str, str]], cache: bool) ->
     end = time.perf_counter()
     first = first or end
     n = usage.get("completion_tokens", 0)
-    return {"ttft": first - t0, "total": end - t0, "prompt_tokens": usage.get("prompt_tokens", 0),
-            "completion_tokens": n, "gen_tps": (n - 1) / (end - first) if n > 1 and end > first else 0.0}
+    return {
+        "ttft": first - t0,
+        "total": end - t0,
+        "prompt_tokens": usage.get("prompt_tokens", 0),
+        "completion_tokens": n,
+        "gen_tps": (n - 1) / (end - first) if n > 1 and end > first else 0.0,
+    }
 
 
 def run_http(client: openai.OpenAI, msgs: list[dict[str, str]]) -> dict[str, Any]:
@@ -68,8 +73,13 @@ def run_http(client: openai.OpenAI, msgs: list[dict[str, str]]) -> dict[str, Any
     first = None
     usage = None
     stream = client.chat.completions.create(
-        model="smollm2-135m", messages=msgs, temperature=0, max_tokens=150, stream=True,  # type: ignore[arg-type]
-        stream_options={"include_usage": True}, extra_body={"cache_prompt": False},
+        model="smollm2-135m",
+        messages=msgs,
+        temperature=0,
+        max_tokens=150,
+        stream=True,  # type: ignore[arg-type]
+        stream_options={"include_usage": True},
+        extra_body={"cache_prompt": False},
     )
     for ev in stream:
         usage = ev.usage or usage
@@ -79,8 +89,13 @@ def run_http(client: openai.OpenAI, msgs: list[dict[str, str]]) -> dict[str, Any
     end = time.perf_counter()
     first = first or end
     n = usage.completion_tokens if usage else 0
-    return {"ttft": first - t0, "total": end - t0, "prompt_tokens": usage.prompt_tokens if usage else 0,
-            "completion_tokens": n, "gen_tps": (n - 1) / (end - first) if n > 1 and end > first else 0.0}
+    return {
+        "ttft": first - t0,
+        "total": end - t0,
+        "prompt_tokens": usage.prompt_tokens if usage else 0,
+        "completion_tokens": n,
+        "gen_tps": (n - 1) / (end - first) if n > 1 and end > first else 0.0,
+    }
 
 
 def load() -> float:
@@ -111,8 +126,10 @@ def main() -> None:
     run_http(client, all_msgs[0])
     inproc, http, cached = [], [], []
     for i, msgs in enumerate(all_msgs):
-        pair = [lambda m=msgs: inproc.append(run_inprocess(model, m, cache=False)),
-                lambda m=msgs: http.append(run_http(client, m))]
+        pair = [
+            lambda m=msgs: inproc.append(run_inprocess(model, m, cache=False)),
+            lambda m=msgs: http.append(run_http(client, m)),
+        ]
         for run in pair if i % 2 == 0 else pair[::-1]:
             run()
     for msgs in all_msgs:
@@ -125,8 +142,14 @@ def main() -> None:
     # cancelled one (500 tokens would take ~15 s). Compared with the same request just before.
     probe = all_msgs[1]
     before = run_inprocess(model, probe, cache=False)["ttft"]
-    gen = model.stream({"messages": [{"role": "user", "content": "Write a long story about a dragon."}],
-                        "temperature": 0, "max_tokens": 500, "cache_prompt": False})
+    gen = model.stream(
+        {
+            "messages": [{"role": "user", "content": "Write a long story about a dragon."}],
+            "temperature": 0,
+            "max_tokens": 500,
+            "cache_prompt": False,
+        }
+    )
     for _, _chunk in zip(range(3), gen, strict=False):
         pass
     t = time.perf_counter()
@@ -134,7 +157,9 @@ def main() -> None:
     closed = time.perf_counter() - t
     after = run_inprocess(model, probe, cache=False)["ttft"]
     report["cancel"] = {
-        "close_s": round(closed, 3), "ttft_before_s": round(before, 3), "ttft_after_s": round(after, 3)
+        "close_s": round(closed, 3),
+        "ttft_before_s": round(before, 3),
+        "ttft_after_s": round(after, 3),
     }
     print("cancel", report["cancel"])
 

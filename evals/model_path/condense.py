@@ -39,8 +39,10 @@ REFERENTS: dict[tuple[str, int], list[str]] = {
     ("mt-kyodo-festival", 2): [r"(?i)festival|cherry"],
     ("mt-drills-false-premise", 1): [r"(?i)china|beijing", r"(?i)exercise|drill"],
 }
-QUESTION = re.compile(r"(?i)^\W*(who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|"
-                      r"has|have|had|can|could|will|would|should|and)\b|\?\s*$")
+QUESTION = re.compile(
+    r"(?i)^\W*(who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|"
+    r"has|have|had|can|could|will|would|should|and)\b|\?\s*$"
+)
 
 
 def fewshot_messages(history: list[tuple[str, str]], question: str) -> list[dict[str, str]]:
@@ -89,19 +91,28 @@ def main() -> None:
             asked = set(terms(turn.question))
             for name, (rewrite, latency, tokens) in variants.items():
                 kept = set(terms(rewrite))
-                rows.append({
-                    "case": case.id, "turn": i + 1, "variant": name, "question": turn.question,
-                    "rewrite": rewrite,
-                    "is_question": bool(QUESTION.search(rewrite)),
-                    "content_kept": round(len(asked & kept) / len(asked), 3) if asked else 1.0,
-                    "keeps_all_content": asked <= kept,
-                    "names_referent": all(re.search(p, rewrite) for p in REFERENTS[(case.id, i)]),
-                    "leaks_answer": bool(turn.facts) and all(re.search(p, rewrite) for p in turn.facts),
-                    "retrieves_evidence": retrieves(rewrite, list(turn.evidence)) if turn.evidence else None,
-                    "latency_s": round(latency, 3), "completion_tokens": tokens,
-                })
+                rows.append(
+                    {
+                        "case": case.id,
+                        "turn": i + 1,
+                        "variant": name,
+                        "question": turn.question,
+                        "rewrite": rewrite,
+                        "is_question": bool(QUESTION.search(rewrite)),
+                        "content_kept": round(len(asked & kept) / len(asked), 3) if asked else 1.0,
+                        "keeps_all_content": asked <= kept,
+                        "names_referent": all(re.search(p, rewrite) for p in REFERENTS[(case.id, i)]),
+                        "leaks_answer": bool(turn.facts) and all(re.search(p, rewrite) for p in turn.facts),
+                        "retrieves_evidence": retrieves(rewrite, list(turn.evidence))
+                        if turn.evidence
+                        else None,
+                        "latency_s": round(latency, 3),
+                        "completion_tokens": tokens,
+                    }
+                )
     model.close()
     (RESULTS / "condense.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+
     def good(r: dict[str, Any]) -> bool:
         return r["is_question"] and r["keeps_all_content"] and r["names_referent"]
 
@@ -109,17 +120,20 @@ def main() -> None:
     for name in ("raw", "concat", "project", "fewshot"):
         rs = [r for r in rows if r["variant"] == name]
         ev = [r for r in rs if r["retrieves_evidence"] is not None]
-        summary.append({
-            "variant": name, "n": len(rs),
-            "is_question": round(sum(r["is_question"] for r in rs) / len(rs), 3),
-            "keeps_all_content": round(sum(r["keeps_all_content"] for r in rs) / len(rs), 3),
-            "content_kept_mean": round(sum(r["content_kept"] for r in rs) / len(rs), 3),
-            "names_referent": round(sum(r["names_referent"] for r in rs) / len(rs), 3),
-            "question+content+referent": round(sum(good(r) for r in rs) / len(rs), 3),
-            "leaks_answer": round(sum(r["leaks_answer"] for r in rs) / len(rs), 3),
-            "retrieves_evidence_top3": f"{sum(r['retrieves_evidence'] for r in ev)}/{len(ev)}",
-            "latency_p50_s": round(pct([r["latency_s"] for r in rs], 50), 2),
-        })
+        summary.append(
+            {
+                "variant": name,
+                "n": len(rs),
+                "is_question": round(sum(r["is_question"] for r in rs) / len(rs), 3),
+                "keeps_all_content": round(sum(r["keeps_all_content"] for r in rs) / len(rs), 3),
+                "content_kept_mean": round(sum(r["content_kept"] for r in rs) / len(rs), 3),
+                "names_referent": round(sum(r["names_referent"] for r in rs) / len(rs), 3),
+                "question+content+referent": round(sum(good(r) for r in rs) / len(rs), 3),
+                "leaks_answer": round(sum(r["leaks_answer"] for r in rs) / len(rs), 3),
+                "retrieves_evidence_top3": f"{sum(r['retrieves_evidence'] for r in ev)}/{len(ev)}",
+                "latency_p50_s": round(pct([r["latency_s"] for r in rs], 50), 2),
+            }
+        )
         print(json.dumps(summary[-1]))
     (RESULTS / "condense_summary.json").write_text(json.dumps(summary, indent=1))
     for r in rows:

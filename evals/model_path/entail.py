@@ -72,8 +72,14 @@ def binom_sf(k: int, n: int, p: float) -> float:
     return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
 
 
-def report(name: str, preds: list[bool], labels: list[bool], scores: list[float] | None,
-           latencies: list[float], tokens: list[int]) -> dict[str, Any]:
+def report(
+    name: str,
+    preds: list[bool],
+    labels: list[bool],
+    scores: list[float] | None,
+    latencies: list[float],
+    tokens: list[int],
+) -> dict[str, Any]:
     n = len(labels)
     correct = sum(p == y for p, y in zip(preds, labels, strict=True))
     pos = sum(labels)
@@ -81,13 +87,18 @@ def report(name: str, preds: list[bool], labels: list[bool], scores: list[float]
     tnr = sum((not p) and (not y) for p, y in zip(preds, labels, strict=True)) / (n - pos)
     majority = max(pos, n - pos) / n
     out = {
-        "run": name, "n": n, "accuracy": round(correct / n, 3),
+        "run": name,
+        "n": n,
+        "accuracy": round(correct / n, 3),
         "balanced_accuracy": round((tpr + tnr) / 2, 3),
-        "recall_supported": round(tpr, 3), "recall_unsupported": round(tnr, 3),
-        "said_supported": round(sum(preds) / n, 3), "majority_rate": round(majority, 3),
+        "recall_supported": round(tpr, 3),
+        "recall_unsupported": round(tnr, 3),
+        "said_supported": round(sum(preds) / n, 3),
+        "majority_rate": round(majority, 3),
         "p_value_vs_majority": round(binom_sf(correct, n, majority), 4),
         "latency_p50_s_per_call": round(pct(latencies, 50), 2),
-        "calls": len(latencies), "completion_tokens_total": sum(tokens),
+        "calls": len(latencies),
+        "completion_tokens_total": sum(tokens),
     }
     if scores is not None:
         out["roc_auc_p_true"] = round(auc(scores, labels), 3)
@@ -112,30 +123,45 @@ def p_true(reply: dict[str, Any]) -> float | None:
 def main() -> None:
     claims = load_claims()
     labels = [c["label"] for c in claims]
-    print(f"{len(claims)} claims: {sum(labels)} supported, {len(labels) - sum(labels)} unsupported; "
-          f"two-sentence quotes: {sum(len(c['quotes']) > 1 for c in claims)}")
+    print(
+        f"{len(claims)} claims: {sum(labels)} supported, {len(labels) - sum(labels)} unsupported; "
+        f"two-sentence quotes: {sum(len(c['quotes']) > 1 for c in claims)}"
+    )
     model = LocalModel(model_path(), alias="smollm2-135m")
     results = []
     rows = []
 
     preds, scores, lat, toks = [], [], [], []
-    one = {"type": "object", "properties": {"supported": {"type": "boolean"}}, "required": ["supported"],
-           "additionalProperties": False}
+    one = {
+        "type": "object",
+        "properties": {"supported": {"type": "boolean"}},
+        "required": ["supported"],
+        "additionalProperties": False,
+    }
     for c in claims:
         t = time.perf_counter()
-        reply = model.complete({
-            "messages": render([c]), "temperature": 0, "max_tokens": 20, "logprobs": True, "top_logprobs": 10,
-            "response_format": {"type": "json_schema", "json_schema": {"name": "verdict", "strict": True,
-                                                                        "schema": one}},
-        })
+        reply = model.complete(
+            {
+                "messages": render([c]),
+                "temperature": 0,
+                "max_tokens": 20,
+                "logprobs": True,
+                "top_logprobs": 10,
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "verdict", "strict": True, "schema": one},
+                },
+            }
+        )
         lat.append(time.perf_counter() - t)
         toks.append(reply["usage"]["completion_tokens"])
         pred = bool(json.loads(reply["choices"][0]["message"]["content"])["supported"])
         score = p_true(reply)
         preds.append(pred)
         scores.append(score if score is not None else float(pred))
-        rows.append({"run": "batch1", "claim": c["claim"], "label": c["label"], "pred": pred,
-                     "p_true": score})
+        rows.append(
+            {"run": "batch1", "claim": c["claim"], "label": c["label"], "pred": pred, "p_true": score}
+        )
     results.append(report("batch 1, {supported: bool}", preds, labels, scores, lat, toks))
 
     size = 6
@@ -144,23 +170,37 @@ def main() -> None:
         batch = claims[i : i + size]
         many = {
             "type": "object",
-            "properties": {"verdicts": {"type": "array", "minItems": len(batch), "maxItems": len(batch),
-                                        "items": {"type": "string", "enum": ["SUPPORTED", "UNSUPPORTED"]}}},
-            "required": ["verdicts"], "additionalProperties": False,
+            "properties": {
+                "verdicts": {
+                    "type": "array",
+                    "minItems": len(batch),
+                    "maxItems": len(batch),
+                    "items": {"type": "string", "enum": ["SUPPORTED", "UNSUPPORTED"]},
+                }
+            },
+            "required": ["verdicts"],
+            "additionalProperties": False,
         }
         t = time.perf_counter()
-        reply = model.complete({
-            "messages": render(batch), "temperature": 0, "max_tokens": 120,
-            "response_format": {"type": "json_schema", "json_schema": {"name": "verdicts", "strict": True,
-                                                                        "schema": many}},
-        })
+        reply = model.complete(
+            {
+                "messages": render(batch),
+                "temperature": 0,
+                "max_tokens": 120,
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "verdicts", "strict": True, "schema": many},
+                },
+            }
+        )
         lat.append(time.perf_counter() - t)
         toks.append(reply["usage"]["completion_tokens"])
         verdicts = json.loads(reply["choices"][0]["message"]["content"])["verdicts"]
         for c, v in zip(batch, verdicts, strict=True):
             preds.append(v == "SUPPORTED")
-            rows.append({"run": f"batch{size}", "claim": c["claim"], "label": c["label"],
-                         "pred": v == "SUPPORTED"})
+            rows.append(
+                {"run": f"batch{size}", "claim": c["claim"], "label": c["label"], "pred": v == "SUPPORTED"}
+            )
     results.append(report(f"batch {size}, verdict enum array", preds, labels, None, lat, toks))
     model.close()
     lines = [json.dumps(r, ensure_ascii=False) for r in rows]

@@ -197,8 +197,9 @@ def parse(design: str, reply: str, item: Item) -> Parsed:
             return Parsed(True, not data["ids"], list(dict.fromkeys(data["ids"])), data["answer"])
         if design == "pick_one":
             picked = data["id"]
-            return Parsed(True, picked == "none", [] if picked == "none" else [picked],
-                          item.sentences.get(picked, ""))
+            return Parsed(
+                True, picked == "none", [] if picked == "none" else [picked], item.sentences.get(picked, "")
+            )
     except (KeyError, TypeError):
         return Parsed(False, False, [], "")
     raise ValueError(design)
@@ -240,15 +241,25 @@ def baseline_rows(items: list[Item], k: int) -> list[dict[str, Any]]:
     rows = []
     for it in items:
         text = " ".join(it.top_sentences[:k])
-        rows.append({
-            "case": it.case_id, "kind": it.kind, "refuse_expected": it.refuse,
-            "gate_refuses": it.gate_refuses,
-            "parses": True, "refused": False, "n_cites": k, "all_cites_valid": True,
-            "cited_has_facts": (not it.refuse) and all_match(it.facts, text),
-            "text_has_facts": (not it.refuse) and all_match(it.facts, text),
-            "forbidden": any_match(it.forbid, text), "reply": text[:400],
-            "latency_s": 0.0, "completion_tokens": 0, "finish": "n/a",
-        })
+        rows.append(
+            {
+                "case": it.case_id,
+                "kind": it.kind,
+                "refuse_expected": it.refuse,
+                "gate_refuses": it.gate_refuses,
+                "parses": True,
+                "refused": False,
+                "n_cites": k,
+                "all_cites_valid": True,
+                "cited_has_facts": (not it.refuse) and all_match(it.facts, text),
+                "text_has_facts": (not it.refuse) and all_match(it.facts, text),
+                "forbidden": any_match(it.forbid, text),
+                "reply": text[:400],
+                "latency_s": 0.0,
+                "completion_tokens": 0,
+                "finish": "n/a",
+            }
+        )
     return rows
 
 
@@ -267,16 +278,19 @@ def summary(design: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "n_refusal": len(ref),
         "parses": share(rows, lambda r: r["parses"]),
         "first cite = first listed (non-refused)": share(
-            [r for r in rows if not r["refused"]], lambda r: r.get("first_cite_is_first_listed", True)),
+            [r for r in rows if not r["refused"]], lambda r: r.get("first_cite_is_first_listed", True)
+        ),
         "cites_valid (of non-refused)": share(
-            [r for r in rows if not r["refused"]], lambda r: r["all_cites_valid"]),
+            [r for r in rows if not r["refused"]], lambda r: r["all_cites_valid"]
+        ),
         "cited_has_facts (answerable)": share(ans, lambda r: r["cited_has_facts"]),
         "text_has_facts (answerable)": share(ans, lambda r: r["text_has_facts"]),
         "cited_has_facts (answered)": share(answered, lambda r: r["cited_has_facts"]),
         "false_refusal (answerable)": share(ans, lambda r: r["refused"]),
         "refused (refusal cases)": share(ref, lambda r: r["refused"]),
         "refused incl. relevance gate (refusal cases)": share(
-            ref, lambda r: r["refused"] or r["gate_refuses"]),
+            ref, lambda r: r["refused"] or r["gate_refuses"]
+        ),
         "forbidden text": share(rows, lambda r: r["forbidden"]),
         "finish=length": share(rows, lambda r: r["finish"] == "length"),
         "latency_p50_s": round(pct([r["latency_s"] for r in rows], 50), 2),
@@ -297,14 +311,18 @@ def main() -> None:
     limit = next((int(a.split("=")[1]) for a in sys.argv if a.startswith("--limit=")), None)
     if limit:
         items = items[:limit]
-    print(f"{len(items)} questions ({sum(not i.refuse for i in items)} answerable); "
-          f"sentences per prompt: {sum(len(i.sentences) for i in items) / len(items):.1f}")
+    print(
+        f"{len(items)} questions ({sum(not i.refuse for i in items)} answerable); "
+        f"sentences per prompt: {sum(len(i.sentences) for i in items) / len(items):.1f}"
+    )
     tag = "all" if "--all" in sys.argv else "half"
     tag += f"_top{top}" if top else "_full"
     tag += "_doc" if order == "doc" else ""
     tag += f"_limit{limit}" if limit else ""
-    summaries = [summary("baseline_top1_sentence", baseline_rows(items, 1)),
-                 summary("baseline_top3_sentences", baseline_rows(items, 3))]
+    summaries = [
+        summary("baseline_top1_sentence", baseline_rows(items, 1)),
+        summary("baseline_top3_sentences", baseline_rows(items, 3)),
+    ]
     for s in summaries:
         print(json.dumps(s))
     model = LocalModel(model_path(), alias="smollm2-135m")
@@ -318,19 +336,26 @@ def main() -> None:
             }
             sch = schema(design, list(item.sentences))
             if sch:
-                request["response_format"] = {"type": "json_schema",
-                                              "json_schema": {"name": design, "strict": True, "schema": sch}}
+                request["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": design, "strict": True, "schema": sch},
+                }
             t = time.perf_counter()
             reply = model.complete(request)
             latency = time.perf_counter() - t
             text = reply["choices"][0]["message"]["content"] or ""
             row = score(design, item, parse(design, text, item), text)
             usage = reply["usage"]
-            row.update(latency_s=round(latency, 3), completion_tokens=usage["completion_tokens"],
-                       prompt_tokens=usage["prompt_tokens"], finish=reply["choices"][0]["finish_reason"])
+            row.update(
+                latency_s=round(latency, 3),
+                completion_tokens=usage["completion_tokens"],
+                prompt_tokens=usage["prompt_tokens"],
+                finish=reply["choices"][0]["finish_reason"],
+            )
             rows.append(row)
         (RESULTS / f"grounded_{design}_{tag}.jsonl").write_text(
-            "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n"
+        )
         summaries.append(summary(design, rows))
         print(json.dumps(summaries[-1]))
     model.close()

@@ -86,8 +86,10 @@ def run(variant: str) -> dict[str, object]:
 def main() -> None:
     os.environ.setdefault("ASSISTANT_INDEX_DIR", tempfile.mkdtemp())
     chosen = sys.argv[1:] or list(VARIANTS)
-    print("| variant | cases passed | turns correct | follow-ups correct | follow-up evidence in top-k "
-          "| rewrites accepted | seconds |")
+    print(
+        "| variant | cases passed | turns correct | follow-ups correct | follow-up evidence in top-k "
+        "| rewrites accepted | seconds |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for variant in chosen:
         r = run(variant)

@@ -58,8 +58,11 @@ def main() -> None:  # noqa: PLR0915 - one probe after another, on purpose
     record("response_format json_schema", conforms_odd(r.message.content), r.message.content)
 
     r = chat(response_format={"type": "json_schema", "json_schema": {"name": "p", "schema": ODD_SCHEMA}})
-    record("response_format json_schema no strict", conforms_odd(r.choices[0].message.content),
-           r.choices[0].message.content)
+    record(
+        "response_format json_schema no strict",
+        conforms_odd(r.choices[0].message.content),
+        r.choices[0].message.content,
+    )
 
     r = chat(response_format={"type": "json_object"}).choices[0]
     try:
@@ -84,8 +87,12 @@ def main() -> None:  # noqa: PLR0915 - one probe after another, on purpose
     ids_schema = {
         "type": "object",
         "properties": {
-            "ids": {"type": "array", "items": {"type": "string", "enum": ["3.2", "1.4"]}, "minItems": 1,
-                    "maxItems": 2},
+            "ids": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["3.2", "1.4"]},
+                "minItems": 1,
+                "maxItems": 2,
+            },
         },
         "required": ["ids"],
         "additionalProperties": False,
@@ -129,13 +136,22 @@ def main() -> None:  # noqa: PLR0915 - one probe after another, on purpose
 
     # -- stop, length ----------------------------------------------------------------------------
     r = chat(stop=["Paris"]).choices[0]
-    record("stop", "Paris" not in (r.message.content or "") and r.finish_reason == "stop",
-           {"text": r.message.content, "finish": r.finish_reason})
+    record(
+        "stop",
+        "Paris" not in (r.message.content or "") and r.finish_reason == "stop",
+        {"text": r.message.content, "finish": r.finish_reason},
+    )
 
     r = chat(max_tokens=3)
-    record("finish_reason length (non-stream)", r.choices[0].finish_reason == "length",
-           {"text": r.choices[0].message.content, "finish": r.choices[0].finish_reason,
-            "completion_tokens": r.usage.completion_tokens if r.usage else None})
+    record(
+        "finish_reason length (non-stream)",
+        r.choices[0].finish_reason == "length",
+        {
+            "text": r.choices[0].message.content,
+            "finish": r.choices[0].finish_reason,
+            "completion_tokens": r.usage.completion_tokens if r.usage else None,
+        },
+    )
 
     stream = chat(max_tokens=3, stream=True, stream_options={"include_usage": True})
     finishes, usage, parts = [], None, []
@@ -146,8 +162,11 @@ def main() -> None:  # noqa: PLR0915 - one probe after another, on purpose
                 parts.append(c.delta.content)
             if c.finish_reason:
                 finishes.append(c.finish_reason)
-    record("finish_reason length (stream)", finishes == ["length"],
-           {"finishes": finishes, "text": "".join(parts), "usage": usage.model_dump() if usage else None})
+    record(
+        "finish_reason length (stream)",
+        finishes == ["length"],
+        {"finishes": finishes, "text": "".join(parts), "usage": usage.model_dump() if usage else None},
+    )
 
     # -- streaming with a schema --------------------------------------------------------------------
     t0 = time.monotonic()
@@ -160,9 +179,16 @@ def main() -> None:  # noqa: PLR0915 - one probe after another, on purpose
                 parts.append(c.delta.content)
             if c.finish_reason:
                 finishes.append(c.finish_reason)
-    record("stream + json_schema", conforms_odd("".join(parts)),
-           {"chunks": len(parts), "first_chunk_s": round(first or -1, 3), "finishes": finishes,
-            "text": "".join(parts)})
+    record(
+        "stream + json_schema",
+        conforms_odd("".join(parts)),
+        {
+            "chunks": len(parts),
+            "first_chunk_s": round(first or -1, 3),
+            "finishes": finishes,
+            "text": "".join(parts),
+        },
+    )
 
     # -- penalties ------------------------------------------------------------------------------------
     base_rep = chat(REPEAT, max_tokens=40).choices[0].message.content
@@ -187,14 +213,20 @@ def main() -> None:  # noqa: PLR0915 - one probe after another, on purpose
     first_ids = httpx.post(f"{root}/tokenize", json={"content": first_word}).json()["tokens"]
     bias = {str(first_ids[0]): -100}
     out = chat(logit_bias=bias).choices[0].message.content or ""
-    record("logit_bias (OpenAI dict)", not out.startswith(first_word),
-           {"banned": first_word, "token": first_ids[0], "text": out, "tokens_The": tokens})
+    record(
+        "logit_bias (OpenAI dict)",
+        not out.startswith(first_word),
+        {"banned": first_word, "token": first_ids[0], "text": out, "tokens_The": tokens},
+    )
 
     # -- logprobs ----------------------------------------------------------------------------------------
     r = chat(max_tokens=3, logprobs=True, top_logprobs=3).choices[0]
     lp = r.logprobs.content if r.logprobs else None
-    record("logprobs/top_logprobs", bool(lp),
-           [(t.token, round(t.logprob, 3), [x.token for x in t.top_logprobs]) for t in lp or []])
+    record(
+        "logprobs/top_logprobs",
+        bool(lp),
+        [(t.token, round(t.logprob, 3), [x.token for x in t.top_logprobs]) for t in lp or []],
+    )
 
     # -- n > 1 ------------------------------------------------------------------------------------------
     try:
@@ -206,11 +238,24 @@ def main() -> None:  # noqa: PLR0915 - one probe after another, on purpose
     # -- discovery endpoints --------------------------------------------------------------------------
     props = httpx.get(f"{root}/props").json()
     models = httpx.get(f"{base}/models").json()
-    record("GET /props", True, {k: props.get(k) for k in ("build_info", "model_alias", "total_slots")}
-           | {"n_ctx": props["default_generation_settings"]["n_ctx"],
-              "default_temperature": props["default_generation_settings"]["params"]["temperature"]})
-    record("GET /v1/models", True, {"id": models["data"][0]["id"], "owned_by": models["data"][0]["owned_by"],
-                                    "meta": models["data"][0].get("meta")})
+    record(
+        "GET /props",
+        True,
+        {k: props.get(k) for k in ("build_info", "model_alias", "total_slots")}
+        | {
+            "n_ctx": props["default_generation_settings"]["n_ctx"],
+            "default_temperature": props["default_generation_settings"]["params"]["temperature"],
+        },
+    )
+    record(
+        "GET /v1/models",
+        True,
+        {
+            "id": models["data"][0]["id"],
+            "owned_by": models["data"][0]["owned_by"],
+            "meta": models["data"][0].get("meta"),
+        },
+    )
     (RESULTS / "capabilities.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     del server
 
