@@ -123,28 +123,34 @@ PLANTED = {
 }
 
 
+def ask_one_file(folder: Path, text: str, question: str) -> Answer:
+    """Index one file with ``text`` in ``folder`` (and nothing else) and ask about it."""
+    (folder / "notes.txt").write_text(text)
+    assistant = Assistant()
+    assistant.ingest([folder])
+    return assistant.ask(question)
+
+
 def test_a_span_that_is_an_address_leads_as_written(tmp_path: Path) -> None:
     """A leading span gets a sentence's capital, unless that would change it: a URL stays a URL."""
-    (tmp_path / "privacy.txt").write_text(
+    answer = ask_one_file(
+        tmp_path,
         "Privacy\n\nOur privacy statement is located at https://example.org/privacy and it was last "
-        "updated in May.\n\nthe office is open on weekdays.\n"
+        "updated in May.\n\nthe office is open on weekdays.\n",
+        "Where is the privacy statement located?",
     )
-    assistant = Assistant()
-    assistant.ingest([tmp_path])
-    answer = assistant.ask("Where is the privacy statement located?")
     assert answer.text.startswith("https://example.org/privacy [1]."), answer.text
 
 
 def test_a_span_is_quoted_from_the_sentence_it_was_read_from(tmp_path: Path) -> None:
     """The name also stands in an earlier sentence of the passage, which does not answer: the lead
     span's quote must be the sentence that says who maintains the port, not the first that holds it."""
-    (tmp_path / "port.txt").write_text(
+    answer = ask_one_file(
+        tmp_path,
         "Port notes\n\nMark Adler wrote the decompression code in 1995, long before any port existed. "
-        "Since 2004 the Windows port has been maintained by Mark Adler, who also answers its bug reports.\n"
+        "Since 2004 the Windows port has been maintained by Mark Adler, who also answers its bug reports.\n",
+        "Who maintains the Windows port?",
     )
-    assistant = Assistant()
-    assistant.ingest([tmp_path])
-    answer = assistant.ask("Who maintains the Windows port?")
     assert answer.text.startswith("Mark Adler [1]."), answer.text
     assert [c.quote for c in answer.citations] == [
         "Since 2004 the Windows port has been maintained by Mark Adler, who also answers its bug reports."
