@@ -117,8 +117,8 @@ class ParagraphWriter:
 
 _CONDITIONS = {
     "fresh": "fresh",
-    "stale": "stale: files changed since the last ingest; the next question re-indexes them "
-    "(or run `assistant ingest`)",
+    "stale": "stale: the files, or how this version indexes them, changed since the last ingest; the "
+    "next question re-indexes them (or run `assistant ingest`)",
     "incomplete": "incomplete: an ingest was interrupted; the next command finishes it "
     "(or run `assistant ingest`)",
     "empty": "empty: nothing ingested yet; the first question indexes the bundled article "
