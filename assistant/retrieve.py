@@ -123,9 +123,8 @@ class Retriever:
                 if (passage.doc_id, start) in seen:
                     continue
                 seen.add((passage.doc_id, start))
-                if (
-                    lemmas is not None
-                ):  # stored at ingest: the reader and the verifier do not analyse it again
+                # stored at ingest: the reader and the verifier do not analyse it again
+                if lemmas is not None:
                     remember(passage.text[first:last], *lemmas[0][number])
                 vector = np.ascontiguousarray(row, dtype=np.float32)
                 vectors.append(vector)
