@@ -212,10 +212,7 @@ def calibrate(rows: Rows, fitted_on: str, made_weight: float = 0.0) -> tuple[Mod
     decider = Logistic.fitted(
         FEATURES + CONTEXT, values, rows.labels[decided], question_weight[rows.group[decided]], L2
     )
-    probabilities = decider.probabilities(values) if decided else np.zeros(0)
-    answers: list[list[tuple[float, bool]]] = [[] for _ in rows.refuse]
-    for i, p in zip(decided, probabilities, strict=True):
-        answers[rows.group[i]].append((float(p), bool(rows.labels[i])))
+    answers = _answers(rows, top, decider)
     accuracy = np.array([_accuracy(answers, rows, real, t) for t in THRESHOLDS])
     reach = round(PLATEAU / STEP)
     smoothed = [accuracy[max(0, i - reach) : i + reach + 1].mean() for i in range(len(THRESHOLDS))]
@@ -226,12 +223,7 @@ def calibrate(rows: Rows, fitted_on: str, made_weight: float = 0.0) -> tuple[Mod
 def right(model: Model, rows: Rows) -> np.ndarray:
     """Per question: does ``model`` get it right, deciding as the reader does (the ranker's best
     ``DECIDED`` answer when at or above the threshold; a gated question is refused)."""
-    answers: list[list[tuple[float, bool]]] = [[] for _ in rows.refuse]
-    for g, top in enumerate(_decided(rows, model.ranker)):
-        if top:
-            p = model.decider.probabilities(np.vstack([row for _, row in top]))
-            answers[g] = [(float(pg), bool(rows.labels[i])) for (i, _), pg in zip(top, p, strict=True)]
-    return _correct(answers, rows, model.threshold)
+    return _correct(_answers(rows, _decided(rows, model.ranker), model.decider), rows, model.threshold)
 
 
 @dataclass(frozen=True)
@@ -250,12 +242,15 @@ class CrossValidation:
     """Each set's share right when the fit saw only the other sets: the closer model of new text."""
 
     def __str__(self) -> str:
-        sets = lambda values: " ".join(f"{v:.3f}" for v in values)  # noqa: E731
         return (
             f"{REPEATS}x{FOLDS}-fold cross-validation {self.folds:.4f} (± {self.spread:.4f} between fold "
-            f"draws; per set {sets(self.per_set)}), leave-one-set-out {np.mean(self.left_out):.4f} "
-            f"(per set {sets(self.left_out)})"
+            f"draws; per set {_listed(self.per_set)}), leave-one-set-out "
+            f"{np.mean(self.left_out):.4f} (per set {_listed(self.left_out)})"
         )
+
+
+def _listed(values: tuple[float, ...]) -> str:
+    return " ".join(f"{v:.3f}" for v in values)
 
 
 FOLDS = 5
@@ -303,6 +298,20 @@ def _decided(rows: Rows, ranker: Logistic) -> list[list[tuple[int, np.ndarray]]]
         context = decider_values(values, ranked, order)
         found[g] = [(int(members[k]), context[k]) for k in order[:DECIDED]]
     return found
+
+
+def _answers(
+    rows: Rows, top: list[list[tuple[int, np.ndarray]]], decider: Logistic
+) -> list[list[tuple[float, bool]]]:
+    """Per question: the decider's probability for each of its decided candidates, and whether that
+    candidate is a right sentence."""
+    answers: list[list[tuple[float, bool]]] = [[] for _ in rows.refuse]
+    decided = [i for candidates in top for i, _ in candidates]
+    if decided:
+        probabilities = decider.probabilities(np.vstack([row for candidates in top for _, row in candidates]))
+        for i, p in zip(decided, probabilities, strict=True):
+            answers[rows.group[i]].append((float(p), bool(rows.labels[i])))
+    return answers
 
 
 def _accuracy(
