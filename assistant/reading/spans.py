@@ -202,7 +202,7 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
     for place in places:
         if any(a < place[1] and place[0] < b and (a, b) != place for a, b in addresses):
             continue  # a piece of an address ("help" of help-libtasn1@gnu.org) answers nothing
-        if _WHOLE_ADDRESS.fullmatch(sentence, *place) or kind == "version":
+        if place in addresses or kind == "version":
             if normalize(sentence[place[0] : place[1]]) not in asked:  # an address or a version is whole
                 found.append((sentence[place[0] : place[1]], *place))
             continue
