@@ -30,6 +30,7 @@ from .columns import create
 from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
 from .embeddings import Embedder, PassageEmbedder
 from .errors import CorpusError, IndexDamagedError, StoreError
+from .formats import reading
 from .ingest import Chunker, Corpus, FileRef, Limit, scan
 from .ingestion import Ingestion
 from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredChunk
@@ -664,7 +665,7 @@ class Index:
 
     def document_signature(self, doc_id: str, sha256: str) -> str:
         """Changes when the document's content or the way it is chunked and embedded changes."""
-        return digest(doc_id, sha256, self.signature)[:16]
+        return digest(doc_id, sha256, self.signature, *reading(doc_id))[:16]
 
     def chunker(self) -> Chunker:
         return chunker_for(self.settings, self.embedder)

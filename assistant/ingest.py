@@ -170,10 +170,7 @@ def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile
 
 
 def _title(path: Path, text: str) -> str:
-    """A Markdown heading, the heading-like first lines of a text file, or the file name."""
-    heading = re.match(r"\s*#\s+(.+)", text)
-    if heading and path.suffix.lower() == ".md":
-        return heading.group(1).strip()
+    """The heading-like first lines of a text file, or the file name."""
     lines = []
     for raw in text.strip().splitlines()[:2]:
         line = raw.strip()

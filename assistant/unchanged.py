@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from .derived import FORMAT as DERIVED_FORMAT
 from .derived import generation_folder
+from .formats import READINGS
 from .ingest import FileRef, scan
 from .models import IngestReport, SkippedFile
 from .private import FILE_MODE, write_private
@@ -72,7 +73,7 @@ def corpus_manifest(
     signature: str, settings: Settings, roots: list[Path], refs: list[FileRef], skipped: list[SkippedFile]
 ) -> str:
     """A hash of what ``stat`` says about every corpus file, and of how they are chunked."""
-    parts = [signature, str(settings.max_file_mb)]
+    parts = [signature, str(settings.max_file_mb), json.dumps(READINGS, sort_keys=True)]
     parts += [json.dumps([str(r.resolve()) for r in roots])]
     parts += [f"{r.doc_id}|{r.size}|{r.mtime_ns}" for r in refs]
     parts += [f"skip|{s.path}|{s.reason}" for s in skipped]

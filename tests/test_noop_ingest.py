@@ -123,3 +123,22 @@ def test_other_settings_a_bad_record_or_a_running_ingest_take_the_full_path(corp
         assert noop_report(settings, [corpus_dir]) is None
     record_path(settings).write_text("{not json")
     assert noop_report(settings, [corpus_dir]) is None
+
+
+def test_a_format_read_anew_redoes_only_its_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a format's reading changes (``formats.READINGS``, as Markdown's did when it began to be read
+    as it renders), an existing index redoes the documents of that format once, on the next ingest —
+    also the one a no-op record would otherwise have skipped — and keeps every other document."""
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    (corpus / "readme.md").write_text("# Tool\n\nThe tool is a [fast](https://example.org) parser.\n")
+    (corpus / "notes.txt").write_text("The boiler was serviced in May.\n")
+    assert ingest(corpus)["added"] == 2
+    assert ingest(corpus)["unchanged"] == 2  # a no-op, decided from the record
+    monkeypatch.setattr("assistant.formats.READINGS", {".md": "read another way"})
+    monkeypatch.setattr("assistant.unchanged.READINGS", {".md": "read another way"})
+    report = Assistant().ingest([corpus])
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert Assistant().ingest([corpus]).unchanged == 2

@@ -3,7 +3,8 @@
 What is stored and quoted is the extracted text (``Document.text``): every citation offset points into
 it. Each reader turns one format into readable text (paragraphs separated by blank lines, headings on
 a line of their own) and records its sections: the page of a PDF (``p. 12``), the heading a part of a
-web page, Word file or Markdown file is under (``§ Results``); plain text has none.
+web page, Word file or Markdown file is under (``§ Results``); plain text has none. Markdown is read as
+it renders (links as their words, no emphasis marks), like a web page.
 
 Files come from anywhere, so every reader works within limits checked before the expensive part (pages
 declared, bytes a zip would unpack to, nesting depth) and says in one line why a file cannot be read.
@@ -17,7 +18,7 @@ from pathlib import Path
 from ..models import locate
 from .base import Extracted, TextTooLarge, Unreadable
 
-__all__ = ["Extracted", "TextTooLarge", "Unreadable", "extract", "locate", "supported"]
+__all__ = ["READINGS", "Extracted", "TextTooLarge", "Unreadable", "extract", "locate", "reading", "supported"]
 
 
 Reader = Callable[[bytes, int | None], Extracted]
@@ -30,7 +31,7 @@ def _reader(suffix: str) -> Reader | None:
 
         return read_text
     if suffix == ".md":
-        from .plain import read_markdown
+        from .markdown import read_markdown
 
         return read_markdown
     if suffix == ".pdf":
@@ -54,6 +55,17 @@ CONTAINERS = (".pdf", ".html", ".htm", ".docx")
 """Formats whose files hold much besides their text (images, markup): the size limit applies to the text
 extracted, and the file itself may be up to ``CONTAINER_FACTOR`` times as large."""
 CONTAINER_FACTOR = 5
+
+
+READINGS = {".md": "rendered"}
+"""Formats whose text is read differently from how an older index stored it: a document of such a format
+is extracted and embedded again once (``reading`` is part of its signature); other documents are kept."""
+
+
+def reading(name: str) -> tuple[str, ...]:
+    """How a document of this name is read, when that changed since the first index format."""
+    suffix = Path(name).suffix.lower()
+    return (READINGS[suffix],) if suffix in READINGS else ()
 
 
 def supported(path: Path) -> bool:
