@@ -296,6 +296,18 @@ def test_a_sentence_that_ends_in_a_quotation_keeps_its_citation_whole(assistant:
     assert [c.text for c in split_claims(result.text)] == ['Servius wrote "The Rhine is a river of Gaul."']
 
 
+def test_a_sentence_that_ends_in_an_ellipsis_keeps_it(assistant: Assistant) -> None:
+    """Code cut short in a README ("install_requires=[…], ...") is quoted as written: the answer's
+    sentence keeps all three dots before its marker, so it still reads as its quote."""
+    text = 'setup(name="ext", install_requires=["tiktoken"], ...)\n\nThen install it.'
+    passage = Passage(
+        rank=1, chunk_id="c", doc_id="d", title="t", text=text, start=0, end=len(text), score=1.0
+    )
+    verifier = Verifier([Source(number=1, passage=passage)], assistant.embedder)
+    result = verify_text('setup(name="ext", install_requires=["tiktoken"], ... [1]', verifier)
+    assert result.text == 'setup(name="ext", install_requires=["tiktoken"], ... [1]'
+
+
 def test_streaming_verification_matches_batch_verification(verifier: Verifier) -> None:
     draft = (
         "Takaichi and Trump agreed that the visit would occur this spring. [1] "
