@@ -31,9 +31,11 @@ from assistant.reading.features import (
     _qualifiers,
 )
 from assistant.reading.model import WEIGHTS, load
-from assistant.reading.reader import _continued
+from assistant.reading.question import defines as question_defines
+from assistant.reading.reader import _command_for, _continued
 from assistant.reading.spans import extract
 from assistant.retrieve import score_sentences
+from assistant.settings import load_settings
 from assistant.text import normalize, same_term, sentence_spans, words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +82,38 @@ def test_the_type_asked_for(question: str, kind: str | None) -> None:
 )
 def test_the_noun_asked_about(question: str, focus: str | None) -> None:
     assert analyze(question).focus == focus
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "defined", "defines"),
+    [
+        (
+            "What is tiktoken?",
+            "tiktoken is a fast BPE tokeniser for use with OpenAI's models.",
+            "tiktoken",
+            True,
+        ),
+        (
+            "What does tiktoken do?",
+            "tiktoken is between 3-6x faster than a comparable tokeniser:",
+            "tiktoken",
+            True,
+        ),
+        ("What does the Rhine do?", "The Rhine (German: Rhein) flows into the North Sea.", "the Rhine", True),
+        ("What is the Rhine?", "The Rhine is a European river.", None, False),  # "the": a focus question
+        ("What is tiktoken?", "For precise details, see tiktoken/registry.py.", "tiktoken", False),
+        ("What is tiktoken?", "tiktoken_ext is a namespace package.", "tiktoken", False),
+        ("What is tiktoken?", "tiktoken.get_encoding finds an encoding.", "tiktoken", False),
+        ("What did China do?", "China staged drills.", None, False),
+        ("What is the name of the drills?", "The name of the drills is Strait Thunder.", None, False),
+    ],
+)
+def test_what_a_definition_question_defines(
+    question: str, sentence: str, defined: str | None, defines: bool
+) -> None:
+    asked = analyze(question)
+    assert asked.defined == defined
+    assert question_defines(asked, sentence) == defines
 
 
 def test_names_terms_and_polarity() -> None:
@@ -149,6 +183,10 @@ def test_the_questions_a_message_asks(message: str, expected: list[str]) -> None
             "zlib@gzip.org",  # not "Please": an imperative that opens a sentence is not a place
         ),
         ("What is the project website?", "See https://gmplib.org/ for news.", "https://gmplib.org/"),
+        ("Who wrote it?", "Mark Adler wrote the decompression code.", "Mark Adler"),
+        ("Which Python versions does httpx support?", "HTTP/1.1 and HTTP/2 support.", None),  # HTTP's
+        ("Which Python versions does httpx support?", "HTTPX requires Python 3.8+.", "3.8+"),
+        ("Which zlib version is bundled?", "The tarball bundles zlib-1.2.13 for Windows.", "1.2.13"),
         ("How much is the fare?", "Route 14 costs 2 pounds for a single fare.", "2 pounds"),  # not "14 costs"
         (
             "When did the straightening program begin?",
@@ -461,3 +499,24 @@ def test_a_negated_form_is_another_word_with_a_negating_prefix(prefix: str, stem
         for p, shortest in _PREFIXES.items()
     )
     assert _negated_form(word, frozenset({stem, "able"})) is expected
+
+
+def test_a_how_to_answer_brings_the_command_below_it(tmp_path: Path) -> None:
+    """A README says how in a sentence and what to type in the code block under it: the answer to "How
+    do I install it?" shows both, each quoted; a line of prose that merely lacks a full stop does not."""
+    (tmp_path / "README.md").write_text(
+        "# Garden\n\nGarden plans vegetable beds.\n\n## Installation\n\n"
+        "Install Garden with pip or your favourite package manager.\n\n"
+        "```sh\npython -m pip install garden\n```\n\n"
+        "## Tests\n\nThe tests need the fixtures submodule. You can then run the tests with\n\n"
+        "```\nmake check\n```\n",
+        encoding="utf-8",
+    )
+    assistant = Assistant(load_settings(corpus=[tmp_path]))
+    assistant.ingest([tmp_path])
+    answer = assistant.ask("How do I install Garden?")
+    assert "python -m pip install garden" in answer.text, answer.text
+    assert [c.quote for c in answer.citations][-1] == "python -m pip install garden"
+    asked = analyze("How do I run the tests?")
+    assert not _command_for(asked, "You can then run the tests with")
+    assert _command_for(asked, "make tests")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..text import (
     NUMBER_WORDS,
@@ -102,9 +103,11 @@ _VERSION_FOCUS = re.compile(
     r"(?i)^\W*(?:(?:in|from|since|until|for|with|under|of|on)\s+)?(?:what|which)\s+(?:[\w.+-]+\s+){0,3}?"
     r"(version|release)s?\b"
 )
-# "What is zlib?", "What are hooks?": the thing named is the subject to define, not the noun asked for.
+# "What is zlib?", "What are hooks?", "What does tiktoken do?": the thing named is the subject to define,
+# not the noun asked for.
 _DEFINITION = re.compile(
-    r"(?i)^\W*what\s+(?:is|was|are|were)\s+(?!(?:the|a|an)\b)[\w.+-]+(?:\s+[\w.+-]+){0,2}\s*\?\s*$"
+    r"(?i)^\W*what\s+(?:(?:is|was|are|were)\s+(?!(?:the|a|an)\b)(?P<defined>[\w.+-]+(?:\s+[\w.+-]+){0,2})"
+    r"|(?:does|do)\s+(?P<doer>[\w.+-]+(?:\s+[\w.+-]+){0,2}?)\s+do)\s*\?\s*$"
 )
 _VERB_S = re.compile(r"[^s]s$")  # "ends", "makes"; not "city" in "the largest city the Rhine runs through"
 _DETERMINERS = frozenset("the a an my your his her its our their this that these those".split())
@@ -130,6 +133,8 @@ class Question:
     context_terms: tuple[str, ...]
     negative: bool
     yes_no: bool
+    defined: str | None = None
+    """What a "What is X?" / "What does X do?" question asks to define (as written), or None."""
 
     @property
     def full(self) -> str:
@@ -151,6 +156,7 @@ def analyze(question: str) -> Question:
         context_terms=tuple(t for t in question_terms(canonical_names(context)) if t not in own_terms),
         negative=negative(own),
         yes_no=bool(YES_NO.match(own)),
+        defined=defined(own),
     )
 
 
@@ -158,6 +164,24 @@ def question_type(question: str) -> str | None:
     """The type of answer asked for, by the question phrase that comes first, or None."""
     found = [(m.start(), i, name) for i, (name, p) in enumerate(_TYPES) if (m := p.search(question))]
     return min(found)[2] if found else None
+
+
+def defined(question: str) -> str | None:
+    """The thing "What is X?" or "What does X do?" asks about ("What is tiktoken?" → tiktoken)."""
+    match = _DEFINITION.match(question)
+    return (match.group("defined") or match.group("doer")) if match else None
+
+
+def defines(question: Question, sentence: str) -> bool:
+    """Whether ``sentence`` has what the question asks to define as its subject: "tiktoken is a fast …",
+    "The Rhine (German: …) flows …"; not "tiktoken_ext", "tiktoken.get_encoding(…)" or another subject."""
+    return bool(question.defined and _definition(question.defined).match(sentence))
+
+
+@lru_cache(maxsize=64)
+def _definition(defined: str) -> re.Pattern[str]:
+    thing = r"\s+".join(map(re.escape, defined.removeprefix("the ").removeprefix("The ").split()))
+    return re.compile(rf"^\W*(?i:the\s+)?(?i:{thing})(?:\s+\([^)]*\))?,?\s+[a-z]")
 
 
 def focus(question: str) -> str | None:

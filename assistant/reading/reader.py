@@ -24,10 +24,10 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..models import Evidence, Passage
-from ..text import same_term
+from ..text import STOPWORDS, normalize, same_term, words
 from .features import FEATURES, Measured, Sentence, answerable_text, measure, sentence_term_set
 from .model import DECIDED, Model, load
-from .question import Question, analyze, parts
+from .question import Question, analyze, defines, parts
 from .rules import choose, window
 from .spans import extract, typed
 from .vectors import Embed, Rescore
@@ -153,6 +153,8 @@ def weigh(
         return []
     closeness = [0.5 * e.similarity + 0.5 * _coverage(question, sentence_term_set(e.text)) for e in pool]
     order = sorted(range(len(pool)), key=lambda i: (-closeness[i], pool[i].passage_index, pool[i].start))
+    if question.defined:  # "What is tiktoken?": the sentences that start "tiktoken is …" first
+        order.sort(key=lambda i: not defines(question, pool[i].text))
     if typed(question):  # a sentence without a span of the asked type cannot answer: weigh those with one,
         # and for "who" first those that mark a name as a person's (an address, a copyright notice)
         spans = [span.closeness if (span := extract(question, e.text)) else -1.0 for e in pool]
@@ -216,6 +218,10 @@ def _continued(part: PartReading, evidence: Sequence[Evidence], passages: Sequen
     first = part.chosen[0]
     taken = {c.evidence.start for c in part.chosen}
     listed = first.evidence.text.rstrip().endswith(":")
+    if not listed and _HOW.match(part.question.text):  # "Install with pip." and, below it, the command
+        after = _next_sentence(first.evidence, evidence, passages, blank_line=True)
+        if after is not None and after.start not in taken and _command_for(part.question, after.text):
+            return replace(part, chosen=(replace(first, continued_by=(after,)), *part.chosen[1:]))
     following: list[Evidence] = []
     current = first.evidence
     while len(following) < (LISTED if listed else 1):
@@ -227,6 +233,20 @@ def _continued(part: PartReading, evidence: Sequence[Evidence], passages: Sequen
     if not following:
         return part
     return replace(part, chosen=(replace(first, continued_by=tuple(following)), *part.chosen[1:]))
+
+
+_HOW = re.compile(r"(?i)^\W*how\s+(?:do|can|should|would|to)\b")
+
+
+def _command_for(question: Question, text: str) -> bool:
+    """A line that reads as a command, not prose (one line, no closing stop, no function words: "You can
+    then run the tests with" is the start of a sentence), and names a word of the question: "python -m
+    pip install rich" below "Install with pip…" for "How do I install Rich?"."""
+    line = text.strip()
+    if "\n" in line or not line or line[-1] in ".!?:;,":
+        return False
+    said = [w.lower() for w, _, _ in words(line)]
+    return not STOPWORDS.intersection(said) and any(same_term(normalize(w), question.terms) for w in said)
 
 
 def _next_sentence(

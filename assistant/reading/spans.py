@@ -52,7 +52,12 @@ _ADDRESS = (
 )
 _WHOLE_ADDRESS = re.compile(_ADDRESS)
 # A release number: "1.47.0", "2.1.x", "0.89", "3.6.1-2", or "version 2" / "v3" written out.
-_VERSION = r"\b\d+(?:\.(?:\d+|x))+(?:[a-z]\w*|[-+~][\w.+~]*\w)?\b|\b(?:version|release|v)\s?\d+(?:\.\d+)*\b"
+# "3.8+" (3.8 and later) keeps its plus.
+_VERSION = (
+    r"\b\d+(?:\.(?:\d+|x))+(?:[a-z]\w*|[-+~][\w.+~]*\w)?\b\+?|\b(?:version|release|v)\s?\d+(?:\.\d+)*\b"
+)
+# The name a version number is written onto ("HTTP/1.1", "zlib-1.2.13"): it is that thing's version.
+_VERSION_OF = re.compile(r"([A-Za-z][\w.]*)[/-]$")
 _VERSION_NOUNS = frozenset({"version", "release"})
 # What marks a name as a person's or a holder's in plain text: their address after it ("Mark Nudelman
 # <markn@…>", "Ted Ts'o at tytso@…", "Adam Caudill (@adamcaudill)"), or a copyright notice before it.
@@ -203,6 +208,9 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
         if any(a < place[1] and place[0] < b and (a, b) != place for a, b in addresses):
             continue  # a piece of an address ("help" of help-libtasn1@gnu.org) answers nothing
         if place in addresses or kind == "version":
+            owner = _VERSION_OF.search(sentence, 0, place[0]) if kind == "version" else None
+            if owner and not same_term(normalize(owner.group(1)), asked):
+                continue  # "HTTP/1.1" answers which HTTP, not which Python version
             if normalize(sentence[place[0] : place[1]]) not in asked:  # an address or a version is whole
                 found.append((sentence[place[0] : place[1]], *place))
             continue
