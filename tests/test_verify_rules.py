@@ -148,6 +148,10 @@ FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook i
 SCHEDULER = "The scheduler is designed to run on small boards with little memory."
 MERGER = "The village lost its old name after the merger with Eastham."
 MILL_SALE = "The parish council bought the old mill from Eastham in 1990."
+LETTER = "The mayor of Exton invited the Dutch delegation to the harbour festival in a letter last May."
+FESTIVAL = "The festival opened with three days of concerts in the old harbour."
+REPAIR = "The council approved a $4 million repair of the bridge."
+QUILL = "Copyright (c) 2013 Ana Ruiz and the Quill project."
 
 
 @pytest.mark.parametrize(
@@ -441,6 +445,33 @@ MILL_SALE = "The parish council bought the old mill from Eastham in 1990."
         # "meant to" intends, it does not define
         (SCHEDULER, "The scheduler is meant to run on small boards with little memory.", "supported"),
         (SCHEDULER, "The scheduler means small boards with little memory.", "unsupported"),
+        # a verb that carries the source's verb as a noun ("extended an invitation" for "invited"),
+        # checked as that verb: who did it to whom still counts
+        (
+            LETTER,
+            "The mayor of Exton extended an invitation to the Dutch delegation in a letter.",
+            "supported",
+        ),
+        (
+            LETTER,
+            "The Dutch delegation extended an invitation to the mayor of Exton in a letter.",
+            "unsupported",
+        ),
+        (LETTER, "The invitation came in a letter last May.", "supported"),
+        (LETTER, "The mayor of Exton declined an invitation from the Dutch delegation.", "undecided"),
+        # a verb or adjective that states a quantity the source puts before its noun
+        (FESTIVAL, "The concerts lasted three days.", "supported"),
+        (FESTIVAL, "The concerts lasted four days.", "unsupported"),
+        (FESTIVAL, "The festival lasted three days.", "undecided"),
+        (REPAIR, "The repair was worth $4 million.", "supported"),
+        (REPAIR, "The repair cost $4 million.", "supported"),
+        (REPAIR, "The bridge was worth $4 million.", "undecided"),
+        # who holds a copyright the source states by its copyright line
+        (QUILL, "The copyright belongs to Ana Ruiz and the Quill project.", "supported"),
+        (QUILL, "Ana Ruiz holds the copyright.", "supported"),
+        (QUILL, "The copyright belongs to Ben Ortiz.", "unsupported"),
+        (QUILL.replace(" and the Quill project", ""), "Ana Ruiz owns the Quill project.", "unsupported"),
+        (TRUMP, "The copyright belongs to Donald Trump.", "undecided"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

@@ -59,6 +59,7 @@ from .phrases import (
 )
 from .quantities import Quantity, range_partners, same, same_value, unstated
 from .verbs import kin, opposed
+from .wording import restated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -111,9 +112,16 @@ def assess(
     zlib FAQ's "Versions 1.1.3 and before were subject to a double-free vulnerability")."""
     found = Assessment()
     licensed = _licensed(source.text)
+    said_otherwise = restated(claim, source)
     bounds = [(q.start, q.end) for q in claim.quantities if q.bound]
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
+            continue
+        if token.index in said_otherwise:  # "extended the invitation" for "invited"
+            verb = said_otherwise[token.index]
+            if verb is not None:
+                found.words += 1
+                found.aligned[token.index] = verb
             continue
         if not token.number and any(a <= token.start < b for a, b in bounds):
             continue  # "no more than 25": the bound is compared with the number
