@@ -152,6 +152,10 @@ LETTER = "The mayor of Exton invited the Dutch delegation to the harbour festiva
 FESTIVAL = "The festival opened with three days of concerts in the old harbour."
 REPAIR = "The council approved a $4 million repair of the bridge."
 QUILL = "Copyright (c) 2013 Ana Ruiz and the Quill project."
+VESSA = (
+    "The Vessa (Old Norse: Vessá, Danish: Vesså, Swedish: Vessån) is a short river that rises in the Dovre"
+    " hills and empties into the Skagerrak near Larvik."
+)
 
 
 @pytest.mark.parametrize(
@@ -472,6 +476,18 @@ QUILL = "Copyright (c) 2013 Ana Ruiz and the Quill project."
         (QUILL, "The copyright belongs to Ben Ortiz.", "unsupported"),
         (QUILL.replace(" and the Quill project", ""), "Ana Ruiz owns the Quill project.", "unsupported"),
         (TRUMP, "The copyright belongs to Donald Trump.", "undecided"),
+        # an aside in parentheses does not part a name from what is said of it
+        (
+            VESSA,
+            "The Vessa rises in the Dovre hills and empties into the Skagerrak near Larvik.",
+            "supported",
+        ),
+        (
+            VESSA,
+            "The Skagerrak rises in the Dovre hills and empties into the Vessa near Larvik.",
+            "unsupported",
+        ),
+        (VESSA, "The Vessa empties into the Skagerrak near the Dovre hills.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),

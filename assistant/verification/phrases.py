@@ -64,12 +64,11 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
     can move words further, so a miss only counts against the claim."""
     mine = _items(claim)
     theirs = _items(source)
-    position_of: dict[int, int] = {}
-    for p, (_, ix) in enumerate(theirs):
-        for i in ix:
-            position_of[i] = p
-    for k in range(len(source.tokens)):  # a word that is no item (a pronoun) sits where the next item is
-        position_of.setdefault(k, next((p for p, (_, ix) in enumerate(theirs) if ix[0] > k), len(theirs)))
+    position_of = _positions(source, theirs)
+    aside = _parenthesised(source)
+    # the same, with what the source says in parentheses left out: "The Rhine (Romansh: Rein, …) is a
+    # European river that begins …" keeps "Rhine" by "begins" (for words outside parentheses only)
+    outside = _positions(source, [(g, ix) for g, ix in theirs if ix[0] not in aside])
     for position, (item, indices) in enumerate(mine):
         first = claim.tokens[indices[0]]
         if not first.name or not all(i in aligned for i in indices):
@@ -86,9 +85,40 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
             position_of[aligned[indices[0]]]
         }
         near = {q for p in homes for q in range(p - reach, p + reach + 1)}
-        if not any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
-            return f"{first.surface} is not said of what the claim says"
+        if any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
+            continue
+        home = aligned[indices[0]]
+        if home not in aside and any(
+            aligned[ix[0]] not in aside and abs(outside[aligned[ix[0]]] - outside[home]) <= reach
+            for _, ix in neighbours
+        ):
+            continue
+        return f"{first.surface} is not said of what the claim says"
     return None
+
+
+def _positions(source: Analysis, items: list[tuple[Group, tuple[int, ...]]]) -> dict[int, int]:
+    """Each source word's place among ``items``; a word that is no item (a pronoun) sits where the next
+    item is."""
+    position_of: dict[int, int] = {}
+    for p, (_, ix) in enumerate(items):
+        for i in ix:
+            position_of[i] = p
+    for k in range(len(source.tokens)):
+        position_of.setdefault(k, next((p for p, (_, ix) in enumerate(items) if ix[0] > k), len(items)))
+    return position_of
+
+
+def _parenthesised(analysis: Analysis) -> frozenset[int]:
+    """The words inside parentheses: an aside, which does not part a word from its neighbours."""
+    inside, depth, at = set(), 0, 0
+    for token in analysis.tokens:
+        between = analysis.text[at : token.start]
+        depth = max(0, depth + between.count("(") - between.count(")"))
+        if depth:
+            inside.add(token.index)
+        at = token.end
+    return frozenset(inside)
 
 
 def _attribution_between(claim: Analysis, a: Token, b: Token) -> bool:
