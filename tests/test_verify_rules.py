@@ -152,6 +152,9 @@ LETTER = "The mayor of Exton invited the Dutch delegation to the harbour festiva
 FESTIVAL = "The festival opened with three days of concerts in the old harbour."
 REPAIR = "The council approved a $4 million repair of the bridge."
 QUILL = "Copyright (c) 2013 Ana Ruiz and the Quill project."
+NAMED = 'The name "quill" was given by Ana Ruiz when she wrote the first version.'
+DESCRIBED = f'{NAMED} She described the tool as "a small pen for big texts".'
+PRAISED = "Ana Ruiz was praised by Ben Ortiz. She thanked him warmly."
 VESSA = (
     "The Vessa (Old Norse: Vessá, Danish: Vesså, Swedish: Vessån) is a short river that rises in the Dovre"
     " hills and empties into the Skagerrak near Larvik."
@@ -476,6 +479,11 @@ VESSA = (
         (QUILL, "The copyright belongs to Ben Ortiz.", "unsupported"),
         (QUILL.replace(" and the Quill project", ""), "Ana Ruiz owns the Quill project.", "unsupported"),
         (TRUMP, "The copyright belongs to Donald Trump.", "undecided"),
+        # "he" or "she" after a passive whose subject is no person stands for its doer ("by Ana Ruiz")
+        (DESCRIBED, 'Ana Ruiz described quill as "a small pen for big texts".', "supported"),
+        (DESCRIBED, 'Ben Ortiz described quill as "a small pen for big texts".', "unsupported"),
+        (PRAISED, "Ana Ruiz thanked Ben Ortiz warmly.", "supported"),
+        (PRAISED, "Ben Ortiz thanked Ana Ruiz warmly.", "undecided"),
         # an aside in parentheses does not part a name from what is said of it
         (
             VESSA,

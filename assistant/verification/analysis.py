@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import takewhile
 
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
 from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
@@ -49,6 +50,8 @@ class Referents:
     subject: tuple[str, ...] = ()  # for "it", "he", "she", "they": the name, word by word
     named: frozenset[str] = frozenset()  # for "its", "her", "their", "this"
     last: frozenset[str] = frozenset()  # for "the latter"
+    # also for "he", "she" when the subject is no person ("git"): the doer of a passive ("was given by X")
+    agent: tuple[str, ...] = ()
 
 
 NO_REFERENTS = Referents()
@@ -80,7 +83,14 @@ class Analysis:
                     groups.append([token.lemma])
         subject = tuple(groups[0]) if groups else ()
         last = frozenset(groups[-1]) if groups else frozenset()
-        return Referents(subject, frozenset().union(*(frozenset(g) for g in groups)), last)
+        agent: tuple[str, ...] = ()
+        if not any(t.name and not t.term for t in self.tokens if t.lemma in subject):  # "git": no person
+            agents = (self.passive_agent(t.index) for t in self.tokens if self.passive(t.index))
+            at = next((k for k in agents if k is not None), None)
+            agent = (
+                () if at is None else tuple(t.lemma for t in takewhile(lambda t: t.name, self.tokens[at:]))
+            )
+        return Referents(subject, frozenset().union(*(frozenset(g) for g in groups)), last, agent)
 
     def verb_like(self, index: int) -> bool:
         """Whether a word reads as a finite verb or a participle: "invited", "sold", "took", or a

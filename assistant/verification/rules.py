@@ -212,6 +212,8 @@ def _align_name(
         match = _spelled_out(token, source)
     if match is None and _name_in(token.lemma, frozenset(context.subject)):
         match = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
+    if match is None and _name_in(token.lemma, frozenset(context.agent)):  # "… was given by X. He …"
+        match = next((t.index for t in source.tokens if t.surface.lower() in _PERSONAL), None)
     if match is None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
         match = next(
             (t.index for t in source.tokens if is_pronoun(t) and t.surface.lower() not in SUBJECT_PRONOUNS),
@@ -225,6 +227,9 @@ def _align_name(
         found.missing.append(token.surface)
     else:
         found.aligned[token.index] = match
+
+
+_PERSONAL = frozenset("he she".split())
 
 
 def _align_opposable(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
