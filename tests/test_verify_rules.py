@@ -484,6 +484,9 @@ VESSA = (
         (DESCRIBED, 'Ben Ortiz described quill as "a small pen for big texts".', "unsupported"),
         (PRAISED, "Ana Ruiz thanked Ben Ortiz warmly.", "supported"),
         (PRAISED, "Ben Ortiz thanked Ana Ruiz warmly.", "undecided"),
+        # a quotation is the source's words as written
+        (DESCRIBED, 'Ana Ruiz described quill as "a big pen for small texts".', "unsupported"),
+        (DESCRIBED, 'She described the tool as "a small pen for big texts."', "supported"),
         # an aside in parentheses does not part a name from what is said of it
         (
             VESSA,
@@ -507,6 +510,18 @@ def test_rules(embedder: MiniLMEmbedder, text: str, claim: str, verdict: str) ->
     assert result.verdict == verdict, result.reason
     if verdict == "supported":
         assert result.support is not None and result.support.text in text
+
+
+def test_a_merged_claim_is_read_as_the_parts_each_sentence_says(embedder: MiniLMEmbedder) -> None:
+    """Read whole against the first sentence, the claim leaves the quotation unsaid; read as two parts,
+    each sentence says one: that reading is the one weighed."""
+    claim = (
+        "Ana Ruiz gave quill its name when she wrote the first version, and she described it as"
+        ' "a small pen for big texts".'
+    )
+    result = check(embedder, DESCRIBED, claim)
+    assert result.verdict == "supported", result.reason
+    assert result.signals is not None and result.signals["merged"] == 1.0 and result.signals["novel"] == 0.0
 
 
 def test_a_part_of_a_hyphenated_name_is_not_the_name(embedder: MiniLMEmbedder) -> None:

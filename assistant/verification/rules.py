@@ -684,13 +684,28 @@ _LITERAL = re.compile(r"(?<![\w/.])(?:~|\$\w+)?/[\w.+-]+(?:/[\w.+-]*)*|(?<![\w-]
 
 
 def _check_literals(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    """Paths and command-line options are names written as code: each of the claim's must be in the
-    source as written ("/usr/share/ca-certificates/" is not "/usr/local/share/ca-certificates/")."""
+    """Paths and command-line options are names written as code, and quotations are quoted: each of the
+    claim's must be in the source as written ("/usr/share/ca-certificates/" is not
+    "/usr/local/share/ca-certificates/")."""
     theirs = {m.group().rstrip(".,;:") for m in _LITERAL.finditer(source.text)}
     for match in _LITERAL.finditer(claim.text):
         literal = match.group().rstrip(".,;:")
         if literal not in theirs and len(literal) > 2:
             found.missing.append(literal)
+    # what the claim puts in quotes it quotes: the source's words as written ("a small pen for big texts")
+    said = _plain(source.text)
+    for match in _QUOTATION.finditer(claim.text):
+        if _plain(match.group(1)) not in said:
+            found.missing.append(match.group())
+
+
+_QUOTATION = re.compile(r"[\"“]([^\"“”\n]+)[\"”]")
+
+
+def _plain(text: str) -> str:
+    """Text as a quotation is compared: case, quote marks, white space and closing stops aside."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", " ").replace("”", " ").replace('"', " ")
+    return " ".join(text.lower().split()).strip(" .,;:!?")
 
 
 def _check_directions(claim: Analysis, source: Analysis, found: Assessment) -> None:
@@ -1002,10 +1017,16 @@ def assess_merged(
     if crossed:  # each part may be said by one sentence, yet with the other sentence's names
         return Assessment(conflicts=[crossed])
     best: Assessment | None = None
+    fitting: Assessment | None = None  # the reading that leaves fewest words unsaid
     for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences) + 1):
         if found.clean and allowed(found):
-            return found
+            if not found.novel:
+                return found
+            if fitting is None or len(found.novel) < len(fitting.novel):
+                fitting = found
         best = best or found
+    if fitting is not None:
+        return fitting
     if best is None or best.clean:
         best = Assessment(conflicts=["no part of it is said by one cited sentence alone"])
     return best
