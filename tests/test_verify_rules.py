@@ -155,6 +155,8 @@ QUILL = "Copyright (c) 2013 Ana Ruiz and the Quill project."
 NAMED = 'The name "quill" was given by Ana Ruiz when she wrote the first version.'
 DESCRIBED = f'{NAMED} She described the tool as "a small pen for big texts".'
 PRAISED = "Ana Ruiz was praised by Ben Ortiz. She thanked him warmly."
+BRISK = "Previous versions of Brisk used the .bz extension."
+VALE = "The dominant crops in the Vale district are barley and flax."
 VESSA = (
     "The Vessa (Old Norse: Vessá, Danish: Vesså, Swedish: Vessån) is a short river that rises in the Dovre"
     " hills and empties into the Skagerrak near Larvik."
@@ -487,6 +489,13 @@ VESSA = (
         # a quotation is the source's words as written
         (DESCRIBED, 'Ana Ruiz described quill as "a big pen for small texts".', "unsupported"),
         (DESCRIBED, 'She described the tool as "a small pen for big texts."', "supported"),
+        # a capitalized first word that is one of a pair of opposites, or a verb's -ing form, is no name
+        (BRISK, "Earlier versions of Brisk used the .bz extension.", "supported"),
+        (BRISK, "Later versions of Brisk used the .bz extension.", "unsupported"),
+        # "A is B" where the source says "B is C": A must be C, not a thing the source never names
+        (VALE, "Wheat is the dominant crop in the Vale district.", "unsupported"),
+        (VALE, "Barley and flax are the dominant crops in the Vale district.", "supported"),
+        (VALE, "The main crops grown in the Vale district are barley and flax.", "supported"),
         # an aside in parentheses does not part a name from what is said of it
         (
             VESSA,

@@ -14,6 +14,7 @@ from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, no
 from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
 from .quantities import Quantity, quantities
 from .terms import in_address, is_compound_part, is_term, quoted
+from .verbs import is_verb
 
 # Stop words that still carry a claim's meaning for the rules (compared, never ignored).
 _KEPT = frozenset("more most few fewer less least first before after over under only same all no not".split())
@@ -23,6 +24,7 @@ _NEVER_NAMES = frozenset(
     """around near between among along across beyond within without despite amid since until per via
     following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
 )
+_NOT_OPENING_NAMES = STOPWORDS | QUESTION_WORDS | OPENERS
 _MONTH_MAY = re.compile(r"May\s+\d|May\b(?=[,.]?\s*$)|May(?=,\s*\d)")  # "May 1932", "… in May."
 _LEMMA_ALIASES = {"yr": "year", "yrs": "year", "ca": "circa"}  # "ca. 22,000" is no "can"
 _SENTENCE_END = re.compile(r"(?:[.!?:;]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
@@ -205,7 +207,7 @@ def analyse(text: str) -> Analysis:
             capital
             and not number
             and lowered not in _NEVER_NAMES
-            and not (initial and lowered in STOPWORDS | QUESTION_WORDS | OPENERS)
+            and not (initial and (lowered in _NOT_OPENING_NAMES or _common_opener(word, lemma)))
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
         if word == "May" and not initial and _MONTH_MAY.match(text, start):
@@ -246,6 +248,19 @@ def analyse(text: str) -> Analysis:
         lemmas=lemmas,
         names=frozenset(t.lemma for t in tokens if t.name),
         capitalized=frozenset(t.lemma for t in tokens if t.name and not t.initial),
+    )
+
+
+def _common_opener(word: str, lemma: str) -> bool:
+    """Whether a sentence's capitalized first word is an ordinary word, not a name: one of a pair of
+    opposites ("Earlier versions …", "Previous versions …") or a verb's -ing form ("Working out …",
+    "Building groff …")."""
+    lowered = word.lower()
+    stem = lowered[:-3]
+    return (
+        lowered in OPPOSITES
+        or lemma in OPPOSITES
+        or (lowered.endswith("ing") and any(is_verb(w) for w in (lemma, stem, stem + "e")))
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .analysis import Analysis, Token, is_time
-from .lexicon import DETERMINING, FRAME_VERBS
+from .lexicon import BE, DETERMINING, FRAME_VERBS
 from .names import Alignment, Group, clause_between, group, same_group, same_place
 
 PLACE_REACH = (
@@ -252,6 +252,43 @@ def definition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -
         if aligned[mine] != theirs and source.tokens[aligned[mine]].lemma != source.tokens[theirs].lemma:
             return f"the source says {source.tokens[j].surface} {source.tokens[theirs].surface}"
     return None
+
+
+def subject_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "A is B": when the source says "B is C", the claim's A must be C, not a thing the source does
+    not name at all ("Heavy industry is the dominant economic sector in the Middle Rhine area" where
+    "the dominant economic sectors in the Middle Rhine area are viniculture and tourism")."""
+    tokens = claim.tokens
+    be = next((t.index for t in tokens if t.lemma in BE), None)
+    if be is None:
+        return None
+    subject = [t for t in tokens[:be] if t.content]
+    if not subject or any(t.index in aligned or t.number for t in subject):
+        return None
+    said = [aligned[t.index] for t in tokens[be + 1 :] if t.content and t.index in aligned]
+    if not said:
+        return None
+    for copula in (t for t in source.tokens if t.lemma in BE and t.index > max(said)):
+        if min(said) < _clause_start(source, copula.index):
+            continue
+        complement = []
+        for t in source.tokens[copula.index + 1 :]:
+            if clause_between(source.text, source.tokens[t.index - 1].end, t.start):
+                break
+            if t.content:
+                complement.append(t)
+        if complement and not any(t.index in aligned.values() for t in complement):
+            before = source.tokens[copula.index - 1].surface
+            return f"the source says {before} {copula.surface} {complement[0].surface}"
+    return None
+
+
+def _clause_start(analysis: Analysis, k: int) -> int:
+    """The first word of the clause word ``k`` stands in."""
+    tokens = analysis.tokens
+    while k > 0 and not clause_between(analysis.text, tokens[k - 1].end, tokens[k].start):
+        k -= 1
+    return k
 
 
 _DEFINING = frozenset("mean means".split())

@@ -55,6 +55,7 @@ from .phrases import (
     place_doubt,
     preposition_conflict,
     slot_conflict,
+    subject_conflict,
     swapped_attachment,
 )
 from .quantities import Quantity, range_partners, same, same_value, unstated
@@ -905,6 +906,7 @@ def _check_relations(
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
         definition_conflict(claim, source, found.aligned),
+        subject_conflict(claim, source, found.aligned),
         modifier_conflict(claim, source, found.aligned),
         apposition_conflict(claim, source, found.aligned),
         slot_conflict(claim, source, found.aligned),
