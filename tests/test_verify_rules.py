@@ -149,6 +149,7 @@ SCHEDULER = "The scheduler is designed to run on small boards with little memory
 MERGER = "The village lost its old name after the merger with Eastham."
 MILL_SALE = "The parish council bought the old mill from Eastham in 1990."
 LETTER = "The mayor of Exton invited the Dutch delegation to the harbour festival in a letter last May."
+GATE = "The committee decided to close the north gate after the storm."
 FESTIVAL = "The festival opened with three days of concerts in the old harbour."
 REPAIR = "The council approved a $4 million repair of the bridge."
 QUILL = "Copyright (c) 2013 Ana Ruiz and the Quill project."
@@ -468,6 +469,10 @@ VESSA = (
         ),
         (LETTER, "The invitation came in a letter last May.", "supported"),
         (LETTER, "The mayor of Exton declined an invitation from the Dutch delegation.", "undecided"),
+        # any other verb on that noun says something of the event the source does not
+        (LETTER, "The Dutch delegation accepted the invitation to the harbour festival.", "undecided"),
+        (GATE, "The committee reversed the decision to close the north gate after the storm.", "undecided"),
+        (GATE, "The committee made the decision to close the north gate after the storm.", "supported"),
         # a verb or adjective that states a quantity the source puts before its noun
         (FESTIVAL, "The concerts lasted three days.", "supported"),
         (FESTIVAL, "The concerts lasted four days.", "unsupported"),

@@ -60,7 +60,7 @@ from .phrases import (
 )
 from .quantities import Quantity, range_partners, same, same_value, unstated
 from .verbs import kin, opposed
-from .wording import restated
+from .wording import event_doubt, restated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -143,6 +143,10 @@ def assess(
     _settle(claim, source, found.aligned)
     kin_at = _align_kin_verbs(claim, source, similar, found)
     _check_novel_verb_sides(claim, source, found)
+    event = event_doubt(claim, source, found.aligned, found.novel_verbs)
+    if event:  # "reversed the decision" for "decided": left to a model, never settled by closeness
+        found.doubts.append(event)
+        found.crossed = True
     if found.untold and not _subject_said(source, found.aligned):
         found.missing.extend(found.untold)
     if found.aligned:

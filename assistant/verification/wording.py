@@ -49,6 +49,25 @@ def restated(claim: Analysis, source: Analysis) -> dict[int, int | None]:
     return found
 
 
+def event_doubt(claim: Analysis, source: Analysis, aligned: dict[int, int], novel: list[str]) -> str | None:
+    """A verb the source does not say, acting on a noun the claim makes of the source's verb, says
+    something of that event the source does not: "reversed the decision" for "decided", "accepted the
+    invitation" for "invited" (a support verb, "made the decision", says only the event itself)."""
+    tokens = claim.tokens
+    for verb in tokens:
+        if verb.surface not in novel or verb.index in aligned or not claim.verb_like(verb.index):
+            continue
+        k = verb.index + 1
+        while k < len(tokens) and tokens[k].lemma in _DETERMINERS:
+            k += 1
+        if k == len(tokens) or k not in aligned or claim.verb_like(k):
+            continue
+        event = source.tokens[aligned[k]]
+        if event.lemma != tokens[k].lemma and source.verb_like(event.index):
+            return f"the source says “{event.surface}”, nothing that “{verb.surface}” it"
+    return None
+
+
 def _holders_kept(claim: Analysis, source: Analysis) -> bool:
     """Whether the source states a copyright by its line ("Copyright (c) 2013 Ana Ruiz") and the claim
     speaks of the copyright without making a holder the thing copyrighted ("the copyright of Ana Ruiz
