@@ -158,6 +158,11 @@ DESCRIBED = f'{NAMED} She described the tool as "a small pen for big texts".'
 PRAISED = "Ana Ruiz was praised by Ben Ortiz. She thanked him warmly."
 BRISK = "Previous versions of Brisk used the .bz extension."
 VALE = "The dominant crops in the Vale district are barley and flax."
+PRECEDENCE = "Environment variables take precedence over the configuration file."
+WRAPPER = "mkquill is a wrapper around the quillc compiler."
+TRAINED = "Anna trained the volunteers, and the volunteers later trained the new staff."
+SMALLER = "Files compressed with xz are smaller than files compressed with gzip."
+SHORTENED = "The river is significantly shortened by canal projects completed in the 19th century."
 VESSA = (
     "The Vessa (Old Norse: Vessá, Danish: Vesså, Swedish: Vessån) is a short river that rises in the Dovre"
     " hills and empties into the Skagerrak near Larvik."
@@ -501,6 +506,18 @@ VESSA = (
         (VALE, "Wheat is the dominant crop in the Vale district.", "unsupported"),
         (VALE, "Barley and flax are the dominant crops in the Vale district.", "supported"),
         (VALE, "The main crops grown in the Vale district are barley and flax.", "supported"),
+        # things that are no names keep their sides of a relation the claim shares with the source
+        (PRECEDENCE, "The configuration file takes precedence over environment variables.", "unsupported"),
+        (PRECEDENCE, "Environment variables take precedence over the configuration file.", "supported"),
+        (WRAPPER, "The quillc compiler is a wrapper around mkquill.", "unsupported"),
+        (TRAINED, "The new staff trained the volunteers.", "unsupported"),
+        (TRAINED, "The volunteers trained the new staff.", "supported"),
+        (SMALLER, "Files compressed with gzip are smaller than files compressed with xz.", "unsupported"),
+        (
+            SHORTENED,
+            "Canal projects completed in the 19th century significantly shortened the river.",
+            "supported",
+        ),
         # an aside in parentheses does not part a name from what is said of it
         (
             VESSA,

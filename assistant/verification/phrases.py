@@ -133,7 +133,7 @@ def _attribution_between(claim: Analysis, a: Token, b: Token) -> bool:
 _NOT_ADVERBS = ("mily", "pply", "mbly", "maly", "poly", "fly")  # "family", "supply", "assembly" …
 
 
-def _adverb(token: Token) -> bool:
+def adverb(token: Token) -> bool:
     """An adverb in -ly ("fundamentally", "sharply"): it moves freely in a sentence, so it is nobody's
     neighbour."""
     word = token.surface.lower()
@@ -152,7 +152,7 @@ def _items(analysis: Analysis) -> list[tuple[Group, tuple[int, ...]]]:
             items.append((g, tuple(range(k, k + len(g)))))
             k += len(g)
             continue
-        if token.content and not _adverb(token):
+        if token.content and not adverb(token):
             items.append(((token.lemma,), (k,)))
         k += 1
     return items

@@ -59,6 +59,7 @@ from .phrases import (
     swapped_attachment,
 )
 from .quantities import Quantity, range_partners, same, same_value, unstated
+from .sides import swapped_sides
 from .verbs import kin, opposed
 from .wording import event_doubt, restated
 
@@ -918,6 +919,7 @@ def _check_relations(
         infinitive_conflict(claim, source, found.aligned),
         speaker_conflict(claim, source),
         comparison_conflict(claim, source),
+        swapped_sides(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
