@@ -239,6 +239,28 @@ def _qualified(text: str, flat_claim: str) -> bool:
 _CONDITIONS = frozenset("if unless".split())
 
 
+def _verbatim_but_named(claim: str, unit: _Unit, names: frozenset[str]) -> bool:
+    """Whether the claim is the unit's words as written with only the document's name added ("None of
+    the sample Kerberos clients and servers are installed" in MIT Kerberos's README, which says "None of
+    the sample clients and servers are installed"): each of its sentences is about that, unless the
+    sentence names another thing before those words (``names``: the words the sources write as names)."""
+    added = [
+        (start, end)
+        for word, start, end in words(claim)
+        if normalize(word) in unit.given and normalize(word) not in unit.lemmas
+    ]
+    if not added:
+        return False
+    for start, end in reversed(added):
+        claim = claim[:start] + claim[end:]
+    flat, said = _flatten(claim), _flatten(unit.text)
+    if not flat or flat not in said or _qualified(unit.text, flat):
+        return False
+    lead = " ".join(unit.text.split()[: len(said[: said.index(flat)].split())])
+    # no other thing named before it ("Pen: version 2.0 …"); a first word is a name if written so elsewhere
+    return not any(t.name and (not t.initial or t.lemma in names) for t in analyse(lead).tokens)
+
+
 def _introduces(text: str) -> bool:
     """Whether a sentence ends with a colon: what follows it belongs to it, even a paragraph below
     ("add the following option to the ssh configuration file:" and the option)."""
@@ -389,9 +411,12 @@ class Verifier:
         verbatim = [u for u in scope if flat and flat in _flatten(u.text) and not _qualified(u.text, flat)]
         if verbatim:
             return ClaimCheck(claim, min(verbatim, key=lambda u: len(u.text)), "verbatim")
+        names = frozenset().union(*(self.names(n) for n in {u.source.number for u in scope}))
+        named = [u for u in scope if _verbatim_but_named(claim.text, u, names)]
+        if named:
+            return ClaimCheck(claim, min(named, key=lambda u: len(u.text)), "verbatim, naming the document")
         candidates = _closest(analysis, scope)
         similar = self._word_similarity(analysis, candidates)
-        names = frozenset().union(*(self.names(n) for n in {u.source.number for u in scope}))
         assessed = [
             (
                 u,

@@ -555,6 +555,29 @@ def test_a_merged_claim_is_read_as_the_parts_each_sentence_says(embedder: MiniLM
     assert result.signals is not None and result.signals["merged"] == 1.0 and result.signals["novel"] == 0.0
 
 
+@pytest.mark.parametrize(
+    ("text", "claim", "verdict"),
+    [
+        ("Version 2.0 was released in May 2010.", "Quill 2.0 was released in May 2010.", "supported"),
+        ("The sample plugins are not installed.", "The sample Quill plugins are not installed.", "supported"),
+        ("Version 2.0 was released in May 2010.", "Quill 3.0 was released in May 2010.", "unsupported"),
+        # the sentence names another thing first: its version is not the document's
+        (
+            "Quill works with Pen. Pen, a sister project: version 2.0 was released in May 2010.",
+            "Quill 2.0 was released in May 2010.",
+            "undecided",
+        ),
+    ],
+)
+def test_a_sentence_word_for_word_may_name_the_document_it_is_about(
+    embedder: MiniLMEmbedder, text: str, claim: str, verdict: str
+) -> None:
+    plain = source(text).passage
+    readme = Source(number=1, passage=plain.model_copy(update={"doc_id": "quill-readme.txt"}))
+    result = Verifier([readme], embedder).check(Claim(claim))
+    assert result.verdict == verdict, result.reason
+
+
 def test_a_part_of_a_hyphenated_name_is_not_the_name(embedder: MiniLMEmbedder) -> None:
     """ "man" is another program than "man-db": the sentence about man-db says nothing of man."""
     assert check(embedder, MAN, "man-db uses gettext, which is more robust.").verdict == "supported"
