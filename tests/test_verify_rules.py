@@ -491,6 +491,8 @@ VESSA = (
         (QUILL, "The copyright belongs to Ben Ortiz.", "unsupported"),
         (QUILL.replace(" and the Quill project", ""), "Ana Ruiz owns the Quill project.", "unsupported"),
         (TRUMP, "The copyright belongs to Donald Trump.", "undecided"),
+        ("Copyright: 2001-2010 Ana Ruiz <ana@example.org>", "Ana Ruiz holds the copyright.", "supported"),
+        ("Copyright 2014 Pallets", "The copyright belongs to Pallets.", "supported"),
         # "he" or "she" after a passive whose subject is no person stands for its doer ("by Ana Ruiz")
         (DESCRIBED, 'Ana Ruiz described quill as "a small pen for big texts".', "supported"),
         (DESCRIBED, 'Ben Ortiz described quill as "a small pen for big texts".', "unsupported"),

@@ -27,7 +27,7 @@ MEASURE_WORDS = frozenset("last cost worth total amount span measure weigh".spli
 HOLDING_WORDS = frozenset("belong hold holder own owner".split())
 _UNITS = frozenset("day hour minute km kilometre metre meter mile ton tonne litre percent dozen".split())
 _DETERMINERS = frozenset("a an the its their his her this that".split())
-_COPYRIGHT_LINE = re.compile(r"(?i)\bcopyright\b\s*:?\s*(?:\(c\)|©)")
+_COPYRIGHT_LINE = re.compile(r"(?i)\bcopyright\b\s*:?\s*(?:\(c\)|©|\d{4})")
 
 
 def restated(claim: Analysis, source: Analysis) -> dict[int, int | None]:
