@@ -163,6 +163,7 @@ WRAPPER = "mkquill is a wrapper around the quillc compiler."
 TRAINED = "Anna trained the volunteers, and the volunteers later trained the new staff."
 SMALLER = "Files compressed with xz are smaller than files compressed with gzip."
 SHORTENED = "The river is significantly shortened by canal projects completed in the 19th century."
+SURVEY = "The survey ran for two decades, and patches were reviewed within 48 hours."
 VESSA = (
     "The Vessa (Old Norse: Vessá, Danish: Vesså, Swedish: Vessån) is a short river that rises in the Dovre"
     " hills and empties into the Skagerrak near Larvik."
@@ -520,6 +521,12 @@ VESSA = (
             "Canal projects completed in the 19th century significantly shortened the river.",
             "supported",
         ),
+        # a length of time in another unit
+        (SURVEY, "The survey ran for 20 years.", "supported"),
+        (SURVEY, "The survey ran for 30 years.", "unsupported"),
+        (SURVEY, "The survey ran for 20 months.", "unsupported"),
+        (SURVEY, "Patches were reviewed within two days.", "supported"),
+        (SURVEY, "Patches were reviewed within three days.", "unsupported"),
         # an aside in parentheses does not part a name from what is said of it
         (
             VESSA,

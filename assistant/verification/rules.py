@@ -58,7 +58,7 @@ from .phrases import (
     subject_conflict,
     swapped_attachment,
 )
-from .quantities import Quantity, range_partners, same, same_value, unstated
+from .quantities import Quantity, range_partners, same, same_durations, same_value, unstated
 from .sides import swapped_sides
 from .verbs import kin, opposed
 from .wording import event_doubt, restated
@@ -114,7 +114,7 @@ def assess(
     zlib FAQ's "Versions 1.1.3 and before were subject to a double-free vulnerability")."""
     found = Assessment()
     licensed = _licensed(source.text)
-    said_otherwise = restated(claim, source)
+    said_otherwise = restated(claim, source) | _durations(claim, source)
     bounds = [(q.start, q.end) for q in claim.quantities if q.bound]
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
@@ -159,6 +159,23 @@ def assess(
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
     _check_relations(claim, source, context, found, kin_at)
+    return found
+
+
+def _durations(claim: Analysis, source: Analysis) -> dict[int, int | None]:
+    """The number and unit words of a length of time the source gives in another unit ("20 years" for
+    "two decades"), each with its source counterpart."""
+    found: dict[int, int | None] = {}
+    for mine, theirs, (a, b), (c, _) in same_durations(
+        claim.text, claim.quantities, source.text, source.quantities
+    ):
+        number = next(t.index for t in source.tokens if t.start >= theirs.start)
+        unit = next(t.index for t in source.tokens if t.start >= c)
+        for token in claim.tokens:
+            if mine.start <= token.start < mine.end:
+                found[token.index] = number
+            elif a <= token.start < b:
+                found[token.index] = unit
     return found
 
 
@@ -659,7 +676,12 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
                 f"{quantity.text} is one end of a range in the source (with {ends[0][1].text})"
             )
             return
+    elsewhere = {
+        mine for mine, *_ in same_durations(claim.text, claim.quantities, source.text, source.quantities)
+    }
     for quantity in unstated(list(claim.quantities), list(source.quantities)):
+        if quantity in elsewhere:
+            continue  # "20 years" for "two decades"
         if any(same_value(quantity.value, q.value) for q in source.quantities):
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
         elif (
