@@ -261,6 +261,15 @@ def _verbatim_but_named(claim: str, unit: _Unit, names: frozenset[str]) -> bool:
     return not any(t.name and (not t.initial or t.lemma in names) for t in analyse(lead).tokens)
 
 
+# "According to the Quill README, …": the claim says the documents say it; what it names must be the
+# supporting document (its file name's words), and the rest must stand by itself.
+_SAID_BY_DOCUMENT = re.compile(
+    r"(?i)^(?:according to|as (?:stated|noted|explained|described) in|per) (?:the )?"
+    r"(?P<what>[\w.+-]+(?: [\w.+-]+)? )??"
+    r"(?:readme|documentation|docs|faq|manual|guide|document|article|text|notes|licen[cs]e|changelog|sources?),\s+"
+)
+
+
 def _introduces(text: str) -> bool:
     """Whether a sentence ends with a colon: what follows it belongs to it, even a paragraph below
     ("add the following option to the ssh configuration file:" and the option)."""
@@ -397,6 +406,18 @@ class Verifier:
     # -- the decision -------------------------------------------------------------------------------
 
     def check(self, claim: Claim) -> ClaimCheck:
+        said = _SAID_BY_DOCUMENT.match(claim.text)
+        if said and said.end() < len(claim.text):
+            rest = claim.text[said.end() :]
+            found = self.check(Claim(rest[:1].upper() + rest[1:], claim.refs))
+            named = {normalize(w) for w, _, _ in words(said.group("what") or "")}
+            if found.verdict == "supported" and found.support and named <= found.support.given:
+                return ClaimCheck(
+                    claim, found.support, f"{found.reason}, as the document says", signals=found.signals
+                )
+        return self._check(claim)
+
+    def _check(self, claim: Claim) -> ClaimCheck:
         scope = self._scope(claim)
         if isinstance(scope, str):
             return ClaimCheck(claim, None, scope, "unsupported")

@@ -570,6 +570,17 @@ def test_a_merged_claim_is_read_as_the_parts_each_sentence_says(embedder: MiniLM
         ("Version 2.0 was released in May 2010.", "Quill 2.0 was released in May 2010.", "supported"),
         ("The sample plugins are not installed.", "The sample Quill plugins are not installed.", "supported"),
         ("Version 2.0 was released in May 2010.", "Quill 3.0 was released in May 2010.", "unsupported"),
+        # the claim says the document says it: what it names must be that document
+        (
+            "The sample plugins are not installed by default.",
+            "According to the Quill README, the sample plugins are not installed by default.",
+            "supported",
+        ),
+        (
+            "The sample plugins are not installed by default.",
+            "According to the Pen README, the sample plugins are not installed by default.",
+            "unsupported",
+        ),
         # the sentence names another thing first: its version is not the document's
         (
             "Quill works with Pen. Pen, a sister project: version 2.0 was released in May 2010.",
