@@ -164,6 +164,7 @@ TRAINED = "Anna trained the volunteers, and the volunteers later trained the new
 SMALLER = "Files compressed with xz are smaller than files compressed with gzip."
 SHORTENED = "The river is significantly shortened by canal projects completed in the 19th century."
 SURVEY = "The survey ran for two decades, and patches were reviewed within 48 hours."
+KEYS = "The keys are stored in the agent, not on the smart card."
 VESSA = (
     "The Vessa (Old Norse: Vessá, Danish: Vesså, Swedish: Vessån) is a short river that rises in the Dovre"
     " hills and empties into the Skagerrak near Larvik."
@@ -527,6 +528,10 @@ VESSA = (
         (SURVEY, "The survey ran for 20 months.", "unsupported"),
         (SURVEY, "Patches were reviewed within two days.", "supported"),
         (SURVEY, "Patches were reviewed within three days.", "unsupported"),
+        # "not" before a place negates the place
+        (KEYS, "The keys are stored on the smart card, not in the agent.", "unsupported"),
+        (KEYS, "The keys are stored on the smart card.", "unsupported"),
+        (KEYS, "The keys are not stored on the smart card.", "supported"),
         # an aside in parentheses does not part a name from what is said of it
         (
             VESSA,

@@ -11,7 +11,7 @@ from functools import lru_cache
 from itertools import takewhile
 
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
-from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
+from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PLACING, PRONOUNS
 from .quantities import Quantity, quantities
 from .terms import in_address, is_compound_part, is_term, quoted
 from .verbs import is_verb
@@ -314,6 +314,8 @@ def _negated(tokens: list[Token]) -> set[str]:
             ]
             if following:
                 found.add(following[0])
+            if following[:1] and following[0] in PLACING and len(following) > 1:
+                found.add(following[1])  # "not on the smart card": the card, not only "on"
     return found
 
 

@@ -41,6 +41,7 @@ from .lexicon import (
     HEDGES,
     LIGHT_VERBS,
     NUMBER_NOUNS,
+    PLACING,
     RATE_UNITS,
     SUBJECT_PRONOUNS,
     UNIT_WORDS,
@@ -803,7 +804,9 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         if source_index in negated_sources and claim_index not in claim_negated:
             if any(0 < found.aligned.get(i, -1) - source_index <= 4 for i in claim_negated):
                 continue  # the claim negates what follows: "needs no extra setup" for "doesn't need any"
-            if any(0 < claim_index - k <= 3 for k in claim_negations):
+            if any(0 < claim_index - k <= 3 for k in claim_negations) or _negated_place(
+                claim, claim_index, claim_negations
+            ):
                 continue  # the claim negates it too, through another verb: "does not handle memory …"
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
             return
@@ -831,6 +834,20 @@ def _negation_moved(
         if not _CLAUSE_SEAM.search(text[low.end : high.start]):
             return None
     return min(negated)
+
+
+def _negated_place(claim: Analysis, k: int, negations: list[int]) -> bool:
+    """Whether word ``k`` is the place a negated verb of its clause names: "are not stored on the smart
+    card" (a negation, a verb, a preposition of place, then the place)."""
+    for n in negations:
+        between = claim.tokens[n + 1 : k]
+        if (
+            len(between) <= 5
+            and any(t.lemma in PLACING for t in between)
+            and not any(c in claim.text[claim.tokens[n].end : claim.tokens[k].start] for c in ",;:")
+        ):
+            return True
+    return False
 
 
 _CLAUSE_SEAM = re.compile(r"[,;:]\s*(?:but|while|whereas|although|though|yet)\b|;|\bbut\b")
