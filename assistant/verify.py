@@ -239,15 +239,16 @@ def _qualified(text: str, flat_claim: str) -> bool:
 _CONDITIONS = frozenset("if unless".split())
 
 
-def _verbatim_but_named(claim: str, unit: _Unit, names: frozenset[str]) -> bool:
+def _verbatim_but_named(
+    claim: str, spelled: list[tuple[str, int, int]], unit: _Unit, names: frozenset[str]
+) -> bool:
     """Whether the claim is the unit's words as written with only the document's name added ("None of
     the sample Kerberos clients and servers are installed" in MIT Kerberos's README, which says "None of
     the sample clients and servers are installed"): each of its sentences is about that, unless the
-    sentence names another thing before those words (``names``: the words the sources write as names)."""
+    sentence names another thing before those words. ``spelled``: the claim's words as (lemma, start,
+    end); ``names``: the words the sources write as names."""
     added = [
-        (start, end)
-        for word, start, end in words(claim)
-        if normalize(word) in unit.given and normalize(word) not in unit.lemmas
+        (start, end) for lemma, start, end in spelled if lemma in unit.given and lemma not in unit.lemmas
     ]
     if not added:
         return False
@@ -433,7 +434,9 @@ class Verifier:
         if verbatim:
             return ClaimCheck(claim, min(verbatim, key=lambda u: len(u.text)), "verbatim")
         names = frozenset().union(*(self.names(n) for n in {u.source.number for u in scope}))
-        named = [u for u in scope if _verbatim_but_named(claim.text, u, names)]
+        spelled = [(normalize(w), start, end) for w, start, end in words(claim.text)]
+        lemmas = {lemma for lemma, _, _ in spelled}
+        named = [u for u in scope if lemmas & u.given and _verbatim_but_named(claim.text, spelled, u, names)]
         if named:
             return ClaimCheck(claim, min(named, key=lambda u: len(u.text)), "verbatim, naming the document")
         candidates = _closest(analysis, scope)

@@ -4,6 +4,7 @@ their places ("packages uploaded for testing reach unstable")."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from .analysis import Analysis, Token, is_time
@@ -104,8 +105,9 @@ def _positions(source: Analysis, items: list[tuple[Group, tuple[int, ...]]]) -> 
     for p, (_, ix) in enumerate(items):
         for i in ix:
             position_of[i] = p
+    starts = [ix[0] for _, ix in items]
     for k in range(len(source.tokens)):
-        position_of.setdefault(k, next((p for p, (_, ix) in enumerate(items) if ix[0] > k), len(items)))
+        position_of.setdefault(k, bisect_right(starts, k))
     return position_of
 
 
