@@ -34,7 +34,7 @@ import numpy as np
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source, locate
 from .text import NEGATIONS, STOPWORDS, Span, evidence_sentences, normalize, same_term, sentence_spans, words
-from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
+from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse, is_pronoun
 from .verification.decide import features, model
 from .verification.lexicon import HEDGES
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
@@ -258,8 +258,12 @@ def _verbatim_but_named(
     if not flat or flat not in said or _qualified(unit.text, flat):
         return False
     lead = " ".join(unit.text.split()[: len(said[: said.index(flat)].split())])
-    # no other thing named before it ("Pen: version 2.0 …"); a first word is a name if written so elsewhere
-    return not any(t.name and (not t.initial or t.lemma in names) for t in analyse(lead).tokens)
+    # what the sentence says before those words is no thing the name would replace ("Only root may …",
+    # "Pen: version 2.0 …"), at most a pronoun ("It was packaged by …")
+    return not any(
+        (t.content and not is_pronoun(t)) or (t.name and (not t.initial or t.lemma in names))
+        for t in analyse(lead).tokens
+    )
 
 
 # "According to the Quill README, …": the claim says the documents say it; what it names must be the

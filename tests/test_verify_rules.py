@@ -528,6 +528,12 @@ VESSA = (
         (SURVEY, "The survey ran for 20 months.", "unsupported"),
         (SURVEY, "Patches were reviewed within two days.", "supported"),
         (SURVEY, "Patches were reviewed within three days.", "unsupported"),
+        # "none of" negates what is said of them
+        (
+            "None of the sample clients and servers are installed.",
+            "Clients and servers are installed.",
+            "unsupported",
+        ),
         # "not" before a place negates the place
         (KEYS, "The keys are stored on the smart card, not in the agent.", "unsupported"),
         (KEYS, "The keys are stored on the smart card.", "unsupported"),
@@ -572,7 +578,7 @@ def test_a_merged_claim_is_read_as_the_parts_each_sentence_says(embedder: MiniLM
 @pytest.mark.parametrize(
     ("text", "claim", "verdict"),
     [
-        ("Version 2.0 was released in May 2010.", "Quill 2.0 was released in May 2010.", "supported"),
+        ("It was packaged by Michael Dorman.", "Quill was packaged by Michael Dorman.", "supported"),
         ("The sample plugins are not installed.", "The sample Quill plugins are not installed.", "supported"),
         ("Version 2.0 was released in May 2010.", "Quill 3.0 was released in May 2010.", "unsupported"),
         # the claim says the document says it: what it names must be that document
@@ -586,6 +592,8 @@ def test_a_merged_claim_is_read_as_the_parts_each_sentence_says(embedder: MiniLM
             "According to the Pen README, the sample plugins are not installed by default.",
             "unsupported",
         ),
+        # the name would replace what the sentence says first
+        ("Only root may run the tool.", "Quill may run the tool.", "undecided"),
         # the sentence names another thing first: its version is not the document's
         (
             "Quill works with Pen. Pen, a sister project: version 2.0 was released in May 2010.",

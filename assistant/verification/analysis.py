@@ -316,6 +316,10 @@ def _negated(tokens: list[Token]) -> set[str]:
                 found.add(following[0])
             if following[:1] and following[0] in PLACING and len(following) > 1:
                 found.add(following[1])  # "not on the smart card": the card, not only "on"
+            if following[:1] == ["of"]:  # "None of the sample clients are installed": installed
+                be = next((t.index for t in tokens[i + 2 : i + 12] if t.lemma in BE), None)
+                said = [t.lemma for t in tokens[be + 1 : be + 4] if t.content] if be is not None else []
+                found.update(said[:1])
     return found
 
 
