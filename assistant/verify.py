@@ -34,7 +34,7 @@ import numpy as np
 from .embeddings import Embedder
 from .models import Citation, DroppedSentence, Source, locate
 from .text import NEGATIONS, STOPWORDS, Span, evidence_sentences, normalize, same_term, sentence_spans, words
-from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse
+from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse, is_pronoun
 from .verification.decide import features, model
 from .verification.lexicon import HEDGES
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
@@ -240,6 +240,42 @@ def _qualified(text: str, flat_claim: str) -> bool:
 _CONDITIONS = frozenset("if unless".split())
 
 
+def _verbatim_but_named(
+    claim: str, spelled: list[tuple[str, int, int]], unit: _Unit, names: frozenset[str]
+) -> bool:
+    """Whether the claim is the unit's words as written with only the document's name added ("None of
+    the sample Kerberos clients and servers are installed" in MIT Kerberos's README, which says "None of
+    the sample clients and servers are installed"): each of its sentences is about that, unless the
+    sentence names another thing before those words. ``spelled``: the claim's words as (lemma, start,
+    end); ``names``: the words the sources write as names."""
+    added = [
+        (start, end) for lemma, start, end in spelled if lemma in unit.given and lemma not in unit.lemmas
+    ]
+    if not added:
+        return False
+    for start, end in reversed(added):
+        claim = claim[:start] + claim[end:]
+    flat, said = _flatten(claim), _flatten(unit.text)
+    if not flat or flat not in said or _qualified(unit.text, flat):
+        return False
+    lead = " ".join(unit.text.split()[: len(said[: said.index(flat)].split())])
+    # what the sentence says before those words is no thing the name would replace ("Only root may …",
+    # "Pen: version 2.0 …"), at most a pronoun ("It was packaged by …")
+    return not any(
+        (t.content and not is_pronoun(t)) or (t.name and (not t.initial or t.lemma in names))
+        for t in analyse(lead).tokens
+    )
+
+
+# "According to the Quill README, …": the claim says the documents say it; what it names must be the
+# supporting document (its file name's words), and the rest must stand by itself.
+_SAID_BY_DOCUMENT = re.compile(
+    r"(?i)^(?:according to|as (?:stated|noted|explained|described) in|per) (?:the )?"
+    r"(?P<what>[\w.+-]+(?: [\w.+-]+)? )??"
+    r"(?:readme|documentation|docs|faq|manual|guide|document|article|text|notes|licen[cs]e|changelog|sources?),\s+"
+)
+
+
 def _introduces(text: str) -> bool:
     """Whether a sentence ends with a colon: what follows it belongs to it, even a paragraph below
     ("add the following option to the ssh configuration file:" and the option)."""
@@ -376,6 +412,18 @@ class Verifier:
     # -- the decision -------------------------------------------------------------------------------
 
     def check(self, claim: Claim) -> ClaimCheck:
+        said = _SAID_BY_DOCUMENT.match(claim.text)
+        if said and said.end() < len(claim.text):
+            rest = claim.text[said.end() :]
+            found = self.check(Claim(rest[:1].upper() + rest[1:], claim.refs))
+            named = {normalize(w) for w, _, _ in words(said.group("what") or "")}
+            if found.verdict == "supported" and found.support and named <= found.support.given:
+                return ClaimCheck(
+                    claim, found.support, f"{found.reason}, as the document says", signals=found.signals
+                )
+        return self._check(claim)
+
+    def _check(self, claim: Claim) -> ClaimCheck:
         scope = self._scope(claim)
         if isinstance(scope, str):
             return ClaimCheck(claim, None, scope, "unsupported")
@@ -390,9 +438,14 @@ class Verifier:
         verbatim = [u for u in scope if flat and flat in _flatten(u.text) and not _qualified(u.text, flat)]
         if verbatim:
             return ClaimCheck(claim, min(verbatim, key=lambda u: len(u.text)), "verbatim")
+        names = frozenset().union(*(self.names(n) for n in {u.source.number for u in scope}))
+        spelled = [(normalize(w), start, end) for w, start, end in words(claim.text)]
+        lemmas = {lemma for lemma, _, _ in spelled}
+        named = [u for u in scope if lemmas & u.given and _verbatim_but_named(claim.text, spelled, u, names)]
+        if named:
+            return ClaimCheck(claim, min(named, key=lambda u: len(u.text)), "verbatim, naming the document")
         candidates = _closest(analysis, scope)
         similar = self._word_similarity(analysis, candidates)
-        names = frozenset().union(*(self.names(n) for n in {u.source.number for u in scope}))
         assessed = [
             (
                 u,

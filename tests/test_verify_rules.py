@@ -148,6 +148,27 @@ FINAL = "Northfield beat Southport 3-1 in the final, after losing to Eastbrook i
 SCHEDULER = "The scheduler is designed to run on small boards with little memory."
 MERGER = "The village lost its old name after the merger with Eastham."
 MILL_SALE = "The parish council bought the old mill from Eastham in 1990."
+LETTER = "The mayor of Exton invited the Dutch delegation to the harbour festival in a letter last May."
+GATE = "The committee decided to close the north gate after the storm."
+FESTIVAL = "The festival opened with three days of concerts in the old harbour."
+REPAIR = "The council approved a $4 million repair of the bridge."
+QUILL = "Copyright (c) 2013 Ana Ruiz and the Quill project."
+NAMED = 'The name "quill" was given by Ana Ruiz when she wrote the first version.'
+DESCRIBED = f'{NAMED} She described the tool as "a small pen for big texts".'
+PRAISED = "Ana Ruiz was praised by Ben Ortiz. She thanked him warmly."
+BRISK = "Previous versions of Brisk used the .bz extension."
+VALE = "The dominant crops in the Vale district are barley and flax."
+PRECEDENCE = "Environment variables take precedence over the configuration file."
+WRAPPER = "mkquill is a wrapper around the quillc compiler."
+TRAINED = "Anna trained the volunteers, and the volunteers later trained the new staff."
+SMALLER = "Files compressed with xz are smaller than files compressed with gzip."
+SHORTENED = "The river is significantly shortened by canal projects completed in the 19th century."
+SURVEY = "The survey ran for two decades, and patches were reviewed within 48 hours."
+KEYS = "The keys are stored in the agent, not on the smart card."
+VESSA = (
+    "The Vessa (Old Norse: Vessá, Danish: Vesså, Swedish: Vessån) is a short river that rises in the Dovre"
+    " hills and empties into the Skagerrak near Larvik."
+)
 
 
 @pytest.mark.parametrize(
@@ -441,6 +462,94 @@ MILL_SALE = "The parish council bought the old mill from Eastham in 1990."
         # "meant to" intends, it does not define
         (SCHEDULER, "The scheduler is meant to run on small boards with little memory.", "supported"),
         (SCHEDULER, "The scheduler means small boards with little memory.", "unsupported"),
+        # a verb that carries the source's verb as a noun ("extended an invitation" for "invited"),
+        # checked as that verb: who did it to whom still counts
+        (
+            LETTER,
+            "The mayor of Exton extended an invitation to the Dutch delegation in a letter.",
+            "supported",
+        ),
+        (
+            LETTER,
+            "The Dutch delegation extended an invitation to the mayor of Exton in a letter.",
+            "unsupported",
+        ),
+        (LETTER, "The invitation came in a letter last May.", "supported"),
+        (LETTER, "The mayor of Exton declined an invitation from the Dutch delegation.", "undecided"),
+        # any other verb on that noun says something of the event the source does not
+        (LETTER, "The Dutch delegation accepted the invitation to the harbour festival.", "undecided"),
+        (GATE, "The committee reversed the decision to close the north gate after the storm.", "undecided"),
+        (GATE, "The committee made the decision to close the north gate after the storm.", "supported"),
+        # a verb or adjective that states a quantity the source puts before its noun
+        (FESTIVAL, "The concerts lasted three days.", "supported"),
+        (FESTIVAL, "The concerts lasted four days.", "unsupported"),
+        (FESTIVAL, "The festival lasted three days.", "undecided"),
+        (REPAIR, "The repair was worth $4 million.", "supported"),
+        (REPAIR, "The repair cost $4 million.", "supported"),
+        (REPAIR, "The bridge was worth $4 million.", "undecided"),
+        # who holds a copyright the source states by its copyright line
+        (QUILL, "The copyright belongs to Ana Ruiz and the Quill project.", "supported"),
+        (QUILL, "Ana Ruiz holds the copyright.", "supported"),
+        (QUILL, "The copyright belongs to Ben Ortiz.", "unsupported"),
+        (QUILL.replace(" and the Quill project", ""), "Ana Ruiz owns the Quill project.", "unsupported"),
+        (TRUMP, "The copyright belongs to Donald Trump.", "undecided"),
+        ("Copyright: 2001-2010 Ana Ruiz <ana@example.org>", "Ana Ruiz holds the copyright.", "supported"),
+        ("Copyright 2014 Pallets", "The copyright belongs to Pallets.", "supported"),
+        # "he" or "she" after a passive whose subject is no person stands for its doer ("by Ana Ruiz")
+        (DESCRIBED, 'Ana Ruiz described quill as "a small pen for big texts".', "supported"),
+        (DESCRIBED, 'Ben Ortiz described quill as "a small pen for big texts".', "unsupported"),
+        (PRAISED, "Ana Ruiz thanked Ben Ortiz warmly.", "supported"),
+        (PRAISED, "Ben Ortiz thanked Ana Ruiz warmly.", "undecided"),
+        # a quotation is the source's words as written
+        (DESCRIBED, 'Ana Ruiz described quill as "a big pen for small texts".', "unsupported"),
+        (DESCRIBED, 'She described the tool as "a small pen for big texts."', "supported"),
+        # a capitalized first word that is one of a pair of opposites, or a verb's -ing form, is no name
+        (BRISK, "Earlier versions of Brisk used the .bz extension.", "supported"),
+        (BRISK, "Later versions of Brisk used the .bz extension.", "unsupported"),
+        # "A is B" where the source says "B is C": A must be C, not a thing the source never names
+        (VALE, "Wheat is the dominant crop in the Vale district.", "unsupported"),
+        (VALE, "Barley and flax are the dominant crops in the Vale district.", "supported"),
+        (VALE, "The main crops grown in the Vale district are barley and flax.", "supported"),
+        # things that are no names keep their sides of a relation the claim shares with the source
+        (PRECEDENCE, "The configuration file takes precedence over environment variables.", "unsupported"),
+        (PRECEDENCE, "Environment variables take precedence over the configuration file.", "supported"),
+        (WRAPPER, "The quillc compiler is a wrapper around mkquill.", "unsupported"),
+        (TRAINED, "The new staff trained the volunteers.", "unsupported"),
+        (TRAINED, "The volunteers trained the new staff.", "supported"),
+        (SMALLER, "Files compressed with gzip are smaller than files compressed with xz.", "unsupported"),
+        (
+            SHORTENED,
+            "Canal projects completed in the 19th century significantly shortened the river.",
+            "supported",
+        ),
+        # a length of time in another unit
+        (SURVEY, "The survey ran for 20 years.", "supported"),
+        (SURVEY, "The survey ran for 30 years.", "unsupported"),
+        (SURVEY, "The survey ran for 20 months.", "unsupported"),
+        (SURVEY, "Patches were reviewed within two days.", "supported"),
+        (SURVEY, "Patches were reviewed within three days.", "unsupported"),
+        # "none of" negates what is said of them
+        (
+            "None of the sample clients and servers are installed.",
+            "Clients and servers are installed.",
+            "unsupported",
+        ),
+        # "not" before a place negates the place
+        (KEYS, "The keys are stored on the smart card, not in the agent.", "unsupported"),
+        (KEYS, "The keys are stored on the smart card.", "unsupported"),
+        (KEYS, "The keys are not stored on the smart card.", "supported"),
+        # an aside in parentheses does not part a name from what is said of it
+        (
+            VESSA,
+            "The Vessa rises in the Dovre hills and empties into the Skagerrak near Larvik.",
+            "supported",
+        ),
+        (
+            VESSA,
+            "The Skagerrak rises in the Dovre hills and empties into the Vessa near Larvik.",
+            "unsupported",
+        ),
+        (VESSA, "The Vessa empties into the Skagerrak near the Dovre hills.", "unsupported"),
         # names, dates and filler
         (TRUMP, "Trump invited Takaichi to visit the United States this autumn.", "unsupported"),
         (TRUMP, "Xi Jinping invited Takaichi to visit the United States this spring.", "unsupported"),
@@ -452,6 +561,54 @@ def test_rules(embedder: MiniLMEmbedder, text: str, claim: str, verdict: str) ->
     assert result.verdict == verdict, result.reason
     if verdict == "supported":
         assert result.support is not None and result.support.text in text
+
+
+def test_a_merged_claim_is_read_as_the_parts_each_sentence_says(embedder: MiniLMEmbedder) -> None:
+    """Read whole against the first sentence, the claim leaves the quotation unsaid; read as two parts,
+    each sentence says one: that reading is the one weighed."""
+    claim = (
+        "Ana Ruiz gave quill its name when she wrote the first version, and she described it as"
+        ' "a small pen for big texts".'
+    )
+    result = check(embedder, DESCRIBED, claim)
+    assert result.verdict == "supported", result.reason
+    assert result.signals is not None and result.signals["merged"] == 1.0 and result.signals["novel"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "claim", "verdict"),
+    [
+        ("It was packaged by Michael Dorman.", "Quill was packaged by Michael Dorman.", "supported"),
+        ("The sample plugins are not installed.", "The sample Quill plugins are not installed.", "supported"),
+        ("Version 2.0 was released in May 2010.", "Quill 3.0 was released in May 2010.", "unsupported"),
+        # the claim says the document says it: what it names must be that document
+        (
+            "The sample plugins are not installed by default.",
+            "According to the Quill README, the sample plugins are not installed by default.",
+            "supported",
+        ),
+        (
+            "The sample plugins are not installed by default.",
+            "According to the Pen README, the sample plugins are not installed by default.",
+            "unsupported",
+        ),
+        # the name would replace what the sentence says first
+        ("Only root may run the tool.", "Quill may run the tool.", "undecided"),
+        # the sentence names another thing first: its version is not the document's
+        (
+            "Quill works with Pen. Pen, a sister project: version 2.0 was released in May 2010.",
+            "Quill 2.0 was released in May 2010.",
+            "undecided",
+        ),
+    ],
+)
+def test_a_sentence_word_for_word_may_name_the_document_it_is_about(
+    embedder: MiniLMEmbedder, text: str, claim: str, verdict: str
+) -> None:
+    plain = source(text).passage
+    readme = Source(number=1, passage=plain.model_copy(update={"doc_id": "quill-readme.txt"}))
+    result = Verifier([readme], embedder).check(Claim(claim))
+    assert result.verdict == verdict, result.reason
 
 
 def test_a_part_of_a_hyphenated_name_is_not_the_name(embedder: MiniLMEmbedder) -> None:

@@ -8,11 +8,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import takewhile
 
 from ..text import NEGATIONS, OPENERS, QUESTION_WORDS, STOPWORDS, TIME_WORDS, normalize, words
-from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PRONOUNS
+from .lexicon import BE, CAUSES, FRAME_NOUNS, HEDGES, OPPOSITES, PLACING, PRONOUNS
 from .quantities import Quantity, quantities
 from .terms import in_address, is_compound_part, is_term, quoted
+from .verbs import is_verb
 
 # Stop words that still carry a claim's meaning for the rules (compared, never ignored).
 _KEPT = frozenset("more most few fewer less least first before after over under only same all no not".split())
@@ -22,6 +24,7 @@ _NEVER_NAMES = frozenset(
     """around near between among along across beyond within without despite amid since until per via
     following including regarding concerning unlike like toward towards upon onto ad bc bce ce bp""".split()
 )
+_NOT_OPENING_NAMES = STOPWORDS | QUESTION_WORDS | OPENERS
 _MONTH_MAY = re.compile(r"May\s+\d|May\b(?=[,.]?\s*$)|May(?=,\s*\d)")  # "May 1932", "… in May."
 _LEMMA_ALIASES = {"yr": "year", "yrs": "year", "ca": "circa"}  # "ca. 22,000" is no "can"
 _SENTENCE_END = re.compile(r"(?:[.!?:;]|[.!?][\"'”’)\]]+)\s*[\"'“‘(\[]?$")
@@ -49,6 +52,8 @@ class Referents:
     subject: tuple[str, ...] = ()  # for "it", "he", "she", "they": the name, word by word
     named: frozenset[str] = frozenset()  # for "its", "her", "their", "this"
     last: frozenset[str] = frozenset()  # for "the latter"
+    # also for "he", "she" when the subject is no person ("git"): the doer of a passive ("was given by X")
+    agent: tuple[str, ...] = ()
 
 
 NO_REFERENTS = Referents()
@@ -80,7 +85,14 @@ class Analysis:
                     groups.append([token.lemma])
         subject = tuple(groups[0]) if groups else ()
         last = frozenset(groups[-1]) if groups else frozenset()
-        return Referents(subject, frozenset().union(*(frozenset(g) for g in groups)), last)
+        agent: tuple[str, ...] = ()
+        if not any(t.name and not t.term for t in self.tokens if t.lemma in subject):  # "git": no person
+            agents = (self.passive_agent(t.index) for t in self.tokens if self.passive(t.index))
+            at = next((k for k in agents if k is not None), None)
+            agent = (
+                () if at is None else tuple(t.lemma for t in takewhile(lambda t: t.name, self.tokens[at:]))
+            )
+        return Referents(subject, frozenset().union(*(frozenset(g) for g in groups)), last, agent)
 
     def verb_like(self, index: int) -> bool:
         """Whether a word reads as a finite verb or a participle: "invited", "sold", "took", or a
@@ -195,7 +207,7 @@ def analyse(text: str) -> Analysis:
             capital
             and not number
             and lowered not in _NEVER_NAMES
-            and not (initial and lowered in STOPWORDS | QUESTION_WORDS | OPENERS)
+            and not (initial and (lowered in _NOT_OPENING_NAMES or _common_opener(word, lemma)))
         )
         content = lemma not in _FUNCTION and lowered not in _FUNCTION
         if word == "May" and not initial and _MONTH_MAY.match(text, start):
@@ -236,6 +248,19 @@ def analyse(text: str) -> Analysis:
         lemmas=lemmas,
         names=frozenset(t.lemma for t in tokens if t.name),
         capitalized=frozenset(t.lemma for t in tokens if t.name and not t.initial),
+    )
+
+
+def _common_opener(word: str, lemma: str) -> bool:
+    """Whether a sentence's capitalized first word is an ordinary word, not a name: one of a pair of
+    opposites ("Earlier versions …", "Previous versions …") or a verb's -ing form ("Working out …",
+    "Building groff …")."""
+    lowered = word.lower()
+    stem = lowered[:-3]
+    return (
+        lowered in OPPOSITES
+        or lemma in OPPOSITES
+        or (lowered.endswith("ing") and any(is_verb(w) for w in (lemma, stem, stem + "e")))
     )
 
 
@@ -289,6 +314,12 @@ def _negated(tokens: list[Token]) -> set[str]:
             ]
             if following:
                 found.add(following[0])
+            if following[:1] and following[0] in PLACING and len(following) > 1:
+                found.add(following[1])  # "not on the smart card": the card, not only "on"
+            if following[:1] == ["of"]:  # "None of the sample clients are installed": installed
+                be = next((t.index for t in tokens[i + 2 : i + 12] if t.lemma in BE), None)
+                said = [t.lemma for t in tokens[be + 1 : be + 4] if t.content] if be is not None else []
+                found.update(said[:1])
     return found
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .analysis import Analysis, Token
 from .lexicon import OPPOSITES
 from .names import Alignment, Group, clause_between, group, same_group
-from .quantities import Quantity, joined, same
+from .quantities import Quantity, joined, same, same_durations
 
 
 def quantity_conflict(claim: Analysis, source: Analysis) -> str | None:
@@ -124,8 +124,9 @@ def number_word_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
     """A number keeps the word it is said with: "Augustus died in AD 70" is wrong where the source's
     death comes with 14, and 70 with something else."""
     claimed = list(claim.quantities)
+    durations = {q: s for q, s, *_ in same_durations(claim.text, claimed, source.text, source.quantities)}
     for quantity in claimed:
-        stated = next((q for q in source.quantities if same(quantity, q)), None)
+        stated = durations.get(quantity) or next((q for q in source.quantities if same(quantity, q)), None)
         if stated is None:
             continue
         # the number and the other end of its range: "1–3 cm (0.39–1.18 in)" converts both
@@ -136,7 +137,7 @@ def number_word_conflict(claim: Analysis, source: Analysis, aligned: Alignment) 
             at = source.tokens[aligned[word]]
             distance = _distance(source, at.start, at.end, stated)
             for other in source.quantities:
-                if any(same(q, other) for q in claimed) or same(quantity, other):
+                if any(same(q, other) for q in claimed) or same(quantity, other) or other is stated:
                     continue
                 if any(_conversion(source, end, other) for end in ends):  # "4,274 m (14,022 ft)"
                     continue

@@ -107,6 +107,8 @@ LIGHT_VERBS = frozenset(
 # What "per" may be followed by in a rate: a claim's rate must be the source's.
 RATE_UNITS = frozenset("second minute hour day week month year decade century capita cent".split())
 SUBJECT_PRONOUNS = frozenset("he she it they".split())
+# Prepositions of place: what "not" negates goes on to the place ("not on the smart card").
+PLACING = frozenset("in on at into onto inside under over".split())
 PRONOUNS = frozenset("he she him her his hers it its they them their theirs this these those".split())
 BE = frozenset("be is are was were been being".split())
 # Words that open a noun phrase: they stand between a verb or a preposition and what it governs.

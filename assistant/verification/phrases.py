@@ -4,10 +4,11 @@ their places ("packages uploaded for testing reach unstable")."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from .analysis import Analysis, Token, is_time
-from .lexicon import DETERMINING, FRAME_VERBS
+from .lexicon import BE, DETERMINING, FRAME_VERBS
 from .names import Alignment, Group, clause_between, group, same_group, same_place
 
 PLACE_REACH = (
@@ -64,12 +65,11 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
     can move words further, so a miss only counts against the claim."""
     mine = _items(claim)
     theirs = _items(source)
-    position_of: dict[int, int] = {}
-    for p, (_, ix) in enumerate(theirs):
-        for i in ix:
-            position_of[i] = p
-    for k in range(len(source.tokens)):  # a word that is no item (a pronoun) sits where the next item is
-        position_of.setdefault(k, next((p for p, (_, ix) in enumerate(theirs) if ix[0] > k), len(theirs)))
+    position_of = _positions(source, theirs)
+    aside = _parenthesised(source)
+    # the same, with what the source says in parentheses left out: "The Rhine (Romansh: Rein, …) is a
+    # European river that begins …" keeps "Rhine" by "begins" (for words outside parentheses only)
+    outside = _positions(source, [(g, ix) for g, ix in theirs if ix[0] not in aside])
     for position, (item, indices) in enumerate(mine):
         first = claim.tokens[indices[0]]
         if not first.name or not all(i in aligned for i in indices):
@@ -86,9 +86,41 @@ def place_doubt(claim: Analysis, source: Analysis, aligned: Alignment, reach: in
             position_of[aligned[indices[0]]]
         }
         near = {q for p in homes for q in range(p - reach, p + reach + 1)}
-        if not any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
-            return f"{first.surface} is not said of what the claim says"
+        if any(position_of.get(aligned[ix[0]]) in near for _, ix in neighbours):
+            continue
+        home = aligned[indices[0]]
+        if home not in aside and any(
+            aligned[ix[0]] not in aside and abs(outside[aligned[ix[0]]] - outside[home]) <= reach
+            for _, ix in neighbours
+        ):
+            continue
+        return f"{first.surface} is not said of what the claim says"
     return None
+
+
+def _positions(source: Analysis, items: list[tuple[Group, tuple[int, ...]]]) -> dict[int, int]:
+    """Each source word's place among ``items``; a word that is no item (a pronoun) sits where the next
+    item is."""
+    position_of: dict[int, int] = {}
+    for p, (_, ix) in enumerate(items):
+        for i in ix:
+            position_of[i] = p
+    starts = [ix[0] for _, ix in items]
+    for k in range(len(source.tokens)):
+        position_of.setdefault(k, bisect_right(starts, k))
+    return position_of
+
+
+def _parenthesised(analysis: Analysis) -> frozenset[int]:
+    """The words inside parentheses: an aside, which does not part a word from its neighbours."""
+    inside, depth, at = set(), 0, 0
+    for token in analysis.tokens:
+        between = analysis.text[at : token.start]
+        depth = max(0, depth + between.count("(") - between.count(")"))
+        if depth:
+            inside.add(token.index)
+        at = token.end
+    return frozenset(inside)
 
 
 def _attribution_between(claim: Analysis, a: Token, b: Token) -> bool:
@@ -103,7 +135,7 @@ def _attribution_between(claim: Analysis, a: Token, b: Token) -> bool:
 _NOT_ADVERBS = ("mily", "pply", "mbly", "maly", "poly", "fly")  # "family", "supply", "assembly" …
 
 
-def _adverb(token: Token) -> bool:
+def adverb(token: Token) -> bool:
     """An adverb in -ly ("fundamentally", "sharply"): it moves freely in a sentence, so it is nobody's
     neighbour."""
     word = token.surface.lower()
@@ -122,7 +154,7 @@ def _items(analysis: Analysis) -> list[tuple[Group, tuple[int, ...]]]:
             items.append((g, tuple(range(k, k + len(g)))))
             k += len(g)
             continue
-        if token.content and not _adverb(token):
+        if token.content and not adverb(token):
             items.append(((token.lemma,), (k,)))
         k += 1
     return items
@@ -222,6 +254,43 @@ def definition_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -
         if aligned[mine] != theirs and source.tokens[aligned[mine]].lemma != source.tokens[theirs].lemma:
             return f"the source says {source.tokens[j].surface} {source.tokens[theirs].surface}"
     return None
+
+
+def subject_conflict(claim: Analysis, source: Analysis, aligned: Alignment) -> str | None:
+    """ "A is B": when the source says "B is C", the claim's A must be C, not a thing the source does
+    not name at all ("Heavy industry is the dominant economic sector in the Middle Rhine area" where
+    "the dominant economic sectors in the Middle Rhine area are viniculture and tourism")."""
+    tokens = claim.tokens
+    be = next((t.index for t in tokens if t.lemma in BE), None)
+    if be is None:
+        return None
+    subject = [t for t in tokens[:be] if t.content]
+    if not subject or any(t.index in aligned or t.number for t in subject):
+        return None
+    said = [aligned[t.index] for t in tokens[be + 1 :] if t.content and t.index in aligned]
+    if not said:
+        return None
+    for copula in (t for t in source.tokens if t.lemma in BE and t.index > max(said)):
+        if min(said) < _clause_start(source, copula.index):
+            continue
+        complement = []
+        for t in source.tokens[copula.index + 1 :]:
+            if clause_between(source.text, source.tokens[t.index - 1].end, t.start):
+                break
+            if t.content:
+                complement.append(t)
+        if complement and not any(t.index in aligned.values() for t in complement):
+            before = source.tokens[copula.index - 1].surface
+            return f"the source says {before} {copula.surface} {complement[0].surface}"
+    return None
+
+
+def _clause_start(analysis: Analysis, k: int) -> int:
+    """The first word of the clause word ``k`` stands in."""
+    tokens = analysis.tokens
+    while k > 0 and not clause_between(analysis.text, tokens[k - 1].end, tokens[k].start):
+        k -= 1
+    return k
 
 
 _DEFINING = frozenset("mean means".split())

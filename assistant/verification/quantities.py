@@ -5,6 +5,7 @@ same bound (more than / fewer than); "about" and "almost" may come and go."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -235,6 +236,59 @@ def range_partners(text: str, found: list[Quantity]) -> dict[Quantity, Quantity]
         if _RANGE_DASH.match(text[low.end : high.start]) and not (_year(low) or _year(high)):
             partners[low], partners[high] = high, low
     return partners
+
+
+_YEAR = 365.25 * 86400
+_SECONDS = {
+    "second": 1.0,
+    "minute": 60.0,
+    "hour": 3600.0,
+    "day": 86400.0,
+    "week": 7 * 86400.0,
+    "fortnight": 14 * 86400.0,
+    "month": _YEAR / 12,
+    "year": _YEAR,
+    "decade": 10 * _YEAR,
+    "century": 100 * _YEAR,
+    "centuries": 100 * _YEAR,
+}
+_UNIT_WORD = re.compile(r"[ -]([A-Za-z]+)")
+
+
+def duration(text: str, quantity: Quantity) -> tuple[float, int, int] | None:
+    """A length of time in seconds ("two decades", "48 hours", "18-month"), with the offsets of its
+    unit word; None when no unit of time follows the number."""
+    unit = _UNIT_WORD.match(text, quantity.end)
+    if unit is None:
+        return None
+    word = unit.group(1).lower()
+    seconds = _SECONDS.get(word) or (_SECONDS.get(word[:-1]) if word.endswith("s") else None)
+    return None if seconds is None else (quantity.value * seconds, unit.start(1), unit.end(1))
+
+
+def same_durations(
+    claim: str, mine: Sequence[Quantity], source: str, theirs: Sequence[Quantity]
+) -> list[tuple[Quantity, Quantity, tuple[int, int], tuple[int, int]]]:
+    """The claim's lengths of time that the source gives in another unit ("20 years" for "two
+    decades", "two days" for "48 hours"): (claim quantity, source quantity, and each one's unit word
+    offsets). The bound must be the same; the unit must differ (the same unit is compared as a number)."""
+    found = []
+    for q in mine:
+        said = duration(claim, q)
+        if said is None:
+            continue
+        for s in theirs:
+            stated = duration(source, s)
+            if (
+                stated is not None
+                and q.bound == s.bound
+                and abs(said[0] - stated[0]) <= 0.005 * max(said[0], stated[0])
+                and claim[said[1] : said[2]].lower().rstrip("s")
+                != source[stated[1] : stated[2]].lower().rstrip("s")
+            ):
+                found.append((q, s, said[1:], stated[1:]))
+                break
+    return found
 
 
 def _year(quantity: Quantity) -> bool:

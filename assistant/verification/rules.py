@@ -41,6 +41,7 @@ from .lexicon import (
     HEDGES,
     LIGHT_VERBS,
     NUMBER_NOUNS,
+    PLACING,
     RATE_UNITS,
     SUBJECT_PRONOUNS,
     UNIT_WORDS,
@@ -55,10 +56,13 @@ from .phrases import (
     place_doubt,
     preposition_conflict,
     slot_conflict,
+    subject_conflict,
     swapped_attachment,
 )
-from .quantities import Quantity, range_partners, same, same_value, unstated
+from .quantities import Quantity, range_partners, same, same_durations, same_value, unstated
+from .sides import swapped_sides
 from .verbs import kin, opposed
+from .wording import event_doubt, restated
 
 Similarity = Callable[[str, str], float]
 UNLIKE = 0.3  # MiniLM cosine of two single words below which they are not even loosely alike
@@ -111,9 +115,16 @@ def assess(
     zlib FAQ's "Versions 1.1.3 and before were subject to a double-free vulnerability")."""
     found = Assessment()
     licensed = _licensed(source.text)
+    said_otherwise = restated(claim, source) | _durations(claim, source)
     bounds = [(q.start, q.end) for q in claim.quantities if q.bound]
     for token in claim.tokens:
         if not token.content or is_framing(token) or token.lemma in licensed:
+            continue
+        if token.index in said_otherwise:  # "extended the invitation" for "invited"
+            verb = said_otherwise[token.index]
+            if verb is not None:
+                found.words += 1
+                found.aligned[token.index] = verb
             continue
         if not token.number and any(a <= token.start < b for a, b in bounds):
             continue  # "no more than 25": the bound is compared with the number
@@ -134,6 +145,10 @@ def assess(
     _settle(claim, source, found.aligned)
     kin_at = _align_kin_verbs(claim, source, similar, found)
     _check_novel_verb_sides(claim, source, found)
+    event = event_doubt(claim, source, found.aligned, found.novel_verbs)
+    if event:  # "reversed the decision" for "decided": left to a model, never settled by closeness
+        found.doubts.append(event)
+        found.crossed = True
     if found.untold and not _subject_said(source, found.aligned):
         found.missing.extend(found.untold)
     if found.aligned:
@@ -145,6 +160,23 @@ def assess(
     _check_negation(claim, source, found)
     _check_hedges_and_causes(claim, source, found)
     _check_relations(claim, source, context, found, kin_at)
+    return found
+
+
+def _durations(claim: Analysis, source: Analysis) -> dict[int, int | None]:
+    """The number and unit words of a length of time the source gives in another unit ("20 years" for
+    "two decades"), each with its source counterpart."""
+    found: dict[int, int | None] = {}
+    for mine, theirs, (a, b), (c, _) in same_durations(
+        claim.text, claim.quantities, source.text, source.quantities
+    ):
+        number = next(t.index for t in source.tokens if t.start >= theirs.start)
+        unit = next(t.index for t in source.tokens if t.start >= c)
+        for token in claim.tokens:
+            if mine.start <= token.start < mine.end:
+                found[token.index] = number
+            elif a <= token.start < b:
+                found[token.index] = unit
     return found
 
 
@@ -204,6 +236,8 @@ def _align_name(
         match = _spelled_out(token, source)
     if match is None and _name_in(token.lemma, frozenset(context.subject)):
         match = next((t.index for t in source.tokens if t.surface.lower() in SUBJECT_PRONOUNS), None)
+    if match is None and _name_in(token.lemma, frozenset(context.agent)):  # "… was given by X. He …"
+        match = next((t.index for t in source.tokens if t.surface.lower() in _PERSONAL), None)
     if match is None and _name_in(token.lemma, context.named) and not _subject_of(claim, token):
         match = next(
             (t.index for t in source.tokens if is_pronoun(t) and t.surface.lower() not in SUBJECT_PRONOUNS),
@@ -217,6 +251,9 @@ def _align_name(
         found.missing.append(token.surface)
     else:
         found.aligned[token.index] = match
+
+
+_PERSONAL = frozenset("he she".split())
 
 
 def _align_opposable(claim: Analysis, source: Analysis, token: Token, found: Assessment) -> None:
@@ -640,7 +677,12 @@ def _check_numbers(claim: Analysis, source: Analysis, found: Assessment) -> None
                 f"{quantity.text} is one end of a range in the source (with {ends[0][1].text})"
             )
             return
+    elsewhere = {
+        mine for mine, *_ in same_durations(claim.text, claim.quantities, source.text, source.quantities)
+    }
     for quantity in unstated(list(claim.quantities), list(source.quantities)):
+        if quantity in elsewhere:
+            continue  # "20 years" for "two decades"
         if any(same_value(quantity.value, q.value) for q in source.quantities):
             found.conflicts.append(f"{quantity.text}: the source gives another bound")
         elif (
@@ -671,13 +713,28 @@ _LITERAL = re.compile(r"(?<![\w/.])(?:~|\$\w+)?/[\w.+-]+(?:/[\w.+-]*)*|(?<![\w-]
 
 
 def _check_literals(claim: Analysis, source: Analysis, found: Assessment) -> None:
-    """Paths and command-line options are names written as code: each of the claim's must be in the
-    source as written ("/usr/share/ca-certificates/" is not "/usr/local/share/ca-certificates/")."""
+    """Paths and command-line options are names written as code, and quotations are quoted: each of the
+    claim's must be in the source as written ("/usr/share/ca-certificates/" is not
+    "/usr/local/share/ca-certificates/")."""
     theirs = {m.group().rstrip(".,;:") for m in _LITERAL.finditer(source.text)}
     for match in _LITERAL.finditer(claim.text):
         literal = match.group().rstrip(".,;:")
         if literal not in theirs and len(literal) > 2:
             found.missing.append(literal)
+    # what the claim puts in quotes it quotes: the source's words as written ("a small pen for big texts")
+    said = _plain(source.text)
+    for match in _QUOTATION.finditer(claim.text):
+        if _plain(match.group(1)) not in said:
+            found.missing.append(match.group())
+
+
+_QUOTATION = re.compile(r"[\"“]([^\"“”\n]+)[\"”]")
+
+
+def _plain(text: str) -> str:
+    """Text as a quotation is compared: case, quote marks, white space and closing stops aside."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", " ").replace("”", " ").replace('"', " ")
+    return " ".join(text.lower().split()).strip(" .,;:!?")
 
 
 def _check_directions(claim: Analysis, source: Analysis, found: Assessment) -> None:
@@ -747,7 +804,9 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         if source_index in negated_sources and claim_index not in claim_negated:
             if any(0 < found.aligned.get(i, -1) - source_index <= 4 for i in claim_negated):
                 continue  # the claim negates what follows: "needs no extra setup" for "doesn't need any"
-            if any(0 < claim_index - k <= 3 for k in claim_negations):
+            if any(0 < claim_index - k <= 3 for k in claim_negations) or _negated_place(
+                claim, claim_index, claim_negations
+            ):
                 continue  # the claim negates it too, through another verb: "does not handle memory …"
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
             return
@@ -775,6 +834,20 @@ def _negation_moved(
         if not _CLAUSE_SEAM.search(text[low.end : high.start]):
             return None
     return min(negated)
+
+
+def _negated_place(claim: Analysis, k: int, negations: list[int]) -> bool:
+    """Whether word ``k`` is the place a negated verb of its clause names: "are not stored on the smart
+    card" (a negation, a verb, a preposition of place, then the place)."""
+    for n in negations:
+        between = claim.tokens[n + 1 : k]
+        if (
+            len(between) <= 5
+            and any(t.lemma in PLACING for t in between)
+            and not any(c in claim.text[claim.tokens[n].end : claim.tokens[k].start] for c in ",;:")
+        ):
+            return True
+    return False
 
 
 _CLAUSE_SEAM = re.compile(r"[,;:]\s*(?:but|while|whereas|although|though|yet)\b|;|\bbut\b")
@@ -877,6 +950,7 @@ def _check_relations(
         object_conflict(claim, source, found.aligned),
         swapped_attachment(claim, source, found.aligned),
         definition_conflict(claim, source, found.aligned),
+        subject_conflict(claim, source, found.aligned),
         modifier_conflict(claim, source, found.aligned),
         apposition_conflict(claim, source, found.aligned),
         slot_conflict(claim, source, found.aligned),
@@ -884,6 +958,7 @@ def _check_relations(
         infinitive_conflict(claim, source, found.aligned),
         speaker_conflict(claim, source),
         comparison_conflict(claim, source),
+        swapped_sides(claim, source, found.aligned),
     ):
         if conflict:
             found.conflicts.append(conflict)
@@ -989,10 +1064,16 @@ def assess_merged(
     if crossed:  # each part may be said by one sentence, yet with the other sentence's names
         return Assessment(conflicts=[crossed])
     best: Assessment | None = None
+    fitting: Assessment | None = None  # the reading that leaves fewest words unsaid
     for found in _fits(claim, sentences, names, similar, allowed, depth=len(sentences) + 1):
         if found.clean and allowed(found):
-            return found
+            if not found.novel:
+                return found
+            if fitting is None or len(found.novel) < len(fitting.novel):
+                fitting = found
         best = best or found
+    if fitting is not None:
+        return fitting
     if best is None or best.clean:
         best = Assessment(conflicts=["no part of it is said by one cited sentence alone"])
     return best

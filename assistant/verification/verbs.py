@@ -31,6 +31,11 @@ def _synsets() -> tuple[dict[str, frozenset[int]], list[frozenset[int]]]:
     return {w: frozenset(s) for w, s in of.items()}, hypernyms
 
 
+def is_verb(lemma: str) -> bool:
+    """Whether WordNet has ``lemma`` as a verb (in any of its commonest senses)."""
+    return lemma in _synsets()[0]
+
+
 @cache
 def kin(a: str, b: str) -> bool:
     """Whether verb lemmas ``a`` and ``b`` share a synset, or a synset of one is a direct hypernym of a
