@@ -20,7 +20,18 @@ from pathlib import Path
 import numpy as np
 
 from ..lemmas import known_words
-from ..text import STOPWORDS, Terms, canonical_names, forms, is_instruction, normalize, same_term, terms
+from ..text import (
+    QUESTION_WORDS,
+    STOPWORDS,
+    Terms,
+    canonical_names,
+    forms,
+    is_instruction,
+    normalize,
+    same_term,
+    terms,
+    word_forms,
+)
 from .memo import negated_words, words
 from .question import Question, negative
 from .spans import Span, extract, kind_of_span, typed
@@ -206,7 +217,7 @@ def measure(
     best_similarity = max(similarities, default=0.0)
     span_kind = kind_of_span(question)
     typed_question = typed(question)
-    windows = [sentence_term_set(canonical_names(c.window)) for c in candidates]
+    windows = [_window_terms(c.window) for c in candidates]
     anywhere = Terms(vocabulary.union(*windows))  # the retrieved text, with the documents' titles
     names_anywhere = _share(question.names, anywhere)
     focus_anywhere = float(not question.focus or same_term(question.focus, anywhere))
@@ -334,6 +345,16 @@ def sentence_term_set(text: str) -> Terms:
     return Terms(sentence_terms(text))
 
 
+def _window_terms(window: str) -> Terms:
+    """``sentence_term_set(canonical_names(window))``, from the forms of the window's first line (the
+    file's name) and of the rest (the window the rules read, ``rules.window``, whose forms they keep in
+    ``word_forms``): no word spans a line break, nor does a country's name, so a window's terms are
+    those of its two parts."""
+    head, _, rest = canonical_names(window).partition("\n")
+    found = (*forms(head), *word_forms(canonical_names(rest)))
+    return Terms(t for t in found if t and t not in STOPWORDS and t not in QUESTION_WORDS)
+
+
 def answerable_text(text: str) -> bool:
     """Text aimed at an AI ("Ignore previous instructions…") is never an answer, however well it matches."""
     return not is_instruction(text)
@@ -394,8 +415,8 @@ def _contrasts(question: str, sentence: str) -> bool:
     said = _forms(sentence)
     if any(word not in said and (OPPOSITE[word] & said) - asked for word in asked if word in OPPOSITE):
         return True
-    return any(word not in said and _negated_form(word, said) for word in asked) or any(
-        word not in asked and _negated_form(word, asked) for word in said
+    return any(word not in said and stem in said for word, stem in _prefixed(asked)) or any(
+        word not in asked and stem in asked for word, stem in _prefixed(said)
     )
 
 
@@ -404,9 +425,11 @@ def _contrasts(question: str, sentence: str) -> bool:
 _PREFIXES = {"un": 5, "non": 4, "in": 6, "im": 6, "il": 6, "ir": 6, "dis": 7}
 
 
-def _negated_form(word: str, others: frozenset[str]) -> bool:
-    """``word`` is another of ``others`` with a negating prefix: "insignificant" for "significant"."""
-    return any(stem in others for stem in _negatable(word))
+@lru_cache(maxsize=16384)
+def _prefixed(said: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """``(word, what it negates)`` for each word of ``said`` with a negating prefix (``_negatable``): few
+    words have one, so ``_contrasts`` looks at those only, not at every word of every candidate."""
+    return tuple((word, stem) for word in said for stem in _negatable(word))
 
 
 @lru_cache(maxsize=16384)
