@@ -416,7 +416,8 @@ def forms(text: str) -> tuple[str, ...]:
 
 
 def _forms(text: str) -> tuple[str, ...]:
-    return tuple(normalize(word) for word, _, _ in words(text))
+    # ``words`` without the offsets: the pattern has no groups, so ``findall`` gives each match whole
+    return tuple(map(normalize, _WORD.findall(text)))
 
 
 _short_forms = lru_cache(maxsize=8192)(_forms)

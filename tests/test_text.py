@@ -23,6 +23,7 @@ from assistant.text import (
     coverage,
     evidence_sentences,
     flatten,
+    forms,
     is_instruction,
     iter_sentences,
     key_terms,
@@ -794,3 +795,10 @@ def test_megabyte_runs_of_full_stops_and_abbreviations_split_without_hanging() -
         [sys.executable, "-c", _HANG_PROBE, *units], check=False, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0 and done.stdout.strip() == "split", done.stderr[-2000:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("aZé1$,.'’ -\nU.S.thsnd"), max_size=40))
+def test_forms_are_the_normalized_words_in_order(text: str) -> None:
+    """``forms`` reads the words without their offsets: the same words as ``words``, in order."""
+    assert forms(text) == tuple(normalize(word) for word, _, _ in words(text))
