@@ -396,16 +396,33 @@ def _order(asked: Sequence[str], sentence: str) -> float:
     """How far the sentence keeps the order of the question's words that it has: the share of pairs in
     the same order (1 with fewer than two). "Where does Lake Constance emerge from?" against "The Rhine
     emerges from Lake Constance" is reversed: the lake is not what emerges."""
-    tokens = forms(sentence)
+    exact, starts = _first_places(sentence)
     places = []
     for term in asked:
-        # ``same_term(term, (token,))``, unrolled: the first token with the same five-letter start
-        stem = term[:5] if len(term) >= 5 else None
-        place = next((i for i, token in enumerate(tokens) if token == term or token[:5] == stem), None)
-        if place is not None:
-            places.append(place)
+        # the first token that is ``same_term(term, (token,))``: the same, or with the same five-letter start
+        first = exact.get(term)
+        if (
+            len(term) >= 5
+            and (start := starts.get(term[:5])) is not None
+            and (first is None or start < first)
+        ):
+            first = start
+        if first is not None:
+            places.append(first)
     pairs = [(a, b) for i, a in enumerate(places) for b in places[i + 1 :] if a != b]
     return sum(a < b for a, b in pairs) / len(pairs) if pairs else 1.0
+
+
+@lru_cache(maxsize=4096)
+def _first_places(sentence: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Where each form of the sentence's words first stands, and each five-letter start of one (a
+    shorter form's whole self, which no five-letter start equals): one pass, not one per word asked."""
+    exact: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    for place, token in enumerate(forms(sentence)):
+        exact.setdefault(token, place)
+        starts.setdefault(token[:5], place)
+    return exact, starts
 
 
 def _contrasts(question: str, sentence: str) -> bool:
