@@ -15,7 +15,7 @@ from assistant import Answer, Assistant, ConfigError, QuestionError
 from assistant.followup import carry_along, rewrite_problem
 from assistant.models import Passage, Source
 from assistant.settings import load_settings
-from assistant.verify import StreamingVerifier, Verifier, split_claims, verify_text
+from assistant.verify import StreamingVerifier, VerifiedAnswer, Verifier, split_claims, verify_text
 
 from .conftest import ARTICLE, SMOLLM2
 
@@ -284,14 +284,18 @@ def test_a_citation_marker_ends_its_sentence(text: str, claims: list[tuple[str, 
     assert [(c.text, c.cited) for c in split_claims(text)] == claims
 
 
-def test_a_sentence_that_ends_in_a_quotation_keeps_its_citation_whole(assistant: Assistant) -> None:
-    """'… from Gaul." [1]' — the marker follows the closing quote; no stray '.' becomes a claim."""
-    text = 'Servius wrote "The Rhine is a river of Gaul." The river is long.'
+def verified_against(assistant: Assistant, text: str, draft: str) -> VerifiedAnswer:
+    """``draft`` verified against one passage holding all of ``text``."""
     passage = Passage(
         rank=1, chunk_id="c", doc_id="d", title="t", text=text, start=0, end=len(text), score=1.0
     )
-    verifier = Verifier([Source(number=1, passage=passage)], assistant.embedder)
-    result = verify_text('Servius wrote "The Rhine is a river of Gaul." [1]', verifier)
+    return verify_text(draft, Verifier([Source(number=1, passage=passage)], assistant.embedder))
+
+
+def test_a_sentence_that_ends_in_a_quotation_keeps_its_citation_whole(assistant: Assistant) -> None:
+    """'… from Gaul." [1]' — the marker follows the closing quote; no stray '.' becomes a claim."""
+    text = 'Servius wrote "The Rhine is a river of Gaul." The river is long.'
+    result = verified_against(assistant, text, 'Servius wrote "The Rhine is a river of Gaul." [1]')
     assert result.text == 'Servius wrote "The Rhine is a river of Gaul." [1]'
     assert [c.text for c in split_claims(result.text)] == ['Servius wrote "The Rhine is a river of Gaul."']
 
@@ -300,11 +304,7 @@ def test_a_sentence_that_ends_in_an_ellipsis_keeps_it(assistant: Assistant) -> N
     """Code cut short in a README ("install_requires=[…], ...") is quoted as written: the answer's
     sentence keeps all three dots before its marker, so it still reads as its quote."""
     text = 'setup(name="ext", install_requires=["tiktoken"], ...)\n\nThen install it.'
-    passage = Passage(
-        rank=1, chunk_id="c", doc_id="d", title="t", text=text, start=0, end=len(text), score=1.0
-    )
-    verifier = Verifier([Source(number=1, passage=passage)], assistant.embedder)
-    result = verify_text('setup(name="ext", install_requires=["tiktoken"], ... [1]', verifier)
+    result = verified_against(assistant, text, 'setup(name="ext", install_requires=["tiktoken"], ... [1]')
     assert result.text == 'setup(name="ext", install_requires=["tiktoken"], ... [1]'
 
 
