@@ -38,8 +38,11 @@ def test_safe_line_leaves_no_control_and_one_line(text: str) -> None:
     assert "\n" not in line and "\t" not in line
 
 
-@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Zl", "Zp"])))
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Cn", "Zl", "Zp"])))
 def test_ordinary_text_is_left_alone(text: str) -> None:
+    """Assigned, visible characters pass as they are. Not unassigned ones ("Cn"): the tag block
+    (U+E0000–E007F) goes whole, its unassigned code points with its invisible tags (a CI run's
+    hypothesis draw found U+E0000)."""
     assert safe_text(text) == text
     assert safe_line(text) == text
 
