@@ -45,8 +45,9 @@ MARKER = re.compile(rf"\[({_ID}(?:\s*[,;]\s*{_ID})*)\]")
 _PARTIAL_MARKER = re.compile(r"\[[\d\s.,;]*$")  # "[1" while the stream is still writing "[12]"
 # A marker right after a sentence's stop ends it, whatever follows ("… [1]. zlib is …", '…." [1] zlib').
 _CLOSED_BY_MARKER = re.compile(rf"(?<=\][.!?…])\s+|(?<=[.!?…][\"'”’)] )(\[{_ID}(?:\s*[,;]\s*{_ID})*\])\s+")
-# '… from Gaul."' or "install_requires=[…], ...": the marker follows as written, no stop of its own
-_CLOSED_QUOTE = re.compile(r"""[.!?…]["'”’)\]]+$|(?:\.\.\.|…)$""")
+# A sentence that ends as written: '… from Gaul."' or "install_requires=[…], ...": the marker follows,
+# no stop of its own
+_ENDS_AS_WRITTEN = re.compile(r"""[.!?…]["'”’)\]]+$|(?:\.\.\.|…)$""")
 _LEADING_MARKERS = re.compile(rf"^(?:\s*\[{_ID}(?:\s*[,;]\s*{_ID})*\])+")
 _REFUSAL = re.compile(
     r"(?i)\b(?:not\s+in\s+(?:the\s+)?sources|(?:sources|documents|context)\s+(?:do|does)\s+not\s+"
@@ -644,7 +645,7 @@ class AnswerBuilder:
             numbers.append(self._numbers[key])
         text = check.claim.text
         marker = f"[{', '.join(str(n) for n in dict.fromkeys(numbers))}]"
-        if _CLOSED_QUOTE.search(text):
+        if _ENDS_AS_WRITTEN.search(text):
             sentence = f"{text} {marker}"
         else:
             body, stop = (text[:-1], text[-1]) if text[-1] in ".!?" else (text, ".")
