@@ -93,9 +93,9 @@ class Index:
         # an embedded index is read without Chroma's Python client until the first write (``_writable``);
         # a repair may remove the database, so it uses Chroma's client throughout
         self._direct = settings.chroma_url is None and not reset_unreadable
-        # Opening may create the database and the collection; two processes doing that at once (two
-        # first ingests) race on the same tables, so opening is serialised too (it takes a moment).
-        with self._file_lock("open", "process opening"), owner_only_umask():
+        # Opening writes (Chroma applies its migrations, and may create the collection): under the
+        # database lock, like every write (``_writing``).
+        with self._database_lock(), owner_only_umask():
             try:
                 self._client = self._connect()
             except IndexDamagedError as exc:
@@ -180,7 +180,7 @@ class Index:
         """From now on, Chroma's own client (the engine alone only reads): before the first write."""
         if not self._direct:
             return
-        with self._file_lock("open", "process opening"), owner_only_umask():
+        with self._database_lock(), owner_only_umask():
             if isinstance(self._client, DirectClient):
                 self._client.close()
             self._direct = False
@@ -194,6 +194,22 @@ class Index:
         assert not isinstance(client, DirectClient)
         assert not isinstance(collection, DirectCollection)
         return client, collection
+
+    @contextmanager
+    def _writing(self, action: str = "write") -> Iterator[tuple[ClientAPI, Collection]]:
+        """Chroma's client and collection to write with, the database lock held, errors translated."""
+        with self._database_lock(), self._translate_errors(action):
+            yield self._chroma()
+
+    def _database_lock(self) -> AbstractContextManager[None]:
+        """Held around whatever writes the embedded database: opening it (Chroma applies its migrations
+        then) and every write. Chroma's engine waits up to 1,000 s for SQLite's lock (its busy timeout,
+        chroma-core/chroma#7040), so a process stopped mid-write (Ctrl-Z, a debugger) would hang every
+        other one that opens the index, silently; behind this lock they wait up to
+        ASSISTANT_LOCK_TIMEOUT and say so. Two first ingests creating the tables at once are kept apart
+        too. For a server's index (whose database is the server's) it keeps this machine's clients from
+        creating the collection at once."""
+        return self._file_lock("database", "process writing to")
 
     @contextmanager
     def _translate_errors(self, action: str) -> Iterator[None]:
@@ -227,7 +243,7 @@ class Index:
         loaded. False for a server's index (always current)."""
         if self.settings.chroma_url:
             return False
-        with self._file_lock("open", "process opening"), owner_only_umask():
+        with self._database_lock(), owner_only_umask():
             if isinstance(self._client, DirectClient):
                 self._client.close()
             else:
@@ -343,7 +359,7 @@ class Index:
         timeout = self.settings.lock_timeout
         # one object per lock, so that holding it and calling what takes it again does not wait for itself
         lock = self._locks.setdefault(name, filelock.FileLock(str(path), timeout=timeout, mode=FILE_MODE))
-        patience = min(1.0, timeout)  # a lock held for a moment (another process opening) goes unsaid
+        patience = min(1.0, timeout)  # a lock held for a moment (another process writing) goes unsaid
         with self._translate_errors("lock"):  # an unwritable folder
             private_dir(path.parent)
             busy = not _acquire(lock, patience)
@@ -511,26 +527,25 @@ class Index:
         memory: nothing to do there."""
         if self.settings.chroma_url:
             return
-        _, collection = self._chroma()
-        threshold = (collection.configuration.get("hnsw") or {}).get("sync_threshold")
-        if not threshold or threshold <= 2:  # left so by a process that stopped here: Chroma's default
-            threshold = SYNC_THRESHOLD
-        with self._translate_errors("write"):
-            last = collection.get(limit=1, include=["embeddings", "documents", "metadatas"])
+        with self._writing() as (_, before):
+            threshold = (before.configuration.get("hnsw") or {}).get("sync_threshold")
+            if not threshold or threshold <= 2:  # left so by a process that stopped here: Chroma's default
+                threshold = SYNC_THRESHOLD
+            last = before.get(limit=1, include=["embeddings", "documents", "metadatas"])
             if not last["ids"]:
                 return
-            collection.modify(configuration={"hnsw": {"sync_threshold": 2}})
+            before.modify(configuration={"hnsw": {"sync_threshold": 2}})
             try:
                 self.reconnect()
-                _, collection = self._chroma()
-                collection.upsert(
+                _, reopened = self._chroma()
+                reopened.upsert(
                     ids=last["ids"],
                     embeddings=last["embeddings"],
                     documents=last["documents"],
                     metadatas=last["metadatas"],
                 )
             finally:
-                collection.modify(configuration={"hnsw": {"sync_threshold": threshold}})
+                self._chroma()[1].modify(configuration={"hnsw": {"sync_threshold": threshold}})
 
     def _orphans(self, store: Store) -> set[str]:
         """Ids the collection holds but ``store``'s generation does not: chunks of an ingest that was
@@ -540,8 +555,7 @@ class Index:
     def _record(self, state: IndexState) -> None:
         """The state in the collection's metadata, then in the state file (which thus never runs ahead
         of a healthy database)."""
-        _, collection = self._chroma()
-        with self._translate_errors("write"):
+        with self._writing() as (_, collection):
             meta = dict(collection.metadata or {})
             meta.update(state.model_copy(update={"embedder": self.embedder.name}).metadata())
             collection.modify(metadata=meta)
@@ -552,8 +566,7 @@ class Index:
         recorded, so that nothing keyed by an older generation ever matches the rebuilt one."""
         recorded = read_state_file(self.settings)
         generation = max(self.state().generation, recorded.generation if recorded else 0)
-        client, _ = self._chroma()
-        with self._translate_errors("rebuild"):
+        with self._writing("rebuild") as (client, _):
             client.delete_collection(self.settings.collection)
             self._collection = self._open()
         self._record(IndexState(generation=generation).building(roots))
@@ -691,8 +704,8 @@ class Index:
         """Upsert embedded chunks (of any documents), with the document facts (and the sections in
         effect within each chunk, as JSON) stored beside each."""
         self._before_write()
-        with self._translate_errors("write"):
-            self._chroma()[1].upsert(
+        with self._writing() as (_, collection):
+            collection.upsert(
                 ids=[chunk.id for _, chunk, _ in rows],
                 embeddings=vectors,
                 documents=[chunk.text for _, chunk, _ in rows],
@@ -722,16 +735,16 @@ class Index:
     def _touch(self, ids: set[str], mtime_ns: int) -> None:
         self._before_write()
         for part in self._batches(sorted(ids)):
-            with self._translate_errors("write"):
-                self._chroma()[1].update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
+            with self._writing() as (_, collection):
+                collection.update(ids=part, metadatas=[{"mtime_ns": mtime_ns} for _ in part])
 
     def _delete(self, ids: set[str]) -> None:
         if not ids:
             return
         self._before_write()
         for part in self._batches(sorted(ids)):
-            with self._translate_errors("write"):
-                self._chroma()[1].delete(ids=part)
+            with self._writing() as (_, collection):
+                collection.delete(ids=part)
 
     def _batches(self, ids: list[str]) -> Iterator[list[str]]:
         """At most ``page_size`` ids per statement (SQLite's variable limit)."""

@@ -83,7 +83,10 @@ class Settings(BaseSettings):
     collection: str = Field(default="assistant", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$")
     max_file_mb: float = Field(default=10.0, gt=0, le=1024, description="Larger files are skipped.")
     lock_timeout: float = Field(
-        default=300.0, ge=0, le=86_400, description="Seconds an ingest waits for another one to finish."
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description="Seconds a process waits for another one's ingest or write.",
     )
     lease_seconds: float = Field(
         default=60.0,

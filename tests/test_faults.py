@@ -567,6 +567,15 @@ def lock_is_held(path: Path) -> bool:
         return False
 
 
+def wait_until_stopped(process: subprocess.Popen[str]) -> None:
+    """Until ``process`` is stopped (SIGSTOP is delivered asynchronously)."""
+    deadline = time.monotonic() + 30
+    stat = Path(f"/proc/{process.pid}/stat")
+    while stat.read_text().rpartition(")")[2].split()[0] != "T":
+        assert time.monotonic() < deadline, "SIGSTOP did not stop the process"
+        time.sleep(0.001)
+
+
 @pytest.mark.slow
 def test_two_ingests_at_once_are_serialised_or_refused(
     tmp_path: Path, processes: list[subprocess.Popen[str]]
@@ -589,13 +598,19 @@ def test_two_ingests_at_once_are_serialised_or_refused(
         return process
 
     def start_and_freeze_while_locked() -> subprocess.Popen[str]:
+        """A, frozen holding the ingest lock but not the database lock: frozen mid-write, it makes B
+        wait for that lock instead (test_a_process_stopped_mid_write_makes_the_others_wait...)."""
         first = start()
         deadline = time.monotonic() + 60
-        while not lock_is_held(lock):
-            assert first.poll() is None and time.monotonic() < deadline, "A never took the lock"
+        while True:
+            assert first.poll() is None and time.monotonic() < deadline, "A was never frozen outside a write"
+            if lock_is_held(lock):
+                first.send_signal(signal.SIGSTOP)
+                wait_until_stopped(first)
+                if not lock_is_held(index_dir / "database.lock"):
+                    return first
+                first.send_signal(signal.SIGCONT)
             time.sleep(0.01)
-        first.send_signal(signal.SIGSTOP)
-        return first
 
     # Refused: B gives up after ASSISTANT_LOCK_TIMEOUT and says why, in one line.
     first = start_and_freeze_while_locked()
@@ -628,6 +643,47 @@ def test_two_ingests_at_once_are_serialised_or_refused(
     assert out.startswith("0 added, 0 updated, 2 unchanged, 0 removed"), "B did not redo A's work"
     chunks = chunks_of(index_dir, corpus)
     assert len({chunk_id for chunk_id, *_ in chunks}) == len(chunks)
+
+
+def test_a_process_stopped_mid_write_makes_the_others_wait_a_bounded_time(
+    index: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    """Chroma's engine waits 1,000 s for SQLite's lock (chroma-core/chroma#7040), and opening an index
+    writes (migrations): a writer stopped inside a transaction (Ctrl-Z, a debugger) would hang every
+    process that opens the index, silently. Every write holds the database lock, so they wait for that
+    instead, up to ASSISTANT_LOCK_TIMEOUT, and say why they stop."""
+    lock = index / "database.lock"
+    writer = textwrap.dedent(
+        """
+        import os, signal, sqlite3, sys
+        import filelock
+        lock = filelock.FileLock(sys.argv[1])
+        lock.acquire()
+        database = sqlite3.connect(sys.argv[2], isolation_level=None)
+        database.execute("BEGIN IMMEDIATE")
+        print("writing", flush=True)
+        os.kill(os.getpid(), signal.SIGSTOP)
+        """
+    )
+    stopped = subprocess.Popen(
+        [sys.executable, "-c", writer, str(lock), str(index / "chroma.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    processes.append(stopped)
+    assert stopped.stdout is not None and stopped.stdout.readline() == "writing\n"
+    waited = cli("ask", QUESTION, ASSISTANT_INDEX_DIR=str(index), ASSISTANT_LOCK_TIMEOUT="1")
+    assert_one_error_line(
+        waited,
+        f"another process writing to {index} is running (lock {lock}); waited 1 s: "
+        "try again when it has finished",
+    )
+    stopped.send_signal(signal.SIGCONT)
+    stopped.kill()
+    stopped.wait()
+    answered = cli("ask", QUESTION, ASSISTANT_INDEX_DIR=str(index))
+    assert answered.returncode == 0, answered.stderr
+    assert "spring" in answered.stdout
 
 
 @pytest.mark.slow
