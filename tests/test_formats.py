@@ -121,6 +121,28 @@ def test_html_keeps_the_article_and_drops_the_furniture(tmp_path: Path) -> None:
     assert "| Phase | Start |\n| Survey | April |\n| Foundations | June |" in text
 
 
+def test_html_headings_that_link_to_themselves_are_kept() -> None:
+    """Documentation generators wrap a heading's words in a self-link with a class that names furniture
+    elsewhere (mdBook, which renders the Rust book: ``<a class="header">``); the sidebar still goes."""
+    page = (
+        b'<html><body><nav id="sidebar" class="sidebar"><ol><li>1. Getting Started</li></ol></nav>'
+        b'<main><h2 id="what"><a class="header" href="#what">What Is Ownership?</a></h2>'
+        b"<p>Ownership is a set of rules.</p>"
+        b'<h3 id="rules"><a class="header" href="#rules">Ownership Rules</a></h3>'
+        b"<ul><li>Each value in Rust has an <em>owner</em>.</li></ul>"
+        b'<div class="header">Edit this page</div></main></body></html>'
+    )
+    extracted = extract(Path("ch04.html"), page, MAX_BYTES)
+    text = extracted.text
+    assert text.split("\n\n") == [
+        "What Is Ownership?",
+        "Ownership is a set of rules.",
+        "Ownership Rules",
+        "Each value in Rust has an owner.",
+    ]
+    assert locate(extracted.sections, text.index("Each value")) == "§ Ownership Rules"
+
+
 def test_html_nested_100000_deep_is_refused_quickly() -> None:
     data = ("<html><body>" + "<div>" * 100_000 + "deep" + "</div>" * 100_000 + "</body></html>").encode()
     with pytest.raises(Unreadable, match=r"HTML nested 100,000 levels deep"):

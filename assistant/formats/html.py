@@ -50,6 +50,7 @@ _FURNITURE = re.compile(
 )
 _MAIN_SELECTORS = ("main", "[role='main']", "article")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HEADING_TAGS = tuple(sorted(_HEADINGS))
 _BLOCKS = frozenset(
     """address article blockquote body caption center dd details dialog dir div dl dt fieldset
     figcaption figure h1 h2 h3 h4 h5 h6 header hgroup hr legend li main ol p pre section summary
@@ -136,9 +137,12 @@ def _attached(node: LexborNode) -> bool:
 
 def _drop_furniture(tree: LexborHTMLParser) -> None:
     """Elements whose class or id names page furniture, and page-level headers without a heading,
-    unless they hold the page's main content."""
+    unless they hold the page's main content. A heading and what is inside it are never furniture:
+    documentation generators mark a heading's self-link ``<a class="header">`` (mdBook: the Rust book)."""
     for node in tree.css("[class], [id]"):
-        if node.tag in ("html", "body", "main", "article") or not _attached(node):
+        if node.tag in ("html", "body", "main", "article", *_HEADINGS) or not _attached(node):
+            continue
+        if _inside(node, _HEADING_TAGS):
             continue
         names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
         if _FURNITURE.search(names) and not node.css_first("main, article, [role='main'], h1"):
