@@ -448,6 +448,11 @@ def _sentences_of(text: str) -> tuple[Passage, list[Evidence]]:
             "1. the sources|2. a compiler.",
         ),
         ("How can I build it?", "Use build.sh instead. It was written in 2001.", None),  # no cue: not shown
+        (  # a cue that introduces what follows it (a code block, never shown): it would dangle
+            "How are strings encoded?",
+            'Strings are encoded in UTF-8.  First, this one:\n\nlet hello = String::from("Hola");',
+            None,
+        ),
         (
             "How can I build it?",
             "Use build.sh instead.\n\nThen the next section begins.",

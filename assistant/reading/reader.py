@@ -211,8 +211,8 @@ _CONTINUES = re.compile(
 def _continued(part: PartReading, evidence: Sequence[Evidence], passages: Sequence[Passage]) -> PartReading:
     """An open question's answer ("How can I build it?") with what carries it on: the items of the list
     it introduces with a colon (up to ``LISTED``), or the next sentence of its paragraph when that begins
-    "To do this", "Then", "Otherwise"… (a procedure is one step per sentence). A typed question's span
-    needs no more."""
+    "To do this", "Then", "Otherwise"… (a procedure is one step per sentence) and does not itself end in a
+    colon. A typed question's span needs no more."""
     if typed(part.question) or not part.chosen:
         return part
     first = part.chosen[0]
@@ -230,6 +230,8 @@ def _continued(part: PartReading, evidence: Sequence[Evidence], passages: Sequen
             break
         following.append(after)
         current = after
+    if not listed and following and following[-1].text.rstrip().endswith(":"):
+        following.pop()  # "First, this one:" introduces what follows it, which is not shown
     if not following:
         return part
     return replace(part, chosen=(replace(first, continued_by=tuple(following)), *part.chosen[1:]))
