@@ -42,13 +42,19 @@ class OpenAIChromaFunction(EmbeddingFunction[Documents]):
     """Chroma's view of OpenAI-compatible embeddings; the key comes from the environment, never stored."""
 
     def __init__(self, model: str, base_url: str | None = None, embedder: Embedder | None = None) -> None:
-        if embedder is None:
-            settings = load_settings(embedder="openai", embedding_model=model, base_url=base_url)
-            embedder = make_embedder(settings)
         self._config = {"model": model, "base_url": base_url}
+        # made on first use: Chroma's client rebuilds this function from its config twice on every write
+        # (``CollectionCommon.schema``), and the assistant hands Chroma vectors, so it is seldom called;
+        # an OpenAI client made each time cost 28,000 allocations (its TLS context) per write, and the
+        # churn grew an ingest's memory with the corpus (+41 MiB for 10,600 more chunks)
         self._embedder = embedder
 
     def __call__(self, input: Documents) -> Embeddings:
+        if self._embedder is None:
+            model, base_url = self._config["model"], self._config["base_url"]
+            self._embedder = make_embedder(
+                load_settings(embedder="openai", embedding_model=model, base_url=base_url)
+            )
         return list(self._embedder.embed(list(input)))
 
     @staticmethod
