@@ -1,0 +1,373 @@
+"""reStructuredText, read as it renders: docutils parses the file, a few changes are made to its tree,
+its HTML writer writes it, and the web-page reader takes it from there (headings become § sections, a
+table is rows of cells), as for Markdown. Through HTML rather than a walk of docutils' tree, so that
+every format's text comes out of one builder, with its limits on nesting.
+
+A document is untrusted input, so docutils runs with nothing but the text: no file is included
+(``.. include::``, ``:file:`` of a table), no raw HTML passes through, no image or URL is fetched or
+opened, and nothing is printed (its messages stay in the tree, never in the text). Sphinx's directives
+and roles (``.. automodule::``, ``.. versionadded::``, ``:func:`spam```), which docutils does not know,
+are read for their words: a directive's argument and content, a role's text, ``code-block`` as a
+literal block. Where docutils gives up on a construct (a malformed table, a directive given an option
+it does not take), the construct's source stays in its place, as written; malformed inline markup
+(``*unclosed``) reads as written too. What docutils would take minutes over or lose (a line over its
+limit, nesting deeper than its recursion, unclosed markup by the thousand in one paragraph, substitutions
+that multiply) is found by a linear scan first, and such a file is read as plain text, with a one-line
+:attr:`Extracted.note` that says why.
+
+A link's absolute address is kept after its words, ``the documentation (https://…)``, as in Markdown,
+unless the words are the address already; a link in a heading keeps only its words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+from docutils import nodes, utils
+from docutils.core import publish_doctree, publish_from_doctree
+from docutils.parsers.rst import Directive, Parser, directives, roles, states
+from docutils.readers import standalone
+from docutils.transforms import Transform, references
+
+from .base import Extracted
+from .html import read_html
+from .plain import decode_text, read_text
+
+_PASSTHROUGH = re.compile(r"(?i)\.\.\s+(?:\|[^|]*\|\s+)?(?:raw|include)\s*::")
+"""A raw or include directive (or a substitution defined by one), whose source is never text."""
+_ERROR = 3
+_SHOWN_TARGET = re.compile(r"(?i)(?:https?://|mailto:)\S+")
+_EXPLICIT_TITLE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
+
+SETTINGS: dict[str, Any] = {
+    "file_insertion_enabled": False,  # .. include::, .. raw:: :file:, .. csv-table:: :file: read nothing
+    "raw_enabled": False,  # .. raw:: html and the raw role pass nothing through
+    "report_level": 5,  # no message is written into the output ...
+    "halt_level": 5,  # ... nor stops the parse (nothing raises on a bad file)
+    "warning_stream": False,  # ... nor goes to stderr
+    "traceback": True,  # an error raises (and becomes Unreadable) instead of sys.exit
+    "input_encoding": "unicode",
+    "output_encoding": "unicode",
+    "syntax_highlight": "none",  # code as written; Pygments is not run on it
+    "embed_stylesheet": False,
+    "stylesheet_path": "",  # no CSS file is read or linked
+    "math_output": "HTML",  # not MathJax's URL
+    "_disable_config": True,  # no docutils.conf from the working directory or the home folder
+    "toc_backlinks": "none",  # a heading is its words, not a link back to a table of contents
+    "smart_quotes": False,  # quotes as written: a quote is searched for as typed
+    "pep_references": False,
+    "rfc_references": False,
+    "character_level_inline_markup": False,
+}
+"""docutils' settings for an untrusted file (docutils.sourceforge.io/docs/user/config.html)."""
+
+_NOTHING = frozenset(
+    """toctree index highlight literalinclude currentmodule tabularcolumns only-html autosummary
+    inheritance-diagram graphviz digraph graph plot mermaid""".split()
+)
+"""Sphinx directives that hold no prose of the document: a list of files, an index entry, a file."""
+_LITERAL = frozenset(
+    """code-block sourcecode code doctest testcode testoutput testsetup testcleanup ipython
+    jupyter-execute prompt console""".split()
+)
+_LABELS = {
+    "versionadded": "New in version {}",
+    "versionchanged": "Changed in version {}",
+    "deprecated": "Deprecated since version {}",
+    "versionremoved": "Removed in version {}",
+    "seealso": "See also",
+}
+_CONTENT_ONLY = re.compile(r"auto\w*|\w+:auto\w*")
+"""autodoc's directives: the argument is an import path, not words of the document."""
+
+
+class _AnyOption(dict[str, Callable[[str], str]]):
+    """Every option is taken as written: a directive docutils does not know may have any."""
+
+    def __missing__(self, name: str) -> Callable[[str], str]:
+        return directives.unchanged
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class _Generic(Directive):
+    """A directive docutils does not know (Sphinx's, an extension's): its argument and content, read."""
+
+    optional_arguments = 2  # Sphinx's versionadded: the version, then the words on its line
+    final_argument_whitespace = True
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = _AnyOption()
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        name = self.name.lower().removeprefix("py:").removeprefix("rst:")
+        if name in _NOTHING:
+            return []
+        if name in _LITERAL:
+            code = "\n".join(self.content)
+            return [nodes.literal_block(code, code)] if code.strip() else []
+        made: list[nodes.Node] = []
+        if name in _LABELS:
+            label, words = _LABELS[name], self.arguments
+            if "{}" in label and words:
+                label, words = label.format(words[0]), words[1:]
+            inline, messages = self.state.inline_text(" ".join(words), self.lineno)
+            made.append(nodes.paragraph("", "", nodes.Text(f"{label}: " if words else f"{label}:"), *inline))
+            made.extend(messages)
+        elif self.arguments and not _CONTENT_ONLY.fullmatch(name):
+            argument = " ".join(self.arguments)
+            made.append(nodes.paragraph("", "", nodes.literal(argument, argument)))
+        if self.content:
+            holder = nodes.container()
+            self.state.nested_parse(self.content, self.content_offset, holder)
+            made.extend(holder.children)
+        return made
+
+
+def _generic_role(
+    name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """A role docutils does not know (``:func:`~spam.eggs```, ``:ref:`Install <install>```): the words
+    Sphinx would show."""
+    shown = utils.unescape(text)
+    if explicit := _EXPLICIT_TITLE.match(shown):
+        shown = explicit.group(1)
+    elif shown.startswith("~"):
+        shown = shown[1:].rsplit(".", 1)[-1]
+    return [nodes.literal(rawtext, shown.lstrip("!"))], []
+
+
+def _directive(state: Any, match: re.Match[str], **option_presets: Any) -> Any:
+    """docutils' ``Body.directive``, except that a directive it does not know is read by :class:`_Generic`
+    (its argument and content), where docutils would put an error message in its place."""
+    type_name = match.group(1)
+    directive_class, messages = directives.directive(type_name, state.memo.language, state.document)
+    state.parent += messages
+    if directive_class is None or type_name.lower() in _LITERAL | _NOTHING:
+        directive_class = _Generic
+    return state.run_directive(directive_class, match, type_name, option_presets)
+
+
+def _inliner() -> states.Inliner:
+    """docutils' inliner, but an unknown role reads as its words (:func:`_generic_role`), not as an
+    error and its source. (Patched on the instance: the inliner reads its patterns from its own class's
+    attributes, which a subclass does not hold.)"""
+    inliner = states.Inliner()
+    known = inliner.interpreted
+
+    def interpreted(rawsource: str, text: str, role: str, lineno: int) -> Any:
+        function, messages = roles.role(role, inliner.language, lineno, inliner.reporter)
+        if function is None:
+            made, more = _generic_role(role, rawsource, text, lineno, inliner)
+            return made, messages + more
+        return known(rawsource, text, role, lineno)
+
+    setattr(inliner, "interpreted", interpreted)  # noqa: B010 (a method replaced on one instance)
+    return inliner
+
+
+_NESTED_MACHINES: list[Any] = []
+"""docutils keeps finished nested state machines for reuse, in one list for all its states: these
+states keep theirs apart, so that neither parser is given the other's."""
+
+
+@cache
+def _state_classes() -> tuple[type, ...]:
+    """docutils' state classes, except that explicit markup (``.. name::``) is read with
+    :func:`_directive`, in nested blocks too (the state machine knows states by class name, so the
+    names stay)."""
+    constructs = [
+        (_directive if method is states.Body.directive else method, pattern)
+        for method, pattern in states.Body.explicit.constructs
+    ]
+    explicit = SimpleNamespace(**{**vars(states.Body.explicit), "constructs": constructs})
+    return tuple(_tolerant(cls, explicit) for cls in states.state_classes)
+
+
+def _tolerant(cls: type, explicit: SimpleNamespace) -> type:
+    def __init__(self: Any, state_machine: Any, debug: bool = False) -> None:
+        states.RSTState.__init__(self, state_machine, debug)
+        self.nested_sm_kwargs = {"state_classes": _state_classes(), "initial_state": "Body"}
+
+    namespace: dict[str, Any] = {"__init__": __init__, "nested_sm_cache": _NESTED_MACHINES}
+    if issubclass(cls, states.Body):
+        namespace["explicit"] = explicit
+    return type(cls.__name__, (cls,), namespace)
+
+
+def _parser() -> Parser:
+    parser = Parser(inliner=_inliner())
+    parser.state_classes = _state_classes()
+    return parser
+
+
+class _TooMuchWork(Exception):
+    """docutils would take minutes on this file; the message says why, for the note."""
+
+
+def read_rst(data: bytes, max_bytes: int | None) -> Extracted:
+    source = decode_text(data)
+    try:
+        _check_work(source)
+        tree = publish_doctree(source, reader=_Reader(), parser=_parser(), settings_overrides=SETTINGS)
+    except _TooMuchWork as exc:
+        return _as_plain(data, max_bytes, str(exc))
+    except RecursionError:
+        return _as_plain(data, max_bytes, "nested deeper than docutils can parse")
+    _restore_swallowed(tree)
+    _drop_furniture(tree)
+    _show_targets(tree)
+    html = publish_from_doctree(tree, writer_name="html4css1", settings_overrides=SETTINGS)
+    return read_html(html.encode("utf-8") if isinstance(html, str) else html, max_bytes)
+
+
+def _as_plain(data: bytes, max_bytes: int | None, why: str) -> Extracted:
+    """The whole file as written, and a note that says why it was not read as reStructuredText."""
+    return Extracted(text=read_text(data, max_bytes).text, note=f"read as plain text: {why}")
+
+
+LINE_LIMIT = 10_000
+"""docutils' ``line_length_limit``: it stops parsing at a longer line, and everything after is lost."""
+MAX_INLINE_WORK = 50_000_000
+"""docutils looks for the end of every inline start-string (``*``, `````, ``|``) to the end of its
+paragraph, so a paragraph costs about start-strings × characters: 40,000 characters of ``*a *a`` (13,000
+start-strings, 5·10⁸) take 15 s here. A real paragraph has a few dozen in a few thousand characters."""
+MAX_SUBSTITUTED = 200_000
+"""Nodes that substitutions may expand to: definitions that use each other twice, 30 deep, would make
+a billion (a "billion laughs"), which docutils would build."""
+
+MAX_DEPTH = 100
+"""Levels of indentation (block quotes in block quotes, lists in lists): docutils parses each level
+with recursive calls and fails at about 170 (Python's recursion limit), after copying the rest of the
+file at every level. No document written by a person nests a tenth as deep."""
+
+_BLOCK = re.compile(r"\n[ \t]*\n")
+_START_STRING = re.compile(r"""(?:^|(?<=[\s(\[{<'"]))[*`|](?=\S)""", re.MULTILINE)
+
+
+def _check_work(source: str) -> None:
+    """Refuse, before parsing, what docutils would drop or take minutes over: linear in the text."""
+    lines = source.splitlines()
+    longest = max((len(line) for line in lines), default=0)
+    if longest > LINE_LIMIT:
+        raise _TooMuchWork(f"a line of {longest:,} characters, over docutils' limit of {LINE_LIMIT:,}")
+    if (depth := _indentation_depth(lines)) > MAX_DEPTH:
+        raise _TooMuchWork(f"indented {depth:,} levels deep, deeper than docutils can parse")
+    for block in _BLOCK.split(source):
+        if len(block) * len(_START_STRING.findall(block)) > MAX_INLINE_WORK:
+            raise _TooMuchWork(
+                f"a paragraph of {len(block):,} characters full of unclosed inline markup "
+                "would take docutils minutes"
+            )
+
+
+def _indentation_depth(lines: list[str]) -> int:
+    """How many indentations are open at once, at most: a stack of indents, like Python's tokenizer."""
+    stack = [0]
+    deepest = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        while indent < stack[-1]:
+            stack.pop()
+        if indent > stack[-1]:
+            stack.append(indent)
+            deepest = max(deepest, len(stack) - 1)
+    return deepest
+
+
+class _BoundedSubstitutions(references.Substitutions):
+    """docutils' substitutions, after a count of the nodes they would make (:data:`MAX_SUBSTITUTED`)."""
+
+    def apply(self) -> None:
+        document = self.document
+        defined, normed = document.substitution_defs, document.substitution_names
+
+        def definition(name: str) -> nodes.substitution_definition | None:
+            key = name if name in defined else normed.get(name.lower())
+            return defined.get(key) if key is not None else None
+
+        sizes: dict[str, int] = {}
+
+        def size(name: str) -> int:
+            """Nodes one reference to ``name`` becomes; a circular one (docutils reports it) counts 1."""
+            found = definition(name)
+            if found is None or sizes.get(name) == 0:
+                return 1
+            if name not in sizes:
+                sizes[name] = 0  # being counted
+                nested = sum(size(ref["refname"]) for ref in found.findall(nodes.substitution_reference))
+                sizes[name] = min(len(list(found.findall())) + nested, MAX_SUBSTITUTED + 1)
+            return sizes[name]
+
+        total = 0
+        for reference in document.findall(nodes.substitution_reference):
+            total += size(reference["refname"])
+            if total > MAX_SUBSTITUTED:
+                raise _TooMuchWork(f"substitutions that expand to over {MAX_SUBSTITUTED:,} parts")
+        super().apply()
+
+
+class _Reader(standalone.Reader):
+    def get_transforms(self) -> list[type[Transform]]:
+        return [
+            _BoundedSubstitutions if transform is references.Substitutions else transform
+            for transform in super().get_transforms()
+        ]
+
+
+def _restore_swallowed(tree: nodes.document) -> None:
+    """Where docutils gave up on a construct (an error: a malformed table, a directive given an option it
+    does not take), the message holds the construct's source as a literal block: that block takes the
+    message's place, so no text is lost. Never the source of a raw or include directive."""
+    for message in list(tree.findall(nodes.system_message)):
+        kept = [
+            child
+            for child in message.children
+            if isinstance(child, nodes.literal_block) and not _PASSTHROUGH.match(child.astext())
+        ]
+        if kept and message["level"] >= _ERROR and message.parent is not None:
+            message.replace_self(kept)
+
+
+def _drop_furniture(tree: nodes.document) -> None:
+    """A generated table of contents repeats the headings, and an image is not text (the writer would
+    open its file): they go. A sidebar holds words of the document, which the web-page reader would take
+    for a page's side bar: it becomes a plain block."""
+    for node in list(tree.findall(lambda node: isinstance(node, nodes.image | nodes.raw | nodes.topic))):
+        if node.parent is not None and (not isinstance(node, nodes.topic) or "contents" in node["classes"]):
+            node.parent.remove(node)
+    for sidebar in list(tree.findall(nodes.sidebar)):
+        titled = (nodes.title, nodes.subtitle)
+        parts = [
+            nodes.paragraph("", "", *c.children) if isinstance(c, titled) else c for c in sidebar.children
+        ]
+        sidebar.replace_self(nodes.container("", *parts))
+
+
+def _show_targets(tree: nodes.document) -> None:
+    """Each absolute link's address after its words, unless the words are the address already or the
+    link is in a heading."""
+    for reference in list(tree.findall(nodes.reference)):
+        href = str(reference.get("refuri", ""))
+        words = reference.astext().strip()
+        in_title = any(isinstance(parent, nodes.title) for parent in _ancestors(reference))
+        if words and not in_title and _SHOWN_TARGET.fullmatch(href):
+            address = href.removeprefix("mailto:")
+            if address not in words and reference.parent is not None:
+                parent = reference.parent
+                parent.insert(parent.index(reference) + 1, nodes.Text(f" ({address})"))
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    found: list[nodes.Node] = []
+    parent = node.parent
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parent
+    return found
