@@ -32,6 +32,7 @@ from docutils.core import publish_doctree, publish_from_doctree
 from docutils.parsers.rst import Directive, Parser, directives, roles, states
 from docutils.readers import standalone
 from docutils.transforms import Transform, references
+from docutils.writers import html4css1
 
 from .base import Extracted
 from .html import read_html
@@ -40,6 +41,7 @@ from .plain import decode_text, read_text
 _PASSTHROUGH = re.compile(r"(?i)\.\.\s+(?:\|[^|]*\|\s+)?(?:raw|include)\s*::")
 """A raw or include directive (or a substitution defined by one), whose source is never text."""
 _ERROR = 3
+_RAW_DISABLED = "raw (and derived) roles disabled"
 _SHOWN_TARGET = re.compile(r"(?i)(?:https?://|mailto:)\S+")
 _EXPLICIT_TITLE = re.compile(r"^(.+?)\s*(?<!\x00)<(.*?)>$", re.DOTALL)
 
@@ -218,10 +220,10 @@ def read_rst(data: bytes, max_bytes: int | None) -> Extracted:
         return _as_plain(data, max_bytes, str(exc))
     except RecursionError:
         return _as_plain(data, max_bytes, "nested deeper than docutils can parse")
-    _restore_swallowed(tree)
+    _settle_messages(tree)
     _drop_furniture(tree)
     _show_targets(tree)
-    html = publish_from_doctree(tree, writer_name="html4css1", settings_overrides=SETTINGS)
+    html = publish_from_doctree(tree, writer=html4css1.Writer(), settings_overrides=SETTINGS)
     return read_html(html.encode("utf-8") if isinstance(html, str) else html, max_bytes)
 
 
@@ -236,6 +238,10 @@ MAX_INLINE_WORK = 50_000_000
 """docutils looks for the end of every inline start-string (``*``, `````, ``|``) to the end of its
 paragraph, so a paragraph costs about start-strings × characters: 40,000 characters of ``*a *a`` (13,000
 start-strings, 5·10⁸) take 15 s here. A real paragraph has a few dozen in a few thousand characters."""
+MAX_START_STRINGS = 20_000
+"""Inline start-strings in the whole file: each one left unclosed costs docutils a message, about
+0.1 ms here, so 1 MB of ``*a *a`` would take a minute. The largest of 300 real files read here (65 KB)
+has 653 (closed or not)."""
 MAX_SUBSTITUTED = 200_000
 """Nodes that substitutions may expand to: definitions that use each other twice, 30 deep, would make
 a billion (a "billion laughs"), which docutils would build."""
@@ -257,6 +263,11 @@ def _check_work(source: str) -> None:
         raise _TooMuchWork(f"a line of {longest:,} characters, over docutils' limit of {LINE_LIMIT:,}")
     if (depth := _indentation_depth(lines)) > MAX_DEPTH:
         raise _TooMuchWork(f"indented {depth:,} levels deep, deeper than docutils can parse")
+    if (starts := len(_START_STRING.findall(source))) > MAX_START_STRINGS:
+        raise _TooMuchWork(
+            f"{starts:,} inline markup start-strings (* ` |), over the {MAX_START_STRINGS:,} docutils "
+            "parses in bounded time"
+        )
     for block in _BLOCK.split(source):
         if len(block) * len(_START_STRING.findall(block)) > MAX_INLINE_WORK:
             raise _TooMuchWork(
@@ -321,18 +332,35 @@ class _Reader(standalone.Reader):
         ]
 
 
-def _restore_swallowed(tree: nodes.document) -> None:
-    """Where docutils gave up on a construct (an error: a malformed table, a directive given an option it
-    does not take), the message holds the construct's source as a literal block: that block takes the
-    message's place, so no text is lost. Never the source of a raw or include directive."""
-    for message in list(tree.findall(nodes.system_message)):
-        kept = [
-            child
-            for child in message.children
-            if isinstance(child, nodes.literal_block) and not _PASSTHROUGH.match(child.astext())
-        ]
-        if kept and message["level"] >= _ERROR and message.parent is not None:
-            message.replace_self(kept)
+def _settle_messages(tree: nodes.document) -> None:
+    """docutils' messages leave the tree, in one pass (its own filter is quadratic in their number):
+    a construct marked problematic (``*unclosed``) becomes its text as written, and where docutils
+    gave up on a construct (an error: a malformed table, a directive given an option it does not take),
+    the construct's source, which the message holds as a literal block, takes the message's place, so
+    no text is lost. Never the source of a raw or include directive."""
+    marked = list(tree.findall(lambda node: isinstance(node, nodes.system_message | nodes.problematic)))
+    raw = {
+        message_id
+        for message in marked
+        if isinstance(message, nodes.system_message) and _RAW_DISABLED in message.astext()
+        for message_id in message["ids"]
+    }
+    parents = {id(node.parent): node.parent for node in marked if node.parent is not None}
+    for parent in parents.values():
+        settled: list[nodes.Node] = []
+        for child in parent.children:
+            if isinstance(child, nodes.problematic):
+                if child.get("refid") not in raw:  # a raw role's text is not passed through either
+                    settled.append(nodes.Text(child.astext()))
+            elif not isinstance(child, nodes.system_message):
+                settled.append(child)
+            elif child["level"] >= _ERROR:
+                settled.extend(
+                    source
+                    for source in child.children
+                    if isinstance(source, nodes.literal_block) and not _PASSTHROUGH.match(source.astext())
+                )
+        parent[:] = settled
 
 
 def _drop_furniture(tree: nodes.document) -> None:
