@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant import Assistant, formats
 from assistant.formats import extract, locate
 from assistant.ingest import load_corpus
+from assistant.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 10_000_000
@@ -306,3 +308,24 @@ def test_ask_quotes_an_rst_file_at_its_offsets(tmp_path: Path) -> None:
     assert document.text[citation["start"] : citation["end"]] == citation["quote"]
     assert "4417" in citation["quote"] and "``" not in citation["quote"]
     assert citation["section"] == "§ Garden notes"
+
+
+def test_an_index_from_before_rst_was_read_adds_the_rst_file_and_embeds_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index built when .rst files were skipped: the next ingest reads the .rst file and embeds its
+    chunks only; the .txt and .md documents keep their signature (nothing in READINGS for them)."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text("The ferry to the island leaves at noon every day.\n", encoding="utf-8")
+    (corpus / "guide.md").write_text("# Guide\n\nThe *museum* opens at nine.\n", encoding="utf-8")
+    (corpus / "README.rst").write_text(README, encoding="utf-8")
+    settings = load_settings(corpus=[corpus], index_dir=tmp_path / "index")
+    with monkeypatch.context() as before:
+        before.setattr(formats, "SUFFIXES", tuple(s for s in formats.SUFFIXES if s != ".rst"))
+        first = Assistant(settings).ingest()
+    assert (first.added, first.unchanged) == (2, 0)
+    assert [s.path.name for s in first.skipped] == ["README.rst"]
+    now = Assistant(settings).ingest()
+    assert (now.added, now.updated, now.unchanged, now.removed) == (1, 0, 2, 0)
+    assert now.embedded == now.chunks - first.chunks > 0  # the .rst file's chunks, nothing else
