@@ -234,14 +234,14 @@ def _as_plain(data: bytes, max_bytes: int | None, why: str) -> Extracted:
 
 LINE_LIMIT = 10_000
 """docutils' ``line_length_limit``: it stops parsing at a longer line, and everything after is lost."""
-MAX_INLINE_WORK = 50_000_000
+MAX_INLINE_WORK = 10_000_000
 """docutils looks for the end of every inline start-string (``*``, `````, ``|``) to the end of its
 paragraph, so a paragraph costs about start-strings × characters: 40,000 characters of ``*a *a`` (13,000
-start-strings, 5·10⁸) take 15 s here. A real paragraph has a few dozen in a few thousand characters."""
-MAX_START_STRINGS = 20_000
+start-strings, 5·10⁸) take 15 s here. Of 8,101 real files on this machine (CMake's and the AWS CLI's
+Sphinx sources, package changelogs) the costliest paragraph has 1.1·10⁶."""
+MAX_START_STRINGS = 10_000
 """Inline start-strings in the whole file: each one left unclosed costs docutils a message, about
-0.1 ms here, so 1 MB of ``*a *a`` would take a minute. The largest of 300 real files read here (65 KB)
-has 653 (closed or not)."""
+0.1 ms here, so 1 MB of ``*a *a`` would take half a minute. Of those 8,101 files the most has 653."""
 MAX_SUBSTITUTED = 200_000
 """Nodes that substitutions may expand to: definitions that use each other twice, 30 deep, would make
 a billion (a "billion laughs"), which docutils would build."""
@@ -249,7 +249,7 @@ a billion (a "billion laughs"), which docutils would build."""
 MAX_DEPTH = 100
 """Levels of indentation (block quotes in block quotes, lists in lists): docutils parses each level
 with recursive calls and fails at about 170 (Python's recursion limit), after copying the rest of the
-file at every level. No document written by a person nests a tenth as deep."""
+file at every level. Of those 8,101 files the deepest nests 12."""
 
 _BLOCK = re.compile(r"\n[ \t]*\n")
 _START_STRING = re.compile(r"""(?:^|(?<=[\s(\[{<'"]))[*`|](?=\S)""", re.MULTILINE)
