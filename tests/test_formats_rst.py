@@ -119,8 +119,8 @@ def test_a_readme_is_read_as_it_renders_with_headings_as_sections(
     assert "Bring your own gloves." in text
     assert "| 1 | Beans |" in text and "| 2 | Peas |" in text  # grid and simple tables
     assert "Compost\n\nTurned every second Sunday." in text  # a definition list
-    assert "| Owner: | The allotment society |" in text  # a field list
-    assert "The plot is two hundred square metres [1]." in text and "Measured in 2019." in text
+    assert "Owner: The allotment society\n\nSince: 1998" in text  # a field list, as sentences
+    assert "The plot is two hundred square metres [1]." in text and "\n[1] Measured in 2019." in text
     assert "Some *unclosed emphasis and `an unclosed literal stay as written." in text
     assert "| Bad | table, the society's" in text  # a table docutils gives up on stays as written
     assert "an extension's directive" in text and "Its words are kept." in text

@@ -60,6 +60,7 @@ SETTINGS: dict[str, Any] = {
     "math_output": "HTML",  # not MathJax's URL
     "_disable_config": True,  # no docutils.conf from the working directory or the home folder
     "toc_backlinks": "none",  # a heading is its words, not a link back to a table of contents
+    "docinfo_xform": False,  # a field list at the top is read like any other (``Author: …``)
     "smart_quotes": False,  # quotes as written: a quote is searched for as typed
     "pep_references": False,
     "rfc_references": False,
@@ -366,7 +367,7 @@ def _settle_messages(tree: nodes.document) -> None:
 def _drop_furniture(tree: nodes.document) -> None:
     """A generated table of contents repeats the headings, and an image is not text (the writer would
     open its file): they go. A sidebar holds words of the document, which the web-page reader would take
-    for a page's side bar: it becomes a plain block."""
+    for a page's side bar: it becomes a plain block, and so do footnotes and fields."""
     for node in list(tree.findall(lambda node: isinstance(node, nodes.image | nodes.raw | nodes.topic))):
         if node.parent is not None and (not isinstance(node, nodes.topic) or "contents" in node["classes"]):
             node.parent.remove(node)
@@ -376,6 +377,30 @@ def _drop_furniture(tree: nodes.document) -> None:
             nodes.paragraph("", "", *c.children) if isinstance(c, titled) else c for c in sidebar.children
         ]
         sidebar.replace_self(nodes.container("", *parts))
+    _as_paragraphs(tree)
+
+
+def _as_paragraphs(tree: nodes.document) -> None:
+    """A footnote and a field are sentences with a label, ``[1] Measured in 2019.``, ``Owner: the
+    society``, not the two-cell tables docutils' writer makes of them."""
+    for note in list(tree.findall(lambda node: isinstance(node, nodes.footnote | nodes.citation))):
+        label = next((c.astext() for c in note.children if isinstance(c, nodes.label)), "")
+        _labelled(note, f"[{label}] ", [c for c in note.children if not isinstance(c, nodes.label)])
+    for field in list(tree.findall(nodes.field)):
+        name = next((c.astext() for c in field.children if isinstance(c, nodes.field_name)), "")
+        body = [part for c in field.children if isinstance(c, nodes.field_body) for part in c.children]
+        _labelled(field, f"{name}: ", body)
+    for field_list in list(tree.findall(nodes.field_list)):
+        field_list.replace_self(list(field_list.children))
+
+
+def _labelled(node: nodes.Element, label: str, body: list[nodes.Node]) -> None:
+    """``node`` becomes its body, the label before the first paragraph's words."""
+    if body and isinstance(body[0], nodes.paragraph):
+        body[0].insert(0, nodes.Text(label))
+    else:
+        body.insert(0, nodes.paragraph("", label.strip()))
+    node.replace_self(nodes.container("", *body))
 
 
 def _show_targets(tree: nodes.document) -> None:
