@@ -259,6 +259,13 @@ def test_hostile_files_are_read_as_plain_text_in_bounded_time_with_one_line_why(
     assert all(seconds < 20 for _, seconds, _ in measured.values()), measured
 
 
+def test_a_file_without_a_title_is_named_as_a_text_file_is(tmp_path: Path) -> None:
+    """Not "<string>", which docutils' writer names a document without a title."""
+    (tmp_path / "bean-notes.rst").write_text("Water the *beans* daily.\n\nThat is all.\n", encoding="utf-8")
+    [document] = load_corpus([tmp_path], MAX_BYTES).documents
+    assert (document.title, document.text) == ("bean notes", "Water the beans daily.\n\nThat is all.")
+
+
 def test_a_file_over_the_limit_is_skipped_before_it_is_parsed(tmp_path: Path) -> None:
     (tmp_path / "big.rst").write_text("Title\n=====\n\n" + "Words of a long file.\n" * 100, encoding="utf-8")
     corpus = load_corpus([tmp_path], max_bytes=1000)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -225,7 +226,9 @@ def read_rst(data: bytes, max_bytes: int | None) -> Extracted:
     _drop_furniture(tree)
     _show_targets(tree)
     html = publish_from_doctree(tree, writer=html4css1.Writer(), settings_overrides=SETTINGS)
-    return read_html(html.encode("utf-8") if isinstance(html, str) else html, max_bytes)
+    extracted = read_html(html.encode("utf-8") if isinstance(html, str) else html, max_bytes)
+    # the document's title, if it has one: without, docutils' writer would name it "<string>"
+    return replace(extracted, title=str(tree["title"]) if tree.get("title") else None)
 
 
 def _as_plain(data: bytes, max_bytes: int | None, why: str) -> Extracted:
