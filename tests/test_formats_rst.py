@@ -259,6 +259,13 @@ def test_hostile_files_are_read_as_plain_text_in_bounded_time_with_one_line_why(
     assert all(seconds < 20 for _, seconds, _ in measured.values()), measured
 
 
+def test_a_role_one_file_defines_does_not_reach_the_next() -> None:
+    """docutils keeps ``.. role::`` definitions for the process: one file's raw role would hide the
+    words of another's ``:ref:``."""
+    extract(Path("a.rst"), b".. role:: ref(raw)\n   :format: html\n\nHidden :ref:`here`.\n", None)
+    assert extract(Path("b.rst"), b"See :ref:`Install <install>`.\n", None).text == "See Install."
+
+
 def test_a_file_without_a_title_is_named_as_a_text_file_is(tmp_path: Path) -> None:
     """Not "<string>", which docutils' writer names a document without a title."""
     (tmp_path / "bean-notes.rst").write_text("Water the *beans* daily.\n\nThat is all.\n", encoding="utf-8")

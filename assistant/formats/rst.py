@@ -215,6 +215,7 @@ class _TooMuchWork(Exception):
 
 def read_rst(data: bytes, max_bytes: int | None) -> Extracted:
     source = decode_text(data)
+    known_roles = dict(roles._roles)
     try:
         _check_work(source)
         tree = publish_doctree(source, reader=_Reader(), parser=_parser(), settings_overrides=SETTINGS)
@@ -222,6 +223,9 @@ def read_rst(data: bytes, max_bytes: int | None) -> Extracted:
         return _as_plain(data, max_bytes, str(exc))
     except RecursionError:
         return _as_plain(data, max_bytes, "nested deeper than docutils can parse")
+    finally:  # docutils registers a file's ``.. role::`` for the whole process: not for the next file
+        roles._roles.clear()
+        roles._roles.update(known_roles)
     _settle_messages(tree)
     _drop_furniture(tree)
     _show_targets(tree)
