@@ -63,21 +63,19 @@ SETTINGS: dict[str, Any] = {
     "toc_backlinks": "none",  # a heading is its words, not a link back to a table of contents
     "docinfo_xform": False,  # a field list at the top is read like any other (``Author: …``)
     "smart_quotes": False,  # quotes as written: a quote is searched for as typed
-    "pep_references": False,
-    "rfc_references": False,
-    "character_level_inline_markup": False,
 }
 """docutils' settings for an untrusted file (docutils.sourceforge.io/docs/user/config.html)."""
 
 _NOTHING = frozenset(
-    """toctree index highlight literalinclude currentmodule tabularcolumns only-html autosummary
+    """toctree index highlight literalinclude currentmodule tabularcolumns autosummary
     inheritance-diagram graphviz digraph graph plot mermaid""".split()
 )
 """Sphinx directives that hold no prose of the document: a list of files, an index entry, a file."""
 _LITERAL = frozenset(
     """code-block sourcecode code doctest testcode testoutput testsetup testcleanup ipython
-    jupyter-execute prompt console""".split()
+    jupyter-execute prompt""".split()
 )
+"""Code, as written (Sphinx's code-block takes options docutils' code would refuse)."""
 _LABELS = {
     "versionadded": "New in version {}",
     "versionchanged": "Changed in version {}",
@@ -132,17 +130,15 @@ class _Generic(Directive):
         return made
 
 
-def _generic_role(
-    name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
-) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-    """A role docutils does not know (``:func:`~spam.eggs```, ``:ref:`Install <install>```): the words
-    Sphinx would show."""
+def _role_words(text: str) -> str:
+    """What Sphinx shows of a role docutils does not know: ``:ref:`Install <install>``` → Install,
+    ``:func:`~spam.eggs``` → eggs, ``:class:`!Spam``` → Spam."""
     shown = utils.unescape(text)
     if explicit := _EXPLICIT_TITLE.match(shown):
-        shown = explicit.group(1)
-    elif shown.startswith("~"):
-        shown = shown[1:].rsplit(".", 1)[-1]
-    return [nodes.literal(rawtext, shown.lstrip("!"))], []
+        return explicit.group(1)
+    if shown.startswith("~"):
+        return shown[1:].rsplit(".", 1)[-1]
+    return shown.lstrip("!")
 
 
 def _directive(state: Any, match: re.Match[str], **option_presets: Any) -> Any:
@@ -157,7 +153,7 @@ def _directive(state: Any, match: re.Match[str], **option_presets: Any) -> Any:
 
 
 def _inliner() -> states.Inliner:
-    """docutils' inliner, but an unknown role reads as its words (:func:`_generic_role`), not as an
+    """docutils' inliner, but an unknown role reads as its words (:func:`_role_words`), not as an
     error and its source. (Patched on the instance: the inliner reads its patterns from its own class's
     attributes, which a subclass does not hold.)"""
     inliner = states.Inliner()
@@ -166,8 +162,7 @@ def _inliner() -> states.Inliner:
     def interpreted(rawsource: str, text: str, role: str, lineno: int) -> Any:
         function, messages = roles.role(role, inliner.language, lineno, inliner.reporter)
         if function is None:
-            made, more = _generic_role(role, rawsource, text, lineno, inliner)
-            return made, messages + more
+            return [nodes.literal(rawsource, _role_words(text))], messages
         return known(rawsource, text, role, lineno)
 
     setattr(inliner, "interpreted", interpreted)  # noqa: B010 (a method replaced on one instance)
@@ -374,54 +369,83 @@ def _settle_messages(tree: nodes.document) -> None:
 def _drop_furniture(tree: nodes.document) -> None:
     """A generated table of contents repeats the headings, and an image is not text (the writer would
     open its file): they go. A sidebar holds words of the document, which the web-page reader would take
-    for a page's side bar: it becomes a plain block, and so do footnotes and fields."""
-    for node in list(tree.findall(lambda node: isinstance(node, nodes.image | nodes.raw | nodes.topic))):
-        if node.parent is not None and (not isinstance(node, nodes.topic) or "contents" in node["classes"]):
-            node.parent.remove(node)
-    for sidebar in list(tree.findall(nodes.sidebar)):
-        titled = (nodes.title, nodes.subtitle)
-        parts = [
-            nodes.paragraph("", "", *c.children) if isinstance(c, titled) else c for c in sidebar.children
-        ]
-        sidebar.replace_self(nodes.container("", *parts))
-    _as_paragraphs(tree)
+    for a page's side bar, and docutils' writer makes two-cell tables of a footnote and a field: each
+    becomes its words, labelled (``[1] Measured in 2019.``, ``Owner: the society``)."""
+    for node in list(tree.findall(lambda node: isinstance(node, _UNWRAPPED))):
+        if isinstance(node, nodes.sidebar):
+            titles = (nodes.title, nodes.subtitle)
+            node[:] = [nodes.paragraph("", "", *c.children) if isinstance(c, titles) else c for c in node]
+        elif isinstance(node, nodes.footnote | nodes.citation):
+            label = next((c.astext() for c in node.children if isinstance(c, nodes.label)), "")
+            _label(f"[{label}] ", [c for c in node.children if not isinstance(c, nodes.label)], node)
+        elif isinstance(node, nodes.field):
+            name = next((c.astext() for c in node.children if isinstance(c, nodes.field_name)), "")
+            _label(
+                f"{name}: ", [p for c in node.children if isinstance(c, nodes.field_body) for p in c], node
+            )
+    parents = {}
+    for node in tree.findall(lambda node: isinstance(node, _UNWRAPPED) or _dropped(node)):
+        parent = node.parent
+        while isinstance(parent, _UNWRAPPED):  # its parent is spliced with it
+            parent = parent.parent
+        if parent is not None:
+            parents[id(parent)] = parent
+    for parent in parents.values():
+        parent[:] = _spliced(parent)
 
 
-def _as_paragraphs(tree: nodes.document) -> None:
-    """A footnote and a field are sentences with a label, ``[1] Measured in 2019.``, ``Owner: the
-    society``, not the two-cell tables docutils' writer makes of them."""
-    for note in list(tree.findall(lambda node: isinstance(node, nodes.footnote | nodes.citation))):
-        label = next((c.astext() for c in note.children if isinstance(c, nodes.label)), "")
-        _labelled(note, f"[{label}] ", [c for c in note.children if not isinstance(c, nodes.label)])
-    for field in list(tree.findall(nodes.field)):
-        name = next((c.astext() for c in field.children if isinstance(c, nodes.field_name)), "")
-        body = [part for c in field.children if isinstance(c, nodes.field_body) for part in c.children]
-        _labelled(field, f"{name}: ", body)
-    for field_list in list(tree.findall(nodes.field_list)):
-        field_list.replace_self(list(field_list.children))
+_UNWRAPPED = nodes.sidebar | nodes.footnote | nodes.citation | nodes.field | nodes.field_list
 
 
-def _labelled(node: nodes.Element, label: str, body: list[nodes.Node]) -> None:
-    """``node`` becomes its body, the label before the first paragraph's words."""
+def _dropped(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.image | nodes.raw) or (
+        isinstance(node, nodes.topic) and "contents" in node["classes"]
+    )
+
+
+def _spliced(parent: nodes.Node) -> list[nodes.Node]:
+    """``parent``'s children, each dropped, replaced by its own (spliced in turn), or kept: one pass
+    (docutils' ``replace_self`` and ``remove`` look a node up among its siblings, which is quadratic)."""
+    spliced: list[nodes.Node] = []
+    for child in parent.children:
+        if isinstance(child, _UNWRAPPED):
+            spliced.extend(_spliced(child))
+        elif not _dropped(child):
+            spliced.append(child)
+    return spliced
+
+
+def _label(label: str, body: list[nodes.Node], node: nodes.Element) -> None:
+    """``node``'s children become its body, the label before the first paragraph's words."""
     if body and isinstance(body[0], nodes.paragraph):
         body[0].insert(0, nodes.Text(label))
     else:
         body.insert(0, nodes.paragraph("", label.strip()))
-    node.replace_self(nodes.container("", *body))
+    node[:] = body
 
 
 def _show_targets(tree: nodes.document) -> None:
     """Each absolute link's address after its words, unless the words are the address already or the
     link is in a heading."""
-    for reference in list(tree.findall(nodes.reference)):
-        href = str(reference.get("refuri", ""))
-        words = reference.astext().strip()
-        in_title = any(isinstance(parent, nodes.title) for parent in _ancestors(reference))
-        if words and not in_title and _SHOWN_TARGET.fullmatch(href):
-            address = href.removeprefix("mailto:")
-            if address not in words and reference.parent is not None:
-                parent = reference.parent
-                parent.insert(parent.index(reference) + 1, nodes.Text(f" ({address})"))
+    shown = [reference for reference in tree.findall(nodes.reference) if _address(reference)]
+    for parent in {id(r.parent): r.parent for r in shown if r.parent is not None}.values():
+        with_addresses: list[nodes.Node] = []
+        for child in parent.children:
+            with_addresses.append(child)
+            if isinstance(child, nodes.reference) and (address := _address(child)):
+                with_addresses.append(nodes.Text(f" ({address})"))
+        parent[:] = with_addresses
+
+
+def _address(reference: nodes.reference) -> str | None:
+    """The address to show after a link's words, if any."""
+    href = str(reference.get("refuri", ""))
+    words = reference.astext().strip()
+    if not words or not _SHOWN_TARGET.fullmatch(href) or href.removeprefix("mailto:") in words:
+        return None
+    if any(isinstance(parent, nodes.title) for parent in _ancestors(reference)):
+        return None
+    return href.removeprefix("mailto:")
 
 
 def _ancestors(node: nodes.Node) -> list[nodes.Node]:
