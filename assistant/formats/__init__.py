@@ -8,7 +8,9 @@ Markdown and reStructuredText are read as they render (links as their words, no 
 web page.
 
 Files come from anywhere, so every reader works within limits checked before the expensive part (pages
-declared, bytes a zip would unpack to, nesting depth) and says in one line why a file cannot be read.
+declared, bytes a zip would unpack to, nesting depth) and says in one line why a file cannot be read,
+or, when it is read other than as its format says (reStructuredText that docutils cannot parse in
+bounded time, read as plain text), why in ``Extracted.note``, which ingest logs.
 """
 
 from __future__ import annotations
