@@ -132,6 +132,22 @@ def test_a_readme_is_read_as_it_renders_with_headings_as_sections(
     assert capfd.readouterr() == ("", "")  # docutils' messages are never printed
 
 
+def test_sphinx_directives_are_read_for_their_words() -> None:
+    """A signature, a tab's title and a glossary are words of the document; a condition, a module's
+    import path, a table of contents and a directive without the content it needs are not."""
+    source = (
+        "Eggs\n====\n\n.. module:: spam.eggs\n   :synopsis: Eggs.\n\n.. toctree::\n   :maxdepth: 2\n\n"
+        "   install\n\n.. only:: html\n\n   Only words.\n\n.. py:function:: fry(eggs, oil=None)\n\n"
+        "   Fries the eggs.\n\n.. tab:: Linux\n\n   Use apt.\n\n"
+        ".. glossary::\n\n   Yolk\n      The yellow.\n\n.. note::\n\n"
+        ".. deprecated:: 3.0 Use :meth:`boil` instead.\n"
+    )
+    assert extract(Path("eggs.rst"), source.encode(), None).text == (
+        "Eggs\n\nOnly words.\n\nfry(eggs, oil=None)\n\nFries the eggs.\n\nLinux\n\nUse apt.\n\n"
+        "Yolk\n\nThe yellow.\n\nDeprecated since version 3.0: Use boil instead."
+    )
+
+
 def test_nothing_outside_the_file_is_read_or_passed_through(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -41,6 +41,7 @@ from .plain import decode_text, read_text
 
 _PASSTHROUGH = re.compile(r"(?i)\.\.\s+(?:\|[^|]*\|\s+)?(?:raw|include)\s*::")
 """A raw or include directive (or a substitution defined by one), whose source is never text."""
+_LONE_MARKUP = re.compile(r"\.\.\s[^\n]*")
 _ERROR = 3
 _RAW_DISABLED = "raw (and derived) roles disabled"
 _SHOWN_TARGET = re.compile(r"(?i)(?:https?://|mailto:)\S+")
@@ -83,8 +84,9 @@ _LABELS = {
     "versionremoved": "Removed in version {}",
     "seealso": "See also",
 }
-_CONTENT_ONLY = re.compile(r"auto\w*|\w+:auto\w*")
-"""autodoc's directives: the argument is an import path, not words of the document."""
+_CONTENT_ONLY = re.compile(r"auto\w*|\w+:auto\w*|module|only|ifconfig")
+"""Directives whose argument is not words of the document: autodoc's import paths, a module's name, the
+condition of ``only`` (its content is read as it is: the condition is not known)."""
 
 
 class _AnyOption(dict[str, Callable[[str], str]]):
@@ -361,9 +363,15 @@ def _settle_messages(tree: nodes.document) -> None:
                 settled.extend(
                     source
                     for source in child.children
-                    if isinstance(source, nodes.literal_block) and not _PASSTHROUGH.match(source.astext())
+                    if isinstance(source, nodes.literal_block) and _kept(source.astext())
                 )
         parent[:] = settled
+
+
+def _kept(source: str) -> bool:
+    """The source of a construct docutils gave up on is kept, unless it passes markup or a file through,
+    or is one line of markup with nothing to read (``.. note::`` without its content)."""
+    return not _PASSTHROUGH.match(source) and not _LONE_MARKUP.fullmatch(source.strip())
 
 
 def _drop_furniture(tree: nodes.document) -> None:
