@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import errno
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +18,8 @@ from .errors import CorpusError
 from .formats import CONTAINER_FACTOR, CONTAINERS, SUFFIXES, TextTooLarge, Unreadable, extract, supported
 from .models import Chunk, Document, Section, SkippedFile
 from .text import Span, sentence_spans
+
+log = logging.getLogger(__name__)
 
 _UNSUPPORTED = f"not a supported file type ({', '.join(SUFFIXES)})"
 
@@ -157,6 +160,8 @@ def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile
         )
     except Unreadable as exc:
         return SkippedFile(path=ref.path, reason=str(exc))
+    if extracted.note:  # read, but not as its format says: each time it is read (added or changed)
+        log.warning("%s: %s", "".join(c if c.isprintable() else "?" for c in str(ref.path)), extracted.note)
     return Document(
         id=ref.doc_id,
         title=extracted.title or _title(ref.path, extracted.text),

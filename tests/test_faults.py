@@ -189,7 +189,7 @@ def test_cli_ingest_names_every_skipped_file_and_indexes_the_rest(tmp_path: Path
         ("b-copy.txt", "same content as a-original.txt"),
         ("huge.txt", "too large: 52.4 MB, over ASSISTANT_MAX_FILE_MB=10 (raise it to index this file)"),
         ("blob.txt", "binary, not text"),
-        ("photo.png", "not a supported file type (.txt, .md, .pdf, .html, .htm, .docx)"),
+        ("photo.png", "not a supported file type (.txt, .md, .pdf, .html, .htm, .docx, .rst)"),
         ("vault.txt", "symlink to outside the corpus"),
         ("elsewhere", "symlink to outside the corpus"),
     ]:

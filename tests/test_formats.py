@@ -299,7 +299,7 @@ def test_files_without_a_suffix_are_read_when_they_are_text(tmp_path: Path) -> N
     assert {s.path.name: s.reason for s in corpus.skipped} == {
         "program": "binary, not text",
         "EMPTY": "empty",
-        "photo.png": "not a supported file type (.txt, .md, .pdf, .html, .htm, .docx)",
+        "photo.png": "not a supported file type (.txt, .md, .pdf, .html, .htm, .docx, .rst)",
     }
 
 

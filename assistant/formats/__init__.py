@@ -3,11 +3,14 @@
 What is stored and quoted is the extracted text (``Document.text``): every citation offset points into
 it. Each reader turns one format into readable text (paragraphs separated by blank lines, headings on
 a line of their own) and records its sections: the page of a PDF (``p. 12``), the heading a part of a
-web page, Word file or Markdown file is under (``§ Results``); plain text has none. Markdown is read as
-it renders (links as their words, no emphasis marks), like a web page.
+web page, Word file, Markdown or reStructuredText file is under (``§ Results``); plain text has none.
+Markdown and reStructuredText are read as they render (links as their words, no emphasis marks), like a
+web page.
 
 Files come from anywhere, so every reader works within limits checked before the expensive part (pages
-declared, bytes a zip would unpack to, nesting depth) and says in one line why a file cannot be read.
+declared, bytes a zip would unpack to, nesting depth) and says in one line why a file cannot be read,
+or, when it is read other than as its format says (reStructuredText that docutils cannot parse in
+bounded time, read as plain text), why in ``Extracted.note``, which ingest logs.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ def _reader(suffix: str) -> Reader | None:
         from .markdown import read_markdown
 
         return read_markdown
+    if suffix == ".rst":
+        from .rst import read_rst
+
+        return read_rst
     if suffix == ".pdf":
         from .pdf import read_pdf
 
@@ -49,7 +56,7 @@ def _reader(suffix: str) -> Reader | None:
     return None
 
 
-SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
+SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx", ".rst")
 """What is read besides files without a suffix (``LICENSE``, ``README``), which are read if they are text."""
 CONTAINERS = (".pdf", ".html", ".htm", ".docx")
 """Formats whose files hold much besides their text (images, markup): the size limit applies to the text

@@ -26,3 +26,5 @@ class Extracted:
     text: str
     sections: list[Section] = field(default_factory=list)
     title: str | None = None
+    note: str | None = None
+    """Why the file was read other than as its format says (one line), to tell the person who has it."""
