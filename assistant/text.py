@@ -107,7 +107,7 @@ def _blocks(text: str) -> Iterator[tuple[int, int]]:
     for lines in paragraphs:
         first = lines[0]
         for previous, line in pairwise(lines):
-            if _hard_break(previous, line, first, width, confident):
+            if _hard_break(previous, line, first, width, confident, last=line is lines[-1]):
                 yield first.start, previous.end
                 first = line
         yield first.start, lines[-1].end
@@ -152,8 +152,11 @@ def _wrap_width(paragraphs: list[list[_Line]]) -> tuple[int, bool]:
     return max(lengths[int(0.8 * (len(lengths) - 1))], MIN_WRAP_WIDTH), len(lengths) >= _WRAP_EVIDENCE
 
 
-def _hard_break(line: _Line, following: _Line, first: _Line, width: int, confident: bool) -> bool:
-    """Whether the break between two lines of a paragraph ends a block (``first`` opened the block).
+def _hard_break(
+    line: _Line, following: _Line, first: _Line, width: int, confident: bool, last: bool = False
+) -> bool:
+    """Whether the break between two lines of a paragraph ends a block (``first`` opened the block;
+    ``following`` is the paragraph's ``last`` line or not).
 
     A line was wrapped when the next line's first word would not have fitted on it.
     """
@@ -163,6 +166,8 @@ def _hard_break(line: _Line, following: _Line, first: _Line, width: int, confide
     full = line.length + 1 + len(next_body.split(maxsplit=1)[0]) > width
     item = _item(first.body)
     marker = _WEAK_MARKER.match(next_body)
+    if marker and last and marker.end() >= len(next_body):
+        marker = None  # "… the visit “really?” / a.": the paragraph's last word, not an item with no text
     trails_off = body.endswith(("..", "…")) and next_body[:1].islower()  # "he waited... / a moment"
     if marker and ((_ends_clause(body) and not trails_off) or not full or _next_item(item, marker)):
         return True

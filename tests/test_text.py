@@ -468,6 +468,12 @@ def assert_well_formed(text: str, spans: list[Span]) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example([["The the the the the the the the the the the the the the wait... a."]], 64, "", "", " ", "\n")
+@example(  # the sentence's last word wrapped alone onto the paragraph's last line looks like a list marker
+    [["The the.", "The the.", "The the the setup.py.",
+      "The the the Dr. Smith the the the the Dr. Smith minister.",
+      "The the the the the the the the J. R. R. Tolkien minister minister the visit “really?” a."]],
+    40, "", "  ", " ", "\n\n",
+)  # fmt: skip
 @given(
     paragraphs,
     st.integers(min_value=40, max_value=100),
