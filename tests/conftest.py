@@ -15,9 +15,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from assistant import Assistant
 from assistant.settings import load_settings
+
+# CI draws the same examples on every run (derandomize: seeded by each test), so a CI verdict depends on
+# the code alone; a developer's run explores new ones (HYPOTHESIS_PROFILE unset). Two CI runs failed on
+# examples drawn for the first time (U+E0000 in an "ordinary" string; a wrapped "a." read as a list item).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
