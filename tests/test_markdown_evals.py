@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import Dataset, load_dataset
-from assistant.evaluation.dataset import REFUSAL_KINDS
+from assistant.evaluation import load_dataset
 
 from .conftest import ROOT
+from .eval_sets import assert_broad_and_new
 
 EVALS = ROOT / "evals"
 # set file -> (corpus folder, minimum files, minimum cases)
@@ -76,30 +75,6 @@ def test_files_are_the_installed_metadata_description_byte_for_byte(folder: str)
         pytest.skip("none of the source packages is installed at the recorded version")
 
 
-def _questions(dataset: Dataset) -> set[str]:
-    return {turn.question for case in dataset.cases for turn in case.turns}
-
-
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_the_set_is_broad_one_third_refusals_and_asks_new_questions(name: str) -> None:
-    dataset = load_dataset(EVALS / name)
-    kinds = Counter(case.kind for case in dataset.cases)
-    refusals = sum(case.kind in REFUSAL_KINDS for case in dataset.cases)
-    assert len(dataset.cases) >= SETS[name][2]
-    assert 0.3 <= refusals / len(dataset.cases) <= 0.4
-    assert set(kinds) == {
-        "single-fact",
-        "paraphrase",
-        "multi-sentence",
-        "multi-turn",
-        "unanswerable",
-        "false-premise",
-    }
-    others = [p for p in EVALS.glob("*.yaml") if p.name not in {name, "gate.yaml"}]
-    asked = _questions(dataset)
-    for other in others:
-        assert not asked & _questions(load_dataset(other)), other.name
-    for case in dataset.cases:
-        for turn in case.turns:
-            reflowed = re.sub(r"\s+", " ", "\n".join(turn.evidence))
-            assert all(re.search(fact, reflowed) for fact in turn.facts), case.id
+    assert_broad_and_new(load_dataset(EVALS / name), EVALS / name, SETS[name][2])
