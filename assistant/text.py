@@ -153,7 +153,7 @@ def _wrap_width(paragraphs: list[list[_Line]]) -> tuple[int, bool]:
 
 
 def _hard_break(
-    line: _Line, following: _Line, first: _Line, width: int, confident: bool, last: bool = False
+    line: _Line, following: _Line, first: _Line, width: int, confident: bool, *, last: bool
 ) -> bool:
     """Whether the break between two lines of a paragraph ends a block (``first`` opened the block;
     ``following`` is the paragraph's ``last`` line or not).

@@ -45,8 +45,7 @@ class OpenAIChromaFunction(EmbeddingFunction[Documents]):
         self._config = {"model": model, "base_url": base_url}
         # made on first use: Chroma's client rebuilds this function from its config twice on every write
         # (``CollectionCommon.schema``), and the assistant hands Chroma vectors, so it is seldom called;
-        # an OpenAI client made each time cost 28,000 allocations (its TLS context) per write, and the
-        # churn grew an ingest's memory with the corpus (+41 MiB for 10,600 more chunks)
+        # made each time, the OpenAI client cost a TLS context (28,000 allocations) per write
         self._embedder = embedder
 
     def __call__(self, input: Documents) -> Embeddings:
