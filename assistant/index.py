@@ -30,7 +30,7 @@ from .columns import create
 from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
 from .embeddings import Embedder, PassageEmbedder
 from .errors import CorpusError, IndexDamagedError, StoreError
-from .formats import reading
+from .formats import SUFFIXES, reading
 from .ingest import Chunker, Corpus, FileRef, Limit, scan
 from .ingestion import Ingestion
 from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredChunk
@@ -835,8 +835,6 @@ def _no_documents(corpus: Corpus) -> str:
     roots = ", ".join(str(r) for r in corpus.roots)
     if corpus.skipped:
         reasons = sorted({s.reason for s in corpus.skipped})
-        return (
-            f"no readable .txt or .md documents in {roots} "
-            f"(skipped {len(corpus.skipped)} files: {'; '.join(reasons[:3])})"
-        )
-    return f"no .txt or .md documents in {roots}"
+        skipped = f"skipped {len(corpus.skipped)} files: {'; '.join(reasons[:3])}"
+        return f"no readable documents in {roots} ({skipped})"
+    return f"no documents in {roots} (it reads {', '.join(SUFFIXES)} and text files without a suffix)"

@@ -215,10 +215,14 @@ def test_an_empty_or_unreadable_corpus_leaves_the_index_intact(tmp_path: Path, c
     (binary / "scan.txt").write_bytes(b"%PDF-1.7\x00\x00\x01binary")
     (binary / "scan.pdf").write_bytes(b"%PDF-1.7")
 
-    assert_one_error_line(cli("ingest", str(empty)), f"no .txt or .md documents in {empty}")
+    assert_one_error_line(
+        cli("ingest", str(empty)),
+        f"no documents in {empty} "
+        "(it reads .txt, .md, .pdf, .html, .htm, .docx, .rst and text files without a suffix)",
+    )
     assert_one_error_line(
         cli("ingest", str(binary)),
-        f"no readable .txt or .md documents in {binary} "
+        f"no readable documents in {binary} "
         "(skipped 2 files: binary, not text; not a readable PDF (Stream has ended unexpectedly))",
     )
     assert chunks_of(index_dir, corpus_dir) == before, "a failed ingest deletes nothing"
