@@ -143,6 +143,35 @@ def test_html_headings_that_link_to_themselves_are_kept() -> None:
     assert locate(extracted.sections, text.index("Each value")) == "§ Ownership Rules"
 
 
+def test_html_pages_that_only_redirect_are_skipped_with_their_target(tmp_path: Path) -> None:
+    """mdBook and Sphinx leave stub pages behind when a page moves: "Redirecting to..." is not a fact
+    of the documents, and answered "How do I link to an item by name?" with itself."""
+    stub = (
+        '<html><head><meta http-equiv="Refresh" content="0; URL=write/linking.html">'
+        "<title>Redirecting...</title></head><body><p>Redirecting to... "
+        '<a href="write/linking.html">write/linking.html</a>.</p></body></html>'
+    )
+    reloading = (
+        '<html><head><meta http-equiv="refresh" content="300"><meta http-equiv="refresh" content="600; '
+        'url=/later"></head><body><p>Scores are updated every five minutes.</p></body></html>'
+    )
+    hostile = '<html><head><meta http-equiv=refresh content="1;url=/x\x1b[2J"></head><body>x</body></html>'
+    with pytest.raises(Unreadable, match=r"^a page that only redirects to write/linking\.html$"):
+        extract(Path("stub.html"), stub.encode(), MAX_BYTES)
+    with pytest.raises(Unreadable, match=r"^a page that only redirects to /x\?\[2J$"):
+        extract(Path("hostile.html"), hostile.encode(), MAX_BYTES)
+    assert extract(Path("live.html"), reloading.encode(), MAX_BYTES).text == (
+        "Scores are updated every five minutes."
+    )
+    (tmp_path / "linking-to-items-by-name.html").write_text(stub)
+    (tmp_path / "scores.html").write_text(reloading)
+    corpus = load_corpus([tmp_path], MAX_BYTES)
+    assert [d.path.name for d in corpus.documents] == ["scores.html"]
+    assert [(s.path.name, s.reason) for s in corpus.skipped] == [
+        ("linking-to-items-by-name.html", "a page that only redirects to write/linking.html")
+    ]
+
+
 def test_html_nested_100000_deep_is_refused_quickly() -> None:
     data = ("<html><body>" + "<div>" * 100_000 + "deep" + "</div>" * 100_000 + "</body></html>").encode()
     with pytest.raises(Unreadable, match=r"HTML nested 100,000 levels deep"):

@@ -64,7 +64,7 @@ extracted, and the file itself may be up to ``CONTAINER_FACTOR`` times as large.
 CONTAINER_FACTOR = 5
 
 
-READINGS = {".md": "rendered", ".html": "headings-kept", ".htm": "headings-kept"}
+READINGS = {".md": "rendered", ".html": "redirects-skipped", ".htm": "redirects-skipped"}
 """Formats whose text is read differently from how an older index stored it: a document of such a format
 is extracted and embedded again once (``reading`` is part of its signature); other documents are kept."""
 

@@ -76,6 +76,8 @@ def read_html(data: bytes, max_bytes: int | None) -> Extracted:
             "(no page written by a person nests like this)"
         )
     tree = LexborHTMLParser(html)
+    if (target := _redirect(tree)) is not None:
+        raise Unreadable(f"a page that only redirects to {target}")
     title_node = tree.css_first("title")
     title = clean(title_node.text()) if title_node is not None else ""
     for node in tree.css(_DROP_SELECTOR):
@@ -91,6 +93,24 @@ def read_html(data: bytes, max_bytes: int | None) -> Extracted:
         first = tree.css_first("h1")
         title = clean(first.text()) if first is not None else ""
     return Extracted(text=builder.text(), sections=builder.sections, title=title or None)
+
+
+_REFRESH = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*[;,]\s*(?:url\s*=\s*)?['\"]?([^'\"]*)", re.IGNORECASE)
+IMMEDIATE_REDIRECT_S = 5
+"""A ``<meta http-equiv="refresh">`` with a URL and at most this delay sends the reader on at once: the
+page's own text is only the notice ("Redirecting to…", mdBook and Sphinx leave such pages behind)."""
+
+
+def _redirect(tree: LexborHTMLParser) -> str | None:
+    """Where the page sends its reader at once, if it does (shown printable and shortened)."""
+    for meta in tree.css("meta"):
+        if (meta.attributes.get("http-equiv") or "").strip().lower() != "refresh":
+            continue
+        found = _REFRESH.match(meta.attributes.get("content") or "")
+        if found and found.group(2).strip() and float(found.group(1)) <= IMMEDIATE_REDIRECT_S:
+            target = "".join(c if c.isprintable() else "?" for c in found.group(2).strip())
+            return target if len(target) <= 120 else target[:119] + "…"
+    return None
 
 
 def decode_html(data: bytes) -> str:
