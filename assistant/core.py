@@ -641,6 +641,9 @@ def _last_answer(items: Iterator[str | Answer]) -> Answer:
 
 
 def _closest(evidence: Sequence[Evidence], n: int = 3) -> list[Citation]:
+    """The best sentences to show beside a refusal; a line of only rules or punctuation ("| --- |",
+    "+------+") says nothing to show, however close the model puts it."""
+    evidence = [e for e in evidence if any(c.isalnum() for c in e.text)]
     return [
         Citation(
             number=i + 1,

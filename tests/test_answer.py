@@ -12,6 +12,7 @@ import pytest
 
 import assistant as assistant_module
 from assistant import Answer, Assistant, ConfigError, QuestionError
+from assistant.backends.offline import _sentence_case
 from assistant.followup import carry_along, rewrite_problem
 from assistant.models import Passage, Source
 from assistant.settings import load_settings
@@ -140,6 +141,34 @@ def test_a_span_that_is_an_address_leads_as_written(tmp_path: Path) -> None:
         "Where is the privacy statement located?",
     )
     assert answer.text.startswith("https://example.org/privacy [1]."), answer.text
+
+
+@pytest.mark.parametrize(
+    ("span", "lead"),
+    [
+        ("two days", "Two days"),
+        ("int asn1_decode_simple_ber", "int asn1_decode_simple_ber"),  # code: "Int" is another type
+        ("std::fs::read", "std::fs::read"),
+        ("main() in src/lib.rs", "main() in src/lib.rs"),
+        ("--fresh", "--fresh"),
+        ("https://example.org", "https://example.org"),
+    ],
+)
+def test_a_lead_span_is_capitalised_only_where_that_keeps_it_right(span: str, lead: str) -> None:
+    assert _sentence_case(span) == lead
+
+
+def test_a_refusal_shows_no_line_of_only_rules_as_a_closest_passage(tmp_path: Path) -> None:
+    """Table rules are sentences of their own, and the model finds them close to anything: rustdoc's
+    book showed "| --- | — |" and "+----+" as the closest passages to "What is the capital of France?"."""
+    answer = ask_one_file(
+        tmp_path,
+        "Opening hours\n\n| --- | — |\n\n+--------+--------+\n\n=====\n\n"
+        "The shop opens at nine on weekdays.\n",
+        "What is the capital of France?",
+    )
+    assert answer.refused
+    assert [c.quote for c in answer.evidence] == ["The shop opens at nine on weekdays.", "Opening hours"]
 
 
 def test_a_span_is_quoted_from_the_sentence_it_was_read_from(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ standalone by carrying the previous question along, which is what resolves "she"
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import tiktoken
@@ -82,10 +83,14 @@ def _sentence_id(source: Source, evidence: Evidence) -> str:
     return str(source.number)
 
 
+_CODE = re.compile(r"\w_\w|::|\w\(")  # snake_case, a path (std::fs), a call
+
+
 def _sentence_case(span: str) -> str:
-    """The span as a sentence's start: a plain word gets a capital, but a URL, an address, a path or an
-    option ("http://…", "--fresh") is left as written, since changing it would make it wrong."""
+    """The span as a sentence's start: a plain word gets a capital, but a URL, an address, a path, an
+    option or code ("http://…", "--fresh", "int asn1_decode_der") is left as written, since changing
+    it would make it wrong."""
     first = span.split(maxsplit=1)[0] if span.strip() else span
-    if not first.replace("-", "").replace("'", "").isalpha() or first.startswith("-"):
+    if not first.replace("-", "").replace("'", "").isalpha() or first.startswith("-") or _CODE.search(span):
         return span
     return span[0].upper() + span[1:]
