@@ -121,3 +121,22 @@ def test_a_piece_of_an_address_is_never_the_span() -> None:
         span("Which libtasn1 contact is given?", sentence)
         == "Fabio Fiorina Simon Josefsson Nikos Mavrogiannopoulos"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "piece"),
+    [
+        (
+            "Which libraries does pip vendor?",
+            "The versions of libraries vendored in pip MUST be reflected in pip/_vendor/vendor.txt.",
+            "txt",
+        ),
+        ("Which module holds the old masked arrays?", "The old code lives in numpy.core.ma now.", "core"),
+        ("Which file lists the users?", "The users are listed in /etc/passwd on every host.", "etc"),
+    ],
+)
+def test_a_piece_of_a_path_or_a_dotted_name_is_never_the_span(
+    question: str, sentence: str, piece: str
+) -> None:
+    """ "Txt" led rustdoc's answer to "Which libraries does pip vendor?": a path is whole or nothing."""
+    assert piece not in (span(question, sentence) or "").lower().split()

@@ -51,6 +51,11 @@ _ADDRESS = (
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?|ftp)://[^\s<>\"')\]]*[^\s<>\"')\].,;:]|www\.[\w-]+(?:\.[\w-]+)+"
 )
 _WHOLE_ADDRESS = re.compile(_ADDRESS)
+# A file's path or a dotted name, written as one token: "pip/_vendor/vendor.txt", "/etc/passwd",
+# "usr/share/doc", "numpy.core.ma", "setup.py"; each dotted part two characters or more ("e.g" and
+# "U.S" are none).
+_SLASHED = re.compile(r"(?<![\w/.-])/?[\w.-]*\w(?:/[\w.-]*\w)+")
+_DOTTED = re.compile(r"\b[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+\b")
 # A release number: "1.47.0", "2.1.x", "0.89", "3.6.1-2", or "version 2" / "v3" written out.
 # "3.8+" (3.8 and later) keeps its plus.
 _VERSION = (
@@ -203,10 +208,13 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
     if kind == "what":
         places += _chunks(sentence)
     addresses = [(m.start(), m.end()) for m in _WHOLE_ADDRESS.finditer(sentence)]
+    paths = _paths(sentence)
     found = []
     for place in places:
         if any(a < place[1] and place[0] < b and (a, b) != place for a, b in addresses):
             continue  # a piece of an address ("help" of help-libtasn1@gnu.org) answers nothing
+        if any(a < place[0] < b or a < place[1] < b for a, b in paths):
+            continue  # nor a piece of a path or dotted name ("txt" of pip/_vendor/vendor.txt)
         if place in addresses or kind == "version":
             owner = _VERSION_OF.search(sentence, 0, place[0]) if kind == "version" else None
             if owner and not same_term(normalize(owner.group(1)), asked):
@@ -229,6 +237,17 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
             continue  # "Church Walk", "Rhine Gorge": a place, not who
         found.append((text, start, end))
     return found
+
+
+def _paths(sentence: str) -> list[tuple[int, int]]:
+    """Where the sentence writes a path or a dotted name; a slash alone does not make a path
+    ("and/or", "km/h", "TCP/IP"): it needs a leading slash, two slashes, a dot or an underscore."""
+    slashed = [
+        m.span()
+        for m in _SLASHED.finditer(sentence)
+        if m.group().startswith("/") or m.group().count("/") > 1 or any(c in m.group() for c in "._")
+    ]
+    return slashed + [m.span() for m in _DOTTED.finditer(sentence)]
 
 
 def _chunks(sentence: str) -> list[tuple[int, int]]:
