@@ -171,6 +171,19 @@ def test_a_refusal_shows_no_line_of_only_rules_as_a_closest_passage(tmp_path: Pa
     assert [c.quote for c in answer.evidence] == ["The shop opens at nine on weekdays.", "Opening hours"]
 
 
+def test_a_piece_of_a_path_never_leads_an_answer(tmp_path: Path) -> None:
+    """The reader's span for "Which libraries …?" was "txt", of pip/_vendor/vendor.txt: the answer now
+    gives the sentence without a lead rather than "Txt [1]."."""
+    answer = ask_one_file(
+        tmp_path,
+        "Vendoring Policy\n\nThe versions of libraries vendored in pip MUST be reflected in "
+        "pip/_vendor/vendor.txt.\n",
+        "Which libraries does pip vendor?",
+    )
+    assert not answer.text.lower().startswith("txt"), answer.text
+    assert answer.refused or answer.text.startswith("The versions of libraries vendored"), answer.text
+
+
 def test_a_span_is_quoted_from_the_sentence_it_was_read_from(tmp_path: Path) -> None:
     """The name also stands in an earlier sentence of the passage, which does not answer: the lead
     span's quote must be the sentence that says who maintains the port, not the first that holds it."""

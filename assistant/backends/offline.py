@@ -20,6 +20,7 @@ from ..followup import carry_along
 from ..models import REFUSAL, Evidence, Explanation, Request, Source, Turn, Usage
 from ..reading import Reader, Reading
 from ..reading.explain import explain
+from ..reading.spans import cuts_a_path
 from ..retrieve import score_sentences
 from ..settings import Settings
 from ..text import evidence_sentences, flatten
@@ -58,7 +59,8 @@ class OfflineBackend:
                 source = request.sources[chosen.evidence.passage_index]
                 number = source.number
                 sentence = flatten(chosen.evidence.text)  # one line, though the file may wrap it
-                if chosen.span and position == 0:  # the best sentence's span leads; the next only adds
+                # the best sentence's span leads (never a piece of a path); the next sentence only adds
+                if chosen.span and position == 0 and not cuts_a_path(chosen.evidence.text, chosen.span):
                     span = flatten(chosen.span)
                     pieces.append(f"{_sentence_case(span)} [{_sentence_id(source, chosen.evidence)}].")
                 if not any(sentence in piece for piece in pieces):

@@ -208,13 +208,10 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
     if kind == "what":
         places += _chunks(sentence)
     addresses = [(m.start(), m.end()) for m in _WHOLE_ADDRESS.finditer(sentence)]
-    paths = _paths(sentence)
     found = []
     for place in places:
         if any(a < place[1] and place[0] < b and (a, b) != place for a, b in addresses):
             continue  # a piece of an address ("help" of help-libtasn1@gnu.org) answers nothing
-        if any(a < place[0] < b or a < place[1] < b for a, b in paths):
-            continue  # nor a piece of a path or dotted name ("txt" of pip/_vendor/vendor.txt)
         if place in addresses or kind == "version":
             owner = _VERSION_OF.search(sentence, 0, place[0]) if kind == "version" else None
             if owner and not same_term(normalize(owner.group(1)), asked):
@@ -239,15 +236,21 @@ def _candidates(kind: str, sentence: str, asked: set[str]) -> list[tuple[str, in
     return found
 
 
-def _paths(sentence: str) -> list[tuple[int, int]]:
-    """Where the sentence writes a path or a dotted name; a slash alone does not make a path
-    ("and/or", "km/h", "TCP/IP"): it needs a leading slash, two slashes, a dot or an underscore."""
-    slashed = [
+def cuts_a_path(sentence: str, span: str) -> bool:
+    """Whether ``span`` stands in ``sentence`` only as a piece of a path or a dotted name ("txt" of
+    pip/_vendor/vendor.txt, "core" of numpy.core.ma): such a piece answers nothing, so it must not
+    lead an answer. A slash alone does not make a path ("and/or", "km/h", "TCP/IP"): it needs a leading
+    slash, two slashes, a dot or an underscore."""
+    paths = [
         m.span()
         for m in _SLASHED.finditer(sentence)
         if m.group().startswith("/") or m.group().count("/") > 1 or any(c in m.group() for c in "._")
     ]
-    return slashed + [m.span() for m in _DOTTED.finditer(sentence)]
+    paths += [m.span() for m in _DOTTED.finditer(sentence)]
+    places = [m.start() for m in re.finditer(re.escape(span), sentence)] if span else []
+    return bool(places) and all(
+        any(a < start < b or a < start + len(span) < b for a, b in paths) for start in places
+    )
 
 
 def _chunks(sentence: str) -> list[tuple[int, int]]:
