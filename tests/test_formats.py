@@ -172,6 +172,29 @@ def test_html_pages_that_only_redirect_are_skipped_with_their_target(tmp_path: P
     ]
 
 
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        (
+            '<html><head><title>API</title></head><frameset cols="20%,80%"><frame src="overview-frame.html">'
+            '<frame src="overview-summary.html"><noframes><p>Use frames.</p></noframes></frameset></html>',
+            "a frameset: its text is in the pages it frames (overview-frame.html, overview-summary.html)",
+        ),
+        (
+            '<html><head><script src="app.js"></script></head><body><div id="root"></div><noscript>You need '
+            "to enable JavaScript to run this app.</noscript></body></html>",
+            "no text without JavaScript: the page builds its content in the browser",
+        ),
+        ("<html><body><p> </p></body></html>", "empty"),
+    ],
+)
+def test_html_pages_without_text_say_why(page: str, reason: str) -> None:
+    """javadoc's frameset index.html and a saved web app have no text of their own: "empty" told the
+    person nothing about where the text is."""
+    with pytest.raises(Unreadable, match=rf"^{re.escape(reason)}$"):
+        extract(Path("index.html"), page.encode(), MAX_BYTES)
+
+
 def test_html_nested_100000_deep_is_refused_quickly() -> None:
     data = ("<html><body>" + "<div>" * 100_000 + "deep" + "</div>" * 100_000 + "</body></html>").encode()
     with pytest.raises(Unreadable, match=r"HTML nested 100,000 levels deep"):

@@ -80,15 +80,19 @@ def read_html(data: bytes, max_bytes: int | None) -> Extracted:
         raise Unreadable(f"a page that only redirects to {target}")
     title_node = tree.css_first("title")
     title = clean(title_node.text()) if title_node is not None else ""
+    why_empty = _why_empty(tree)  # read before scripts and frames are dropped
     for node in tree.css(_DROP_SELECTOR):
         if _attached(node):
             node.decompose()
     _drop_furniture(tree)
     root = _main(tree)
+    builder = TextBuilder()
+    if root is not None:
+        _walk(root, builder)
+    if why_empty and not builder.text().strip():
+        raise Unreadable(why_empty)
     if root is None:
         return Extracted(text="")
-    builder = TextBuilder()
-    _walk(root, builder)
     if not title:
         first = tree.css_first("h1")
         title = clean(first.text()) if first is not None else ""
@@ -101,6 +105,24 @@ IMMEDIATE_REDIRECT_S = 5
 page's own text is only the notice ("Redirecting to…", mdBook and Sphinx leave such pages behind)."""
 
 
+def _why_empty(tree: LexborHTMLParser) -> str | None:
+    """What to tell the person whose page has no text of its own: a frameset's text is in the pages it
+    frames (javadoc's index.html), a web app's is built in the browser."""
+    frames = [f.attributes.get("src") or "" for f in tree.css("frame, iframe")]
+    if tree.css_first("frameset") is not None or (frames and tree.body is None):
+        named = [_printable(src) for src in frames if src.strip()][:3]
+        return "a frameset: its text is in the pages it frames" + (f" ({', '.join(named)})" if named else "")
+    if tree.css_first("script") is not None:
+        return "no text without JavaScript: the page builds its content in the browser"
+    return None
+
+
+def _printable(text: str, most: int = 120) -> str:
+    """``text`` from a document as one short printable line, for a message."""
+    shown = "".join(c if c.isprintable() else "?" for c in text.strip())
+    return shown if len(shown) <= most else shown[: most - 1] + "…"
+
+
 def _redirect(tree: LexborHTMLParser) -> str | None:
     """Where the page sends its reader at once, if it does (shown printable and shortened)."""
     for meta in tree.css("meta"):
@@ -108,8 +130,7 @@ def _redirect(tree: LexborHTMLParser) -> str | None:
             continue
         found = _REFRESH.match(meta.attributes.get("content") or "")
         if found and found.group(2).strip() and float(found.group(1)) <= IMMEDIATE_REDIRECT_S:
-            target = "".join(c if c.isprintable() else "?" for c in found.group(2).strip())
-            return target if len(target) <= 120 else target[:119] + "…"
+            return _printable(found.group(2))
     return None
 
 
