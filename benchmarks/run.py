@@ -102,9 +102,10 @@ def real_figures(
     results += figures.latency(
         assistant, collection, sizes, "10k", where, lambda _: ask(sizes.questions), True
     )
-    step("real text: cold start, no-op ingest, memory (new processes)")
+    step("real text: cold start, no-op and one-file ingest, memory (new processes)")
     results += figures.cold_start(workdir, "10k", where, index, corpus, plain, sizes, None)
     results.append(figures.noop_ingest(workdir, "10k", where, index, corpus, sizes))
+    results += figures.one_file_ingest(workdir, "10k", where, index, corpus, sizes)
     results += figures.memory(workdir, "10k", where, index, corpus, plain, ask(20), sizes, target=True)
     return results, details
 
@@ -128,11 +129,12 @@ def large_figures(
     results = figures.latency(
         assistant, collection, sizes, "100k", where, lambda _: ask(sizes.questions), True
     )
-    step("large: cold start, no-op ingest, memory (new processes)")
+    step("large: cold start, no-op and one-file ingest, memory (new processes)")
     results += figures.cold_start(
         workdir, "100k", where, index, corpus, plain, sizes, figures.COLD_ASK_S["100k"]
     )
     results.append(figures.noop_ingest(workdir, "100k", where, index, corpus, sizes))
+    results += figures.one_file_ingest(workdir, "100k", where, index, corpus, sizes)
     results += figures.memory(workdir, "100k", where, index, corpus, plain, ask(20), sizes, target=True)
     return results, {"folder": str(folder), "base": base, **built}
 
