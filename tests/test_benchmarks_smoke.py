@@ -32,6 +32,7 @@ PROJECT_ONLY = {
     *(f"{scale}_cached_answer_{p}_ms" for scale in SCALES for p in ("p50", "p95")),
     "10k_noop_ingest_s",
     "100k_noop_ingest_s",
+    *(f"{scale}_one_file_ingest_{unit}" for scale in ("10k", "100k") for unit in ("s", "peak_mb")),
     "real_ingest_floor_chunks_per_s",
     "prompt_tokens",
 }
@@ -42,6 +43,8 @@ WITH_TARGET = {
     "100k_noop_ingest_s",
     "10k_peak_rss_mb",
     "100k_peak_rss_mb",
+    "10k_one_file_ingest_peak_mb",
+    "100k_one_file_ingest_peak_mb",
     "real_ingest_chunks_per_s",
     "real_ingest_peak_rss_mb",
     "prompt_tokens",
