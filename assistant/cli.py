@@ -236,13 +236,19 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
 @cli.command(name="eval")
 @click.option(
     "--set",
-    "set_path",
+    "set_paths",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=Path("evals/dev.yaml"),
+    multiple=True,
+    default=[Path("evals/dev.yaml")],
     show_default=True,
-    help="Eval set (YAML, or SQuAD 2.0 JSON).",
+    help="Eval set (YAML, or SQuAD 2.0 JSON); repeat it to run several.",
 )
 @click.option("--paragraphs", help="SQuAD sets only: the questions of paragraphs FIRST-LAST (e.g. 23-44).")
+@click.option(
+    "--pool",
+    metavar="NAME",
+    help="Also grade the cases of every --set together as NAME (its entry in --gate).",
+)
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the report as JSON.")
 @click.option("--html", "html_out", type=click.Path(path_type=Path), help="Write an HTML report.")
 @click.option(
@@ -259,8 +265,9 @@ def chat(backend: str | None, model: str | None, base_url: str | None) -> None:
 @backend_options
 @reports_errors
 def evaluate(
-    set_path: Path,
+    set_paths: tuple[Path, ...],
     paragraphs: str | None,
+    pool: str | None,
     json_out: Path | None,
     html_out: Path | None,
     gate: Path | None,
@@ -270,31 +277,43 @@ def evaluate(
     model: str | None,
     base_url: str | None,
 ) -> None:
-    """Run an eval set and report retrieval, correctness, citations and grounding."""
+    """Run eval sets and report retrieval, correctness, citations and grounding."""
     from .evaluation import load_dataset, load_gate, run_eval
     from .evaluation.html import write_html
-    from .evaluation.report import print_report
+    from .evaluation.report import print_report, print_summary
+    from .evaluation.runner import pool as pooled
     from .evaluation.squad import parse_range
 
-    dataset = load_dataset(set_path, parse_range(paragraphs) if paragraphs else None)
+    if len(set_paths) > 1 and (json_out or html_out) and not pool:
+        raise click.UsageError("--json and --html write one report: with several --set, name a --pool")
+    datasets = [load_dataset(path, parse_range(paragraphs) if paragraphs else None) for path in set_paths]
     overrides: dict[str, Any] = {"backend": backend, "model": model, "base_url": base_url}
     settings = load_settings(**{k: v for k, v in overrides.items() if v})
+    names = [*set_paths, *([Path(pool)] if pool else [])]
+    limits = [load_gate(gate, name, settings.backend) for name in names] if gate else []  # before any run
     show = present.Presenter()
-    with show.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
-        report = run_eval(dataset, settings, judge=judge, judge_self=judge_self)
-    print_report(show.out, report)
+    reports = []
+    for dataset in datasets:
+        with show.status(f"running {len(dataset.cases)} cases of {dataset.name}…"):
+            reports.append(run_eval(dataset, settings, judge=judge, judge_self=judge_self))
+        print_report(show.out, reports[-1])
+    if pool:
+        reports.append(pooled(pool, reports))
+        print_summary(show.out, reports[-1])
     if json_out:
-        json_out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        json_out.write_text(reports[-1].model_dump_json(indent=2), encoding="utf-8")
     if html_out:
-        write_html(report, html_out)
-    if gate:
-        limits = load_gate(gate, set_path, report.backend)
-        failures = limits.failures(report.summary)
+        write_html(reports[-1], html_out)
+    broken = False
+    for name, limit, report in zip(names, limits, reports, strict=False):
+        failures = limit.failures(report.summary)
         for failure in failures:
-            show.hint(f"gate failed: {failure}")
-        if failures:
-            sys.exit(1)
-        show.hint(f"gate passed ({limits.count} limits)", style="green")
+            show.hint(f"gate failed: {name.name}: {failure}")
+        if not failures:
+            show.hint(f"gate passed: {name.name} ({limit.count} limits)", style="green")
+        broken = broken or bool(failures)
+    if broken:
+        sys.exit(1)
 
 
 def main() -> None:

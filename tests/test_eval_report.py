@@ -8,15 +8,20 @@ from __future__ import annotations
 import html
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from rich.console import Console
 
 from assistant.evaluation import EvalReport, Limits, load_dataset, run_eval
 from assistant.evaluation.html import PASSED, render_html, write_html
 from assistant.evaluation.judge import JudgedClaim
 from assistant.evaluation.report import print_report
+from assistant.evaluation.runner import pool, summarize
 from assistant.models import DroppedSentence
 from assistant.settings import load_settings
 
@@ -71,13 +76,22 @@ cases:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EvalReport]:
-    """One eval run for the module, as isolated as conftest's per-test environment."""
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny set and its corpus, and a second set of two of its cases on the same corpus."""
     root = tmp_path_factory.mktemp("eval")
     (root / "corpus").mkdir()
     (root / "corpus" / "museum.txt").write_text(MUSEUM, encoding="utf-8")
     (root / "corpus" / "garden.txt").write_text(GARDEN, encoding="utf-8")
     (root / "tiny.yaml").write_text(EVAL_SET, encoding="utf-8")
+    two = yaml.safe_load(EVAL_SET) | {"name": "two"}
+    two["cases"] = two["cases"][:2]
+    (root / "two.yaml").write_text(yaml.safe_dump(two), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(root: Path) -> Iterator[EvalReport]:
+    """One eval run for the module, as isolated as conftest's per-test environment."""
     with pytest.MonkeyPatch.context() as env:
         for name in [n for n in os.environ if n.startswith(("ASSISTANT_", "OPENAI_"))]:
             env.delenv(name)
@@ -228,3 +242,57 @@ def test_gate_failures_flags_a_broken_floor_and_ceiling(report: EvalReport) -> N
         f"answer_accuracy = {summary.answer_accuracy} < {summary.answer_accuracy + 0.01}",
         f"turns = {summary.turns} > {summary.turns - 1}",
     ]
+
+
+def test_a_pool_grades_the_cases_of_its_sets_together(report: EvalReport) -> None:
+    first = report.model_copy(update={"cases": report.cases[:1], "summary": summarize(report.cases[:1])})
+    pooled = pool("both", [first, report])
+    assert pooled.dataset == "both"
+    assert pooled.cases == [*report.cases[:1], *report.cases]
+    assert pooled.summary.turns == first.summary.turns + report.summary.turns
+    right = sum(t.correct for case in pooled.cases for t in case.turns)
+    assert pooled.summary.answer_accuracy == round(right / pooled.summary.turns, 4)
+    alone = {first.summary.answer_accuracy, report.summary.answer_accuracy}
+    assert pooled.summary.answer_accuracy not in alone  # weighted by turns, not either set's figure
+
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+def _eval(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
+    env |= {"ASSISTANT_INDEX_DIR": str(root / "cli-index"), "COLUMNS": "100"}
+    return subprocess.run(
+        [ASSISTANT, "eval", *args], check=False, cwd=root, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+
+
+def test_eval_gates_each_set_and_their_pool(root: Path, report: EvalReport) -> None:
+    """Floors each set passes, and a pool floor above what the two sets reach together."""
+    gate = root / "gate.yaml"
+    limits = {"offline": {"min": {"citation_validity": 1.0}}}
+    pooled = {"offline": {"min": {"answer_accuracy": 0.99}, "max": {"unsupported_claims": 0}}}
+    gate.write_text(yaml.safe_dump({"tiny.yaml": limits, "two.yaml": limits, "both": pooled}))
+    result = _eval(root, "--set", "tiny.yaml", "--set", "two.yaml", "--pool", "both", "--gate", str(gate))
+    assert result.returncode == 1, result.stderr
+    out = result.stdout + result.stderr
+    assert "tiny ·" in out and "two ·" in out and "both · offline" in out
+    assert "gate passed: tiny.yaml (1 limits)" in out and "gate passed: two.yaml (1 limits)" in out
+    assert "gate failed: both: answer_accuracy = " in out and "< 0.99" in out
+    assert "Traceback" not in out
+
+
+def test_eval_refuses_a_gate_without_the_pool_before_running_anything(root: Path) -> None:
+    gate = root / "gate-no-pool.yaml"
+    gate.write_text(yaml.safe_dump({"tiny.yaml": {"offline": {"min": {"citation_validity": 1.0}}}}))
+    result = _eval(root, "--set", "tiny.yaml", "--pool", "both", "--gate", str(gate))
+    assert result.returncode != 0
+    assert "no gate for both with backend offline" in result.stderr + result.stdout
+    assert "answer accuracy" not in result.stdout  # failed before the set ran
+
+
+def test_eval_writes_one_report_from_several_sets_only_as_a_pool(root: Path, tmp_path: Path) -> None:
+    result = _eval(root, "--set", "tiny.yaml", "--set", "two.yaml", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 2 and "name a --pool" in result.stderr
+    assert not (tmp_path / "r.json").exists()

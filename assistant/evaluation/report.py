@@ -95,6 +95,23 @@ def failed_turns(report: EvalReport) -> Iterable[tuple[CaseResult, int, TurnResu
 
 def print_report(console: Console, report: EvalReport) -> None:
     """Headline metrics, pass rate per kind, and one line per failed turn, readable in 80 columns."""
+    print_summary(console, report)
+    failed = list(failed_turns(report))
+    if not failed:
+        console.print(Text("All cases passed.", style="green"))
+        return
+    console.print(Text(f"{len(failed)} failed turns:", style="bold"))
+    for case, number, turn in failed:
+        line = Text("✗ ", style="red")
+        line.append(turn_label(case, number), style="bold")
+        line.append(f" ({case.kind})  ")
+        line.append(shorten(safe_line(turn.question), max(30, console.width - len(line) - 1)))
+        console.print(line, no_wrap=True, overflow="ellipsis")
+        console.print(Text("    " + safe_line("; ".join(turn.reasons)), style="dim"), overflow="fold")
+
+
+def print_summary(console: Console, report: EvalReport) -> None:
+    """Headline metrics and pass rate per kind (a pool of sets: its failures were listed per set)."""
     console.print(
         Text(
             f"{report.dataset} · {report.backend} ({report.model}) · {report.summary.cases} cases, "
@@ -116,16 +133,3 @@ def print_report(console: Console, report: EvalReport) -> None:
     for kind, passed, total in kind_rows(report):
         kinds.add_row(kind, f"{passed} / {total}", _percent(passed / total))
     console.print(kinds)
-
-    failed = list(failed_turns(report))
-    if not failed:
-        console.print(Text("All cases passed.", style="green"))
-        return
-    console.print(Text(f"{len(failed)} failed turns:", style="bold"))
-    for case, number, turn in failed:
-        line = Text("✗ ", style="red")
-        line.append(turn_label(case, number), style="bold")
-        line.append(f" ({case.kind})  ")
-        line.append(shorten(safe_line(turn.question), max(30, console.width - len(line) - 1)))
-        console.print(line, no_wrap=True, overflow="ellipsis")
-        console.print(Text("    " + safe_line("; ".join(turn.reasons)), style="dim"), overflow="fold")
