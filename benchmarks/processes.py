@@ -23,6 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 def isolated_env(workdir: Path, **assistant: str) -> dict[str, str]:
     """The parent's environment minus user settings, plus ``ASSISTANT_<NAME>`` values given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
+    # A user's Python keeps bytecode caches; with PYTHONDONTWRITEBYTECODE (set in some sandboxes)
+    # every new process would compile the project's modules again, ~75 ms of each cold start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         XDG_DATA_HOME=str(workdir / "xdg-data"),
         XDG_STATE_HOME=str(workdir / "xdg-state"),
