@@ -676,9 +676,13 @@ class Index:
     def max_bytes(self) -> int:
         return int(self.settings.max_file_mb * 1_000_000)
 
+    @property
+    def read_noindex(self) -> bool:
+        return self.settings.read_noindex
+
     def document_signature(self, doc_id: str, sha256: str) -> str:
-        """Changes when the document's content or the way it is chunked and embedded changes."""
-        return digest(doc_id, sha256, self.signature, *reading(doc_id))[:16]
+        """Changes when the document's content or the way it is read, chunked and embedded changes."""
+        return digest(doc_id, sha256, self.signature, *reading(doc_id, self.settings.read_noindex))[:16]
 
     def chunker(self) -> Chunker:
         return chunker_for(self.settings, self.embedder)

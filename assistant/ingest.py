@@ -21,7 +21,7 @@ from .text import Span, sentence_spans
 
 log = logging.getLogger(__name__)
 
-_UNSUPPORTED = f"not a supported file type ({', '.join(SUFFIXES)})"
+UNSUPPORTED = f"not a supported file type ({', '.join(SUFFIXES)})"
 
 # -- loading -------------------------------------------------------------------------------------
 
@@ -87,7 +87,7 @@ def _walk(
         if supported(root):
             yield root, root.name, None
         else:
-            skipped.append(SkippedFile(path=root, reason=_UNSUPPORTED))
+            skipped.append(SkippedFile(path=root, reason=UNSUPPORTED))
         return
     yield from _walk_folder(root, "", base, skipped)
 
@@ -114,7 +114,7 @@ def _walk_folder(
             continue
         path = folder / entry.name
         if not supported(path):
-            skipped.append(SkippedFile(path=path, reason=_UNSUPPORTED))
+            skipped.append(SkippedFile(path=path, reason=UNSUPPORTED))
             continue
         if entry.is_symlink() and not (inside := _inside(path, base)):
             reason = SYMLINK_LOOP if inside is None else "symlink to outside the corpus"
@@ -153,11 +153,11 @@ def _read_regular(path: Path) -> bytes:
         return file.read()
 
 
-def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile:
+def read_document(ref: FileRef, max_bytes: int | None, read_noindex: bool = False) -> Document | SkippedFile:
     """Read one file and extract its text, or say why it cannot be a document.
 
     ``max_bytes`` bounds the text; a PDF, web page or Word file may itself be larger (images,
-    markup), up to ``CONTAINER_FACTOR`` times. None: no limit.
+    markup), up to ``CONTAINER_FACTOR`` times. None: no limit. ``read_noindex``: as ``extract``.
     """
     container = ref.path.suffix.lower() in CONTAINERS
     if max_bytes is not None and ref.size > max_bytes * (CONTAINER_FACTOR if container else 1):
@@ -172,7 +172,7 @@ def read_document(ref: FileRef, max_bytes: int | None) -> Document | SkippedFile
     except OSError as exc:
         return SkippedFile(path=ref.path, reason=f"unreadable ({exc.strerror or exc})")
     try:
-        extracted = extract(ref.path, data, max_bytes)
+        extracted = extract(ref.path, data, max_bytes, read_noindex)
     except TextTooLarge as exc:
         return SkippedFile(
             path=ref.path,
@@ -206,27 +206,27 @@ def _title(path: Path, text: str) -> str:
     return " — ".join(lines) or path.stem.replace("-", " ").replace("_", " ").strip() or path.name
 
 
-def load_corpus(roots: Sequence[Path], max_bytes: int | None) -> Corpus:
+def load_corpus(roots: Sequence[Path], max_bytes: int | None, read_noindex: bool = False) -> Corpus:
     """Every readable document under ``roots``, each read whole; duplicates of an earlier document
     are skipped."""
     refs, skipped = scan(roots)
     corpus = Corpus(roots=list(roots), skipped=skipped)
     by_hash: dict[str, str] = {}
     for ref in refs:
-        document = _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
+        document = _accept(read_document(ref, max_bytes, read_noindex), ref, corpus, by_hash)
         if document is not None:
             corpus.documents.append(document)
     return corpus
 
 
 def admit(
-    ref: FileRef, max_bytes: int | None, corpus: Corpus, by_hash: dict[str, str]
+    ref: FileRef, max_bytes: int | None, corpus: Corpus, by_hash: dict[str, str], read_noindex: bool = False
 ) -> Document | LargeDocument | None:
     """Read one file as a document of ``corpus`` (a large plain-text one in windows, never whole), or
     record why not (skipped, a duplicate of a document in ``by_hash``, or changed while it was read)."""
     if ref.size > LARGE_BYTES and ref.path.suffix.lower() in LARGE_SUFFIXES:
         return _accept(read_large(ref, max_bytes), ref, corpus, by_hash)
-    return _accept(read_document(ref, max_bytes), ref, corpus, by_hash)
+    return _accept(read_document(ref, max_bytes, read_noindex), ref, corpus, by_hash)
 
 
 _Read = TypeVar("_Read", bound="Document | LargeDocument")

@@ -43,6 +43,9 @@ class Target(Protocol):
     @property
     def max_bytes(self) -> int: ...
 
+    @property
+    def read_noindex(self) -> bool: ...
+
     def document_signature(self, doc_id: str, sha256: str) -> str: ...
 
     def chunker(self) -> Chunker: ...
@@ -128,7 +131,7 @@ class Ingestion:
             else:
                 to_read.append(ref)
         for done, ref in enumerate(to_read, start=1):
-            document = admit(ref, self._index.max_bytes, corpus, by_hash)
+            document = admit(ref, self._index.max_bytes, corpus, by_hash, self._index.read_noindex)
             self._report("reading", done, len(to_read), final=done == len(to_read))
             if document is not None:
                 self._take(document, stored.get(document.id))

@@ -15,6 +15,7 @@ rules: none when ``NO_COLOR`` is set or the output is not a terminal.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .errors import AssistantError
+from .ingest import UNSUPPORTED
 from .live import Later, ProgressBar, ProgressLog, Spinner
 from .models import Answer, Citation, Explanation, IndexStatus, IngestReport, Passage, Progress, locate
 from .sanitize import safe_line, safe_text
@@ -56,6 +58,11 @@ def location(citation: Citation | Passage) -> str:
         citation.section if isinstance(citation, Citation) else locate(citation.sections, citation.start)
     )
     return f"{citation.doc_id}{f' {section}' if section else ''}:{citation.start}-{citation.end}"
+
+
+LISTED_UNSUPPORTED = 3
+"""Files of a type it does not read that an ingest names one by one; more (a documentation build's
+fonts, images, scripts and styles) are counted by type in one line."""
 
 
 def plural(count: int, noun: str) -> str:
@@ -304,9 +311,18 @@ class Presenter:
             Text(f"{plural(report.chunks, 'chunk')} in the index ({report.embedded:,} embedded)"),
             Text(f"{report.seconds:.1f} s"),
         )
+        unsupported = [s.path for s in report.skipped if s.reason == UNSUPPORTED]
+        grouped = len(unsupported) > LISTED_UNSUPPORTED
         for skipped in report.skipped:
+            if grouped and skipped.reason == UNSUPPORTED:
+                continue
             body = Text(f"{safe_line(home(skipped.path))}: {safe_line(skipped.reason)}", style="yellow")
             self._write(self.out, body, head=Text("skipped ", style="yellow"))
+        if grouped:
+            kinds = Counter(path.suffix.lower() or "without a suffix" for path in unsupported)
+            counted = ", ".join(f"{count} {safe_line(kind)}" for kind, count in kinds.most_common())
+            said = f"{len(unsupported)} files of types it does not read ({counted}); --json lists them"
+            self._write(self.out, Text(said, style="yellow"), head=Text("skipped ", style="yellow"))
         for warning in report.warnings:
             body = Text(safe_line(warning), style="yellow")
             self._write(self.out, body, head=Text("warning: ", style="yellow"))

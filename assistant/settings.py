@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     )
     collection: str = Field(default="assistant", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$")
     max_file_mb: float = Field(default=10.0, gt=0, le=1024, description="Larger files are skipped.")
+    read_noindex: bool = Field(
+        default=False,
+        description="Read web pages that ask not to be indexed (robots noindex: print versions that repeat "
+        "every other page, contents pages, moved stubs); they are skipped by default.",
+    )
     lock_timeout: float = Field(
         default=300.0,
         ge=0,

@@ -73,7 +73,12 @@ def corpus_manifest(
     signature: str, settings: Settings, roots: list[Path], refs: list[FileRef], skipped: list[SkippedFile]
 ) -> str:
     """A hash of what ``stat`` says about every corpus file, and of how they are chunked."""
-    parts = [signature, str(settings.max_file_mb), json.dumps(READINGS, sort_keys=True)]
+    parts = [
+        signature,
+        str(settings.max_file_mb),
+        str(settings.read_noindex),
+        json.dumps(READINGS, sort_keys=True),
+    ]
     parts += [json.dumps([str(r.resolve()) for r in roots])]
     parts += [f"{r.doc_id}|{r.size}|{r.mtime_ns}" for r in refs]
     parts += [f"skip|{s.path}|{s.reason}" for s in skipped]
@@ -95,7 +100,7 @@ def settings_key(settings: Settings) -> str:
     return digest(
         str(INDEX_FORMAT), str(DERIVED_FORMAT), settings.embedder, settings.embedding_model,
         str(settings.chunk_tokens), str(settings.chunk_overlap), str(settings.max_file_mb),
-        settings.collection, str(settings.index_dir.resolve()),
+        str(settings.read_noindex), settings.collection, str(settings.index_dir.resolve()),
     )  # fmt: skip
 
 

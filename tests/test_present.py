@@ -7,13 +7,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
+from assistant.ingest import UNSUPPORTED
 from assistant.live import ProgressLog
-from assistant.models import Answer, IngestReport
+from assistant.models import Answer, IngestReport, SkippedFile
 from assistant.present import Presenter
 from assistant.sanitize import safe_line, safe_text
 
@@ -145,3 +147,31 @@ def test_counts_are_singular_or_plural() -> None:
         "1 added, 0 updated, 0 unchanged, 0 removed · 1 chunk in the index (1 embedded) · 0.2 s\n"
     )
     assert said.getvalue() == "indexed 1 document, 1 chunk in 0.2 s\n"
+
+
+def _skipped(*names: str, reason: str = UNSUPPORTED) -> list[SkippedFile]:
+    return [SkippedFile(path=Path("/docs") / name, reason=reason) for name in names]
+
+
+def test_a_few_files_of_unread_types_are_named_one_by_one() -> None:
+    out, printed = pipe()
+    Presenter(out=out, err=pipe()[0]).ingest_report(IngestReport(skipped=_skipped("logo.png", "site.css")))
+    assert printed.getvalue().splitlines()[1:] == [
+        f"skipped /docs/logo.png: {UNSUPPORTED}",
+        f"skipped /docs/site.css: {UNSUPPORTED}",
+    ]
+
+
+def test_many_files_of_unread_types_are_counted_by_type_in_one_line() -> None:
+    """A documentation build's fonts, images, scripts and styles (36 lines for the Cargo book) would
+    bury the skips that matter; those are still named one by one."""
+    unread = _skipped("a.png", "b.png", "c.PNG", "d.js", "e.woff2", "Makefile.in", "LICENSE.bin", "f.css")
+    why = "a page that only redirects to guide.html"
+    report = IngestReport(skipped=[*unread[:4], *_skipped("old.html", reason=why), *unread[4:]])
+    out, printed = pipe()
+    Presenter(out=out, err=pipe()[0]).ingest_report(report)
+    assert printed.getvalue().splitlines()[1:] == [
+        f"skipped /docs/old.html: {why}",
+        "skipped 8 files of types it does not read (3 .png, 1 .js, 1 .woff2, 1 .in, 1 .bin, 1 .css); "
+        "--json lists them",
+    ]

@@ -16,6 +16,7 @@ bounded time, read as plain text), why in ``Extracted.note``, which ingest logs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from ..models import locate
@@ -27,7 +28,7 @@ __all__ = ["READINGS", "Extracted", "TextTooLarge", "Unreadable", "extract", "lo
 Reader = Callable[[bytes, int | None], Extracted]
 
 
-def _reader(suffix: str) -> Reader | None:
+def _reader(suffix: str, read_noindex: bool = False) -> Reader | None:
     """The reader for a file name's suffix; imported on demand (a text corpus never loads pypdf)."""
     if suffix in (".txt", ""):
         from .plain import read_text
@@ -48,7 +49,7 @@ def _reader(suffix: str) -> Reader | None:
     if suffix in (".html", ".htm"):
         from .html import read_html
 
-        return read_html
+        return partial(read_html, read_noindex=read_noindex)
     if suffix == ".docx":
         from .word import read_docx
 
@@ -64,30 +65,38 @@ extracted, and the file itself may be up to ``CONTAINER_FACTOR`` times as large.
 CONTAINER_FACTOR = 5
 
 
-READINGS = {".md": "rendered", ".html": "redirects-skipped", ".htm": "redirects-skipped"}
+READINGS = {".md": "rendered", ".html": "noindex-skipped", ".htm": "noindex-skipped"}
 """Formats whose text is read differently from how an older index stored it: a document of such a format
 is extracted and embedded again once (``reading`` is part of its signature); other documents are kept."""
 
 
-def reading(name: str) -> tuple[str, ...]:
-    """How a document of this name is read, when that changed since the first index format."""
+def reading(name: str, read_noindex: bool = False) -> tuple[str, ...]:
+    """How a document of this name is read, when that changed since the first index format (or a
+    setting changes it: a page that asks not to be indexed is skipped, or read)."""
     suffix = Path(name).suffix.lower()
-    return (READINGS[suffix],) if suffix in READINGS else ()
+    if suffix not in READINGS:
+        return ()
+    return (
+        (READINGS[suffix], "noindex-read")
+        if read_noindex and suffix in (".html", ".htm")
+        else (READINGS[suffix],)
+    )
 
 
 def supported(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES or not path.suffix
 
 
-def extract(path: Path, data: bytes, max_bytes: int | None) -> Extracted:
+def extract(path: Path, data: bytes, max_bytes: int | None, read_noindex: bool = False) -> Extracted:
     """The text of a file and its sections, or :class:`Unreadable` with the reason.
 
     ``max_bytes`` bounds the extracted text (UTF-8; None: no bound): a reader that produces text page
     by page stops as soon as it is passed (:class:`TextTooLarge`). Whatever a parser raises on a damaged or
-    hostile file becomes :class:`Unreadable`: nothing else escapes.
+    hostile file becomes :class:`Unreadable`: nothing else escapes. ``read_noindex``: read a web page
+    that asks not to be indexed rather than skip it.
     """
     suffix = path.suffix.lower()
-    reader = _reader(suffix)
+    reader = _reader(suffix, read_noindex)
     if reader is None:
         raise Unreadable(f"not a supported file type ({', '.join(SUFFIXES)})")
     if not data.strip():

@@ -67,7 +67,7 @@ _WHITESPACE = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
-def read_html(data: bytes, max_bytes: int | None) -> Extracted:
+def read_html(data: bytes, max_bytes: int | None, read_noindex: bool = False) -> Extracted:
     html = decode_html(data)
     depth, work = nesting(data)
     if work > MAX_PARSE_WORK:
@@ -78,6 +78,8 @@ def read_html(data: bytes, max_bytes: int | None) -> Extracted:
     tree = LexborHTMLParser(html)
     if (target := _redirect(tree)) is not None:
         raise Unreadable(f"a page that only redirects to {target}")
+    if not read_noindex and _asks_not_to_be_indexed(tree):
+        raise Unreadable(NOINDEX)
     title_node = tree.css_first("title")
     title = clean(title_node.text()) if title_node is not None else ""
     why_empty = _why_empty(tree)  # read before scripts and frames are dropped
@@ -121,6 +123,25 @@ def _printable(text: str, most: int = 120) -> str:
     """``text`` from a document as one short printable line, for a message."""
     shown = "".join(c if c.isprintable() else "?" for c in text.strip())
     return shown if len(shown) <= most else shown[: most - 1] + "…"
+
+
+NOINDEX = (
+    "the page asks not to be indexed (robots noindex: a print version that repeats the other pages, "
+    "a contents page or a moved stub); ASSISTANT_READ_NOINDEX=true reads it"
+)
+
+
+def _asks_not_to_be_indexed(tree: LexborHTMLParser) -> bool:
+    """``<meta name="robots" content="noindex">`` (or ``none``): what documentation builds put on
+    pages whose text is elsewhere — mdBook's print.html is the whole book again, so every answer would
+    cite each sentence twice and half the passages retrieved would be copies."""
+    for meta in tree.css("meta"):
+        if (meta.attributes.get("name") or "").strip().lower() != "robots":
+            continue
+        rules = {rule.strip().lower() for rule in (meta.attributes.get("content") or "").split(",")}
+        if rules & {"noindex", "none"}:
+            return True
+    return False
 
 
 def _redirect(tree: LexborHTMLParser) -> str | None:
