@@ -19,7 +19,10 @@ READMEs, written before the verifier was run on it: 65 of 84 true and 5 of 83 fa
 calibration data, and rule changes from it and from hand-written role swaps left both held-out figures
 as they were, counted after each batch. So did session 8's (+12 true on the calibration sets, each rule
 also tried on hand-written false claims; evals/claims/ERRORS.md), counted after each commit, never read.
-The figures asserted are those measured
+rustbook.yaml (the Rust book pages of evals/htmldocs/corpus) was written in session 11 in one go,
+committed, then measured once with the rules of that day (90 of 104 true and 11 of 78 false accepted;
+its dev and test halves 45/52 and 5/39, 45/52 and 6/39) without reading which claims were misjudged: it
+is the one held-out set whose misses nobody has read. The figures asserted are those measured
 (``python -m assistant.evaluation.claims``): a change that lets one more false claim through fails here,
 and so does one that keeps two fewer true claims (one is the wobble of int8 embeddings computed in other
 batches). Letting a false claim through is the costly error; an undecided true claim only costs a
@@ -41,10 +44,11 @@ MEASURED = {
     "debdocs": (53, 0),  # of 64 true, 64 false; held out
     "debdocs[test]": (24, 0),  # of 32 true, 32 false; its half not used to develop rules
     "mixed": (63, 4),  # of 72 true, 64 false; held out
+    "rustbook": (90, 11),  # of 104 true, 78 false; held out, misses never read (session 11)
 }
 FALSE_LIMIT = 0.02  # issue 12: at most 2 % of false claims accepted
 TRUE_GOAL = 0.90  # issue 12: at least 90 % of true claims accepted
-SETS = ("article", "rhine", "plaintext", "readmes", *HELD_OUT, "mixed")
+SETS = ("article", "rhine", "plaintext", "readmes", *HELD_OUT, "mixed", "rustbook")
 
 
 @pytest.fixture(scope="module")
@@ -75,18 +79,32 @@ def test_acceptance_per_claim_set(tallies: dict[str, Tally], name: str) -> None:
 MIXED_MISS = pytest.mark.xfail(
     strict=True, reason="held out: 4 of 64 false claims accepted (6 %), three of them role swaps; issue 12"
 )
+RUSTBOOK_MISS = pytest.mark.xfail(
+    strict=True, reason="held out: 11 of 78 false claims accepted (14 %); issue 12"
+)
 
 
 @pytest.mark.parametrize(
-    "name", ["article", "rhine", "plaintext", "readmes", "debdocs", pytest.param("mixed", marks=MIXED_MISS)]
+    "name",
+    [
+        "article",
+        "rhine",
+        "plaintext",
+        "readmes",
+        "debdocs",
+        pytest.param("mixed", marks=MIXED_MISS),
+        pytest.param("rustbook", marks=RUSTBOOK_MISS),
+    ],
 )
 def test_false_claims_stay_under_the_limit(tallies: dict[str, Tally], name: str) -> None:
     accepted_false, total_false = tallies[name].count(False)
     assert accepted_false / total_false <= FALSE_LIMIT
 
 
-@pytest.mark.xfail(strict=True, reason="held out: 83 % (debdocs) and 88 % (mixed) of true claims; issue 12")
-@pytest.mark.parametrize("name", ["debdocs", "mixed"])
+@pytest.mark.xfail(
+    strict=True, reason="held out: 83 % (debdocs), 88 % (mixed) and 87 % (rustbook) of true claims; issue 12"
+)
+@pytest.mark.parametrize("name", ["debdocs", "mixed", "rustbook"])
 def test_true_claims_reach_the_goal_on_held_out_sets(tallies: dict[str, Tally], name: str) -> None:
     accepted_true, total_true = tallies[name].count(True)
     assert accepted_true / total_true >= TRUE_GOAL
