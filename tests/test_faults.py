@@ -262,8 +262,8 @@ def test_a_file_changed_while_it_is_read_is_picked_up_by_the_next_ingest(
     (corpus / "note.txt").write_text("The museum opens at nine.", encoding="utf-8")
     read = ingest_module.read_document
 
-    def read_then_change(ref: ingest_module.FileRef, max_bytes: int) -> object:
-        document = read(ref, max_bytes)
+    def read_then_change(ref: ingest_module.FileRef, max_bytes: int, read_noindex: bool) -> object:
+        document = read(ref, max_bytes, read_noindex)
         with ref.path.open("a", encoding="utf-8") as file:
             file.write(" The museum closes at five.")
         return document
