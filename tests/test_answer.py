@@ -184,6 +184,32 @@ def test_a_piece_of_a_path_never_leads_an_answer(tmp_path: Path) -> None:
     assert answer.refused or answer.text.startswith("The versions of libraries vendored"), answer.text
 
 
+def test_a_section_heading_never_answers_what_a_thing_does(tmp_path: Path) -> None:
+    """The Cargo book answered "What does cargo vendor do?" with its page's heading, "cargo-vendor(1)"
+    (a closing parenthesis read as a sentence's end): a heading names a topic and says nothing of it."""
+    (tmp_path / "cargo-vendor.md").write_text(
+        "# cargo-vendor(1)\n\n## DESCRIPTION\n\nThis cargo subcommand will vendor all crates.io and git "
+        "dependencies for a project into the specified directory.\n"
+    )
+    assistant = Assistant()
+    assistant.ingest([tmp_path])
+    answer = assistant.ask("What does cargo vendor do?")
+    assert "cargo-vendor(1)" not in [c.quote for c in answer.citations], answer.text
+    assert answer.refused or answer.text.startswith("This cargo subcommand will vendor"), answer.text
+
+
+def test_a_section_heading_answers_a_typed_question_with_its_span(tmp_path: Path) -> None:
+    """A changelog's heading holds the release date: "When was 1.19 released?" is answered from it."""
+    (tmp_path / "NEWS.md").write_text(
+        "# Release notes\n\n## Version 1.19 (2023-01-27)\n\nThe editor now accepts long lines.\n"
+    )
+    assistant = Assistant()
+    assistant.ingest([tmp_path])
+    answer = assistant.ask("When was version 1.19 released?")
+    assert answer.text.startswith("2023"), answer.text
+    assert [c.quote for c in answer.citations] == ["Version 1.19 (2023-01-27)"], answer.text
+
+
 def test_a_span_is_quoted_from_the_sentence_it_was_read_from(tmp_path: Path) -> None:
     """The name also stands in an earlier sentence of the passage, which does not answer: the lead
     span's quote must be the sentence that says who maintains the port, not the first that holds it."""

@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..models import Evidence, Passage
-from ..text import STOPWORDS, normalize, same_term, words
+from ..text import STOPWORDS, flatten, normalize, same_term, words
 from .features import FEATURES, Measured, Sentence, answerable_text, measure, sentence_term_set
 from .model import DECIDED, Model, load
 from .question import Question, analyze, defines, parts
@@ -182,19 +182,23 @@ def weigh(
     return [
         Weighed(pool[i], m)
         for i, m, sentence in zip(chosen, measured, sentences, strict=True)
-        if _can_answer(question, sentence, m)
+        if _can_answer(question, sentence, m, _is_section_heading(pool[i]))
     ]
 
 
-def _can_answer(question: Question, sentence: Sentence, measured: Measured) -> bool:
+def _can_answer(question: Question, sentence: Sentence, measured: Measured, section_heading: bool) -> bool:
     """What no weight can outweigh: a sentence that denies what the question takes for granted ("has not
     yet confirmed" for "Why did … confirm"; nothing like "lack" or "least" for "What lacks …") or says
     the opposite of one of its words ("the northern flanks" for "the southern flanks"; "the West" for "the
     South") does not answer it; a question of the document (an FAQ's "How do I install it?") asks and
     answers nothing; a typed question (when, who, how many, which version) needs a span of its type (unless
-    the rules found one); a heading names a topic and answers nothing."""
+    the rules found one); a heading names a topic and answers nothing — the document's own section
+    headings ("cargo-vendor(1)" for "What does cargo vendor do?") answer only a typed question with
+    their span ("Version 1.19 (2024-01-01)")."""
     if measured.values[POLARITY] or measured.values[CONTRAST] or sentence.text.rstrip().endswith("?"):
         return False
+    if section_heading:
+        return typed(question) and bool(measured.span)
     if sentence.rule[0]:
         return True
     return bool(measured.span) or (not typed(question) and not _heading(sentence.text))
@@ -280,6 +284,12 @@ def _coverage(question: Question, vocabulary: Set[str]) -> float:
     found = 2 * sum(same_term(t, vocabulary) for t in question.terms)
     found += sum(same_term(t, vocabulary) for t in question.context_terms)
     return found / total if total else 0.0
+
+
+def _is_section_heading(evidence: Evidence) -> bool:
+    """The sentence is the heading of the section it stands in (as the document's format marks it)."""
+    label = (evidence.section or "").removeprefix("§").strip()
+    return bool(label) and flatten(evidence.text).strip() == flatten(label)
 
 
 def _heading(text: str) -> bool:
