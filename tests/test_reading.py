@@ -193,6 +193,10 @@ def test_the_questions_a_message_asks(message: str, expected: list[str]) -> None
             "The region was changed by a straightening program in the 19th Century.",
             "the 19th Century",
         ),
+        ("When was 1.19 released?", "Version 1.19 (2023-01-27)", "2023-01-27"),  # not "2023"
+        ("When was it released?", "It was released 27 January 2023.", "27 January 2023"),  # with its day
+        ("On what date was it released?", "It was released on 2023-01-27.", "2023-01-27"),
+        ("When did it open?", "The bridge opened in 1931, on June 5.", "1931"),
     ],
 )
 def test_spans_of_the_asked_type(question: str, sentence: str, span: str | None) -> None:
