@@ -35,6 +35,7 @@ from ..text import (
 )
 from .memo import negates, words
 from .question import YES_NO, negative
+from .spans import FULL_DATE
 from .vectors import Embed
 
 CANDIDATES = 8  # sentences considered per question part
@@ -54,12 +55,12 @@ _NUMBER = r"\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 _NAME = r"[A-Z][\w’'.-]*"
 SPANS: dict[str, re.Pattern[str]] = {
     "when": re.compile(
-        rf"\b(?:(?:this|next|last|early|late|mid|later this|earlier this)[- ])?"
+        rf"{FULL_DATE}|\b(?:(?:this|next|last|early|late|mid|later this|earlier this)[- ])?"
         rf"(?:{_MONTHS}|{_SEASONS}|week|weekend|month|year|decade)\b(?:\s+(?:19|20)\d\d)?"
         rf"|\b(?:(?:early|late|mid)[- ])?(?:19|20)\d\d\b|\b(?:{_DAYS})\b"
     ),
     "date": re.compile(
-        rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?\b"
+        rf"{FULL_DATE}|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?\b"
         rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:\s+(?:19|20)\d\d)?\b|\b(?:{_DAYS})\b"
     ),
     "how much": re.compile(

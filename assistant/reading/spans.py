@@ -72,13 +72,13 @@ _HOLDER_BEFORE = re.compile(
 )
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:dollars|euros|yen|pounds|pence|cents|percent|per cent)\b|%")
 
-_DAY_FIRST = (
+FULL_DATE = (  # also the first reader's (``rules.SPANS``)
     rf"\b\d{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b"  # 2023-01-27, as changelogs write it
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:,?\s+\d{{4}})\b"  # 27 January 2023: the whole date
 )
 PATTERNS: dict[str, re.Pattern[str]] = {
     "when": re.compile(
-        rf"{_DAY_FIRST}|"
+        rf"{FULL_DATE}|"
         rf"\b(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?(?:\d{{3,4}}s?|\d{{1,4}}\s?(?:BC|AD|BCE|CE))\b"
         rf"(?:\s?(?:BC|AD|BCE|CE)\b)?"
         rf"|\b(?:(?:early|late|mid|the)[- ])?(?:{_ORDINAL})(?:[- ][Cc]entury)\b(?:\s?(?:BC|AD|BCE|CE)\b)?"
@@ -88,7 +88,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b(?:during|after|before)\s+(?:the\s+)?{_NAME_RUN}"
     ),
     "date": re.compile(
-        rf"{_DAY_FIRST}|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+        rf"{FULL_DATE}|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
         rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_DAYS})\b"
     ),
     "how much": re.compile(
