@@ -52,7 +52,7 @@ SYMLINK_LOOP = "symlink loop: not followed"
 
 def scan(roots: Sequence[Path]) -> tuple[list[FileRef], list[SkippedFile]]:
     """Find candidate files without reading them: cheap enough to check freshness (every ``ask``
-    does: one ``stat`` per file, through ``os.scandir``, so 2,680 files take ~50 ms, not 300)."""
+    does: one ``stat`` per file, through ``os.scandir``: 2,680 files in ~22 ms, 48 through ``os.walk``)."""
     found: dict[str, FileRef] = {}
     skipped: list[SkippedFile] = []
     for root in roots:
