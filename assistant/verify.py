@@ -471,6 +471,14 @@ class Verifier:
         for u, found in assessed:
             if found.clean and (swapped := swapped_term(analysis, u.analysis, terms)):
                 found.conflicts.append(swapped)
+        denying = [a for _, a in assessed if a.denied and not a.novel and not a.missing]
+        if (
+            denying and not analysis.negative
+        ):  # "crates.io does not allow bare * versions" for "crates.io allows bare * versions"
+            why = denying[0].conflicts[0]
+            return ClaimCheck(
+                claim, None, f"{why}, in a sentence that says every other word of it", "unsupported"
+            )
         clean = sorted((ua for ua in assessed if ua[1].clean), key=lambda ua: len(ua[1].novel))[:3]
         if not clean:
             unit, found = assessed[0]

@@ -787,3 +787,37 @@ def test_a_term_of_the_documents_in_another_terms_place_is_not_supported(
     verifier = Verifier([source(text, n) for n, text in enumerate(TOOL_DOCS, start=1)], embedder)
     found = verifier.check(Claim(claim))
     assert (found.verdict == "supported") == supported, found.reason
+
+
+# What one sentence denies, a looser sentence elsewhere does not make true.
+MIRROR_DOCS = [
+    "Note: the mirror does not copy private branches.\n\n"
+    "The mirror copies public branches every night, but it does not copy tags.",
+    "One aim of the mirror is to stay small, and copying private data of a team would go against this aim."
+    "\n\nThe mirror will also copy branches of a fork if an admin asks for them.",
+    "Turning on tracing for a service does not turn on tracing of the same kind for other services.",
+    "The sidecar will also turn on tracing for other services if it runs in debug mode.",
+]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (
+            "Turning on tracing for a service also turns on tracing of the same kind for other services.",
+            "unsupported",
+        ),
+        ("The mirror copies private branches.", "unsupported"),
+        # what the documents say, positively or negatively, still stands
+        ("The mirror copies public branches every night.", "supported"),
+        ("The mirror does not copy private branches.", "supported"),
+        ("The mirror does not copy tags.", "supported"),
+        ("The sidecar turns on tracing for other services when it runs in debug mode.", "supported"),
+    ],
+)
+def test_a_claim_a_sentence_denies_word_for_word_is_not_supported_by_another(
+    embedder: MiniLMEmbedder, claim: str, verdict: str
+) -> None:
+    verifier = Verifier([source(text, n) for n, text in enumerate(MIRROR_DOCS, start=1)], embedder)
+    found = verifier.check(Claim(claim))
+    assert found.verdict == verdict, found.reason
