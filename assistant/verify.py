@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,6 +39,7 @@ from .verification.analysis import NO_REFERENTS, Analysis, Referents, analyse, i
 from .verification.decide import features, model
 from .verification.lexicon import HEDGES
 from .verification.rules import Assessment, Sentence, Similarity, assess, assess_merged
+from .verification.slots import swapped_term, term_counts
 from .verification.terms import is_term
 
 _ID = r"\d+(?:\.\d+)?"
@@ -309,6 +311,7 @@ class Verifier:
         self._sentences: dict[int, list[tuple[int, Span]]] = {}
         self._units: dict[int, list[_Unit]] = {}
         self._names: dict[int, frozenset[str]] = {}
+        self._terms: dict[frozenset[int], Counter[tuple[str, str]]] = {}
 
     # -- what a claim is checked against ------------------------------------------------------------
 
@@ -349,6 +352,14 @@ class Verifier:
                 *(u.analysis.capitalized for u in self.units(number) if len(u.parts) == 1)
             )
         return self._names[number]
+
+    def terms(self, numbers: frozenset[int]) -> Counter[tuple[str, str]]:
+        """How often the sources join two words as one term ("dev profile", "workspace.metadata")."""
+        if numbers not in self._terms:
+            self._terms[numbers] = sum(
+                (term_counts(self._sources[n].passage.text) for n in sorted(numbers)), Counter()
+            )
+        return self._terms[numbers]
 
     def _unit(self, source: Source, spans: list[Span], before: Span | None) -> _Unit:
         text = source.passage.text
@@ -456,6 +467,18 @@ class Verifier:
             )
             for u in candidates
         ]
+        terms = self.terms(frozenset(u.source.number for u in scope))
+        for u, found in assessed:
+            if found.clean and (swapped := swapped_term(analysis, u.analysis, terms)):
+                found.conflicts.append(swapped)
+        denying = [a for _, a in assessed if a.denied and not a.novel and not a.missing]
+        if (
+            denying and not analysis.negative
+        ):  # "crates.io does not allow bare * versions" for "crates.io allows bare * versions"
+            why = denying[0].conflicts[0]
+            return ClaimCheck(
+                claim, None, f"{why}, in a sentence that says every other word of it", "unsupported"
+            )
         clean = sorted((ua for ua in assessed if ua[1].clean), key=lambda ua: len(ua[1].novel))[:3]
         if not clean:
             unit, found = assessed[0]

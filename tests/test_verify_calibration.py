@@ -22,11 +22,15 @@ also tried on hand-written false claims; evals/claims/ERRORS.md), counted after 
 rustbook.yaml (the Rust book pages of evals/htmldocs/corpus) was written in session 11 in one go,
 committed, then measured once with the rules of that day (90 of 104 true and 11 of 78 false accepted;
 its dev and test halves 45/52 and 5/39, 45/52 and 6/39) without reading which claims were misjudged: it
-is the one held-out set whose misses nobody has read. The figures asserted are those measured
-(``python -m assistant.evaluation.claims``): a change that lets one more false claim through fails here,
-and so does one that keeps two fewer true claims (one is the wobble of int8 embeddings computed in other
-batches). Letting a false claim through is the costly error; an undecided true claim only costs a
-sentence, or a model call where a model is configured."""
+is the one held-out set whose misses nobody has read. cargo.yaml (fourteen Cargo book pages, the same kind
+of text as rustbook) was written in session 11 as calibration data for rustbook's failures (59 of 65
+true and 14 of 72 false accepted on its first run); two rules made from its misses (a term of the
+documents put in another term's place; a claim a sentence denies word for word) took it to 6 of 72 and
+rustbook to 7 of 78 (counted twice, never read), the other sets unchanged. The figures asserted are
+those measured (``python -m assistant.evaluation.claims``): a change that lets one more false claim
+through fails here, and so does one that keeps two fewer true claims (one is the wobble of int8
+embeddings computed in other batches). Letting a false claim through is the costly error; an undecided
+true claim only costs a sentence, or a model call where a model is configured."""
 
 from __future__ import annotations
 
@@ -44,11 +48,12 @@ MEASURED = {
     "debdocs": (53, 0),  # of 64 true, 64 false; held out
     "debdocs[test]": (24, 0),  # of 32 true, 32 false; its half not used to develop rules
     "mixed": (63, 4),  # of 72 true, 64 false; held out
-    "rustbook": (90, 11),  # of 104 true, 78 false; held out, misses never read (session 11)
+    "cargo": (59, 6),  # of 65 true, 72 false; written in session 11, rules tuned on it
+    "rustbook": (90, 7),  # of 104 true, 78 false; held out, misses never read (session 11)
 }
 FALSE_LIMIT = 0.02  # issue 12: at most 2 % of false claims accepted
 TRUE_GOAL = 0.90  # issue 12: at least 90 % of true claims accepted
-SETS = ("article", "rhine", "plaintext", "readmes", *HELD_OUT, "mixed", "rustbook")
+SETS = ("article", "rhine", "plaintext", "readmes", "cargo", *HELD_OUT, "mixed", "rustbook")
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +85,12 @@ MIXED_MISS = pytest.mark.xfail(
     strict=True, reason="held out: 4 of 64 false claims accepted (6 %), three of them role swaps; issue 12"
 )
 RUSTBOOK_MISS = pytest.mark.xfail(
-    strict=True, reason="held out: 11 of 78 false claims accepted (14 %); issue 12"
+    strict=True, reason="held out: 7 of 78 false claims accepted (9 %); issue 12"
+)
+CARGO_MISS = pytest.mark.xfail(
+    strict=True,
+    reason="calibration: 6 of 72 false claims accepted (8 %): two role swaps, three negations or wrong"
+    " relations read through a novel verb or an opposite, one outside claim; issue 12",
 )
 
 
@@ -91,6 +101,7 @@ RUSTBOOK_MISS = pytest.mark.xfail(
         "rhine",
         "plaintext",
         "readmes",
+        pytest.param("cargo", marks=CARGO_MISS),
         "debdocs",
         pytest.param("mixed", marks=MIXED_MISS),
         pytest.param("rustbook", marks=RUSTBOOK_MISS),
@@ -114,6 +125,18 @@ def test_nothing_verbatim_is_lost_and_filler_never_passes(tallies: dict[str, Tal
     for name in SETS:
         tally = tallies[name]
         assert tally.count(True, "verbatim")[0] >= tally.count(True, "verbatim")[1] - 1
-        assert tally.count(False, "outside")[0] == 0
+        if name != "cargo":  # its one outside claim accepted: test_cargo_lets_no_filler_or_role_swap_through
+            assert tally.count(False, "outside")[0] == 0
     for name in ("article", "rhine", "plaintext", "readmes"):
         assert tallies[name].count(False, "role-swap")[0] == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cargo: 1 outside claim accepted ('Cargo itself is written in Rust', for 'Cargo is the Rust"
+    " package manager') and 2 role swaps (include/exclude around 'which if set, overrides'; a heading);"
+    " issue 12",
+)
+def test_cargo_lets_no_filler_or_role_swap_through(tallies: dict[str, Tally]) -> None:
+    assert tallies["cargo"].count(False, "outside")[0] == 0
+    assert tallies["cargo"].count(False, "role-swap")[0] == 0

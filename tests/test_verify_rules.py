@@ -752,3 +752,72 @@ def test_wordnet_relates_verbs_by_their_commonest_senses() -> None:
     assert not kin("tell", "separate") and not kin("send", "provide")
     assert opposed("lose", "retain") and opposed("grow", "decrease")
     assert not opposed("supply", "provide") and not opposed("shrink", "decrease")
+
+
+# A tool's documentation in four files, one statement to a paragraph: modes, commands and keys are
+# named by ordinary words joined to a head ("debug mode", "quill purge", "server.timeout").
+TOOL_DOCS = [
+    "The debug mode is used for local development.\n\nThe debug mode keeps every assertion in the binary.",
+    "The fast mode is the default for quill deploy.\n\nThe fast mode strips all symbols from the binary.",
+    "The quill purge command deletes the cache directory.\n\nThe quill login command stores the token in"
+    " auth.toml.\n\nRun quill purge after every upgrade.\n\nRun quill login once per machine.",
+    "The server.timeout key sets how long a request may take.\n\nThe server.port key sets the port to listen"
+    " on.\n\nThe server.timeout key defaults to 30 seconds.",
+]
+
+
+@pytest.mark.parametrize(
+    ("claim", "supported"),
+    [
+        # another term of the documents in the source's term's place: an entity mix
+        ("The fast mode is used for local development.", False),
+        ("The quill purge command stores the token in auth.toml.", False),
+        ("The quill login command deletes the cache directory.", False),
+        ("The server.timeout key sets the port to listen on.", False),
+        # a synonym that is no term of theirs, or the source's own term, reworded around it
+        ("The quill purge command deletes the cache folder.", True),
+        ("The quill login command keeps the token in auth.toml.", True),
+        ("The server.port key sets which port to listen on.", True),
+        ("The fast mode removes all symbols from the binary.", True),
+    ],
+)
+def test_a_term_of_the_documents_in_another_terms_place_is_not_supported(
+    embedder: MiniLMEmbedder, claim: str, supported: bool
+) -> None:
+    verifier = Verifier([source(text, n) for n, text in enumerate(TOOL_DOCS, start=1)], embedder)
+    found = verifier.check(Claim(claim))
+    assert (found.verdict == "supported") == supported, found.reason
+
+
+# What one sentence denies, a looser sentence elsewhere does not make true.
+MIRROR_DOCS = [
+    "Note: the mirror does not copy private branches.\n\n"
+    "The mirror copies public branches every night, but it does not copy tags.",
+    "One aim of the mirror is to stay small, and copying private data of a team would go against this aim."
+    "\n\nThe mirror will also copy branches of a fork if an admin asks for them.",
+    "Turning on tracing for a service does not turn on tracing of the same kind for other services.",
+    "The sidecar will also turn on tracing for other services if it runs in debug mode.",
+]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (
+            "Turning on tracing for a service also turns on tracing of the same kind for other services.",
+            "unsupported",
+        ),
+        ("The mirror copies private branches.", "unsupported"),
+        # what the documents say, positively or negatively, still stands
+        ("The mirror copies public branches every night.", "supported"),
+        ("The mirror does not copy private branches.", "supported"),
+        ("The mirror does not copy tags.", "supported"),
+        ("The sidecar turns on tracing for other services when it runs in debug mode.", "supported"),
+    ],
+)
+def test_a_claim_a_sentence_denies_word_for_word_is_not_supported_by_another(
+    embedder: MiniLMEmbedder, claim: str, verdict: str
+) -> None:
+    verifier = Verifier([source(text, n) for n, text in enumerate(MIRROR_DOCS, start=1)], embedder)
+    found = verifier.check(Claim(claim))
+    assert found.verdict == verdict, found.reason

@@ -91,6 +91,7 @@ class Assessment:
     unlike: int = 0  # novel words with no source word even loosely like them (cosine below UNLIKE)
     kin_verbs: list[tuple[str, str]] = field(default_factory=list)  # (claim verb, source verb), WordNet kin
     crossed: bool = False  # a verb the source does not say, its sides the other way round: never settled
+    denied: bool = False  # the source negates a word the claim says positively
 
     @property
     def clean(self) -> bool:
@@ -809,6 +810,7 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
             ):
                 continue  # the claim negates it too, through another verb: "does not handle memory …"
             found.conflicts.append(f"the source says not {source.tokens[source_index].surface}")
+            found.denied = _only_denied(source, source_index)
             return
     if claim.negative:
         return
@@ -817,6 +819,21 @@ def _check_negation(claim: Analysis, source: Analysis, found: Assessment) -> Non
         denied = [k for k in negated_sources if low <= k <= high]
         if denied:
             found.conflicts.append(f"the source says not {source.tokens[denied[0]].surface}")
+            found.denied = _only_denied(source, denied[0])
+
+
+def _only_denied(source: Analysis, index: int) -> bool:
+    """Whether the source denies word ``index`` and nowhere states it: no name ("not the Git list" sets
+    a name apart), and no use of it as a verb without a negation right before ("copies public
+    branches, but it does not copy tags" states "copies"; "Enabling X does not enable Y" states nothing)."""
+    word = source.tokens[index]
+
+    def stated(k: int) -> bool:
+        before = source.tokens[max(0, k - 3) : k]
+        negated = any(t.lemma in _NEGATING or t.surface.lower().endswith("n't") for t in before)
+        return source.verb_like(k) and not negated
+
+    return not word.name and not any(stated(t.index) for t in source.tokens if t.lemma == word.lemma)
 
 
 def _negation_moved(
