@@ -10,6 +10,7 @@ What the index belongs to (its corpus, whether its last ingest completed, its ge
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -248,6 +249,9 @@ class Index:
                 self._client.close()
             else:
                 _forget_client(self.settings.index_dir)
+            # the old client and its vector index go first: else both are in memory at once
+            self._client = self._collection = None  # type: ignore[assignment]
+            gc.collect()
             self._client = self._connect()
             self._collection = self._open()
         return True
@@ -527,7 +531,8 @@ class Index:
         memory: nothing to do there."""
         if self.settings.chroma_url:
             return
-        with self._writing() as (_, before):
+        with self._database_lock(), self._translate_errors("write"):
+            before = self._chroma()[1]
             threshold = (before.configuration.get("hnsw") or {}).get("sync_threshold")
             if not threshold or threshold <= 2:  # left so by a process that stopped here: Chroma's default
                 threshold = SYNC_THRESHOLD
@@ -535,6 +540,7 @@ class Index:
             if not last["ids"]:
                 return
             before.modify(configuration={"hnsw": {"sync_threshold": 2}})
+            del before  # the old client's vector index goes before the new one loads (``reconnect``)
             try:
                 self.reconnect()
                 _, reopened = self._chroma()
