@@ -140,6 +140,13 @@ class ReadColumn:
         self._width = width
         self._row_bytes = self._dtype.itemsize * max(width, 1)
 
+    def __len__(self) -> int:
+        return os.fstat(self._file.fileno()).st_size // self._row_bytes
+
+    @property
+    def width(self) -> int:
+        return self._width
+
     def rows(self, low: int, high: int) -> np.ndarray:
         """Rows ``low`` to ``high`` (excluded), in one read."""
         count = max(high - low, 0)

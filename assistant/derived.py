@@ -233,6 +233,12 @@ class Store:
     def vocabulary(self) -> list[str]:
         return list(Strings(self.folder, "vocab"))
 
+    def word_vector_source(self) -> ReadColumn | None:
+        """``word_vectors`` read, not mapped: for the next generation to copy (``StoreWriter``)."""
+        if self._word_vectors is None:
+            return None
+        return ReadColumn(self.folder / "word_vectors", WORD_DTYPE, self.dims)
+
     @cached_property
     def source(self) -> Source:
         """This generation's columns read, not mapped: what the next one copies (``StoreWriter.copy``)."""
@@ -284,15 +290,24 @@ class StoreWriter:
     ``publish`` builds the indexes and renames the folder into place."""
 
     def __init__(
-        self, root: Path, vocabulary: Sequence[str], dims: int, word_vectors: np.ndarray | None = None
+        self,
+        root: Path,
+        vocabulary: Sequence[str],
+        dims: int,
+        word_vectors: np.ndarray | ReadColumn | None = None,
     ) -> None:
-        """``word_vectors``: the previous generation's, rows as ``vocabulary`` (kept, not recomputed)."""
+        """``word_vectors``: the previous generation's, rows as ``vocabulary`` (kept, not recomputed;
+        ``Store.word_vector_source``: read, not mapped)."""
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.root = root
         self.folder = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
         self.dims = dims
         self._vocabulary = Vocabulary(vocabulary)
-        known = word_vectors is not None and word_vectors.shape == (len(vocabulary), dims)
+        if isinstance(word_vectors, ReadColumn):
+            shape: tuple[int, ...] = (len(word_vectors), word_vectors.width)
+        else:
+            shape = word_vectors.shape if word_vectors is not None else ()
+        known = word_vectors is not None and shape == (len(vocabulary), dims)
         self._known_words = word_vectors if known else None
         self._ahead: list[np.ndarray] = []  # vectors of the terms ``new_terms`` gave, in order
         self._ahead_from = len(vocabulary) if known else 0  # the first term ``new_terms`` has not given
@@ -445,10 +460,12 @@ class StoreWriter:
         column = ColumnWriter(self.folder / "word_vectors", WORD_DTYPE, self.dims)
         terms = self._vocabulary.terms
         done = 0
-        if self._known_words is not None:
-            for low in range(0, len(self._known_words), 65_536):
-                column.append(self._known_words[low : low + 65_536])
-            done = len(self._known_words)
+        known = self._known_words
+        if known is not None:
+            for low in range(0, len(known), 65_536):
+                high = min(low + 65_536, len(known))
+                column.append(known.rows(low, high) if isinstance(known, ReadColumn) else known[low:high])
+            done = len(known)
         for vectors in self._ahead:
             column.append(vectors)
             done += len(vectors)

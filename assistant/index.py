@@ -30,10 +30,11 @@ from .chroma_direct import DirectClient, DirectCollection, store_errors
 from .columns import create
 from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
 from .embeddings import Embedder, PassageEmbedder
+from .embeddings.base import HoldsMemory
 from .errors import CorpusError, IndexDamagedError, StoreError
 from .formats import SUFFIXES, reading
 from .ingest import Chunker, Corpus, FileRef, Limit, scan
-from .ingestion import Ingestion
+from .ingestion import Ingestion, trim_heap
 from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredChunk
 from .private import FILE_MODE, owner_only_umask, private_dir, tighten
 from .settings import Settings, default_corpus, redact_url, state_dir
@@ -252,6 +253,7 @@ class Index:
             # the old client and its vector index go first: else both are in memory at once
             self._client = self._collection = None  # type: ignore[assignment]
             gc.collect()
+            trim_heap()
             self._client = self._connect()
             self._collection = self._open()
         return True
@@ -487,7 +489,8 @@ class Index:
         self._writable()  # here, before the ingestion's threads start, not at the first write
         corpus = Corpus(roots=list(roots), skipped=skipped)
         leftovers = self._orphans(store) if orphans else set()
-        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions(), store.word_vectors)
+        words = store.word_vector_source()  # read, not mapped: copied into the next generation
+        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions(), words)
         generation = self.state().generation + 1
         self._building = list(roots)
         try:
@@ -497,6 +500,9 @@ class Index:
                 raise CorpusError(_no_documents(corpus))
             plan.stale |= {i for i in leftovers if not ingestion.wrote(i)}
             self._delete(plan.stale)  # only once every new chunk is in
+            # Chroma's vector index, loaded by the writes, goes while the derived data is written (the
+            # next write loads it again): at 100k chunks, ~0.2 GB less at the ingest's peak
+            self.reconnect()
             if plan.changed or plan.touched:
                 published = writer.publish(generation, self.embedder.name, self._embed_words())
             else:  # the same rows: the store moves to the new generation as it is
@@ -710,6 +716,11 @@ class Index:
         """Upsert embedded chunks (of any documents), with the document facts (and the sections in
         effect within each chunk, as JSON) stored beside each."""
         self._before_write()
+        # Chroma loads its vector index for the first write (~0.2 GB at 100k chunks): what the model's
+        # batches and the copy of unchanged documents left in the process goes back to the system first
+        if isinstance(self.embedder, HoldsMemory):
+            self.embedder.release_memory()
+        trim_heap()
         with self._writing() as (_, collection):
             collection.upsert(
                 ids=[chunk.id for _, chunk, _ in rows],

@@ -289,3 +289,11 @@ def few_malloc_arenas(arenas: int = 2) -> None:
     already exist stay; where glibc is not the C library this does nothing."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+
+
+def trim_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``): what a large
+    structure freed (Chroma's vector index, a batch's buffers) otherwise stays in the process,
+    counted as its memory. Elsewhere than glibc this does nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
