@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -154,6 +154,13 @@ class ReadColumn:
         array = np.frombuffer(data, dtype=self._dtype)
         return array.reshape(-1, self._width) if self._width else array
 
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        """``column[low:high]``, as of an array (``rows``): one read."""
+        low, high, step = rows.indices(len(self))
+        if step != 1:
+            raise ValueError("rows are read in one range")
+        return self.rows(low, high)
+
     def close(self) -> None:
         self._file.close()
 
@@ -188,6 +195,12 @@ class ReadStrings:
 
     def rows(self, low: int, high: int) -> list[str]:
         return [row.decode("utf-8", "surrogatepass") for row in self.raw_rows(low, high)]
+
+    def all_raw(self, block: int = 65_536) -> Iterator[bytes]:
+        """Every row, undecoded, read ``block`` rows at a time."""
+        rows = os.fstat(self._ends.fileno()).st_size // 8
+        for low in range(0, rows, block):
+            yield from self.raw_rows(low, min(low + block, rows))
 
     def close(self) -> None:
         self._ends.close()

@@ -434,13 +434,16 @@ class StoreWriter:
             writer.close()
         self._documents.close()
         folder = self.folder
-        ids = Strings(folder, "ids")  # one map for all rows: a map per row took 15 of the 25 s at 100k chunks
-        write_hash_index(folder, "ids", (ids.raw(i) for i in range(self._ids.rows)))
+        ids = ReadStrings(folder, "ids")  # read in blocks, not mapped (a map per row took 15 s at 100k)
+        write_hash_index(folder, "ids", ids.all_raw())
+        ids.close()
         self._vocabulary.write(folder)
         if embed_words is not None and self.dims:
             self._write_word_vectors(embed_words)
         term_ends = open_column(folder / "term_ends", np.int64)
-        build_lexical(folder, term_ends, open_column(folder / "terms", np.int32), len(self._vocabulary))
+        terms = ReadColumn(folder / "terms", np.int32)  # read block by block, not mapped
+        build_lexical(folder, term_ends, terms, len(self._vocabulary))
+        terms.close()
         meta = {
             "format": FORMAT, "generation": generation, "embedder": embedder, "dims": self.dims,
             "chunks": self._ids.rows, "documents": self.documents,

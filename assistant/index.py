@@ -253,10 +253,19 @@ class Index:
             # the old client and its vector index go first: else both are in memory at once
             self._client = self._collection = None  # type: ignore[assignment]
             gc.collect()
-            trim_heap()
+            self._release_memory()
             self._client = self._connect()
             self._collection = self._open()
         return True
+
+    def _release_memory(self) -> None:
+        """Before Chroma loads its vector index (~0.2 GB at 100k chunks: for the first write, and for
+        the first write or read after ``reconnect``), what the model's batches, the copy of unchanged
+        documents and an earlier vector index freed goes back to the system: kept by ONNX Runtime's
+        arena and the C heap otherwise, it counted in the ingest's peak beside the new vector index."""
+        if isinstance(self.embedder, HoldsMemory):
+            self.embedder.release_memory()
+        trim_heap()
 
     def exclusive(self) -> AbstractContextManager[None]:
         """Held while no ingest may run (the lock an ingest takes; it may be taken again inside)."""
@@ -463,7 +472,6 @@ class Index:
                 report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
                 return report.model_copy(update={"chunks": count, "seconds": _since(started)})
             report = self._apply(roots, refs, skipped, store, progress, orphans=count != len(store))
-            self._persist_vectors()
             documents = report.unchanged + report.added + report.updated
             self._record(
                 self.state().completed(
@@ -500,8 +508,11 @@ class Index:
                 raise CorpusError(_no_documents(corpus))
             plan.stale |= {i for i in leftovers if not ingestion.wrote(i)}
             self._delete(plan.stale)  # only once every new chunk is in
-            # Chroma's vector index, loaded by the writes, goes while the derived data is written (the
-            # next write loads it again): at 100k chunks, ~0.2 GB less at the ingest's peak
+            chunks = self.count()  # here: counting needs Chroma's vector index, which goes next
+            # The writes loaded Chroma's vector index (~0.2 GB at 100k chunks): it is written to disk
+            # and let go before the derived data is written, so that it is never in memory beside what
+            # that needs, nor twice (a one-file re-ingest at 100k chunks peaked at 1.36 GB)
+            self._persist_vectors()
             self.reconnect()
             if plan.changed or plan.touched:
                 published = writer.publish(generation, self.embedder.name, self._embed_words())
@@ -519,7 +530,7 @@ class Index:
             updated=plan.updated,
             unchanged=plan.unchanged,
             removed=plan.removed,
-            chunks=self.count(),
+            chunks=chunks,
             embedded=plan.embedded,
             skipped=corpus.skipped,
             warnings=corpus.warnings,
@@ -716,11 +727,7 @@ class Index:
         """Upsert embedded chunks (of any documents), with the document facts (and the sections in
         effect within each chunk, as JSON) stored beside each."""
         self._before_write()
-        # Chroma loads its vector index for the first write (~0.2 GB at 100k chunks): what the model's
-        # batches and the copy of unchanged documents left in the process goes back to the system first
-        if isinstance(self.embedder, HoldsMemory):
-            self.embedder.release_memory()
-        trim_heap()
+        self._release_memory()
         with self._writing() as (_, collection):
             collection.upsert(
                 ids=[chunk.id for _, chunk, _ in rows],

@@ -189,7 +189,8 @@ class MiniLMEmbedder(CachedEmbedder):
         next batch otherwise): one run of the empty text with arena shrinkage on. An ingest calls this
         before each write to Chroma, whose vector index loads then: at 100k chunks, a one-file
         re-ingest's peak fell by ~50 MiB. Its vector is not used; a later batch grows the arena again."""
-        self._ready()
+        if self._loader.is_alive() or self._error is not None:
+            return  # not loaded yet (or not at all): nothing to give back, no reason to wait
         import onnxruntime
 
         options = onnxruntime.RunOptions()
