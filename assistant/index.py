@@ -39,10 +39,11 @@ from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredC
 from .private import FILE_MODE, owner_only_umask, private_dir, tighten
 from .settings import Settings, default_corpus, redact_url, state_dir
 from .state import IndexState, read_state_file, write_state_file
-from .tokens import encoding
+from .tokens import encoding, private_encoding
 from .unchanged import chunking_signature, corpus_manifest, digest, record
 
 if TYPE_CHECKING:
+    import tiktoken
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from chromadb.api.types import GetResult
@@ -52,9 +53,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
-    """Chunk size in tiktoken tokens, never beyond what the embedder reads."""
-    tiktoken_encoding = encoding("cl100k_base")
+def chunker_for(settings: Settings, embedder: Embedder, counter: tiktoken.Encoding | None = None) -> Chunker:
+    """Chunk size in tiktoken tokens, never beyond what the embedder reads (``counter``: cl100k_base,
+    the process's shared one when not given)."""
+    tiktoken_encoding = counter or encoding("cl100k_base")
     limits = [
         Limit(
             "cl100k_base",
@@ -704,7 +706,9 @@ class Index:
         return digest(doc_id, sha256, self.signature, *reading(doc_id))[:16]
 
     def chunker(self) -> Chunker:
-        return chunker_for(self.settings, self.embedder)
+        """A chunker with an encoding of its own (``tokens.private_encoding``): it goes with the ingest's
+        chunker, not kept for the process."""
+        return chunker_for(self.settings, self.embedder, private_encoding("cl100k_base"))
 
     def _dimensions(self) -> int:
         """Width of stored sentence vectors: 0 when the embedder cannot give them with the chunk's."""

@@ -133,6 +133,9 @@ class Ingestion:
             if document is not None:
                 self._take(document, stored.get(document.id))
             self._report("chunking", done, len(to_read), final=done == len(to_read))
+        # every document is chunked: the chunker's encoding (~38 MiB) goes before the last window is
+        # written, whose write may load Chroma's vector index (all of a one-file change's writes)
+        self._chunker = None
         self._flush()
         self._drain()
         for words in self._words:
