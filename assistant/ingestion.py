@@ -4,7 +4,7 @@ The plan comes from the previous generation's derived store (``derived.py``): a 
 modification time match its stored document is unchanged without being read; one whose content hash
 matches is unchanged after being read. Changed documents are read, chunked and embedded one window
 of chunks at a time (sorted by length inside the window, so batches pad little), upserted into
-Chroma, and written to the next generation; unchanged documents are copied into it row by row. Only
+Chroma, and written to the next generation; unchanged documents are copied into it in ranges of rows. Only
 once every new chunk is in are stale ids deleted. Progress is reported per stage as
 ``progress(stage, done, total)``: "reading" and "chunking" count files, "splitting" the megabytes of a
 file too large to hold (cut into chunks before any is embedded), "embedding" counts chunks
