@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +33,7 @@ import numpy as np
 from .columns import (
     ColumnWriter,
     HashIndex,
+    ReadColumn,
     ReadStrings,
     Strings,
     StringsWriter,
@@ -49,6 +50,7 @@ from .text import evidence_sentences, normalize, sentence_spans, words
 # and lemmas, and whether a chunk's sentences are all evidence
 FORMAT = 4
 KEPT_WORD_ROWS = 65_536  # words whose vocabulary row a store keeps (a question looks up ~150, most recur)
+COPY_ROWS = 2_048  # chunk rows an ingest copies from the previous generation per read (~8 MB)
 WORD_DTYPE = np.float16  # cosine error ~1e-4: word comparisons decide as with float32 vectors
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -231,11 +233,16 @@ class Store:
     def vocabulary(self) -> list[str]:
         return list(Strings(self.folder, "vocab"))
 
-    def copy_rows(self, entry: DocumentEntry) -> Iterator[tuple[int, bytes, bytes, bytes, int, int]]:
-        """Raw rows of a document, for copying into the next generation."""
-        for row in range(entry.first, entry.first + entry.chunks):
-            start, end = (int(v) for v in self._bounds[row])
-            yield row, self.ids.raw(row), self.texts.raw(row), self.sections.raw(row), start, end
+    def word_vector_source(self) -> ReadColumn | None:
+        """``word_vectors`` read, not mapped: for the next generation to copy (``StoreWriter``)."""
+        if self._word_vectors is None:
+            return None
+        return ReadColumn(self.folder / "word_vectors", WORD_DTYPE, self.dims)
+
+    @cached_property
+    def source(self) -> Source:
+        """This generation's columns read, not mapped: what the next one copies (``StoreWriter.copy``)."""
+        return Source(self.folder, self.dims if self._vectors is not None else 0)
 
     def renamed(self, generation: int) -> Store:
         """This store as ``generation``: an ingest that changed nothing moves it along unchanged."""
@@ -250,20 +257,57 @@ class Store:
         return Store(final)
 
 
+class Source:
+    """The columns of a generation that ``StoreWriter.copy`` copies, read with ``os.pread`` in ranges of
+    rows: a map would keep every page it touched as this process's memory (at 100k chunks, 0.5 GB of
+    file pages while the unchanged documents were copied row by row through the maps)."""
+
+    def __init__(self, folder: Path, dims: int) -> None:
+        self.ids = ReadStrings(folder, "ids")
+        self.texts = ReadStrings(folder, "texts")
+        self.sections = ReadStrings(folder, "sections")
+        self.sentence_words = ReadStrings(folder, "sentence_words")
+        self.sentence_forms = ReadStrings(folder, "sentence_forms")
+        self.bounds = ReadColumn(folder / "bounds", np.int64, 2)
+        self.sentence_ends = ReadColumn(folder / "sentence_ends", np.int64)
+        self.spans = ReadColumn(folder / "spans", np.int32, 2)
+        self.vectors = ReadColumn(folder / "vectors", np.int8, dims) if dims else None
+        self.dims = dims
+        self.scales = ReadColumn(folder / "scales", np.float32)
+        self.term_ends = ReadColumn(folder / "term_ends", np.int64)
+        self.terms = ReadColumn(folder / "terms", np.int32)
+        self.whole = ReadColumn(folder / "whole", np.uint8)
+
+    def ends(self, column: ReadColumn, low: int, high: int) -> tuple[int, np.ndarray]:
+        """Where row ``low`` of a rows-of-rows column starts (``sentence_ends``, ``term_ends``: each
+        row's end), and the ends of rows ``low`` to ``high``."""
+        ends = column.rows(low - 1 if low else 0, high)
+        return (int(ends[0]), ends[1:]) if low else (0, ends)
+
+
 class StoreWriter:
     """Writes one generation into a temporary folder: documents in any order, each with its chunks;
     ``publish`` builds the indexes and renames the folder into place."""
 
     def __init__(
-        self, root: Path, vocabulary: Sequence[str], dims: int, word_vectors: np.ndarray | None = None
+        self,
+        root: Path,
+        vocabulary: Sequence[str],
+        dims: int,
+        word_vectors: np.ndarray | ReadColumn | None = None,
     ) -> None:
-        """``word_vectors``: the previous generation's, rows as ``vocabulary`` (kept, not recomputed)."""
+        """``word_vectors``: the previous generation's, rows as ``vocabulary`` (kept, not recomputed;
+        ``Store.word_vector_source``: read, not mapped)."""
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.root = root
         self.folder = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
         self.dims = dims
         self._vocabulary = Vocabulary(vocabulary)
-        known = word_vectors is not None and word_vectors.shape == (len(vocabulary), dims)
+        if isinstance(word_vectors, ReadColumn):
+            shape: tuple[int, ...] = (len(word_vectors), word_vectors.width)
+        else:
+            shape = word_vectors.shape if word_vectors is not None else ()
+        known = word_vectors is not None and shape == (len(vocabulary), dims)
         self._known_words = word_vectors if known else None
         self._ahead: list[np.ndarray] = []  # vectors of the terms ``new_terms`` gave, in order
         self._ahead_from = len(vocabulary) if known else 0  # the first term ``new_terms`` has not given
@@ -330,38 +374,41 @@ class StoreWriter:
         self._sentence_ends.append([self._spans.rows])
 
     def copy(self, store: Store, entry: DocumentEntry) -> None:
-        """An unchanged document: its rows copied from the previous generation, nothing recomputed."""
+        """An unchanged document: its rows copied from the previous generation, nothing recomputed
+        (read in ranges of rows, not through the maps: ``Source``)."""
         doc = self.documents
         self._document(entry)
-        for row, chunk_id, text, sections, start, end in store.copy_rows(entry):
-            self._ids.append_bytes(chunk_id)
-            self._texts.append_bytes(text)
-            self._sections.append_bytes(sections)
-            self._chunk_docs.append([doc])
-            self._bounds.append([start, end])
-            low, high = store._sentence_rows(row)
-            self._spans.append(store._spans[low:high])
-            for lowers, forms in zip(
-                store._sentence_words.raw_rows(low, high),
-                store._sentence_forms.raw_rows(low, high),
-                strict=True,
-            ):
-                self._sentence_words.append_bytes(lowers)
-                self._sentence_forms.append_bytes(forms)
-            self._whole.append([store._whole[row]])
-            if self._vectors is not None:
-                if store._vectors is not None and store.dims == self.dims:
-                    self._vectors.append(store._vectors[low:high])
-                    self._scales.append(store._scales[low:high])
-                else:
-                    self._vectors.append(np.zeros((high - low, self.dims), np.int8))
-                    self._scales.append(np.zeros(high - low, np.float32))
+        end = entry.first + entry.chunks
+        for low in range(entry.first, end, COPY_ROWS):
+            self._copy_rows(store.source, doc, low, min(low + COPY_ROWS, end))
+
+    def _copy_rows(self, source: Source, doc: int, first: int, last: int) -> None:
+        """Chunk rows ``first`` to ``last`` (excluded) of ``source``, all of document ``doc``."""
+        for writer, strings in (
+            (self._ids, source.ids), (self._texts, source.texts), (self._sections, source.sections)
+        ):  # fmt: skip
+            writer.append_block(*strings.block(first, last))
+        self._chunk_docs.append(np.full(last - first, doc, dtype=np.int32))
+        self._bounds.append(source.bounds.rows(first, last))
+        low, sentence_ends = source.ends(source.sentence_ends, first, last)
+        high = int(sentence_ends[-1])
+        self._sentence_ends.append(sentence_ends - low + self._spans.rows)
+        self._spans.append(source.spans.rows(low, high))
+        self._sentence_words.append_block(*source.sentence_words.block(low, high))
+        self._sentence_forms.append_block(*source.sentence_forms.block(low, high))
+        self._whole.append(source.whole.rows(first, last))
+        if self._vectors is not None:
+            if source.vectors is not None and source.dims == self.dims:
+                self._vectors.append(source.vectors.rows(low, high))
+                self._scales.append(source.scales.rows(low, high))
             else:
+                self._vectors.append(np.zeros((high - low, self.dims), np.int8))
                 self._scales.append(np.zeros(high - low, np.float32))
-            self._sentence_ends.append([self._spans.rows])
-            term_low = int(store._term_ends[row - 1]) if row else 0
-            self._terms.append(store._terms[term_low : int(store._term_ends[row])])
-            self._term_ends.append([self._terms.rows])
+        else:
+            self._scales.append(np.zeros(high - low, np.float32))
+        term_low, term_ends = source.ends(source.term_ends, first, last)
+        self._term_ends.append(term_ends - term_low + self._terms.rows)
+        self._terms.append(source.terms.rows(term_low, int(term_ends[-1])))
 
     def new_terms(self) -> list[str]:
         """The terms without a vector yet that no earlier call gave: an ingest embeds them on the
@@ -387,13 +434,16 @@ class StoreWriter:
             writer.close()
         self._documents.close()
         folder = self.folder
-        ids = Strings(folder, "ids")  # one map for all rows: a map per row took 15 of the 25 s at 100k chunks
-        write_hash_index(folder, "ids", (ids.raw(i) for i in range(self._ids.rows)))
+        ids = ReadStrings(folder, "ids")  # read in blocks, not mapped (a map per row took 15 s at 100k)
+        write_hash_index(folder, "ids", ids.all_raw())
+        ids.close()
         self._vocabulary.write(folder)
         if embed_words is not None and self.dims:
             self._write_word_vectors(embed_words)
         term_ends = open_column(folder / "term_ends", np.int64)
-        build_lexical(folder, term_ends, open_column(folder / "terms", np.int32), len(self._vocabulary))
+        terms = ReadColumn(folder / "terms", np.int32)  # read block by block, not mapped
+        build_lexical(folder, term_ends, terms, len(self._vocabulary))
+        terms.close()
         meta = {
             "format": FORMAT, "generation": generation, "embedder": embedder, "dims": self.dims,
             "chunks": self._ids.rows, "documents": self.documents,
@@ -413,10 +463,12 @@ class StoreWriter:
         column = ColumnWriter(self.folder / "word_vectors", WORD_DTYPE, self.dims)
         terms = self._vocabulary.terms
         done = 0
-        if self._known_words is not None:
-            for low in range(0, len(self._known_words), 65_536):
-                column.append(self._known_words[low : low + 65_536])
-            done = len(self._known_words)
+        known = self._known_words
+        if known is not None:
+            for low in range(0, len(known), 65_536):
+                high = min(low + 65_536, len(known))
+                column.append(known.rows(low, high) if isinstance(known, ReadColumn) else known[low:high])
+            done = len(known)
         for vectors in self._ahead:
             column.append(vectors)
             done += len(vectors)

@@ -10,6 +10,7 @@ What the index belongs to (its corpus, whether its last ingest completed, its ge
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -29,18 +30,20 @@ from .chroma_direct import DirectClient, DirectCollection, store_errors
 from .columns import create
 from .derived import DocumentEntry, Store, StoreWriter, open_store, prune, rows_of
 from .embeddings import Embedder, PassageEmbedder
+from .embeddings.base import HoldsMemory
 from .errors import CorpusError, IndexDamagedError, StoreError
 from .formats import SUFFIXES, reading
 from .ingest import Chunker, Corpus, FileRef, Limit, scan
-from .ingestion import Ingestion
+from .ingestion import Ingestion, trim_heap
 from .models import Chunk, IngestReport, Progress, Section, SkippedFile, StoredChunk
 from .private import FILE_MODE, owner_only_umask, private_dir, tighten
 from .settings import Settings, default_corpus, redact_url, state_dir
 from .state import IndexState, read_state_file, write_state_file
-from .tokens import encoding
+from .tokens import encoding, private_encoding
 from .unchanged import chunking_signature, corpus_manifest, digest, record
 
 if TYPE_CHECKING:
+    import tiktoken
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from chromadb.api.types import GetResult
@@ -50,9 +53,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def chunker_for(settings: Settings, embedder: Embedder) -> Chunker:
-    """Chunk size in tiktoken tokens, never beyond what the embedder reads."""
-    tiktoken_encoding = encoding("cl100k_base")
+def chunker_for(settings: Settings, embedder: Embedder, counter: tiktoken.Encoding | None = None) -> Chunker:
+    """Chunk size in tiktoken tokens, never beyond what the embedder reads (``counter``: cl100k_base,
+    the process's shared one when not given)."""
+    tiktoken_encoding = counter or encoding("cl100k_base")
     limits = [
         Limit(
             "cl100k_base",
@@ -248,9 +252,22 @@ class Index:
                 self._client.close()
             else:
                 _forget_client(self.settings.index_dir)
+            # the old client and its vector index go first: else both are in memory at once
+            self._client = self._collection = None  # type: ignore[assignment]
+            gc.collect()
+            self._release_memory()
             self._client = self._connect()
             self._collection = self._open()
         return True
+
+    def _release_memory(self) -> None:
+        """Before Chroma loads its vector index (~0.2 GB at 100k chunks: for the first write, and for
+        the first write or read after ``reconnect``), what the model's batches, the copy of unchanged
+        documents and an earlier vector index freed goes back to the system: kept by ONNX Runtime's
+        arena and the C heap otherwise, it counted in the ingest's peak beside the new vector index."""
+        if isinstance(self.embedder, HoldsMemory):
+            self.embedder.release_memory()
+        trim_heap()
 
     def exclusive(self) -> AbstractContextManager[None]:
         """Held while no ingest may run (the lock an ingest takes; it may be taken again inside)."""
@@ -457,7 +474,6 @@ class Index:
                 report = IngestReport(unchanged=store.meta["documents"], skipped=_read_skipped(store))
                 return report.model_copy(update={"chunks": count, "seconds": _since(started)})
             report = self._apply(roots, refs, skipped, store, progress, orphans=count != len(store))
-            self._persist_vectors()
             documents = report.unchanged + report.added + report.updated
             self._record(
                 self.state().completed(
@@ -483,7 +499,8 @@ class Index:
         self._writable()  # here, before the ingestion's threads start, not at the first write
         corpus = Corpus(roots=list(roots), skipped=skipped)
         leftovers = self._orphans(store) if orphans else set()
-        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions(), store.word_vectors)
+        words = store.word_vector_source()  # read, not mapped: copied into the next generation
+        writer = StoreWriter(self._store_root(), store.vocabulary(), self._dimensions(), words)
         generation = self.state().generation + 1
         self._building = list(roots)
         try:
@@ -493,6 +510,12 @@ class Index:
                 raise CorpusError(_no_documents(corpus))
             plan.stale |= {i for i in leftovers if not ingestion.wrote(i)}
             self._delete(plan.stale)  # only once every new chunk is in
+            chunks = self.count()  # here: counting needs Chroma's vector index, which goes next
+            # The writes loaded Chroma's vector index (~0.2 GB at 100k chunks): it is written to disk
+            # and let go before the derived data is written, so that it is never in memory beside what
+            # that needs, nor twice (a one-file re-ingest at 100k chunks peaked at 1.36 GB)
+            self._persist_vectors()
+            self.reconnect()
             if plan.changed or plan.touched:
                 published = writer.publish(generation, self.embedder.name, self._embed_words())
             else:  # the same rows: the store moves to the new generation as it is
@@ -509,7 +532,7 @@ class Index:
             updated=plan.updated,
             unchanged=plan.unchanged,
             removed=plan.removed,
-            chunks=self.count(),
+            chunks=chunks,
             embedded=plan.embedded,
             skipped=corpus.skipped,
             warnings=corpus.warnings,
@@ -527,7 +550,8 @@ class Index:
         memory: nothing to do there."""
         if self.settings.chroma_url:
             return
-        with self._writing() as (_, before):
+        with self._database_lock(), self._translate_errors("write"):
+            before = self._chroma()[1]
             threshold = (before.configuration.get("hnsw") or {}).get("sync_threshold")
             if not threshold or threshold <= 2:  # left so by a process that stopped here: Chroma's default
                 threshold = SYNC_THRESHOLD
@@ -535,6 +559,7 @@ class Index:
             if not last["ids"]:
                 return
             before.modify(configuration={"hnsw": {"sync_threshold": 2}})
+            del before  # the old client's vector index goes before the new one loads (``reconnect``)
             try:
                 self.reconnect()
                 _, reopened = self._chroma()
@@ -685,7 +710,9 @@ class Index:
         return digest(doc_id, sha256, self.signature, *reading(doc_id, self.settings.read_noindex))[:16]
 
     def chunker(self) -> Chunker:
-        return chunker_for(self.settings, self.embedder)
+        """A chunker with an encoding of its own (``tokens.private_encoding``): it goes with the ingest's
+        chunker, not kept for the process."""
+        return chunker_for(self.settings, self.embedder, private_encoding("cl100k_base"))
 
     def _dimensions(self) -> int:
         """Width of stored sentence vectors: 0 when the embedder cannot give them with the chunk's."""
@@ -708,6 +735,7 @@ class Index:
         """Upsert embedded chunks (of any documents), with the document facts (and the sections in
         effect within each chunk, as JSON) stored beside each."""
         self._before_write()
+        self._release_memory()
         with self._writing() as (_, collection):
             collection.upsert(
                 ids=[chunk.id for _, chunk, _ in rows],

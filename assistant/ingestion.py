@@ -4,7 +4,7 @@ The plan comes from the previous generation's derived store (``derived.py``): a 
 modification time match its stored document is unchanged without being read; one whose content hash
 matches is unchanged after being read. Changed documents are read, chunked and embedded one window
 of chunks at a time (sorted by length inside the window, so batches pad little), upserted into
-Chroma, and written to the next generation; unchanged documents are copied into it row by row. Only
+Chroma, and written to the next generation; unchanged documents are copied into it in ranges of rows. Only
 once every new chunk is in are stale ids deleted. Progress is reported per stage as
 ``progress(stage, done, total)``: "reading" and "chunking" count files, "splitting" the megabytes of a
 file too large to hold (cut into chunks before any is embedded), "embedding" counts chunks
@@ -136,6 +136,9 @@ class Ingestion:
             if document is not None:
                 self._take(document, stored.get(document.id))
             self._report("chunking", done, len(to_read), final=done == len(to_read))
+        # every document is chunked: the chunker's encoding (~38 MiB) goes before the last window is
+        # written, whose write may load Chroma's vector index (all of a one-file change's writes)
+        self._chunker = None
         self._flush()
         self._drain()
         for words in self._words:
@@ -292,3 +295,11 @@ def few_malloc_arenas(arenas: int = 2) -> None:
     already exist stay; where glibc is not the C library this does nothing."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+
+
+def trim_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``): what a large
+    structure freed (Chroma's vector index, a batch's buffers) otherwise stays in the process,
+    counted as its memory. Elsewhere than glibc this does nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

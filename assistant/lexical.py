@@ -16,7 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .columns import ColumnWriter, HashIndex, Strings, StringsWriter, create, open_column, write_hash_index
+from .columns import (
+    ColumnWriter,
+    HashIndex,
+    ReadColumn,
+    Strings,
+    StringsWriter,
+    create,
+    open_column,
+    write_hash_index,
+)
 from .text import terms
 
 K1 = 1.5
@@ -62,7 +71,7 @@ def read_vocabulary(folder: Path) -> Vocabulary:
     return Vocabulary(list(Strings(folder, "vocab")))
 
 
-def build(folder: Path, ends: np.ndarray, ids: np.ndarray, vocabulary_size: int) -> None:
+def build(folder: Path, ends: np.ndarray, ids: np.ndarray | ReadColumn, vocabulary_size: int) -> None:
     """The BM25 matrix of the chunks whose term ids are ``ids[ends[i-1]:ends[i]]``, into ``folder``.
 
     Two passes over blocks of chunks: document frequencies first, then each block's scores written
@@ -113,7 +122,7 @@ def _blocks(n_docs: int) -> list[range]:
 
 
 def _pairs(
-    block: range, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray, vocabulary_size: int
+    block: range, starts: np.ndarray, ends: np.ndarray, ids: np.ndarray | ReadColumn, vocabulary_size: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (chunk within block, term) pairs as ``chunk * V + term``, with their counts."""
     if not len(block):

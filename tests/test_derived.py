@@ -18,9 +18,18 @@ import bm25s
 import numpy as np
 import pytest
 
-from assistant import Assistant, ingestion, lexical
-from assistant.columns import HashIndex, ReadStrings, Strings, StringsWriter, write_hash_index
-from assistant.derived import StoreWriter, spans_of
+from assistant import Assistant, derived, ingestion, lexical
+from assistant.columns import (
+    ColumnWriter,
+    HashIndex,
+    ReadColumn,
+    ReadStrings,
+    Strings,
+    StringsWriter,
+    open_column,
+    write_hash_index,
+)
+from assistant.derived import ChunkRow, DocumentEntry, StoreWriter, spans_of
 from assistant.embeddings import MiniLMEmbedder
 from assistant.retrieve import score_sentences
 from assistant.settings import load_settings
@@ -356,3 +365,87 @@ def test_a_range_of_strings_is_read_without_a_map(tmp_path: Path) -> None:
         for high in range(len(values) + 1):
             assert strings.rows(low, high) == values[low:high]
     assert strings.raw_rows(5, 6) == [values[5].encode()]
+
+
+def test_a_block_of_strings_and_a_range_of_rows_are_read_as_written(tmp_path: Path) -> None:
+    """``ReadStrings.block`` gives rows as one blob and their ends, which ``StringsWriter.append_block``
+    appends as the rows themselves; ``ReadColumn`` reads a range of rows of a column as its map would."""
+    values = ["", "a", "héllo", "", "x\x1fy", "ünïcode ’", "", "last"]
+    writer = StringsWriter(tmp_path, "t")
+    for value in values:
+        writer.append(value)
+    writer.close()
+    strings = ReadStrings(tmp_path, "t")
+    for low in range(len(values) + 1):
+        for high in range(low, len(values) + 1):
+            copy = StringsWriter(tmp_path, "copy")
+            copy.append("before")
+            copy.append_block(*strings.block(low, high))
+            copy.append("after")
+            copy.close()
+            assert list(Strings(tmp_path, "copy")) == ["before", *values[low:high], "after"]
+    assert list(strings.all_raw(block=3)) == [v.encode() for v in values]
+    rows = np.arange(30, dtype=np.int32).reshape(10, 3)
+    column = ColumnWriter(tmp_path / "c", np.int32, 3)
+    column.append(rows)
+    column.close()
+    read = ReadColumn(tmp_path / "c", np.int32, 3)
+    assert len(read) == 10 and read.width == 3
+    for low in range(11):
+        for high in range(low, 11):
+            assert np.array_equal(read.rows(low, high), open_column(tmp_path / "c", np.int32, 3)[low:high])
+    assert np.array_equal(read[2:5], rows[2:5]) and np.array_equal(read[:], rows)
+
+
+def _rows(doc: int, count: int, rng: np.random.Generator) -> list[ChunkRow]:
+    rows = []
+    for i in range(count):
+        text = f"Chunk {i} of document {doc}. It has {i % 4} more words here. Ünïcode ’ too!"
+        spans = spans_of(text)
+        vectors = rng.normal(size=(len(spans), 8)).astype(np.float32) if i % 5 else None
+        sections = "[]" if i % 3 else f'[[0, "part {i}"]]'
+        rows.append(ChunkRow(f"d{doc}::s::{i}", text, 100 * i, 100 * i + len(text), spans, vectors, sections))
+    return rows
+
+
+def test_unchanged_documents_copied_in_blocks_give_the_columns_written_row_by_row(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A generation that copies many documents from the previous one (some longer than a block of
+    rows, in another order, with a new document between them) is byte for byte the one written by
+    adding the same chunks anew: every column, the indexes, the word vectors."""
+    monkeypatch.setattr(derived, "COPY_ROWS", 4)
+    rng = np.random.default_rng(5)
+    documents = {d: _rows(d, count, rng) for d, count in enumerate([1, 3, 4, 5, 9, 2, 13, 1])}
+
+    def entry(doc: int) -> DocumentEntry:
+        return DocumentEntry(
+            f"d{doc}", f"Title {doc}", f"/c/d{doc}.txt", "0" * 64, 10, 20, "s", len(documents[doc])
+        )
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.stack([np.full(8, (len(t) % 7) / 7 + 0.1, dtype=np.float32) for t in texts])
+
+    first = StoreWriter(tmp_path / "first", [], 8)
+    for doc, rows in documents.items():
+        first.add(entry(doc), rows)
+    previous = first.publish(1, "test", embed)
+    assert previous.word_vectors is not None
+    new, fresh = _rows(99, 6, rng), DocumentEntry("d99", "New", "/c/d99.txt", "1" * 64, 5, 6, "s", 6)
+    order = [3, 0, 6, 99, 7, 1, 4, 2]  # 5 is gone
+    copied = StoreWriter(tmp_path / "copied", previous.vocabulary(), 8, previous.word_vector_source())
+    added = StoreWriter(tmp_path / "added", previous.vocabulary(), 8, np.array(previous.word_vectors))
+    stored = previous.documents()
+    for doc in order:
+        if doc == 99:
+            copied.add(fresh, new)
+            added.add(fresh, new)
+        else:
+            copied.copy(previous, stored[f"d{doc}"])
+            added.add(entry(doc), documents[doc])
+    one, two = copied.publish(2, "test", embed), added.publish(2, "test", embed)
+    names = sorted(p.name for p in one.folder.iterdir())
+    assert names == sorted(p.name for p in two.folder.iterdir()) and "word_vectors" in names
+    for name in names:
+        assert (one.folder / name).read_bytes() == (two.folder / name).read_bytes(), name
+    assert one.chunk(one.row("d6::s::12")).text == documents[6][12].text  # type: ignore[arg-type]

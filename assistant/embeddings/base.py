@@ -35,6 +35,13 @@ class Embedder(Protocol):
 
 
 @runtime_checkable
+class HoldsMemory(Protocol):
+    """An embedder that keeps working memory between calls and can give it back (a local model)."""
+
+    def release_memory(self) -> None: ...
+
+
+@runtime_checkable
 class PassageEmbedder(Embedder, Protocol):
     """An embedder that also gives the vectors of a passage's sentences in the same call (stored at
     ingest, so that answering a question embeds only the question)."""
