@@ -354,13 +354,19 @@ def test_a_new_process_lemmatises_no_retrieved_sentence(corpus_dir: Path) -> Non
     assert set(ast.literal_eval(lemmatised)) <= allowed, sorted(set(ast.literal_eval(lemmatised)) - allowed)
 
 
-def test_a_range_of_strings_is_read_without_a_map(tmp_path: Path) -> None:
-    values = ["", "a", "héllo", "", "x\x1fy", "ünïcode ’", "", "last"]
-    writer = StringsWriter(tmp_path, "t")
-    for value in values:
+STRINGS = ["", "a", "héllo", "", "x\x1fy", "ünïcode ’", "", "last"]
+
+
+def _written_strings(folder: Path) -> ReadStrings:
+    writer = StringsWriter(folder, "t")
+    for value in STRINGS:
         writer.append(value)
     writer.close()
-    strings = ReadStrings(tmp_path, "t")
+    return ReadStrings(folder, "t")
+
+
+def test_a_range_of_strings_is_read_without_a_map(tmp_path: Path) -> None:
+    values, strings = STRINGS, _written_strings(tmp_path)
     for low in range(len(values) + 1):
         for high in range(len(values) + 1):
             assert strings.rows(low, high) == values[low:high]
@@ -370,12 +376,7 @@ def test_a_range_of_strings_is_read_without_a_map(tmp_path: Path) -> None:
 def test_a_block_of_strings_and_a_range_of_rows_are_read_as_written(tmp_path: Path) -> None:
     """``ReadStrings.block`` gives rows as one blob and their ends, which ``StringsWriter.append_block``
     appends as the rows themselves; ``ReadColumn`` reads a range of rows of a column as its map would."""
-    values = ["", "a", "héllo", "", "x\x1fy", "ünïcode ’", "", "last"]
-    writer = StringsWriter(tmp_path, "t")
-    for value in values:
-        writer.append(value)
-    writer.close()
-    strings = ReadStrings(tmp_path, "t")
+    values, strings = STRINGS, _written_strings(tmp_path)
     for low in range(len(values) + 1):
         for high in range(low, len(values) + 1):
             copy = StringsWriter(tmp_path, "copy")
