@@ -471,10 +471,9 @@ class Verifier:
         for u, found in assessed:
             if found.clean and (swapped := swapped_term(analysis, u.analysis, terms)):
                 found.conflicts.append(swapped)
+        # "crates.io does not allow bare * versions" for "crates.io allows bare * versions"
         denying = [a for _, a in assessed if a.denied and not a.novel and not a.missing]
-        if (
-            denying and not analysis.negative
-        ):  # "crates.io does not allow bare * versions" for "crates.io allows bare * versions"
+        if denying and not analysis.negative:
             why = denying[0].conflicts[0]
             return ClaimCheck(
                 claim, None, f"{why}, in a sentence that says every other word of it", "unsupported"
